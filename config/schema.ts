@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { DurationSchema } from '../contract/duration.js';
+import { DOMAIN_PATTERN, GeoAreaSchema, RuleInputSchema } from '../contract/index.js';
+
+const PortSchema = z.number().int().min(0).max(65535);
+
+const DomainConfigSchema = z.strictObject({
+  /** An entity that has not reported for this long is shown as stale. */
+  staleAfter: DurationSchema.default(120_000),
+  label: z.strictObject({ vi: z.string(), en: z.string() }).optional(),
+});
+
+const ZoneFeatureSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.strictObject({ vi: z.string(), en: z.string() }),
+  geometry: GeoAreaSchema,
+});
+
+/** Every setting, its default and its meaning. Environment overrides are listed in ENV_OVERRIDES. */
+export const ConfigSchema = z.strictObject({
+  port: PortSchema.default(8080),
+  host: z.string().default('0.0.0.0'),
+  dataDir: z.string().min(1).default('./data'),
+  mqtt: z
+    .strictObject({
+      /** External broker; when unset an in-process broker runs. */
+      url: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).optional(),
+      /** Port of the in-process broker. */
+      port: PortSchema.default(1883),
+      clientId: z.string().min(1).max(64).default('ioc-ingest'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      /** MQTT 5 shared-subscription group for scale-out (`$share/<group>/...`); unset: plain subscription. */
+      sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+      topicRoot: z.string().regex(/^[^#+]+$/).default('city'),
+      rejectedTopicRoot: z.string().regex(/^[^#+]+$/).default('ioc/rejected'),
+      /** Unacknowledged QoS 1 messages we accept at once: the backpressure window toward the broker. */
+      maxInflight: z.number().int().min(1).max(65535).default(1000),
+    })
+    .prefault({}),
+  influx: z
+    .strictObject({
+      /** InfluxDB base URL (v1-compatible API); when unset the embedded store is used. */
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      db: z.string().min(1).default('ioc'),
+      token: z.string().optional(),
+      batchSize: z.number().int().min(1).max(100_000).default(5000),
+      flushInterval: DurationSchema.default(1000),
+      /** Lines held while the store is unreachable; beyond this the oldest are dropped and counted. */
+      maxBufferLines: z.number().int().min(1000).default(500_000),
+    })
+    .prefault({}),
+  redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  simulate: z.boolean().optional(),
+  simulator: z
+    .strictObject({
+      /** Observations per second the demo city publishes. */
+      rate: z.number().positive().max(1_000_000).default(300),
+      /** Share of simulator traffic sent over HTTP instead of MQTT. */
+      httpShare: z.number().min(0).max(1).default(0.05),
+      seed: z.number().int().default(42),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      /** Largest accepted HTTP body or MQTT payload. */
+      maxPayloadBytes: z.number().int().min(1024).default(1_048_576),
+      /** Observations dated further in the future than this are rejected. */
+      maxFuture: DurationSchema.default(300_000),
+      /** Observations dated further in the past than this are rejected. */
+      maxPast: DurationSchema.default(365 * 86_400_000),
+      /** Bearer tokens accepted by POST /api/v1/ingest; empty list: auth off. */
+      tokens: z.array(z.string().min(8)).default([]),
+    })
+    .prefault({}),
+  live: z
+    .strictObject({
+      /** Interval between coalesced deltas to each socket (≥ 100 ms: at most 10 deltas per second). */
+      deltaInterval: DurationSchema.pipe(z.number().min(100)).default(100),
+      /** How often entities are checked for staleness. */
+      staleCheckInterval: DurationSchema.default(5000),
+    })
+    .prefault({}),
+  domains: z
+    .record(z.string().regex(DOMAIN_PATTERN), DomainConfigSchema)
+    .default({
+      sensor: { staleAfter: 120_000 },
+      traffic: { staleAfter: 60_000 },
+      health: { staleAfter: 300_000 },
+      queue: { staleAfter: 300_000 },
+    }),
+  map: z
+    .strictObject({
+      center: z.tuple([z.number(), z.number()]).default([106.194, 21.273]),
+      zoom: z.number().min(0).max(22).default(12),
+      /** A full maplibre style URL for deployments with a real basemap. */
+      styleUrl: z.string().optional(),
+      /** A PMTiles archive (pmtiles://...) used as the basemap source. */
+      pmtilesUrl: z.string().optional(),
+      /** City zones/districts drawn on the map and usable by rules. */
+      zones: z.array(ZoneFeatureSchema).default([]),
+    })
+    .prefault({}),
+  rules: z.array(RuleInputSchema).default([]),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** `IOC_*` environment variables and the config key each overrides. */
+export const ENV_OVERRIDES = {
+  IOC_PORT: { path: ['port'], type: 'int' },
+  IOC_HOST: { path: ['host'], type: 'string' },
+  IOC_MQTT_URL: { path: ['mqtt', 'url'], type: 'string' },
+  IOC_MQTT_PORT: { path: ['mqtt', 'port'], type: 'int' },
+  IOC_MQTT_SHARED_GROUP: { path: ['mqtt', 'sharedGroup'], type: 'string' },
+  IOC_INFLUX_URL: { path: ['influx', 'url'], type: 'string' },
+  IOC_INFLUX_DB: { path: ['influx', 'db'], type: 'string' },
+  IOC_INFLUX_TOKEN: { path: ['influx', 'token'], type: 'string' },
+  IOC_DATA_DIR: { path: ['dataDir'], type: 'string' },
+  IOC_REDIS_URL: { path: ['redisUrl'], type: 'string' },
+  IOC_SIMULATE: { path: ['simulate'], type: 'bool' },
+  IOC_SIMULATE_RATE: { path: ['simulator', 'rate'], type: 'number' },
+  IOC_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
+} as const satisfies Record<string, { path: string[]; type: 'int' | 'number' | 'string' | 'bool' }>;

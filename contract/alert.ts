@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { SeveritySchema } from './rule.js';
+
+export const AlertStateSchema = z.enum(['firing', 'acknowledged', 'snoozed', 'resolved']);
+export type AlertState = z.infer<typeof AlertStateSchema>;
+
+/** One entry of an alert's audit trail: who did what, when. */
+export const AlertEventSchema = z.object({
+  at: z.number(),
+  by: z.string(),
+  action: z.enum(['fire', 'ack', 'assign', 'snooze', 'unsnooze', 'resolve', 'escalate', 'note', 'clear']),
+  note: z.string().optional(),
+});
+export type AlertEvent = z.infer<typeof AlertEventSchema>;
+
+export const AlertSchema = z.object({
+  id: z.string(),
+  ruleId: z.string(),
+  domain: z.string(),
+  entityId: z.string(),
+  severity: SeveritySchema,
+  state: AlertStateSchema,
+  startedAt: z.number(),
+  updatedAt: z.number(),
+  value: z.union([z.number(), z.boolean(), z.string(), z.null()]),
+  message: z.string(),
+  assignee: z.string().optional(),
+  snoozedUntil: z.number().optional(),
+  lat: z.number().nullable().optional(),
+  lon: z.number().nullable().optional(),
+  history: z.array(AlertEventSchema).optional(),
+});
+export type Alert = z.infer<typeof AlertSchema>;
+
+/** Grouped storm summary: one rule firing for many entities at once. */
+export const AlertSummarySchema = z.object({
+  ruleId: z.string(),
+  zone: z.string(),
+  count: z.number(),
+  severity: SeveritySchema,
+  ts: z.number(),
+});
+export type AlertSummary = z.infer<typeof AlertSummarySchema>;

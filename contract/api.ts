@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { BboxSchema } from './entity.js';
+import { DomainSchema, EntityIdSchema } from './observation.js';
+import { DurationSchema } from './duration.js';
+
+/** Error codes every REST answer may carry as `{error: {code, message}}`. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unavailable'
+  | 'internal';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; issues?: { path: string; message: string }[] };
+}
+
+/** `POST /api/v1/ingest` answer (202 or 400). */
+export interface IngestResult {
+  accepted: number;
+  rejected: { index: number; error: string }[];
+}
+
+/** Time in a query string: ms since epoch or RFC 3339. */
+export const QueryTimeSchema = z.union([
+  z.coerce.number().int().nonnegative(),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+]);
+
+const bboxFromQuery = z
+  .string()
+  .transform((s) => s.split(',').map(Number))
+  .pipe(BboxSchema);
+
+export const EntitiesQuerySchema = z.strictObject({
+  domain: DomainSchema.optional(),
+  bbox: bboxFromQuery.optional(),
+});
+export type EntitiesQuery = z.infer<typeof EntitiesQuerySchema>;
+
+export const HistoryParamsSchema = z.object({ domain: DomainSchema, id: EntityIdSchema });
+export const HistoryQuerySchema = z.strictObject({
+  from: QueryTimeSchema.optional(),
+  to: QueryTimeSchema.optional(),
+  fields: z
+    .string()
+    .transform((s) => s.split(',').filter((f) => f.length > 0))
+    .optional(),
+  every: DurationSchema.optional(),
+});
+export type HistoryQuery = z.infer<typeof HistoryQuerySchema>;
+
+/** One row of history: a timestamp and the fields at (or aggregated over the bucket starting at) it. */
+export interface HistoryPoint {
+  ts: number;
+  fields: Record<string, number | boolean | string | null>;
+}
+
+export interface HistoryResponse {
+  domain: string;
+  id: string;
+  from: number;
+  to: number;
+  every?: number;
+  points: HistoryPoint[];
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'unavailable';
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}

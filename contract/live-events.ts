@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { Alert, AlertSummary } from './alert.js';
+import { BboxSchema, type Entity } from './entity.js';
+import { DomainSchema } from './observation.js';
+
+export const LIVE_NAMESPACE = '/live';
+/** The most `delta` events a socket receives per second; updates in between are coalesced per entity. */
+export const MAX_DELTAS_PER_SECOND = 10;
+
+export const SubscribeRequestSchema = z.object({
+  layers: z.array(DomainSchema).max(64),
+  bbox: BboxSchema.optional(),
+});
+export type SubscribeRequest = z.infer<typeof SubscribeRequestSchema>;
+
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+/** Ack of `subscribe`: the current entities of the requested layers; `error` when the request was invalid. */
+export interface Snapshot {
+  ts: number;
+  entities: Entity[];
+  error?: ApiError;
+}
+
+export interface Delta {
+  ts: number;
+  /** Increases by one per delta sent to this socket; a gap means the client should resubscribe. */
+  seq: number;
+  upserts: Entity[];
+  /** Entity keys ("<domain>/<id>") that left the subscription. */
+  removes: string[];
+}
+
+export interface ServerToClientEvents {
+  delta: (delta: Delta) => void;
+  alert: (alert: Alert) => void;
+  alertSummary: (summary: AlertSummary[]) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (request: SubscribeRequest, ack: (snapshot: Snapshot) => void) => void;
+}
+
+export type InterServerEvents = Record<string, never>;
+
+export interface LiveSocketData {
+  layers: string[];
+  bbox?: [number, number, number, number];
+}

@@ -1,0 +1,28 @@
+/** Where a payload came from: the transport tells the format what the payload itself may omit. */
+export interface DecodeContext {
+  /** Domain from the topic (`city/<domain>[/<id>]`) or the `?domain=` query. */
+  domain?: string;
+  /** Entity id from the topic `city/<domain>/<id>`. */
+  id?: string;
+  /** Timestamp precision for line protocol; auto-detected from the magnitude when absent. */
+  precision?: 'ns' | 'us' | 'ms' | 's';
+}
+
+/** One item a payload held, not yet validated: `value` is shaped like ObservationInput if the sender got it right. */
+export interface DecodedItem {
+  index: number;
+  value: unknown;
+}
+
+export interface DecodeError {
+  /** Position of the bad item in the payload (line, array element); 0 when the whole payload is bad. */
+  index: number;
+  error: string;
+}
+
+export interface DecodeResult {
+  items: DecodedItem[];
+  errors: DecodeError[];
+}
+
+export type PayloadFormat = 'json' | 'senml' | 'line';

@@ -1,0 +1,74 @@
+import type { Alert, HistoryPoint, Observation, Rule } from '../../contract/index.js';
+
+/** Counters every store reports on /metrics and /readyz. */
+export interface StoreStats {
+  /** Observations durably written. */
+  written: number;
+  /** Observations waiting in the write buffer. */
+  buffered: number;
+  /** Observations given up on (buffer overflow, rejected by the database); never silent. */
+  dropped: number;
+  /** Write attempts that failed and were retried or dropped. */
+  failedWrites: number;
+  lastError?: string;
+}
+
+export interface HistoryQueryOptions {
+  domain: string;
+  id: string;
+  from: number;
+  to: number;
+  /** Restrict to these fields; all fields when absent. */
+  fields?: string[];
+  /** Downsample into buckets of this many ms: numeric fields averaged, others take the last value. */
+  every?: number;
+}
+
+export interface LatestQueryOptions {
+  domains?: string[];
+  /** State as it was at this time (replay); now when absent. */
+  at?: number;
+  /** Only entities that reported within this many ms before `at` (default: no limit). */
+  lookback?: number;
+}
+
+export interface ScanOptions {
+  from: number;
+  to: number;
+  domains?: string[];
+  /** Observations per yielded chunk. */
+  chunkSize?: number;
+}
+
+/**
+ * The time-series store. `write` buffers and returns at once: it never throws and never blocks
+ * the ingest path; failures are retried, and what cannot be kept is counted in `stats().dropped`.
+ */
+export interface TelemetryStore {
+  readonly kind: 'influx' | 'embedded';
+  /** Prepares the database (creates it, tables, indexes); throws with a clear message when unreachable. */
+  init(): Promise<void>;
+  write(observations: readonly Observation[]): void;
+  /** Resolves when everything written before the call is stored (or counted as dropped). */
+  flush(): Promise<void>;
+  /** Latest state per entity: each field's last value and the last position at or before `at`. */
+  latest(options?: LatestQueryOptions): Promise<Observation[]>;
+  /** One entity's history, raw or downsampled, oldest first. */
+  history(options: HistoryQueryOptions): Promise<HistoryPoint[]>;
+  /** Every observation in [from, to] across entities, oldest first, in chunks (replay, backtest). */
+  scan(options: ScanOptions): AsyncIterable<Observation[]>;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  stats(): StoreStats;
+  /** Flushes and releases connections/files. */
+  close(): Promise<void>;
+
+  // Alert rules and alert lifecycle persistence (survive restarts).
+  saveRule(rule: Rule): Promise<void>;
+  deleteRule(id: string): Promise<void>;
+  loadRules(): Promise<Rule[]>;
+  /** Stores the alert's current state (its latest version wins per alert id). */
+  saveAlert(alert: Alert): Promise<void>;
+  /** Latest version of every alert that started at or after `since` (all when absent). */
+  loadAlerts(since?: number): Promise<Alert[]>;
+}
