@@ -72,3 +72,22 @@ export interface HealthResponse {
   status: 'ok' | 'unavailable';
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
+
+/** A city zone or district drawn on the map (from config). */
+export interface ZoneInfo {
+  id: string;
+  name: { vi: string; en: string };
+  geometry: { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] };
+}
+
+/** `GET /api/v1/console-config`: what the console needs to draw the map and label layers. */
+export interface ConsoleConfig {
+  map: {
+    center: [number, number];
+    zoom: number;
+    styleUrl?: string;
+    pmtilesUrl?: string;
+    zones: ZoneInfo[];
+  };
+  domains: Record<string, { staleAfter: number; label?: { vi: string; en: string } }>;
+}
