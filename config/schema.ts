@@ -34,8 +34,6 @@ export const ConfigSchema = z.strictObject({
       sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
       topicRoot: z.string().regex(/^[^#+]+$/).default('city'),
       rejectedTopicRoot: z.string().regex(/^[^#+]+$/).default('ioc/rejected'),
-      /** Unacknowledged QoS 1 messages we accept at once: the backpressure window toward the broker. */
-      maxInflight: z.number().int().min(1).max(65535).default(1000),
     })
     .prefault({}),
   influx: z

@@ -1,0 +1,109 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { DomainSchema, type ErrorBody, type IngestResult } from '../../contract/index.js';
+import type { Logger } from '../../config/logger.js';
+import type { PayloadFormat } from '../formats/types.js';
+import { ingestPayload } from '../ingest-payload.js';
+import type { NormalizeOptions } from '../normalize.js';
+import type { IngestCounters, ObservationSink } from '../sink.js';
+
+export interface HttpIngestOptions {
+  maxPayloadBytes: number;
+  /** Accepted bearer tokens; empty: no auth. */
+  tokens: readonly string[];
+  normalize: Omit<NormalizeOptions, 'now'>;
+  sink: ObservationSink;
+  counters: IngestCounters;
+  logger: Logger;
+}
+
+const IngestQuerySchema = z.strictObject({
+  domain: DomainSchema.optional(),
+  precision: z.enum(['ns', 'us', 'ms', 's']).optional(),
+});
+
+const FORMAT_BY_TYPE: Record<string, PayloadFormat> = {
+  'application/json': 'json',
+  'application/senml+json': 'senml',
+  'text/plain': 'line',
+};
+
+function fail(res: Response, status: number, code: ErrorBody['error']['code'], message: string): void {
+  const body: ErrorBody = { error: { code, message } };
+  res.status(status).json(body);
+}
+
+/** `POST /api/v1/ingest` (wire contract v1): JSON, SenML or line protocol; per-item rejection. */
+export function createIngestRouter(options: HttpIngestOptions): Router {
+  const router = express.Router();
+  const { counters, sink } = options;
+  const tokens = new Set(options.tokens);
+
+  router.post(
+    '/ingest',
+    (req, res, next) => {
+      if (tokens.size === 0) return next();
+      const header = req.get('authorization') ?? '';
+      const token = /^(?:Bearer|Token)\s+(.+)$/i.exec(header)?.[1];
+      if (token && tokens.has(token)) return next();
+      res.set('WWW-Authenticate', 'Bearer');
+      fail(res, 401, 'unauthorized', 'A valid ingest token is required: send "Authorization: Bearer <token>".');
+    },
+    express.raw({ type: () => true, limit: options.maxPayloadBytes }),
+    (req: Request, res: Response) => {
+      const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      const format = FORMAT_BY_TYPE[type];
+      if (!format) {
+        fail(
+          res,
+          415,
+          'unsupported_media_type',
+          `Content-Type "${type || '(none)'}" is not accepted: use application/json, application/senml+json (with ?domain=) or text/plain (InfluxDB line protocol).`,
+        );
+        return;
+      }
+      const query = IngestQuerySchema.safeParse(req.query);
+      if (!query.success) {
+        const message = query.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
+        fail(res, 400, 'bad_request', message);
+        return;
+      }
+      if (format === 'senml' && !query.data.domain) {
+        fail(res, 400, 'bad_request', 'SenML needs the domain: POST /api/v1/ingest?domain=<domain>.');
+        return;
+      }
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (body.length === 0) {
+        fail(res, 400, 'bad_request', 'The request body is empty.');
+        return;
+      }
+      counters.messages += 1;
+      const outcome = ingestPayload(body, format, query.data, options.normalize, Date.now());
+      counters.accepted += outcome.observations.length;
+      counters.rejected += outcome.rejected.length;
+      if (outcome.rejected.length > 0) {
+        counters.rejectedBy.set('http', (counters.rejectedBy.get('http') ?? 0) + outcome.rejected.length);
+      }
+      if (outcome.observations.length > 0) sink.accept(outcome.observations);
+      const result: IngestResult = { accepted: outcome.observations.length, rejected: outcome.rejected };
+      if (result.accepted === 0) {
+        res.status(400).json(result);
+        return;
+      }
+      // Accepted either way; a saturated store tells the sender to slow down for the next batch.
+      if (sink.saturated()) res.set('Retry-After', '1');
+      res.status(202).json(result);
+    },
+  );
+
+  router.use('/ingest', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const e = err as { type?: string; status?: number };
+    if (e.type === 'entity.too.large') {
+      fail(res, 413, 'payload_too_large', `The body exceeds ${options.maxPayloadBytes} bytes: split it into smaller batches.`);
+      return;
+    }
+    next(err);
+  });
+
+  return router;
+}

@@ -1,0 +1,36 @@
+import type { Observation } from '../contract/index.js';
+import { decodePayload } from './formats/index.js';
+import type { DecodeContext, PayloadFormat } from './formats/types.js';
+import { normalizeObservation, type NormalizeOptions } from './normalize.js';
+
+export interface PayloadOutcome {
+  observations: Observation[];
+  rejected: { index: number; error: string }[];
+}
+
+/** Decodes one payload (any format) and validates each item; good items survive bad neighbours. */
+export function ingestPayload(
+  payload: Buffer | string,
+  format: PayloadFormat | 'auto',
+  context: DecodeContext,
+  normalize: Omit<NormalizeOptions, 'now'>,
+  now: number,
+): PayloadOutcome {
+  let decoded;
+  try {
+    decoded = decodePayload(payload, format, context);
+  } catch (err) {
+    // A decoder bug must not take the stream down: the message is rejected with the reason.
+    return { observations: [], rejected: [{ index: 0, error: `could not decode payload: ${(err as Error).message}` }] };
+  }
+  const observations: Observation[] = [];
+  const rejected = decoded.errors.slice();
+  const options: NormalizeOptions = { ...normalize, now };
+  for (const item of decoded.items) {
+    const result = normalizeObservation(item.value, options);
+    if (result.ok) observations.push(result.observation);
+    else rejected.push({ index: item.index, error: result.error });
+  }
+  if (rejected.length > 1) rejected.sort((a, b) => a.index - b.index);
+  return { observations, rejected };
+}

@@ -1,0 +1,136 @@
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import { ingestSubscriptions, parseTopic, rejectedTopic } from '../../contract/index.js';
+import type { Logger } from '../../config/logger.js';
+import { ingestPayload } from '../ingest-payload.js';
+import type { NormalizeOptions } from '../normalize.js';
+import type { IngestCounters, ObservationSink } from '../sink.js';
+
+export interface MqttIngestOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  topicRoot: string;
+  rejectedTopicRoot: string;
+  sharedGroup?: string;
+  maxPayloadBytes: number;
+  normalize: Omit<NormalizeOptions, 'now'>;
+  sink: ObservationSink;
+  counters: IngestCounters;
+  logger: Logger;
+}
+
+export interface MqttIngest {
+  client: MqttClient;
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+const REJECTED_PAYLOAD_PREVIEW = 1024;
+
+/**
+ * Subscribes to `<root>/+` and `<root>/+/+` at QoS 1 with a persistent session, so that the broker
+ * keeps what arrives while ingest is down. A message is acknowledged only after it has been handed
+ * to the pipeline; while the pipeline is saturated we stop acknowledging, which makes the broker
+ * hold the backlog instead of us dropping it.
+ */
+export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttIngest> {
+  const { logger, counters, sink } = options;
+  const client = mqtt.connect(options.url, {
+    clientId: options.clientId,
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    username: options.username,
+    password: options.password,
+    // Resubscribe ourselves on every connect: a broker that lost our session must get the filters back.
+    resubscribe: false,
+  });
+
+  const reject = (topic: string, domain: string, payload: Buffer, errors: { index: number; error: string }[]) => {
+    counters.rejected += errors.length;
+    counters.rejectedBy.set('mqtt', (counters.rejectedBy.get('mqtt') ?? 0) + errors.length);
+    const report = JSON.stringify({
+      topic,
+      receivedAt: new Date().toISOString(),
+      errors,
+      payload: payload.subarray(0, REJECTED_PAYLOAD_PREVIEW).toString('utf8'),
+    });
+    client.publish(rejectedTopic(domain, options.rejectedTopicRoot), report, { qos: 0 }, (err) => {
+      if (err) logger.debug('could not republish rejected message', { error: err.message });
+    });
+  };
+
+  const handle = (packet: IPublishPacket): void => {
+    counters.messages += 1;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const parsed = parseTopic(packet.topic, options.topicRoot);
+    if (!parsed) {
+      reject(packet.topic, 'unknown', payload, [{ index: 0, error: `topic must be ${options.topicRoot}/<domain>[/<id>]` }]);
+      return;
+    }
+    if (payload.length > options.maxPayloadBytes) {
+      reject(packet.topic, parsed.domain, payload, [
+        { index: 0, error: `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes} bytes` },
+      ]);
+      return;
+    }
+    const outcome = ingestPayload(payload, 'auto', parsed, options.normalize, Date.now());
+    if (outcome.observations.length > 0) {
+      counters.accepted += outcome.observations.length;
+      sink.accept(outcome.observations);
+    }
+    if (outcome.rejected.length > 0) reject(packet.topic, parsed.domain, payload, outcome.rejected);
+  };
+
+  // mqtt.js reads the next packet only after this callback: delaying it is our backpressure (PERFORMANCE.md).
+  client.handleMessage = (packet, done) => {
+    try {
+      handle(packet);
+    } catch (err) {
+      logger.error('ingest failed on a message; it was skipped', { topic: packet.topic, error: (err as Error).message });
+    }
+    if (sink.saturated()) {
+      sink.drained().then(
+        () => done(),
+        () => done(),
+      );
+    } else done();
+  };
+
+  const subscriptions = ingestSubscriptions(options.topicRoot, options.sharedGroup);
+  client.on('connect', (connack) => {
+    logger.info('connected to MQTT broker', { url: options.url, sessionPresent: connack.sessionPresent });
+    client.subscribe(subscriptions, { qos: 1 }, (err) => {
+      if (err) logger.error('MQTT subscribe failed', { error: err.message, subscriptions });
+    });
+  });
+  client.on('reconnect', () => logger.debug('reconnecting to MQTT broker', { url: options.url }));
+  client.on('offline', () => logger.warn('MQTT broker unreachable; the broker keeps our QoS 1 backlog', { url: options.url }));
+  client.on('error', (err) => logger.warn('MQTT error', { error: err.message }));
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // Not fatal: mqtt.js keeps reconnecting; readiness reports the broker as down meanwhile.
+      logger.warn('MQTT broker not reachable yet; will keep trying', { url: options.url });
+      resolve();
+    }, 10_000);
+    timer.unref();
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.once('error', (err) => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') return;
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+
+  return {
+    client,
+    connected: () => client.connected,
+    close: () => client.endAsync().then(() => undefined),
+  };
+}

@@ -1,0 +1,181 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../config/logger.js';
+import { createIngestRouter } from '../ingest/http/receiver.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
+import { startMqttIngest, type MqttIngest } from '../ingest/mqtt/subscriber.js';
+import { createIngestCounters } from '../ingest/sink.js';
+import { startSimulatorFeed, type SimulatorFeed } from './simulator-feed.js';
+import { createHttpApp } from './http/app.js';
+import { createEntityRouter } from './http/entity-routes.js';
+import { collectMetrics } from './metrics.js';
+import { createLiveServer, type LiveIo } from './live/live-server.js';
+import { createLiveState } from './live/live-state.js';
+import { createPipeline } from './pipeline.js';
+import { createStore } from './store/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface RunningIoc {
+  /** HTTP + socket.io port actually bound. */
+  port: number;
+  /** Port of the in-process broker, when it runs. */
+  mqttPort: number | undefined;
+  mqttUrl: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Where the built console lives (default dist/client). */
+  clientDir?: string;
+}
+
+/** Composition root: wires store, live state, pipeline, broker, ingest, socket.io, HTTP and the simulator. */
+export async function startIoc(config: Config, options: StartOptions = {}): Promise<RunningIoc> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn('shutdown step failed', { error: (err as Error).message });
+      }
+    }
+  };
+
+  try {
+    const store = createStore(config, logger.child({ module: 'store' }));
+    await store.init();
+    cleanups.push(() => store.close());
+
+    const staleAfter = (domain: string) => config.domains[domain]?.staleAfter ?? 300_000;
+    const live = createLiveState(staleAfter);
+    const known = await store.latest({ lookback: 24 * 3_600_000 });
+    live.seed(known, (obs) => obs.ts);
+    live.takeDirty();
+    logger.info('live state seeded from the store', { entities: live.size() });
+
+    const highWater = Math.max(10_000, Math.floor(config.influx.maxBufferLines * 0.5));
+    const pipeline = createPipeline({ store, live, highWater, lowWater: Math.floor(highWater / 2), logger });
+    cleanups.push(() => pipeline.flushPending());
+
+    let broker: EmbeddedBroker | undefined;
+    if (!config.mqtt.url) {
+      broker = await startEmbeddedBroker(config.mqtt.port, config.host, logger.child({ module: 'broker' }));
+      cleanups.push(() => broker?.close());
+    }
+    const mqttUrl = config.mqtt.url ?? broker?.url ?? '';
+
+    const counters = createIngestCounters();
+    const domains = new Set(Object.keys(config.domains));
+    const normalize = { domains, maxFutureMs: config.ingest.maxFuture, maxPastMs: config.ingest.maxPast };
+
+    const httpServer: HttpServer = createServer();
+    const io: LiveIo = new Server(httpServer, { serveClient: false, cors: { origin: false } });
+    if (config.redisUrl) {
+      const pub = createClient({ url: config.redisUrl });
+      const sub = pub.duplicate();
+      pub.on('error', (err: Error) => logger.warn('redis error', { error: err.message }));
+      sub.on('error', (err: Error) => logger.warn('redis error', { error: err.message }));
+      await Promise.all([pub.connect(), sub.connect()]);
+      io.adapter(createAdapter(pub, sub));
+      cleanups.push(async () => {
+        await Promise.allSettled([pub.quit(), sub.quit()]);
+      });
+    }
+    const liveServer = createLiveServer({
+      io,
+      live,
+      deltaInterval: config.live.deltaInterval,
+      staleCheckInterval: config.live.staleCheckInterval,
+      logger: logger.child({ module: 'live' }),
+      clustered: config.redisUrl !== undefined,
+    });
+    cleanups.push(() => liveServer.stop());
+
+    let mqttIngest: MqttIngest | undefined;
+    const app = createHttpApp({
+      rawApiRouters: [
+        createIngestRouter({
+          maxPayloadBytes: config.ingest.maxPayloadBytes,
+          tokens: config.ingest.tokens,
+          normalize,
+          sink: pipeline,
+          counters,
+          logger,
+        }),
+      ],
+      apiRouters: [createEntityRouter({ config, store, live })],
+      readiness: {
+        store: () => store.ping(),
+        broker: () => {
+          if (!mqttIngest?.connected()) throw new Error(`not connected to the MQTT broker at ${mqttUrl}`);
+        },
+      },
+      metrics: () => collectMetrics({ counters, store, live, liveServer }),
+      clientDir: options.clientDir ?? path.join(ROOT, 'dist', 'client'),
+      logger,
+    });
+    httpServer.on('request', app);
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(`Port ${config.port} is already in use: stop what runs there or set IOC_PORT to another port.`)
+            : err,
+        ),
+      );
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          void io.close(() => resolve());
+          httpServer.closeAllConnections();
+        }),
+    );
+    const address = httpServer.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+
+    mqttIngest = await startMqttIngest({
+      url: mqttUrl,
+      clientId: config.mqtt.clientId,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      topicRoot: config.mqtt.topicRoot,
+      rejectedTopicRoot: config.mqtt.rejectedTopicRoot,
+      sharedGroup: config.mqtt.sharedGroup,
+      maxPayloadBytes: config.ingest.maxPayloadBytes,
+      normalize,
+      sink: pipeline,
+      counters,
+      logger: logger.child({ module: 'mqtt' }),
+    });
+    cleanups.push(() => mqttIngest?.close());
+
+    if (config.simulate) {
+      const feed: SimulatorFeed = await startSimulatorFeed({
+        mqttUrl,
+        httpUrl: `http://127.0.0.1:${port}/api/v1/ingest`,
+        ingestToken: config.ingest.tokens[0],
+        topicRoot: config.mqtt.topicRoot,
+        ...config.simulator,
+        logger: logger.child({ module: 'simulator' }),
+      });
+      cleanups.push(() => feed.stop());
+    }
+
+    logger.info('IOC console ready', { url: `http://localhost:${port}`, mqtt: mqttUrl, store: store.kind });
+    return { port, mqttPort: broker?.port, mqttUrl, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

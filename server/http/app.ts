@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Express, type Router } from 'express';
+import type { HealthResponse } from '../../contract/index.js';
+import type { Logger } from '../../config/logger.js';
+import { errorHandler } from './errors.js';
+import { renderMetrics, type Sample } from './metrics.js';
+
+export interface HttpAppOptions {
+  /** Routers that read the raw body themselves (ingest); mounted before the JSON parser. */
+  rawApiRouters: Router[];
+  /** Routers mounted under /api/v1, in order. */
+  apiRouters: Router[];
+  /** Readiness checks: each resolves to ok or throws with the reason. */
+  readiness: Record<string, () => Promise<void> | void>;
+  metrics: () => Sample[];
+  /** Built console (vite output); a plain page explains how to build it when missing. */
+  clientDir: string;
+  logger: Logger;
+}
+
+/** The express app: API, health, metrics, the console's static files and the one error handler. */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks: HealthResponse['checks'] = {};
+    await Promise.all(
+      Object.entries(options.readiness).map(async ([name, check]) => {
+        try {
+          await check();
+          checks[name] = { ok: true };
+        } catch (err) {
+          checks[name] = { ok: false, detail: (err as Error).message };
+        }
+      }),
+    );
+    const ok = Object.values(checks).every((c) => c.ok);
+    const body: HealthResponse = { status: ok ? 'ok' : 'unavailable', checks };
+    res.status(ok ? 200 : 503).json(body);
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(renderMetrics(options.metrics()));
+  });
+
+  app.use('/api/v1', ...options.rawApiRouters);
+  app.use('/api/v1', express.json({ limit: '1mb', type: ['application/json'] }), ...options.apiRouters);
+  app.use('/api', (req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `No API route ${req.method} ${req.originalUrl}.` } });
+  });
+
+  const index = path.join(options.clientDir, 'index.html');
+  if (existsSync(index)) {
+    app.use(express.static(options.clientDir, { index: 'index.html', maxAge: '1h' }));
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(index));
+  } else {
+    app.get('/', (_req, res) => {
+      res
+        .type('html')
+        .send(
+          '<!doctype html><meta charset="utf-8"><title>IOC</title><body style="font:20px system-ui;background:#0b1220;color:#e6edf3;padding:2em">' +
+            '<h1>Console not built</h1><p>Run <code>npm run build</code> (or <code>npm start</code>, which builds first).</p>' +
+            '<p>Chưa build giao diện: chạy <code>npm run build</code>.</p></body>',
+        );
+    });
+  }
+
+  app.use(errorHandler(options.logger));
+  return app;
+}

@@ -1,0 +1,93 @@
+import express, { type Router } from 'express';
+import {
+  EntitiesQuerySchema,
+  HistoryParamsSchema,
+  HistoryQuerySchema,
+  inBbox,
+  type ConsoleConfig,
+  type Entity,
+  type HistoryResponse,
+} from '../../contract/index.js';
+import type { Config } from '../../config/schema.js';
+import type { LiveState } from '../live/live-state.js';
+import type { TelemetryStore } from '../store/types.js';
+import { badRequest, HttpError } from './errors.js';
+
+const DEFAULT_HISTORY_WINDOW = 3_600_000;
+/** Raw history answers hold at most this many points; beyond it the caller must downsample with `every`. */
+const MAX_RAW_POINTS = 50_000;
+
+export interface EntityRoutesDeps {
+  config: Config;
+  store: TelemetryStore;
+  live: LiveState;
+}
+
+/** Entities now, one entity's history, and the console's map configuration. */
+export function createEntityRouter({ config, store, live }: EntityRoutesDeps): Router {
+  const router = express.Router();
+
+  router.get('/entities', (req, res) => {
+    const query = EntitiesQuerySchema.safeParse(req.query);
+    if (!query.success) throw badRequest(query.error, 'query');
+    const { domain, bbox } = query.data;
+    if (domain && !(domain in config.domains)) {
+      throw new HttpError(404, 'not_found', `Unknown domain "${domain}": known domains are ${Object.keys(config.domains).join(', ')}.`);
+    }
+    const entities: Entity[] = [];
+    for (const e of live.all()) {
+      if (domain && e.domain !== domain) continue;
+      if (bbox && !inBbox(bbox, e.lat, e.lon)) continue;
+      entities.push(e);
+    }
+    res.json({ ts: Date.now(), entities });
+  });
+
+  router.get('/entities/:domain/:id/history', async (req, res) => {
+    const params = HistoryParamsSchema.safeParse(req.params);
+    if (!params.success) throw badRequest(params.error, 'path');
+    const query = HistoryQuerySchema.safeParse(req.query);
+    if (!query.success) throw badRequest(query.error, 'query');
+    const to = query.data.to ?? Date.now();
+    const from = query.data.from ?? to - DEFAULT_HISTORY_WINDOW;
+    if (from > to) throw new HttpError(400, 'bad_request', `from (${from}) must not be after to (${to}).`);
+    const every = query.data.every;
+    if (every !== undefined && every < 1000) throw new HttpError(400, 'bad_request', 'every: must be at least 1s.');
+    if (every !== undefined && (to - from) / every > MAX_RAW_POINTS) {
+      throw new HttpError(400, 'bad_request', `every: ${every} ms over this range gives more than ${MAX_RAW_POINTS} buckets; use a larger bucket.`);
+    }
+    const points = await store.history({
+      domain: params.data.domain,
+      id: params.data.id,
+      from,
+      to,
+      ...(query.data.fields ? { fields: query.data.fields } : {}),
+      ...(every !== undefined ? { every } : {}),
+    });
+    const body: HistoryResponse = {
+      domain: params.data.domain,
+      id: params.data.id,
+      from,
+      to,
+      ...(every !== undefined ? { every } : {}),
+      points: points.slice(-MAX_RAW_POINTS),
+    };
+    res.json(body);
+  });
+
+  router.get('/console-config', (_req, res) => {
+    const body: ConsoleConfig = {
+      map: {
+        center: [config.map.center[0], config.map.center[1]],
+        zoom: config.map.zoom,
+        ...(config.map.styleUrl ? { styleUrl: config.map.styleUrl } : {}),
+        ...(config.map.pmtilesUrl ? { pmtilesUrl: config.map.pmtilesUrl } : {}),
+        zones: config.map.zones.map((z) => ({ id: z.id, name: z.name, geometry: z.geometry })),
+      },
+      domains: config.domains,
+    };
+    res.json(body);
+  });
+
+  return router;
+}

@@ -1,0 +1,41 @@
+import type { IngestCounters } from '../ingest/sink.js';
+import type { Sample } from './http/metrics.js';
+import type { LiveServer } from './live/live-server.js';
+import type { LiveState } from './live/live-state.js';
+import type { TelemetryStore } from './store/types.js';
+
+export interface MetricSources {
+  counters: IngestCounters;
+  store: TelemetryStore;
+  live: LiveState;
+  liveServer: LiveServer;
+  extra?: () => Sample[];
+}
+
+/** Gathers the product's counters for GET /metrics. */
+export function collectMetrics({ counters, store, live, liveServer, extra }: MetricSources): Sample[] {
+  const storeStats = store.stats();
+  const liveStats = liveServer.stats();
+  const entityValues = Object.entries(live.countByDomainAndStatus()).flatMap(([domain, byStatus]) =>
+    Object.entries(byStatus).map(([status, value]) => ({ labels: { domain, status }, value })),
+  );
+  return [
+    { name: 'ioc_ingest_messages_total', help: 'MQTT messages and HTTP requests received', type: 'counter', values: [{ value: counters.messages }] },
+    { name: 'ioc_ingest_accepted_total', help: 'Observations accepted', type: 'counter', values: [{ value: counters.accepted }] },
+    {
+      name: 'ioc_ingest_rejected_total',
+      help: 'Observations or payloads rejected, by transport',
+      type: 'counter',
+      values: [...counters.rejectedBy].map(([transport, value]) => ({ labels: { transport }, value })),
+    },
+    { name: 'ioc_store_written_total', help: 'Observations written to the store', type: 'counter', values: [{ labels: { store: store.kind }, value: storeStats.written }] },
+    { name: 'ioc_store_buffered', help: 'Observations waiting to be written', type: 'gauge', values: [{ labels: { store: store.kind }, value: storeStats.buffered }] },
+    { name: 'ioc_store_dropped_total', help: 'Observations the store could not keep', type: 'counter', values: [{ labels: { store: store.kind }, value: storeStats.dropped }] },
+    { name: 'ioc_store_failed_writes_total', help: 'Failed store write attempts', type: 'counter', values: [{ labels: { store: store.kind }, value: storeStats.failedWrites }] },
+    { name: 'ioc_entities', help: 'Entities in the live state', type: 'gauge', values: entityValues },
+    { name: 'ioc_live_sockets', help: 'Connected /live sockets', type: 'gauge', values: [{ value: liveStats.sockets }] },
+    { name: 'ioc_live_deltas_total', help: 'Delta events sent', type: 'counter', values: [{ value: liveStats.deltasSent }] },
+    { name: 'ioc_live_lagging_sockets', help: 'Sockets owed coalesced updates because they read slowly', type: 'gauge', values: [{ value: liveStats.laggingSockets }] },
+    ...(extra?.() ?? []),
+  ];
+}

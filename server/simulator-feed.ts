@@ -1,0 +1,68 @@
+import mqtt from 'mqtt';
+import type { Logger } from '../config/logger.js';
+import { createSimulator, type Simulator } from '../ingest/simulator/index.js';
+
+export interface SimulatorFeedOptions {
+  mqttUrl: string;
+  httpUrl: string;
+  ingestToken?: string;
+  topicRoot: string;
+  rate: number;
+  httpShare: number;
+  seed: number;
+  logger: Logger;
+}
+
+export interface SimulatorFeed {
+  simulator: Simulator;
+  stop(): Promise<void>;
+}
+
+/** Runs the demo city as a real device fleet would: its own MQTT connection and HTTP posts. */
+export async function startSimulatorFeed(options: SimulatorFeedOptions): Promise<SimulatorFeed> {
+  const { logger } = options;
+  const client = await mqtt.connectAsync(options.mqttUrl, {
+    clientId: `ioc-simulator-${process.pid}`,
+    clean: true,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+  });
+  client.on('error', (err) => logger.warn('simulator MQTT error', { error: err.message }));
+  let errorsLogged = 0;
+  const simulator = createSimulator({
+    rate: options.rate,
+    httpShare: options.httpShare,
+    seed: options.seed,
+    topicRoot: options.topicRoot,
+    transport: {
+      publish: (topic, payload) => {
+        client.publish(topic, payload, { qos: 1 }, (err) => {
+          if (err && errorsLogged++ < 5) logger.warn('simulator publish failed', { error: err.message });
+        });
+      },
+      postHttp: async (observations) => {
+        const res = await fetch(options.httpUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(options.ingestToken ? { authorization: `Bearer ${options.ingestToken}` } : {}),
+          },
+          body: JSON.stringify(observations),
+        });
+        if (!res.ok && res.status !== 202) throw new Error(`HTTP ingest answered ${res.status}: ${await res.text()}`);
+      },
+    },
+    onError: (err) => {
+      if (errorsLogged++ < 5) logger.warn('simulator error', { error: err.message });
+    },
+  });
+  simulator.start();
+  logger.info('demo city simulator running', { rate: options.rate, entities: simulator.stats().entities });
+  return {
+    simulator,
+    stop: async () => {
+      await simulator.stop();
+      await client.endAsync();
+    },
+  };
+}
