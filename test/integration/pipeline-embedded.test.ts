@@ -1,0 +1,98 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLive, startTestIoc, type LiveRecorder, type TestIoc } from '../support/ioc.js';
+import { waitFor } from '../support/ports.js';
+
+// The default set-up: in-process broker and embedded store, as `npm start` runs it.
+describe('pipeline on the embedded broker and store', () => {
+  let product: TestIoc;
+  let publisher: MqttClient;
+  let live: LiveRecorder;
+
+  beforeAll(async () => {
+    product = await startTestIoc({ mqtt: { port: 0 }, live: { staleCheckInterval: 100 }, domains: {
+      sensor: { staleAfter: 120_000 },
+      traffic: { staleAfter: 600 },
+      health: { staleAfter: 120_000 },
+      queue: { staleAfter: 120_000 },
+    } });
+    publisher = await mqtt.connectAsync(product.ioc.mqttUrl, { clientId: 'embedded-test-pub' });
+    live = await connectLive(product.baseUrl);
+  });
+
+  afterAll(async () => {
+    live?.close();
+    await publisher?.endAsync();
+    await product?.stop();
+  });
+
+  it('runs the in-process broker and answers ready', async () => {
+    expect(product.ioc.mqttPort).toBeGreaterThan(0);
+    const res = await waitFor(async () => ((await fetch(`${product.baseUrl}/readyz`)).status === 200 ? true : undefined), 'ready');
+    expect(res).toBe(true);
+  });
+
+  it('delivers MQTT observations to the store and to sockets, merging fields per entity', async () => {
+    const snapshot = await live.subscribe({ layers: ['health', 'traffic'] });
+    expect(snapshot.entities).toEqual([]);
+    const ts = Date.now() - 2000;
+    await publisher.publishAsync('city/health/h-1', JSON.stringify({ ts, lat: 21.28, lon: 106.2, bedsFree: 12 }), { qos: 1 });
+    await publisher.publishAsync('city/health/h-1', JSON.stringify({ ts: ts + 1, erWait: 35 }), { qos: 1 });
+    await waitFor(() => live.entities.get('health/h-1')?.fields.erWait === 35, 'merged entity');
+    expect(live.entities.get('health/h-1')).toMatchObject({ lat: 21.28, lon: 106.2, fields: { bedsFree: 12, erWait: 35 } });
+
+    // An out-of-order reading is stored but never overwrites the newer live value.
+    await publisher.publishAsync('city/health/h-1', JSON.stringify({ ts: ts - 10_000, erWait: 99 }), { qos: 1 });
+    const history = await waitFor(async () => {
+      const body = (await (
+        await fetch(`${product.baseUrl}/api/v1/entities/health/h-1/history?from=${ts - 20_000}&to=${ts + 10}`)
+      ).json()) as { points: { ts: number; fields: Record<string, unknown> }[] };
+      return body.points.length === 3 ? body.points : undefined;
+    }, 'three stored points');
+    expect(history.map((p) => p.ts)).toEqual([ts - 10_000, ts, ts + 1]);
+    expect(live.entities.get('health/h-1')?.fields.erWait).toBe(35);
+  });
+
+  it('turns silent entities stale and tells the console', async () => {
+    await live.subscribe({ layers: ['traffic'] });
+    await publisher.publishAsync('city/traffic/j-9', JSON.stringify({ flow: 20, lat: 21.27, lon: 106.19 }), { qos: 1 });
+    await waitFor(() => live.entities.get('traffic/j-9')?.status === 'ok', 'live junction');
+    await waitFor(() => live.entities.get('traffic/j-9')?.status === 'stale', 'stale junction', 5000);
+    await publisher.publishAsync('city/traffic/j-9', JSON.stringify({ flow: 21 }), { qos: 1 });
+    await waitFor(() => live.entities.get('traffic/j-9')?.status === 'ok', 'live again');
+  });
+
+  it('sends removes when an entity leaves a bbox subscription', async () => {
+    const bbox: [number, number, number, number] = [106.0, 21.0, 106.3, 21.4];
+    const snap = await live.subscribe({ layers: ['traffic'], bbox });
+    expect(snap.entities.every((e) => e.lon !== null && e.lon >= 106.0 && e.lon <= 106.3)).toBe(true);
+    await publisher.publishAsync('city/traffic/bus-1', JSON.stringify({ lat: 21.27, lon: 106.19, speed: 30 }), { qos: 1 });
+    await waitFor(() => live.entities.has('traffic/bus-1'), 'bus inside bbox');
+    await publisher.publishAsync('city/traffic/bus-1', JSON.stringify({ lat: 21.27, lon: 106.5, speed: 30 }), { qos: 1 });
+    await waitFor(() => !live.entities.has('traffic/bus-1'), 'bus removed after leaving the bbox');
+    expect(live.deltas.some((d) => d.removes.includes('traffic/bus-1'))).toBe(true);
+  });
+
+  it('answers an invalid subscribe with the reason', async () => {
+    const snap = await live.subscribe({ layers: ['Not A Domain'], bbox: [10, 10, 5, 5] } as never);
+    expect(snap.error?.code).toBe('bad_request');
+    expect(snap.error?.message).toMatch(/layers\.0/);
+    expect(snap.error?.message).toMatch(/bbox/);
+  });
+
+  it('keeps deltas at or under 10 per second per socket however fast data arrives', async () => {
+    await live.subscribe({ layers: ['sensor'] });
+    const before = live.deltas.length;
+    const started = Date.now();
+    for (let i = 0; i < 2000; i++) {
+      publisher.publish('city/sensor/burst-1', JSON.stringify({ pm25: i % 300 }), { qos: 0 });
+    }
+    await waitFor(() => live.entities.get('sensor/burst-1')?.fields.pm25 === 1999 % 300, 'last burst value');
+    await new Promise((r) => setTimeout(r, 300));
+    const elapsed = (Date.now() - started) / 1000;
+    const deltas = live.deltas.slice(before);
+    expect(deltas.length).toBeLessThanOrEqual(Math.ceil(elapsed * 10) + 1);
+    // Coalesced: at most one upsert per entity per delta.
+    for (const d of deltas) expect(d.upserts.filter((e) => e.id === 'burst-1').length).toBeLessThanOrEqual(1);
+  });
+});

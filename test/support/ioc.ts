@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { io as connect, type Socket } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  Delta,
+  Entity,
+  ServerToClientEvents,
+  Snapshot,
+  SubscribeRequest,
+} from '../../contract/index.js';
+import { loadConfig } from '../../config/load.js';
+import { silentLogger } from '../../config/logger.js';
+import type { Config } from '../../config/schema.js';
+import { startIoc, type RunningIoc } from '../../server/app.js';
+
+export interface TestIoc {
+  ioc: RunningIoc;
+  config: Config;
+  baseUrl: string;
+  dataDir: string;
+  /** Stops the product and removes its data dir. */
+  stop(): Promise<void>;
+}
+
+/** Starts the real product on port 0 with a temp data dir; `overrides` as in the config file. */
+export async function startTestIoc(overrides: Record<string, unknown> = {}, keepDataDir?: string): Promise<TestIoc> {
+  const dataDir = keepDataDir ?? mkdtempSync(path.join(tmpdir(), 'ioc-data-'));
+  const config = loadConfig({
+    noFile: true,
+    env: {},
+    overrides: { port: 0, host: '127.0.0.1', dataDir, simulate: false, logLevel: 'silent', ...overrides },
+  });
+  const ioc = await startIoc(config, { logger: silentLogger });
+  return {
+    ioc,
+    config,
+    baseUrl: `http://127.0.0.1:${ioc.port}`,
+    dataDir,
+    stop: async () => {
+      await ioc.close();
+      if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type LiveClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A socket.io client on /live that records every delta into an entity map. */
+export interface LiveRecorder {
+  socket: LiveClient;
+  entities: Map<string, Entity>;
+  deltas: Delta[];
+  subscribe(request: SubscribeRequest): Promise<Snapshot>;
+  close(): void;
+}
+
+/** Connects to `/live` (own connection) and keeps the latest entity state from snapshot + deltas. */
+export async function connectLive(baseUrl: string): Promise<LiveRecorder> {
+  const socket: LiveClient = connect(`${baseUrl}/live`, { transports: ['websocket'], forceNew: true, reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(err));
+  });
+  const entities = new Map<string, Entity>();
+  const deltas: Delta[] = [];
+  socket.on('delta', (delta) => {
+    deltas.push(delta);
+    for (const e of delta.upserts) entities.set(`${e.domain}/${e.id}`, e);
+    for (const key of delta.removes) entities.delete(key);
+  });
+  return {
+    socket,
+    entities,
+    deltas,
+    subscribe: async (request) => {
+      const snapshot = await socket.timeout(10_000).emitWithAck('subscribe', request);
+      if (!snapshot.error) {
+        entities.clear();
+        for (const e of snapshot.entities) entities.set(`${e.domain}/${e.id}`, e);
+      }
+      return snapshot;
+    },
+    close: () => socket.disconnect(),
+  };
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ingestSubscriptions, parseDuration, parseTopic } from '../../contract/index.js';
+import { ConfigError, loadConfig } from '../../config/load.js';
+
+describe('topics', () => {
+  it('parses entity and batch topics and refuses others', () => {
+    expect(parseTopic('city/sensor/S1')).toEqual({ domain: 'sensor', id: 'S1' });
+    expect(parseTopic('city/sensor')).toEqual({ domain: 'sensor' });
+    expect(parseTopic('city/sensor/a/b')).toBeNull();
+    expect(parseTopic('other/sensor/a')).toBeNull();
+    expect(parseTopic('t1/city/traffic/x', 't1/city')).toEqual({ domain: 'traffic', id: 'x' });
+    expect(ingestSubscriptions('city', 'g1')).toEqual(['$share/g1/city/+', '$share/g1/city/+/+']);
+  });
+  it('parses durations', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('5 minutes')).toBeUndefined();
+  });
+});
+
+describe('config', () => {
+  it('has working defaults: embedded broker and store, simulator on', () => {
+    const config = loadConfig({ noFile: true, env: {} });
+    expect(config.port).toBe(8080);
+    expect(config.mqtt.url).toBeUndefined();
+    expect(config.influx.url).toBeUndefined();
+    expect(config.simulate).toBe(true);
+    expect(Object.isFrozen(config.mqtt)).toBe(true);
+  });
+  it('applies IOC_* overrides and turns the simulator off with an external broker', () => {
+    const config = loadConfig({
+      noFile: true,
+      env: { IOC_PORT: '9000', IOC_MQTT_URL: 'mqtt://broker:1883', IOC_INFLUX_URL: 'http://db:8086', IOC_INFLUX_DB: 'x' },
+    });
+    expect(config.port).toBe(9000);
+    expect(config.influx).toMatchObject({ url: 'http://db:8086', db: 'x' });
+    expect(config.simulate).toBe(false);
+  });
+  it('names the bad key and what is allowed', () => {
+    expect(() => loadConfig({ noFile: true, env: { IOC_SIMULATE: 'maybe' } })).toThrow(/IOC_SIMULATE.*1 or 0/);
+    expect(() => loadConfig({ noFile: true, env: {}, overrides: { live: { deltaInterval: '10ms' } } })).toThrow(
+      /live\.deltaInterval/,
+    );
+    expect(() => loadConfig({ noFile: true, env: { IOC_MQTT_URL: 'ftp://x' } })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { IOC_CONFIG: '/nonexistent.yaml' } })).toThrow(/IOC_CONFIG/);
+  });
+  it('reads the shipped config file', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.map.center).toEqual([106.194, 21.273]);
+  });
+});

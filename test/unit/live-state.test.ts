@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { createLiveState } from '../../server/live/live-state.js';
+
+describe('live state', () => {
+  const staleAfter = (domain: string) => (domain === 'traffic' ? 1000 : 60_000);
+
+  it('merges fields and keeps the last position per entity', () => {
+    let now = 10_000;
+    const state = createLiveState(staleAfter, () => now);
+    state.apply([{ domain: 'sensor', id: 'a', ts: 1, lat: 21, lon: 106, fields: { pm25: 5 } }]);
+    state.apply([{ domain: 'sensor', id: 'a', ts: 2, fields: { noise: 60 }, tags: { district: 'n' } }]);
+    expect(state.get('sensor/a')).toEqual({
+      domain: 'sensor',
+      id: 'a',
+      ts: 2,
+      lat: 21,
+      lon: 106,
+      fields: { pm25: 5, noise: 60 },
+      tags: { district: 'n' },
+      status: 'ok',
+    });
+    expect([...state.takeDirty()]).toEqual(['sensor/a']);
+    expect(state.takeDirty().size).toBe(0);
+    now += 1;
+  });
+
+  it('ignores older readings for the live view', () => {
+    const state = createLiveState(staleAfter, () => 0);
+    state.apply([{ domain: 'sensor', id: 'a', ts: 10, fields: { pm25: 5 } }]);
+    state.apply([{ domain: 'sensor', id: 'a', ts: 9, fields: { pm25: 99 } }]);
+    expect(state.get('sensor/a')?.fields.pm25).toBe(5);
+  });
+
+  it('marks silent entities stale per domain, and alerts take precedence', () => {
+    let now = 0;
+    const state = createLiveState(staleAfter, () => now);
+    state.apply([
+      { domain: 'traffic', id: 'j', ts: 0, fields: { flow: 1 } },
+      { domain: 'sensor', id: 's', ts: 0, fields: { pm25: 1 } },
+    ]);
+    state.takeDirty();
+    now = 1500;
+    expect(state.markStale(now)).toBe(1);
+    expect(state.get('traffic/j')?.status).toBe('stale');
+    expect(state.get('sensor/s')?.status).toBe('ok');
+    expect([...state.takeDirty()]).toEqual(['traffic/j']);
+    state.setAlertCount('traffic', 'j', 1);
+    expect(state.get('traffic/j')?.status).toBe('alert');
+    state.setAlertCount('traffic', 'j', 0);
+    expect(state.get('traffic/j')?.status).toBe('stale');
+    expect(state.countByDomainAndStatus()).toEqual({
+      traffic: { ok: 0, stale: 1, alert: 0 },
+      sensor: { ok: 1, stale: 0, alert: 0 },
+    });
+  });
+});
