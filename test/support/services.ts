@@ -26,7 +26,14 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-function startProcess(command: string, args: string[], dir: string, port: number, url: string): RunningService {
+function startProcess(
+  command: string,
+  args: string[],
+  dir: string,
+  port: number,
+  url: string,
+  keepDir = false,
+): RunningService {
   const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (chunk: Buffer) => {
@@ -51,6 +58,7 @@ function startProcess(command: string, args: string[], dir: string, port: number
         });
         child.kill('SIGTERM');
       }).then(() => {
+        if (keepDir) return;
         try {
           rmSync(dir, { recursive: true, force: true });
         } catch {
@@ -95,7 +103,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
   const configFile = path.join(dir, 'mosquitto.conf');
   writeFileSync(configFile, lines.join('\n') + '\n');
   chmodSync(configFile, 0o644);
-  const service = startProcess(binary, ['-c', configFile], dir, port, `mqtt://127.0.0.1:${port}`);
+  const service = startProcess(binary, ['-c', configFile], dir, port, `mqtt://127.0.0.1:${port}`, options.dir !== undefined);
   try {
     await waitForPort(port);
   } catch (err) {
