@@ -75,7 +75,7 @@ export async function connectLive(baseUrl: string): Promise<LiveRecorder> {
     entities,
     deltas,
     subscribe: async (request) => {
-      const snapshot = await socket.timeout(10_000).emitWithAck('subscribe', request);
+      const snapshot: Snapshot = (await socket.timeout(10_000).emitWithAck('subscribe', request)) as Snapshot;
       if (!snapshot.error) {
         entities.clear();
         for (const e of snapshot.entities) entities.set(`${e.domain}/${e.id}`, e);
