@@ -1,0 +1,50 @@
+import type { z } from 'zod';
+import type { ErrorCode } from '../../contract/api.js';
+
+export interface IssueBody {
+  path: string;
+  message: string;
+}
+
+/** An error the app's error handler turns into `{error: {code, message, issues?}}` with `status`. */
+export class AlertsError extends Error {
+  override readonly name = 'AlertsError';
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly issues?: IssueBody[];
+
+  constructor(status: number, code: ErrorCode, message: string, issues?: IssueBody[]) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    if (issues) this.issues = issues;
+  }
+}
+
+/** 404 for an unknown rule or alert id. */
+export function notFound(what: string, id: string): AlertsError {
+  return new AlertsError(404, 'not_found', `${what} "${id}" does not exist`);
+}
+
+/** 409 for a move the current state does not allow. */
+export function conflict(message: string): AlertsError {
+  return new AlertsError(409, 'conflict', message);
+}
+
+/** 400 naming the bad key: one issue per problem, its path dotted (`condition.clear`). */
+export function badRequest(message: string, issues?: IssueBody[]): AlertsError {
+  return new AlertsError(400, 'bad_request', message, issues);
+}
+
+/** 400 from a zod failure; the message names the first bad key so a human sees it at once. */
+export function fromZodError(error: z.ZodError, what: string): AlertsError {
+  const issues = error.issues.map((issue) => ({ path: dotted(issue.path), message: issue.message }));
+  const first = issues[0];
+  const where = first ? (first.path === '' ? `: ${first.message}` : ` at "${first.path}": ${first.message}`) : '';
+  return badRequest(`invalid ${what}${where}`, issues);
+}
+
+/** Joins a zod issue path into `a.b.0.c`. */
+export function dotted(path: readonly PropertyKey[]): string {
+  return path.map((part) => String(part)).join('.');
+}
