@@ -19,6 +19,8 @@ export interface AlertBook {
   openFor(ruleId: string, entityId: string): Alert | undefined;
   openOfRule(ruleId: string): Alert[];
   open(): IterableIterator<Alert>;
+  /** Open and retained resolved alerts. */
+  all(): IterableIterator<Alert>;
   put(alert: Alert): void;
   /** Drops resolved alerts last changed before `before`, and the oldest resolved beyond `maxResolved`. */
   prune(before: number, maxResolved: number): void;
@@ -38,6 +40,7 @@ export function createAlertBook(): AlertBook {
     openFor: (ruleId, entityId) => openByKey.get(`${ruleId}\u0000${entityId}`),
     openOfRule: (ruleId) => [...openByKey.values()].filter((alert) => alert.ruleId === ruleId),
     open: () => openByKey.values(),
+    all: () => byId.values(),
     put(alert) {
       byId.set(alert.id, alert);
       const key = keyOf(alert);

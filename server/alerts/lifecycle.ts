@@ -16,10 +16,22 @@ export const SYSTEM = 'system';
  *   assign: any open state                note: any state, resolved included
  */
 
-const NEXT_SEVERITY: Record<Severity, Severity | undefined> = { info: 'warning', warning: 'critical', critical: undefined };
+const NEXT_SEVERITY: Record<Severity, Severity | undefined> = {
+  info: 'warning',
+  warning: 'critical',
+  critical: undefined,
+};
 
 /** Opens a new firing alert for a rule that started to hold for an entity. */
-export function openAlert(id: string, rule: Rule, entityId: string, value: ConditionValue, ts: number, lat: number | null, lon: number | null): Alert {
+export function openAlert(
+  id: string,
+  rule: Rule,
+  entityId: string,
+  value: ConditionValue,
+  ts: number,
+  lat: number | null,
+  lon: number | null,
+): Alert {
   return {
     id,
     ruleId: rule.id,
@@ -52,8 +64,13 @@ export function assign(alert: Alert, assignee: string, by: string, at: number): 
 /** Hides an open alert until `until`; it comes back (or resolves) then. */
 export function snooze(alert: Alert, until: number, by: string, at: number): Alert {
   if (alert.state === 'resolved') throw illegal(alert, 'snooze');
-  if (until <= at) throw badRequest('snooze end must be in the future', [{ path: 'until', message: 'must be in the future' }]);
-  return change(alert, { state: 'snoozed', snoozedUntil: until }, event(at, by, 'snooze', `until ${new Date(until).toISOString()}`));
+  if (until <= at)
+    throw badRequest('snooze end must be in the future', [{ path: 'until', message: 'must be in the future' }]);
+  return change(
+    alert,
+    { state: 'snoozed', snoozedUntil: until },
+    event(at, by, 'snooze', `until ${new Date(until).toISOString()}`),
+  );
 }
 
 /** Closes an open alert by hand. */
@@ -130,7 +147,12 @@ function event(at: number, by: string, action: AlertEvent['action'], note?: stri
 }
 
 function change(alert: Alert, patch: Partial<Alert>, entry: AlertEvent): Alert {
-  const next: Alert = { ...alert, ...patch, updatedAt: Math.max(alert.updatedAt, entry.at), history: [...(alert.history ?? []), entry] };
+  const next: Alert = {
+    ...alert,
+    ...patch,
+    updatedAt: Math.max(alert.updatedAt, entry.at),
+    history: [...(alert.history ?? []), entry],
+  };
   if (next.snoozedUntil === undefined) delete next.snoozedUntil;
   return next;
 }

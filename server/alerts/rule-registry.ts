@@ -11,6 +11,7 @@ export interface RuleRegistry {
   load(configRules: readonly RuleInput[]): Promise<void>;
   list(): Rule[];
   get(id: string): Rule;
+  find(id: string): Rule | undefined;
   /** Whether the rule comes from the config file (it cannot be deleted, only replaced or disabled). */
   fromConfig(id: string): boolean;
   create(input: unknown): Promise<Rule>;
@@ -58,6 +59,8 @@ export function createRuleRegistry(store: RuleStore): RuleRegistry {
       return rule;
     },
 
+    find: (id) => rules.get(id),
+
     fromConfig: (id) => configIds.has(id),
 
     async create(input) {
@@ -77,7 +80,9 @@ export function createRuleRegistry(store: RuleStore): RuleRegistry {
       if (previous === undefined) throw notFound('rule', id);
       const bodyId = typeof input === 'object' && input !== null ? (input as { id?: unknown }).id : undefined;
       if (bodyId !== undefined && bodyId !== id) {
-        throw badRequest(`body id ${JSON.stringify(bodyId)} differs from "${id}"`, [{ path: 'id', message: `must be "${id}" or absent` }]);
+        throw badRequest(`body id ${JSON.stringify(bodyId)} differs from "${id}"`, [
+          { path: 'id', message: `must be "${id}" or absent` },
+        ]);
       }
       const rule = parseRule(input, () => id);
       rules.set(id, rule);

@@ -61,7 +61,12 @@ function checkCondition(condition: Condition, path: string): IssueBody[] {
   }
   const upward = op === '>' || op === '>=';
   if (upward ? clear > value : clear < value) {
-    return [{ path: `${path}.clear`, message: `with "${op}" clear must be ${upward ? 'at or below' : 'at or above'} value ${value}` }];
+    return [
+      {
+        path: `${path}.clear`,
+        message: `with "${op}" clear must be ${upward ? 'at or below' : 'at or above'} value ${value}`,
+      },
+    ];
   }
   return [];
 }

@@ -1,3 +1,5 @@
+import type { Alert, AlertSummary, Severity } from '../../contract/index.js';
+
 /** Storm control settings: more than `threshold` new alerts of one rule within `windowMs` is a storm. */
 export interface StormOptions {
   threshold?: number;
@@ -75,4 +77,39 @@ export function createStormControl(options: StormOptions = {}): StormControl {
     },
     active: () => [...rules].filter(([, storm]) => storm.storming).map(([ruleId]) => ruleId),
   };
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/**
+ * Summaries for the given rules: open alerts counted per zone. A zone reported last time that has
+ * no open alert left is reported once with count 0, so a console can drop it.
+ */
+export function buildSummaries(
+  ruleIds: readonly string[],
+  openOfRule: (ruleId: string) => readonly Alert[],
+  zoneOfAlert: (alert: Alert) => string,
+  previous: Map<string, Set<string>>,
+  ts: number,
+): AlertSummary[] {
+  const out: AlertSummary[] = [];
+  for (const ruleId of ruleIds) {
+    const byZone = new Map<string, { count: number; severity: Severity }>();
+    for (const alert of openOfRule(ruleId)) {
+      const zone = zoneOfAlert(alert);
+      const entry = byZone.get(zone);
+      if (entry === undefined) byZone.set(zone, { count: 1, severity: alert.severity });
+      else {
+        entry.count++;
+        if (RANK[alert.severity] > RANK[entry.severity]) entry.severity = alert.severity;
+      }
+    }
+    for (const [zone, { count, severity }] of byZone) out.push({ ruleId, zone, count, severity, ts });
+    for (const zone of previous.get(ruleId) ?? []) {
+      if (!byZone.has(zone)) out.push({ ruleId, zone, count: 0, severity: 'info', ts });
+    }
+    if (byZone.size > 0) previous.set(ruleId, new Set(byZone.keys()));
+    else previous.delete(ruleId);
+  }
+  return out;
 }

@@ -5,7 +5,10 @@ import type { CompiledCondition, Reads } from './types.js';
  * its own last known value, so `all[flow < 2, speed < 5]` holds when the latest flow and the latest
  * speed both qualify, even if they arrive in separate observations.
  */
-export function compileComposite(mode: 'all' | 'any', children: readonly CompiledCondition[]): CompiledCondition<unknown[]> {
+export function compileComposite(
+  mode: 'all' | 'any',
+  children: readonly CompiledCondition[],
+): CompiledCondition<unknown[]> {
   const count = children.length;
   return {
     reads: mergeReads(children.map((child) => child.reads)),
