@@ -1,0 +1,75 @@
+import type { Alert, Observation, Rule } from '../../../contract/index.js';
+import type { AlertsStore } from '../../../server/alerts/alert-service.js';
+import type { ScanOptions } from '../../../server/store/types.js';
+
+/** The TelemetryStore methods the alerts module uses, in memory; `failSaves` makes saveAlert reject. */
+export class FakeAlertsStore implements AlertsStore {
+  rules = new Map<string, Rule>();
+  alerts = new Map<string, Alert>();
+  observations: Observation[] = [];
+  saveCalls = 0;
+  failSaves = 0;
+  scans: ScanOptions[] = [];
+
+  saveRule(rule: Rule): Promise<void> {
+    this.rules.set(rule.id, structuredClone(rule));
+    return Promise.resolve();
+  }
+  deleteRule(id: string): Promise<void> {
+    this.rules.delete(id);
+    return Promise.resolve();
+  }
+  loadRules(): Promise<Rule[]> {
+    return Promise.resolve([...this.rules.values()].map((rule) => structuredClone(rule)));
+  }
+  saveAlert(alert: Alert): Promise<void> {
+    this.saveCalls++;
+    if (this.failSaves > 0) {
+      this.failSaves--;
+      return Promise.reject(new Error('database is locked'));
+    }
+    this.alerts.set(alert.id, structuredClone(alert));
+    return Promise.resolve();
+  }
+  loadAlerts(since?: number): Promise<Alert[]> {
+    const all = [...this.alerts.values()].filter((alert) => since === undefined || alert.startedAt >= since);
+    return Promise.resolve(all.map((alert) => structuredClone(alert)));
+  }
+  async *scan(options: ScanOptions): AsyncIterable<Observation[]> {
+    this.scans.push(options);
+    const size = options.chunkSize ?? 100;
+    const rows = this.observations
+      .filter((obs) => obs.ts >= options.from && obs.ts <= options.to)
+      .filter((obs) => options.domains === undefined || options.domains.includes(obs.domain))
+      .sort((a, b) => a.ts - b.ts);
+    for (let i = 0; i < rows.length; i += size) {
+      await Promise.resolve();
+      yield rows.slice(i, i + size);
+    }
+  }
+}
+
+/** A settable clock for tests. */
+export function fakeClock(start = 1_700_000_000_000) {
+  let now = start;
+  return {
+    now: () => now,
+    set: (t: number) => {
+      now = t;
+    },
+    advance: (ms: number) => {
+      now += ms;
+      return now;
+    },
+  };
+}
+
+/** A quiet logger that remembers what was logged. */
+export function memoryLogger() {
+  const lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
+  return {
+    lines,
+    warn: (message: string, extra?: Record<string, unknown>) => lines.push({ level: 'warn', message, extra }),
+    error: (message: string, extra?: Record<string, unknown>) => lines.push({ level: 'error', message, extra }),
+  };
+}
