@@ -113,10 +113,15 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
   return service;
 }
 
-/** Starts Debian's influxd 1.x on a free port with a temp data dir; ready when /ping answers 204. */
-export async function startInfluxd(): Promise<RunningService> {
+export interface InfluxdOptions {
+  /** Listen on this port (e.g. to bring a stopped server back where clients expect it). */
+  port?: number;
+}
+
+/** Starts Debian's influxd 1.x on a free port (or `options.port`) with a temp data dir; ready when /ping answers 204. */
+export async function startInfluxd(options: InfluxdOptions = {}): Promise<RunningService> {
   const binary = requireBinary('influxd');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const rpcPort = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'ioc-influxd-'));
   const printed = spawnSync(binary, ['config'], { encoding: 'utf8' });

@@ -1,0 +1,105 @@
+import Database from 'better-sqlite3';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS observations (
+  domain TEXT NOT NULL,
+  id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  lat REAL,
+  lon REAL,
+  fields TEXT NOT NULL,
+  tags TEXT
+);
+CREATE INDEX IF NOT EXISTS observations_entity ON observations (domain, id, ts);
+CREATE INDEX IF NOT EXISTS observations_ts ON observations (ts);
+CREATE TABLE IF NOT EXISTS latest (
+  domain TEXT NOT NULL,
+  id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  lat REAL,
+  lon REAL,
+  fields TEXT NOT NULL,
+  tags TEXT,
+  PRIMARY KEY (domain, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rules (
+  id TEXT PRIMARY KEY,
+  json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+  id TEXT PRIMARY KEY,
+  started_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_started ON alerts (started_at);
+`;
+
+// `domains` is a JSON array of names or NULL for all: one prepared statement serves any list.
+const DOMAIN_FILTER = '(@domains IS NULL OR domain IN (SELECT value FROM json_each(@domains)))';
+
+/** Opens (creating if needed) the SQLite file in WAL mode and prepares every statement the store runs. */
+export function openDatabase(file: string) {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -32000');
+  db.exec(SCHEMA);
+  const statements = {
+    insert: db.prepare<[string, string, number, number | null, number | null, string, string | null]>(
+      'INSERT INTO observations (domain, id, ts, lat, lon, fields, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    replaceLatest: db.prepare<[string, string, number, number | null, number | null, string, string | null]>(
+      'INSERT OR REPLACE INTO latest (domain, id, ts, lat, lon, fields, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    latestRows: db.prepare<{ domains: string | null }, LatestRow>(
+      `SELECT domain, id, ts, lat, lon, fields, tags FROM latest WHERE ${DOMAIN_FILTER} ORDER BY domain, id`,
+    ),
+    entityBackwards: db.prepare<[string, string, number, number, number], ObservationRow>(
+      `SELECT domain, id, ts, lat, lon, fields, tags FROM observations
+       WHERE domain = ? AND id = ? AND ts <= ? AND ts >= ? ORDER BY ts DESC, rowid DESC LIMIT ?`,
+    ),
+    entityRange: db.prepare<[string, string, number, number], ObservationRow>(
+      `SELECT domain, id, ts, lat, lon, fields, tags FROM observations
+       WHERE domain = ? AND id = ? AND ts >= ? AND ts <= ? ORDER BY ts, rowid`,
+    ),
+    scanPage: db.prepare<
+      { domains: string | null; ts: number; rid: number; to: number; limit: number },
+      ObservationRow & { rid: number }
+    >(
+      `SELECT rowid AS rid, domain, id, ts, lat, lon, fields, tags FROM observations
+       WHERE (ts, rowid) > (@ts, @rid) AND ts <= @to AND ${DOMAIN_FILTER}
+       ORDER BY ts, rowid LIMIT @limit`,
+    ),
+    saveRule: db.prepare<[string, string]>('INSERT OR REPLACE INTO rules (id, json) VALUES (?, ?)'),
+    deleteRule: db.prepare<[string]>('DELETE FROM rules WHERE id = ?'),
+    loadRules: db.prepare<[], { json: string }>('SELECT json FROM rules ORDER BY id'),
+    saveAlert: db.prepare<[string, number, number, string]>(
+      `INSERT INTO alerts (id, started_at, updated_at, json) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, updated_at = excluded.updated_at,
+         json = excluded.json
+       WHERE excluded.updated_at >= alerts.updated_at`,
+    ),
+    loadAlerts: db.prepare<[number], { json: string }>(
+      'SELECT json FROM alerts WHERE started_at >= ? ORDER BY started_at, id',
+    ),
+  };
+  return { db, statements };
+}
+
+export type EmbeddedDatabase = ReturnType<typeof openDatabase>;
+
+/** A row of `observations` (or `latest`): fields and tags as JSON text. */
+export interface ObservationRow {
+  domain: string;
+  id: string;
+  ts: number;
+  lat: number | null;
+  lon: number | null;
+  fields: string;
+  tags: string | null;
+}
+
+export type LatestRow = ObservationRow;

@@ -1,0 +1,29 @@
+import type { Config } from '../../config/schema.js';
+import { EmbeddedStore } from './embedded.js';
+import { InfluxStore } from './influx.js';
+import type { TelemetryStore } from './types.js';
+import { quietLogger, type StoreLogger } from './types-logger.js';
+
+export type { TelemetryStore, StoreStats } from './types.js';
+export type { StoreLogger } from './types-logger.js';
+export { EmbeddedStore } from './embedded.js';
+export { InfluxStore } from './influx.js';
+
+/** The configured store: InfluxDB when `influx.url` is set, else the embedded SQLite file in `dataDir`. */
+export function createStore(config: Config, logger: StoreLogger = quietLogger): TelemetryStore {
+  const { influx } = config;
+  if (influx.url) {
+    return new InfluxStore(
+      {
+        url: influx.url,
+        db: influx.db,
+        token: influx.token,
+        batchSize: influx.batchSize,
+        flushInterval: influx.flushInterval,
+        maxBufferLines: influx.maxBufferLines,
+      },
+      logger,
+    );
+  }
+  return new EmbeddedStore({ dataDir: config.dataDir }, logger);
+}

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../../config/schema.js';
+import { EmbeddedStore } from '../../server/store/embedded.js';
+import { createStore } from '../../server/store/index.js';
+import { describeStoreContract } from './store-contract.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ioc-store-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('embedded', async () => {
+  const store = new EmbeddedStore({ dataDir: tempDir() });
+  await store.init();
+  return { store, cleanup: () => store.close() };
+});
+
+describe('embedded store', () => {
+  it('is what createStore picks without an InfluxDB URL, in dataDir', async () => {
+    const dataDir = path.join(tempDir(), 'nested', 'data');
+    const store = createStore(ConfigSchema.parse({ dataDir }));
+    expect(store.kind).toBe('embedded');
+    await store.init();
+    await store.ping();
+    await store.close();
+  });
+
+  it('keeps observations, rules and alerts across close and reopen', async () => {
+    const dataDir = tempDir();
+    const first = new EmbeddedStore({ dataDir });
+    await first.init();
+    const ts = Date.UTC(2026, 0, 5);
+    first.write([
+      { domain: 'health', id: 'H1', ts, fields: { beds: 12, er: 'open' } },
+      { domain: 'health', id: 'H1', ts: ts + 1000, fields: { beds: 11 }, lat: 21.27, lon: 106.19 },
+    ]);
+    await first.saveRule({
+      id: 'beds-low',
+      name: 'Beds low',
+      domain: 'health',
+      condition: { field: 'beds', op: '<', value: 5 },
+      severity: 'critical',
+      enabled: true,
+    });
+    // close() must commit what is still buffered.
+    await first.close();
+    expect(first.stats()).toMatchObject({ written: 2, buffered: 0, dropped: 0 });
+
+    const second = new EmbeddedStore({ dataDir });
+    await second.init();
+    try {
+      expect(await second.latest()).toEqual([
+        { domain: 'health', id: 'H1', ts: ts + 1000, lat: 21.27, lon: 106.19, fields: { beds: 11, er: 'open' } },
+      ]);
+      expect(await second.history({ domain: 'health', id: 'H1', from: ts, to: ts + 1000 })).toHaveLength(2);
+      expect((await second.loadRules()).map((r) => r.id)).toEqual(['beds-low']);
+      // New observations merge with the state kept in the file.
+      second.write([{ domain: 'health', id: 'H1', ts: ts + 2000, fields: { beds: 10 } }]);
+      await second.flush();
+      expect((await second.latest())[0]).toMatchObject({ ts: ts + 2000, lat: 21.27, fields: { beds: 10, er: 'open' } });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('never blocks or throws on write, and counts writes after close as dropped', async () => {
+    const store = new EmbeddedStore({ dataDir: tempDir(), batchSize: 1000 });
+    await store.init();
+    const batch = Array.from({ length: 20_000 }, (_, k) => ({
+      domain: 'traffic',
+      id: `J${k % 100}`,
+      ts: 1_767_000_000_000 + k,
+      fields: { count: k },
+    }));
+    store.write(batch);
+    // Nothing is committed on the caller's turn: write() only buffers.
+    expect(store.stats()).toMatchObject({ written: 0, buffered: 20_000 });
+    await store.flush();
+    expect(store.stats()).toMatchObject({ written: 20_000, buffered: 0, dropped: 0 });
+    expect(await store.latest({ domains: ['traffic'] })).toHaveLength(100);
+    await store.close();
+    store.write(batch.slice(0, 5));
+    expect(store.stats().dropped).toBe(5);
+  });
+
+  it('keeps the newest values when observations arrive out of order', async () => {
+    const store = new EmbeddedStore({ dataDir: tempDir() });
+    await store.init();
+    const ts = Date.UTC(2026, 0, 5);
+    store.write([{ domain: 'sensor', id: 'S1', ts: ts + 1000, fields: { pm25: 20 }, lat: 21.2, lon: 106.2 }]);
+    await store.flush();
+    store.write([{ domain: 'sensor', id: 'S1', ts, fields: { pm25: 99, rain: 1 }, lat: 21.9, lon: 106.9 }]);
+    await store.flush();
+    expect(await store.latest()).toEqual([
+      { domain: 'sensor', id: 'S1', ts: ts + 1000, lat: 21.2, lon: 106.2, fields: { pm25: 20, rain: 1 } },
+    ]);
+    // The same inside one batch, with the older observation last.
+    store.write([
+      { domain: 'sensor', id: 'S2', ts: ts + 1000, fields: { pm25: 20 }, tags: { v: 'new' } },
+      { domain: 'sensor', id: 'S2', ts: ts + 2000, fields: { pm10: 30 }, tags: { v: 'newest' } },
+      { domain: 'sensor', id: 'S2', ts, fields: { pm25: 99, rain: 1 }, lat: 21.9, lon: 106.9, tags: { v: 'old' } },
+    ]);
+    await store.flush();
+    expect((await store.latest())[1]).toEqual({
+      domain: 'sensor',
+      id: 'S2',
+      ts: ts + 2000,
+      lat: 21.9,
+      lon: 106.9,
+      fields: { pm25: 20, pm10: 30, rain: 1 },
+      tags: { v: 'newest' },
+    });
+    await store.close();
+  });
+});
