@@ -17,6 +17,8 @@ import { collectMetrics } from './metrics.js';
 import { createLiveServer, type LiveIo } from './live/live-server.js';
 import { createLiveState } from './live/live-state.js';
 import { createPipeline } from './pipeline.js';
+import { startAlerts } from './alerts-wiring.js';
+import { createAlertsRouter } from './alerts/routes.js';
 import { createStore } from './store/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -100,6 +102,13 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     });
     cleanups.push(() => liveServer.stop());
 
+    const alerts = await startAlerts({ config, store, live, liveServer, pipeline, logger: logger.child({ module: 'alerts' }) });
+    cleanups.push(async () => {
+      // Deliver what ingest already handed over before the alert service stops listening.
+      pipeline.flushPending();
+      await alerts.close();
+    });
+
     let mqttIngest: MqttIngest | undefined;
     const app = createHttpApp({
       rawApiRouters: [
@@ -112,14 +121,14 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
           logger,
         }),
       ],
-      apiRouters: [createEntityRouter({ config, store, live })],
+      apiRouters: [createEntityRouter({ config, store, live }), createAlertsRouter(alerts.service)],
       readiness: {
         store: () => store.ping(),
         broker: () => {
           if (!mqttIngest?.connected()) throw new Error(`not connected to the MQTT broker at ${mqttUrl}`);
         },
       },
-      metrics: () => collectMetrics({ counters, store, live, liveServer }),
+      metrics: () => collectMetrics({ counters, store, live, liveServer, alerts: alerts.service.stats() }),
       clientDir: options.clientDir ?? path.join(ROOT, 'dist', 'client'),
       logger,
     });

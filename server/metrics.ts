@@ -1,4 +1,5 @@
 import type { IngestCounters } from '../ingest/sink.js';
+import type { AlertServiceStats } from './alerts/alert-service.js';
 import type { Sample } from './http/metrics.js';
 import type { LiveServer } from './live/live-server.js';
 import type { LiveState } from './live/live-state.js';
@@ -9,11 +10,11 @@ export interface MetricSources {
   store: TelemetryStore;
   live: LiveState;
   liveServer: LiveServer;
-  extra?: () => Sample[];
+  alerts?: AlertServiceStats;
 }
 
 /** Gathers the product's counters for GET /metrics. */
-export function collectMetrics({ counters, store, live, liveServer, extra }: MetricSources): Sample[] {
+export function collectMetrics({ counters, store, live, liveServer, alerts }: MetricSources): Sample[] {
   const storeStats = store.stats();
   const liveStats = liveServer.stats();
   const entityValues = Object.entries(live.countByDomainAndStatus()).flatMap(([domain, byStatus]) =>
@@ -36,6 +37,13 @@ export function collectMetrics({ counters, store, live, liveServer, extra }: Met
     { name: 'ioc_live_sockets', help: 'Connected /live sockets', type: 'gauge', values: [{ value: liveStats.sockets }] },
     { name: 'ioc_live_deltas_total', help: 'Delta events sent', type: 'counter', values: [{ value: liveStats.deltasSent }] },
     { name: 'ioc_live_lagging_sockets', help: 'Sockets owed coalesced updates because they read slowly', type: 'gauge', values: [{ value: liveStats.laggingSockets }] },
-    ...(extra?.() ?? []),
+    ...(alerts
+      ? ([
+          { name: 'ioc_alerts_open', help: 'Alerts not resolved', type: 'gauge', values: [{ value: alerts.open }] },
+          { name: 'ioc_alerts_saved_total', help: 'Alert changes persisted', type: 'counter', values: [{ value: alerts.saved }] },
+          { name: 'ioc_alerts_failed_saves_total', help: 'Alert changes that failed to persist', type: 'counter', values: [{ value: alerts.failedSaves }] },
+          { name: 'ioc_alerts_pending_writes', help: 'Alert changes waiting to be persisted', type: 'gauge', values: [{ value: alerts.pendingWrites }] },
+        ] satisfies Sample[])
+      : []),
   ];
 }

@@ -1,0 +1,82 @@
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import { entityKey, type Alert } from '../contract/index.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../config/logger.js';
+import { createAlertService, type AlertService } from './alerts/alert-service.js';
+import { DEFAULT_RULES } from './alerts/default-rules.js';
+import type { LiveServer } from './live/live-server.js';
+import type { LiveState } from './live/live-state.js';
+import type { Pipeline } from './pipeline.js';
+import type { TelemetryStore } from './store/types.js';
+
+export interface AlertsWiring {
+  service: AlertService;
+  close(): Promise<void>;
+}
+
+/** Names the configured zone a position falls in ('city' outside every zone), for storm summaries. */
+export function createZoneLookup(config: Config): (lat: number | null, lon: number | null) => string {
+  const zones = config.map.zones;
+  return (lat, lon) => {
+    if (lat === null || lon === null || zones.length === 0) return 'city';
+    for (const zone of zones) {
+      if (booleanPointInPolygon([lon, lat], zone.geometry)) return zone.id;
+    }
+    return 'city';
+  };
+}
+
+/** Starts the alert service: rules from defaults + config + store, fed by the pipeline, pushed on /live. */
+export async function startAlerts(deps: {
+  config: Config;
+  store: TelemetryStore;
+  live: LiveState;
+  liveServer: LiveServer;
+  pipeline: Pipeline;
+  logger: Logger;
+}): Promise<AlertsWiring> {
+  const { config, store, live, liveServer, pipeline, logger } = deps;
+  const service = createAlertService({
+    store,
+    logger,
+    // Demo-city defaults first; a config rule with the same id replaces one.
+    configRules: [...DEFAULT_RULES, ...config.rules],
+    zoneOf: createZoneLookup(config),
+  });
+  await service.load();
+  service.seed([...live.all()]);
+
+  // Entity status follows its open alerts: 'alert' while any is not resolved.
+  const openByEntity = new Map<string, Set<string>>();
+  const track = (alert: Alert) => {
+    const key = entityKey(alert.domain, alert.entityId);
+    let open = openByEntity.get(key);
+    if (alert.state === 'resolved') open?.delete(alert.id);
+    else {
+      if (!open) openByEntity.set(key, (open = new Set()));
+      open.add(alert.id);
+    }
+    live.setAlertCount(alert.domain, alert.entityId, open?.size ?? 0);
+    if (open?.size === 0) openByEntity.delete(key);
+  };
+  for (const state of ['firing', 'acknowledged', 'snoozed'] as const) {
+    for (const alert of await service.queryAlerts({ state, limit: 1_000_000 })) track(alert);
+  }
+
+  const offAlert = service.onAlert((alert) => {
+    track(alert);
+    liveServer.broadcastAlert(alert);
+  });
+  const offSummary = service.onSummary((summaries) => liveServer.broadcastSummary(summaries));
+  pipeline.addObserver(service);
+  service.start();
+  logger.info('alert rules loaded', { rules: service.listRules().length });
+  return {
+    service,
+    close: async () => {
+      offAlert();
+      offSummary();
+      await service.close();
+    },
+  };
+}
