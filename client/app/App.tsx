@@ -1,0 +1,88 @@
+import { useEffect, useState } from 'react';
+import { t, useLocale } from '../i18n/i18n.js';
+import { loadConsoleConfig } from '../live/api.js';
+import { LayerPanel } from '../features/layers/LayerPanel.js';
+import { Inspector } from '../features/inspector/Inspector.js';
+import { Tooltip } from '../features/inspector/Tooltip.js';
+import { Header } from './Header.js';
+import { MapPane } from './MapPane.js';
+import { sameRecord, useObservable, usePolled } from './hooks.js';
+import { startRuntime, type Runtime } from './runtime.js';
+import { countRender } from './test-hook.js';
+
+const COUNTS_INTERVAL_MS = 500;
+const PHONE_QUERY = '(max-width: 760px)';
+
+/** Wall-clock time of the last data, to the second (the store keeps it on the performance clock). */
+function lastUpdateWallClock(runtime: Runtime): number {
+  const last = runtime.store.lastUpdate;
+  if (last === 0) return 0;
+  return Math.round((Date.now() - (performance.now() - last)) / 1000) * 1000;
+}
+
+function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean }) {
+  countRender();
+  useLocale();
+  const status = useObservable(runtime.live.status);
+  const counts = usePolled(() => runtime.store.counts(), COUNTS_INTERVAL_MS, sameRecord);
+  const [panelOpen, setPanelOpen] = useState(() => !window.matchMedia(PHONE_QUERY).matches);
+  return (
+    <div className="app">
+      <Header status={status} lastUpdate={() => lastUpdateWallClock(runtime)} counts={counts} />
+      <main className="stage">
+        <MapPane runtime={runtime} />
+        <button
+          type="button"
+          className="panel-toggle"
+          aria-expanded={panelOpen}
+          aria-controls="side-panel"
+          onClick={() => setPanelOpen((open) => !open)}
+        >
+          <span aria-hidden="true">{panelOpen ? '‹' : '☰'}</span>
+          <span className="panel-toggle__text">{panelOpen ? t('panel.hide') : t('panel.layers')}</span>
+        </button>
+        <aside id="side-panel" className="panel side" hidden={!panelOpen}>
+          <LayerPanel counts={counts} />
+        </aside>
+        <Inspector store={runtime.store} />
+        <Tooltip store={runtime.store} />
+        {fallback && (
+          <div className="notice" role="alert">
+            {t('map.configFallback')}
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}
+
+/** Loads the console configuration, starts the live runtime and shows the console. */
+export function App() {
+  const locale = useLocale();
+  useEffect(() => {
+    document.title = `${t('app.short')} ${t('app.city')} · ${t('app.title')}`;
+  }, [locale]);
+  const [boot, setBoot] = useState<{ runtime: Runtime; fallback: boolean } | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    let runtime: Runtime | undefined;
+    void loadConsoleConfig().then(({ config, fallback }) => {
+      if (cancelled) return;
+      runtime = startRuntime(config);
+      setBoot({ runtime, fallback });
+    });
+    return () => {
+      cancelled = true;
+      runtime?.stop();
+    };
+  }, []);
+  if (!boot) {
+    return (
+      <div className="splash" role="status">
+        <span className="brand__mark">{t('app.short')}</span>
+        <span>{t('map.loading')}</span>
+      </div>
+    );
+  }
+  return <Console runtime={boot.runtime} fallback={boot.fallback} />;
+}

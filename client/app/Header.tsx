@@ -1,0 +1,101 @@
+import { formatCityDate, formatCityTime, formatNumber } from '../i18n/format.js';
+import { setLocale, t, useLocale } from '../i18n/i18n.js';
+import { LOCALES } from '../i18n/messages.js';
+import type { ConnectionStatus } from '../live/live-client.js';
+import type { KindCounts } from '../state/layer-kinds.js';
+import { LAYER_KINDS } from '../state/layer-kinds.js';
+import { KIND_SWATCH } from './swatches.js';
+import { usePolled } from './hooks.js';
+
+interface HeaderProps {
+  status: ConnectionStatus;
+  /** Wall-clock time (ms) of the last data received, or 0; sampled by the header itself. */
+  lastUpdate: () => number;
+  counts: KindCounts;
+}
+
+function Clock() {
+  const locale = useLocale();
+  const now = usePolled(() => Math.floor(Date.now() / 1000) * 1000, 250);
+  return (
+    <div className="clock" aria-live="off">
+      <time className="clock__time" dateTime={new Date(now).toISOString()}>
+        {formatCityTime(now, locale)}
+      </time>
+      <span className="clock__date">
+        {formatCityDate(now, locale)} · {t('clock.zone')}
+      </span>
+    </div>
+  );
+}
+
+function Connection({ status, lastUpdate: readLastUpdate }: Pick<HeaderProps, 'status' | 'lastUpdate'>) {
+  const locale = useLocale();
+  const lastUpdate = usePolled(readLastUpdate, 1000);
+  const label = t(`conn.${status.state}`);
+  const last = lastUpdate > 0 ? formatCityTime(lastUpdate, locale) : t('conn.noData');
+  return (
+    <div className={`conn conn--${status.state}`} role="status" data-testid="connection" data-state={status.state}>
+      <span className="conn__dot" aria-hidden="true" />
+      <span className="conn__text">
+        <span className="conn__label">{label}</span>
+        <span className="conn__last">
+          {status.error ? t('conn.refused', { message: status.error }) : t('conn.lastUpdate', { time: last })}
+        </span>
+      </span>
+    </div>
+  );
+}
+
+function LanguageSwitch() {
+  const locale = useLocale();
+  return (
+    <div className="lang" role="group" aria-label={t('lang.label')}>
+      {LOCALES.map((code) => (
+        <button
+          key={code}
+          type="button"
+          className="lang__option"
+          aria-pressed={code === locale}
+          lang={code}
+          title={t(`lang.${code}`)}
+          onClick={() => setLocale(code)}
+        >
+          {code.toUpperCase()}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Top bar: identity, live counts per layer, connection state, city clock and language. */
+export function Header({ status, lastUpdate, counts }: HeaderProps) {
+  const locale = useLocale();
+  return (
+    <header className="header">
+      <div className="brand">
+        <span className="brand__mark" aria-hidden="true">
+          {t('app.short')}
+        </span>
+        <span className="brand__text">
+          <span className="brand__title">{t('app.title')}</span>
+          <span className="brand__city">{t('app.city')}</span>
+        </span>
+      </div>
+      <ul className="counts" aria-label={t('panel.layers')}>
+        {LAYER_KINDS.filter((kind) => kind !== 'other' || counts.other > 0).map((kind) => (
+          <li key={kind} className="counts__item" data-kind={kind} title={t(`kind.${kind}`)}>
+            <span className="swatch" style={{ background: KIND_SWATCH[kind] }} aria-hidden="true" />
+            <span className="counts__value">{formatNumber(counts[kind], locale, 0)}</span>
+            <span className="counts__label">{t(`kindShort.${kind}`)}</span>
+          </li>
+        ))}
+      </ul>
+      <div className="header__right">
+        <Connection status={status} lastUpdate={lastUpdate} />
+        <Clock />
+        <LanguageSwitch />
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,18 @@
+import { useEffect, useRef } from 'react';
+import { t } from '../i18n/i18n.js';
+import { createMapView } from '../map/map-view.js';
+import type { Runtime } from './runtime.js';
+import { installTestHook } from './test-hook.js';
+
+/** Hosts the maplibre map; after mounting, React never touches it again (the map reads the store itself). */
+export function MapPane({ runtime }: { runtime: Runtime }) {
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = host.current;
+    if (!element) return;
+    const view = createMapView(element, runtime.config, runtime.store);
+    installTestHook(runtime.store, view);
+    return () => view.destroy();
+  }, [runtime]);
+  return <div ref={host} className="map" role="region" aria-label={t('map.label')} data-testid="map" />;
+}

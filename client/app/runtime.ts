@@ -1,0 +1,49 @@
+import type { ConsoleConfig } from '../../contract/api.js';
+import { connectLive, type LiveClient } from '../live/live-client.js';
+import { EntityStore } from '../state/entity-store.js';
+import { visibility, parseVisibility } from '../state/ui-state.js';
+
+const SWEEP_INTERVAL_MS = 2_000;
+const VISIBILITY_KEY = 'ioc.layers';
+
+/** The long-lived, non-React parts of the console: entity store, live connection, periodic stale sweep. */
+export interface Runtime {
+  config: ConsoleConfig;
+  store: EntityStore;
+  live: LiveClient;
+  stop(): void;
+}
+
+/** Starts the store and the live feed for every domain the server configures. */
+export function startRuntime(config: ConsoleConfig): Runtime {
+  const store = new EntityStore({
+    staleAfter: (domain) => config.domains[domain]?.staleAfter ?? 300_000,
+  });
+  const domains = Object.keys(config.domains);
+  const live = connectLive(store, domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue']);
+  const sweep = setInterval(() => store.sweepStale(performance.now()), SWEEP_INTERVAL_MS);
+
+  try {
+    visibility.set(parseVisibility(window.localStorage.getItem(VISIBILITY_KEY)));
+  } catch {
+    // No storage: every layer starts visible.
+  }
+  const unsubscribe = visibility.subscribe(() => {
+    try {
+      window.localStorage.setItem(VISIBILITY_KEY, JSON.stringify(visibility.get()));
+    } catch {
+      // Not persisted; the toggle still applies.
+    }
+  });
+
+  return {
+    config,
+    store,
+    live,
+    stop() {
+      clearInterval(sweep);
+      unsubscribe();
+      live.close();
+    },
+  };
+}

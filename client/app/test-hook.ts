@@ -1,0 +1,55 @@
+import type { Entity } from '../../contract/entity.js';
+import type { MapView } from '../map/map-view.js';
+import type { EntityStore } from '../state/entity-store.js';
+
+/** Read-only view of the running console for browser tests and field diagnostics (`window.__ioc`). */
+export interface IocTestHook {
+  /** True once the first snapshot is applied and the map style has loaded. */
+  ready(): boolean;
+  entityCount(): number;
+  entity(key: string): Entity | undefined;
+  /** Entity key drawn at a pixel of the map container, or null. */
+  pickAt(x: number, y: number): string | null;
+  /** Pixel of the map container where a coordinate is drawn. */
+  project(lon: number, lat: number): [number, number];
+  displayedPosition(key: string): [number, number] | undefined;
+  /** Resolves when the map has finished loading and rendering. */
+  whenIdle(): Promise<void>;
+  /** How many times the React tree rendered (it must not follow the delta rate). */
+  renders(): number;
+  seqGaps(): number;
+}
+
+let renderCount = 0;
+
+/** Counts a render of the app shell. */
+export function countRender(): void {
+  renderCount++;
+}
+
+/** Publishes the hook on `window.__ioc`. */
+export function installTestHook(store: EntityStore, view: MapView): void {
+  const { map } = view;
+  const hook: IocTestHook = {
+    ready: () => store.ready && map.isStyleLoaded() === true,
+    entityCount: () => store.size,
+    entity: (key) => {
+      const entity = store.get(key);
+      return entity ? structuredClone(entity) : undefined;
+    },
+    pickAt: (x, y) => view.pickAt(x, y),
+    project: (lon, lat) => {
+      const point = map.project([lon, lat]);
+      return [point.x, point.y];
+    },
+    displayedPosition: (key) => store.displayedPosition(key),
+    whenIdle: () =>
+      new Promise<void>((resolve) => {
+        if (map.loaded() && !map.isMoving()) resolve();
+        else void map.once('idle', () => resolve());
+      }),
+    renders: () => renderCount,
+    seqGaps: () => store.seqGaps,
+  };
+  Object.defineProperty(window, '__ioc', { value: Object.freeze(hook), configurable: true });
+}

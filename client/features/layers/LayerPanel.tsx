@@ -1,0 +1,41 @@
+import { formatNumber } from '../../i18n/format.js';
+import { t, useLocale } from '../../i18n/i18n.js';
+import { LAYER_KINDS, type KindCounts, type LayerKind } from '../../state/layer-kinds.js';
+import { visibility } from '../../state/ui-state.js';
+import { useObservable } from '../../app/hooks.js';
+import { KIND_SWATCH } from '../../app/swatches.js';
+import { Legend } from './Legend.js';
+
+function toggle(kind: LayerKind): void {
+  visibility.update((current) => ({ ...current, [kind]: !current[kind] }));
+}
+
+/** Layer switches with live counts, then the legend of what is shown. */
+export function LayerPanel({ counts }: { counts: KindCounts }) {
+  const locale = useLocale();
+  const visible = useObservable(visibility);
+  const kinds = LAYER_KINDS.filter((kind) => kind !== 'other' || counts.other > 0);
+  return (
+    <div className="layer-panel">
+      <section aria-labelledby="layers-title">
+        <h2 id="layers-title" className="panel__title">
+          {t('panel.layers')}
+        </h2>
+        <ul className="toggles">
+          {kinds.map((kind) => (
+            <li key={kind}>
+              <label className="toggle" data-kind={kind}>
+                <input type="checkbox" checked={visible[kind]} onChange={() => toggle(kind)} />
+                <span className="toggle__switch" aria-hidden="true" />
+                <span className="swatch" style={{ background: KIND_SWATCH[kind] }} aria-hidden="true" />
+                <span className="toggle__label">{t(`kind.${kind}`)}</span>
+                <span className="toggle__count">{formatNumber(counts[kind], locale, 0)}</span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <Legend visible={visible} />
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import type { ConsoleConfig, HistoryResponse } from '../../contract/api.js';
+
+/** What the console uses when the server's configuration cannot be loaded (Bắc Giang centre, built-in layers). */
+export const FALLBACK_CONFIG: ConsoleConfig = {
+  map: { center: [106.194, 21.273], zoom: 12.5, zones: [] },
+  domains: {
+    sensor: { staleAfter: 120_000 },
+    traffic: { staleAfter: 60_000 },
+    health: { staleAfter: 300_000 },
+    queue: { staleAfter: 300_000 },
+  },
+};
+
+async function getJson<T>(url: string, timeoutMs: number): Promise<T> {
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'application/json' },
+  });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** Loads the map configuration; falls back to the built-in one (and says so) when the server cannot answer. */
+export async function loadConsoleConfig(): Promise<{ config: ConsoleConfig; fallback: boolean }> {
+  try {
+    return { config: await getJson<ConsoleConfig>('/api/v1/console-config', 8_000), fallback: false };
+  } catch {
+    return { config: FALLBACK_CONFIG, fallback: true };
+  }
+}
+
+/** One entity's history over [from, to], bucketed by `everyMs`. */
+export function fetchHistory(
+  domain: string,
+  id: string,
+  range: { from: number; to: number; everyMs: number; fields?: string[] },
+): Promise<HistoryResponse> {
+  const params = new URLSearchParams({
+    from: String(Math.floor(range.from)),
+    to: String(Math.ceil(range.to)),
+    every: `${Math.round(range.everyMs / 1000)}s`,
+  });
+  if (range.fields && range.fields.length > 0) params.set('fields', range.fields.join(','));
+  const path = `/api/v1/entities/${encodeURIComponent(domain)}/${encodeURIComponent(id)}/history?${params.toString()}`;
+  return getJson<HistoryResponse>(path, 15_000);
+}

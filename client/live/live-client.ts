@@ -1,0 +1,87 @@
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents, Snapshot } from '../../contract/live-events.js';
+import type { EntityStore } from '../state/entity-store.js';
+import { observable, type Observable } from '../state/observable.js';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  /** Why the server refused the subscription, when it did. */
+  error?: string;
+}
+
+/** How long a lost connection shows as "reconnecting" before the header says "offline". */
+const OFFLINE_AFTER_MS = 10_000;
+const SUBSCRIBE_TIMEOUT_MS = 15_000;
+
+export interface LiveClient {
+  status: Observable<ConnectionStatus>;
+  close(): void;
+}
+
+type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Connects to `/live`, subscribes to `layers`, and feeds the snapshot and every delta into the store. */
+export function connectLive(
+  store: EntityStore,
+  layers: string[],
+  now: () => number = () => performance.now(),
+): LiveClient {
+  const status = observable<ConnectionStatus>({ state: 'connecting' });
+  const socket: LiveSocket = io('/live', { path: '/socket.io', transports: ['websocket', 'polling'] });
+  let offlineTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const clearOfflineTimer = () => {
+    if (offlineTimer !== undefined) clearTimeout(offlineTimer);
+    offlineTimer = undefined;
+  };
+  const lost = () => {
+    if (status.get().state === 'offline') return;
+    status.set({ state: 'reconnecting' });
+    offlineTimer ??= setTimeout(() => status.set({ state: 'offline' }), OFFLINE_AFTER_MS);
+  };
+
+  const subscribe = () => {
+    socket.timeout(SUBSCRIBE_TIMEOUT_MS).emit('subscribe', { layers }, (err: Error | null, snapshot: Snapshot) => {
+      if (err) {
+        // No answer in time: drop the connection so socket.io reconnects and we subscribe afresh.
+        socket.disconnect().connect();
+        return;
+      }
+      if (snapshot.error) {
+        status.set({ state: 'offline', error: snapshot.error.message });
+        return;
+      }
+      store.applySnapshot(snapshot, now());
+      clearOfflineTimer();
+      status.set({ state: 'live' });
+    });
+  };
+
+  socket.on('connect', subscribe);
+  socket.on('delta', (delta) => {
+    if (store.ready) store.applyDelta(delta, now());
+  });
+  socket.on('disconnect', (reason) => {
+    lost();
+    // The server closed us on purpose (restart, kick): socket.io does not retry that by itself.
+    if (reason === 'io server disconnect') socket.connect();
+  });
+  socket.on('connect_error', lost);
+
+  const onBrowserOffline = () => {
+    clearOfflineTimer();
+    status.set({ state: 'offline' });
+  };
+  window.addEventListener('offline', onBrowserOffline);
+
+  return {
+    status,
+    close() {
+      clearOfflineTimer();
+      window.removeEventListener('offline', onBrowserOffline);
+      socket.close();
+    },
+  };
+}

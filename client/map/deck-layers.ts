@@ -1,0 +1,302 @@
+import type { Layer } from '@deck.gl/core';
+import { IconLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
+import type { EntityStore } from '../state/entity-store.js';
+import { FLAG_ALERT, FLAG_HEADING, FLAG_STALE, type LayerBuffer } from '../state/layer-buffer.js';
+import { LAYER_KINDS, MOVING_KINDS, type LayerKind } from '../state/layer-kinds.js';
+import { numField } from '../state/style.js';
+import type { Visibility } from '../state/ui-state.js';
+import { iconName, type IconDef } from './icon-atlas.js';
+
+export const FONT_FAMILY = '"Inter", "Noto Sans", "Segoe UI", "DejaVu Sans", Roboto, Arial, sans-serif';
+
+export interface ZoneLabel {
+  position: [number, number];
+  text: string;
+}
+
+/** Everything a frame's layers depend on besides the store buffers. */
+export interface LayerContext {
+  store: EntityStore;
+  visible: Visibility;
+  selected: string | null;
+  /** Marker size multiplier: 1 on a 1080p-wide screen, up to ~2 on 4K. */
+  markerScale: number;
+  /** Alert ring phase, 0..1. */
+  pulse: number;
+  zoom: number;
+  zoneLabels: readonly ZoneLabel[];
+  atlas: { url: string; mapping: Record<string, IconDef> };
+}
+
+interface BinaryAttribute {
+  value: Float32Array | Uint8Array;
+  size: number;
+  normalized?: boolean;
+}
+
+interface BinaryData {
+  length: number;
+  attributes: Record<'getPosition' | 'getFillColor' | 'getLineColor' | 'getRadius', BinaryAttribute>;
+}
+
+interface Cached {
+  styleVersion: number;
+  positionVersion: number;
+  count: number;
+  data: BinaryData;
+  /** Index-only data for accessor-driven layers (vehicles, labels), renewed with the style. */
+  rows: { length: number };
+}
+
+/** Draw order, bottom to top: area-like layers first, vehicles on top. */
+const SCATTER_ORDER: readonly LayerKind[] = ['junction', 'sensor', 'other'];
+const PLACE_KINDS: readonly ('facility' | 'service')[] = ['service', 'facility'];
+const LABELLED: readonly LayerKind[] = ['facility', 'service'];
+const MAX_LABELS = 3000;
+const LABEL_MIN_ZOOM = 11.5;
+
+/**
+ * Builds the deck.gl layers from the store's typed arrays. Attribute views are renewed only when
+ * their buffer's version moved, so deck.gl re-uploads exactly the attributes that changed.
+ */
+export class DeckLayerBuilder {
+  private readonly cache = new Map<LayerKind, Cached>();
+  private alertVersion = -1;
+  private alertPositions = new Float32Array(0);
+
+  /** The full layer list for one frame. */
+  build(ctx: LayerContext): Layer[] {
+    const layers: Layer[] = [];
+    for (const kind of SCATTER_ORDER) layers.push(this.scatter(kind, ctx));
+    for (const kind of PLACE_KINDS) layers.push(this.places(kind, ctx));
+    for (const kind of MOVING_KINDS) layers.push(this.vehicles(kind, ctx));
+    for (const kind of LABELLED) {
+      const label = this.labels(kind, ctx);
+      if (label) layers.push(label);
+    }
+    if (ctx.zoneLabels.length > 0) layers.push(zoneLabelLayer(ctx));
+    const rings = this.alertRings(ctx);
+    if (rings) layers.push(rings);
+    const selected = selectedRing(ctx);
+    if (selected) layers.push(selected);
+    return layers;
+  }
+
+  private data(buffer: LayerBuffer): Cached {
+    const previous = this.cache.get(buffer.kind);
+    const n = buffer.count;
+    const styleFresh = previous?.styleVersion === buffer.styleVersion && previous.count === n;
+    const positionFresh = previous?.positionVersion === buffer.positionVersion && previous.count === n;
+    if (previous && styleFresh && positionFresh) return previous;
+    const old = previous?.data.attributes;
+    const attributes: BinaryData['attributes'] = {
+      getPosition: positionFresh && old ? old.getPosition : { value: buffer.positions.subarray(0, n * 2), size: 2 },
+      getFillColor:
+        styleFresh && old ? old.getFillColor : { value: buffer.fill.subarray(0, n * 4), size: 4, normalized: true },
+      getLineColor:
+        styleFresh && old ? old.getLineColor : { value: buffer.line.subarray(0, n * 4), size: 4, normalized: true },
+      getRadius: styleFresh && old ? old.getRadius : { value: buffer.size.subarray(0, n), size: 1 },
+    };
+    const next: Cached = {
+      styleVersion: buffer.styleVersion,
+      positionVersion: buffer.positionVersion,
+      count: n,
+      data: { length: n, attributes },
+      rows: styleFresh && previous ? previous.rows : { length: n },
+    };
+    this.cache.set(buffer.kind, next);
+    return next;
+  }
+
+  private scatter(kind: LayerKind, ctx: LayerContext): Layer {
+    const buffer = ctx.store.layers[kind];
+    const { data } = this.data(buffer);
+    const junction = kind === 'junction';
+    return new ScatterplotLayer({
+      id: kind,
+      data,
+      visible: ctx.visible[kind],
+      pickable: true,
+      stroked: true,
+      filled: true,
+      radiusUnits: 'pixels',
+      lineWidthUnits: 'pixels',
+      // Junction radii are sqrt(flow): the busiest junction seen gets 18 px, quiet ones the minimum.
+      radiusScale: junction ? (ctx.markerScale * 18) / Math.max(1, buffer.sizeMax) : ctx.markerScale,
+      radiusMinPixels: junction ? 5 * ctx.markerScale : 0,
+      getLineWidth: junction ? 2 : 1.5,
+      lineWidthScale: ctx.markerScale,
+    });
+  }
+
+  /** Facilities and service centres: tinted square icons (cross / person), sized by the store. */
+  private places(kind: 'facility' | 'service', ctx: LayerContext): Layer {
+    const buffer = ctx.store.layers[kind];
+    const { rows } = this.data(buffer);
+    return new IconLayer({
+      id: kind,
+      data: rows,
+      visible: ctx.visible[kind],
+      pickable: true,
+      iconAtlas: ctx.atlas.url,
+      iconMapping: ctx.atlas.mapping,
+      sizeUnits: 'pixels',
+      sizeScale: ctx.markerScale,
+      getIcon: (_: unknown, { index }: { index: number }) =>
+        (buffer.flags[index] ?? 0) & FLAG_STALE ? `${kind}-stale` : kind,
+      getPosition: (_: unknown, { index }: { index: number }) => [
+        buffer.positions[index * 2] ?? 0,
+        buffer.positions[index * 2 + 1] ?? 0,
+      ],
+      getColor: (_: unknown, { index }: { index: number }) => {
+        const source = (buffer.flags[index] ?? 0) & FLAG_STALE ? buffer.line : buffer.fill;
+        const i = index * 4;
+        return [source[i] ?? 0, source[i + 1] ?? 0, source[i + 2] ?? 0, 255];
+      },
+      getSize: (_: unknown, { index }: { index: number }) => (buffer.size[index] ?? 8) * 2 + 4,
+      updateTriggers: { getPosition: buffer.positionVersion },
+    });
+  }
+
+  private vehicles(kind: LayerKind, ctx: LayerContext): Layer {
+    const buffer = ctx.store.layers[kind];
+    const { rows } = this.data(buffer);
+    const variant = kind === 'ambulance' ? 'ambulance' : 'bus';
+    return new IconLayer({
+      id: kind,
+      data: rows,
+      visible: ctx.visible[kind],
+      pickable: true,
+      iconAtlas: ctx.atlas.url,
+      iconMapping: ctx.atlas.mapping,
+      sizeUnits: 'pixels',
+      sizeScale: ctx.markerScale,
+      getSize: kind === 'ambulance' ? 30 : 26,
+      getIcon: (_: unknown, { index }: { index: number }) => {
+        const flags = buffer.flags[index] ?? 0;
+        return iconName(variant, flags & FLAG_HEADING ? 'arrow' : 'dot', (flags & FLAG_STALE) !== 0);
+      },
+      // Positions come from the glide animation: only this attribute is refreshed on motion frames.
+      getPosition: (_: unknown, { index, target }: { index: number; target: number[] }) => {
+        target[0] = buffer.positions[index * 2] ?? 0;
+        target[1] = buffer.positions[index * 2 + 1] ?? 0;
+        target[2] = 0;
+        return target as [number, number, number];
+      },
+      getAngle: (_: unknown, { index }: { index: number }) => buffer.angle[index] ?? 0,
+      updateTriggers: { getPosition: buffer.positionVersion },
+    });
+  }
+
+  private labels(kind: LayerKind, ctx: LayerContext): Layer | undefined {
+    const buffer = ctx.store.layers[kind];
+    if (buffer.count === 0 || buffer.count > MAX_LABELS) return undefined;
+    const { rows } = this.data(buffer);
+    const field = kind === 'facility' ? 'bedsFree' : 'waiting';
+    return new TextLayer({
+      id: `${kind}-labels`,
+      data: rows,
+      visible: ctx.visible[kind] && ctx.zoom >= LABEL_MIN_ZOOM,
+      getPosition: (_: unknown, { index }: { index: number }) => [
+        buffer.positions[index * 2] ?? 0,
+        buffer.positions[index * 2 + 1] ?? 0,
+      ],
+      getText: (_: unknown, { index }: { index: number }) => {
+        const value = numField(buffer.entities[index]?.fields ?? {}, field);
+        return value === undefined ? '' : String(Math.round(value));
+      },
+      getColor: (_: unknown, { index }: { index: number }) =>
+        (buffer.flags[index] ?? 0) & FLAG_STALE ? [150, 160, 175, 255] : [255, 255, 255, 255],
+      getPixelOffset: (_: unknown, { index }: { index: number }) => [
+        (buffer.size[index] ?? 8) * ctx.markerScale + 8,
+        0,
+      ],
+      getSize: 14,
+      sizeScale: ctx.markerScale,
+      getTextAnchor: 'start',
+      getAlignmentBaseline: 'center',
+      fontFamily: FONT_FAMILY,
+      fontWeight: 700,
+      characterSet: '0123456789',
+      background: true,
+      getBackgroundColor: [7, 13, 22, 215],
+      backgroundPadding: [4, 2],
+      updateTriggers: { getPosition: buffer.positionVersion, getPixelOffset: ctx.markerScale },
+    });
+  }
+
+  private alertRings(ctx: LayerContext): Layer | undefined {
+    const { store } = ctx;
+    let alerts = 0;
+    for (const kind of LAYER_KINDS) if (ctx.visible[kind]) alerts += store.layers[kind].alertCount;
+    if (alerts === 0) return undefined;
+    if (this.alertVersion !== store.version || this.alertPositions.length !== alerts * 2) {
+      this.alertVersion = store.version;
+      const positions = new Float32Array(alerts * 2);
+      let n = 0;
+      for (const kind of LAYER_KINDS) {
+        const buffer = store.layers[kind];
+        if (!ctx.visible[kind] || buffer.alertCount === 0) continue;
+        for (let slot = 0; slot < buffer.count && n < alerts; slot++) {
+          if (!((buffer.flags[slot] ?? 0) & FLAG_ALERT)) continue;
+          positions[n * 2] = buffer.positions[slot * 2] ?? 0;
+          positions[n * 2 + 1] = buffer.positions[slot * 2 + 1] ?? 0;
+          n++;
+        }
+      }
+      this.alertPositions = positions;
+    }
+    const phase = ctx.pulse;
+    return new ScatterplotLayer({
+      id: 'alert-rings',
+      data: { length: alerts, attributes: { getPosition: { value: this.alertPositions, size: 2 } } },
+      stroked: true,
+      filled: false,
+      radiusUnits: 'pixels',
+      lineWidthUnits: 'pixels',
+      getRadius: 1,
+      radiusScale: ctx.markerScale * (12 + 16 * phase),
+      getLineWidth: 3,
+      lineWidthScale: ctx.markerScale,
+      getLineColor: [255, 23, 68, 255],
+      opacity: 0.9 * (1 - phase) + 0.1,
+    });
+  }
+}
+
+function zoneLabelLayer(ctx: LayerContext): Layer {
+  return new TextLayer<ZoneLabel>({
+    id: 'zone-labels',
+    data: ctx.zoneLabels,
+    getPosition: (d) => d.position,
+    getText: (d) => d.text,
+    getColor: [150, 195, 255, 200],
+    getSize: 15,
+    sizeScale: ctx.markerScale,
+    fontFamily: FONT_FAMILY,
+    fontWeight: 600,
+    characterSet: 'auto',
+    fontSettings: { sdf: true, fontSize: 64, buffer: 8 },
+    outlineWidth: 3,
+    outlineColor: [7, 13, 22, 230],
+  });
+}
+
+function selectedRing(ctx: LayerContext): Layer | undefined {
+  if (ctx.selected === null) return undefined;
+  const position = ctx.store.displayedPosition(ctx.selected);
+  if (!position) return undefined;
+  return new ScatterplotLayer({
+    id: 'selected',
+    data: { length: 1, attributes: { getPosition: { value: Float32Array.from(position), size: 2 } } },
+    stroked: true,
+    filled: false,
+    radiusUnits: 'pixels',
+    lineWidthUnits: 'pixels',
+    getRadius: 20,
+    radiusScale: ctx.markerScale,
+    getLineWidth: 3,
+    lineWidthScale: ctx.markerScale,
+    getLineColor: [255, 255, 255, 255],
+  });
+}

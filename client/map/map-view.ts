@@ -1,0 +1,155 @@
+import { MapboxOverlay } from '@deck.gl/mapbox';
+import type { PickingInfo } from '@deck.gl/core';
+import { Map as MapLibre, NavigationControl, setWorkerUrl, type GeoJSONSource } from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import type { ConsoleConfig } from '../../contract/api.js';
+import { getLocale } from '../i18n/i18n.js';
+import type { EntityStore } from '../state/entity-store.js';
+import { LAYER_KINDS, type LayerKind } from '../state/layer-kinds.js';
+import { observable } from '../state/observable.js';
+import { selection, visibility } from '../state/ui-state.js';
+import { offlineStyle, zoneLabelPoint } from './base-style.js';
+import { loadCountryOutlines } from './country-outline.js';
+import { DeckLayerBuilder, type ZoneLabel } from './deck-layers.js';
+import { createIconAtlas } from './icon-atlas.js';
+
+// maplibre-gl 6 has no bundled worker: vite must emit it and we point the library at it.
+setWorkerUrl(workerUrl);
+
+/** What the pointer is over: the entity key and where to put the tooltip. */
+export interface Hover {
+  key: string;
+  x: number;
+  y: number;
+}
+
+export const hover = observable<Hover | null>(null);
+
+export interface MapView {
+  map: MapLibre;
+  /** The entity drawn at a pixel of the map container, or null. */
+  pickAt(x: number, y: number): string | null;
+  destroy(): void;
+}
+
+const PULSE_PERIOD_MS = 1600;
+/** Alert rings animate at this rate at most: enough to read as a pulse, cheap on software WebGL. */
+const PULSE_FRAME_MS = 66;
+
+function markerScale(): number {
+  return Math.min(2.2, Math.max(1, window.innerWidth / 1920));
+}
+
+function keyOf(store: EntityStore, info: Pick<PickingInfo, 'layer' | 'index'>): string | null {
+  const id = info.layer?.id;
+  if (!id || info.index < 0 || !(LAYER_KINDS as readonly string[]).includes(id)) return null;
+  return store.layers[id as LayerKind].keys[info.index] ?? null;
+}
+
+/** Creates the map with the deck.gl overlay and runs the render loop; entity state is read from the store. */
+export function createMapView(container: HTMLElement, config: ConsoleConfig, store: EntityStore): MapView {
+  const { map: mapConfig } = config;
+  if (mapConfig.pmtilesUrl && !mapConfig.styleUrl) {
+    console.warn('pmtilesUrl is set but this console build has no PMTiles support; using the offline basemap.');
+  }
+  const map = new MapLibre({
+    container,
+    style: mapConfig.styleUrl ?? offlineStyle(mapConfig.zones),
+    center: mapConfig.center,
+    zoom: mapConfig.zoom,
+    attributionControl: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+    maxPitch: 0,
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new NavigationControl({ showCompass: false }), 'bottom-right');
+
+  const builder = new DeckLayerBuilder();
+  const atlas = createIconAtlas();
+  // Overlaid, not interleaved: deck.gl 9.4's interleaved mode reads map.transform, which maplibre-gl 6 no longer exposes.
+  const overlay = new MapboxOverlay({
+    interleaved: false,
+    layers: [],
+    pickingRadius: 6,
+    onHover: (info) => {
+      const key = keyOf(store, info);
+      hover.set(key === null ? null : { key, x: info.x, y: info.y });
+    },
+    onClick: (info) => selection.set(keyOf(store, info)),
+    getCursor: ({ isHovering, isDragging }) => (isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab'),
+  });
+  map.addControl(overlay);
+
+  let zoneLabels: ZoneLabel[] = [];
+  let zoneLocale = '';
+  const refreshZoneLabels = () => {
+    const locale = getLocale();
+    if (locale === zoneLocale) return false;
+    zoneLocale = locale;
+    zoneLabels = mapConfig.zones.map((zone) => ({ position: zoneLabelPoint(zone.geometry), text: zone.name[locale] }));
+    return true;
+  };
+
+  map.on('load', () => {
+    if (mapConfig.styleUrl) return;
+    loadCountryOutlines()
+      .then((outlines) => map.getSource<GeoJSONSource>('countries')?.setData(outlines))
+      .catch((err: unknown) => console.warn('country outlines unavailable', err));
+  });
+
+  let renderedVersion = -1;
+  let lastPulse = 0;
+  let dirty = true;
+  const markDirty = () => {
+    dirty = true;
+  };
+  const unsubscribers = [visibility.subscribe(markDirty), selection.subscribe(markDirty)];
+  map.on('zoomend', markDirty);
+  window.addEventListener('resize', markDirty);
+
+  let frame = 0;
+  const loop = (now: number) => {
+    frame = requestAnimationFrame(loop);
+    store.stepMotion(performance.now());
+    const version = store.version;
+    let alerts = 0;
+    for (const kind of LAYER_KINDS) alerts += store.layers[kind].alertCount;
+    const pulseDue = alerts > 0 && now - lastPulse >= PULSE_FRAME_MS;
+    if (refreshZoneLabels()) dirty = true;
+    if (!dirty && !pulseDue && version === renderedVersion) return;
+    if (pulseDue) lastPulse = now;
+    dirty = false;
+    renderedVersion = version;
+    overlay.setProps({
+      layers: builder.build({
+        store,
+        visible: visibility.get(),
+        selected: selection.get(),
+        markerScale: markerScale(),
+        pulse: (now % PULSE_PERIOD_MS) / PULSE_PERIOD_MS,
+        zoom: map.getZoom(),
+        zoneLabels,
+        atlas,
+      }),
+    });
+  };
+  frame = requestAnimationFrame(loop);
+
+  return {
+    map,
+    pickAt(x, y) {
+      const info = overlay.pickObject({ x, y, radius: 4 });
+      return info ? keyOf(store, info) : null;
+    },
+    destroy() {
+      cancelAnimationFrame(frame);
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      window.removeEventListener('resize', markDirty);
+      map.removeControl(overlay);
+      overlay.finalize();
+      map.remove();
+    },
+  };
+}

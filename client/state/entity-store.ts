@@ -1,0 +1,271 @@
+import type { Entity } from '../../contract/entity.js';
+import type { Delta, Snapshot } from '../../contract/live-events.js';
+import { FLAG_ALERT, FLAG_HEADING, FLAG_STALE, LayerBuffer } from './layer-buffer.js';
+import { LAYER_KINDS, MOVING_KINDS, layerKindOf, type KindCounts, type LayerKind } from './layer-kinds.js';
+import { ALERT_COLOR, OK_LINE, STALE_LINE, TRANSPARENT, type Rgba } from './scales.js';
+import { lookOf } from './style.js';
+
+export interface EntityStoreOptions {
+  /** How old (ms) an entity's data may be before it is drawn as stale, per domain. */
+  staleAfter?: (domain: string) => number;
+  /** Bounds of a vehicle's glide between fixes (ms); the glide lasts as long as the gap between fixes. */
+  minGlideMs?: number;
+  maxGlideMs?: number;
+}
+
+/** Where an entity lives in the store: its layer and slot. */
+export interface EntityRef {
+  kind: LayerKind;
+  slot: number;
+  buffer: LayerBuffer;
+}
+
+function writeRgba(target: Uint8Array, slot: number, color: Rgba): void {
+  const i = slot * 4;
+  target[i] = color[0];
+  target[i + 1] = color[1];
+  target[i + 2] = color[2];
+  target[i + 3] = color[3];
+}
+
+/**
+ * Live entity state, outside React: one typed-array buffer per map layer, updated in place by
+ * snapshots and deltas. Renderers poll `version` and the buffers' versions; nothing here touches the DOM.
+ */
+export class EntityStore {
+  readonly layers: Record<LayerKind, LayerBuffer>;
+  /** Entities that have not reported a position yet: counted, listed in no layer. */
+  readonly unplaced = new Map<string, Entity>();
+  private readonly kindByKey = new Map<string, LayerKind>();
+  private readonly staleAfter: (domain: string) => number;
+  private readonly minGlideMs: number;
+  private readonly maxGlideMs: number;
+  /** Server clock minus client clock, learnt from snapshot and delta timestamps. */
+  serverOffset = 0;
+  /** Client time (ms) of the last snapshot or delta applied; 0 before any. */
+  lastUpdate = 0;
+  lastSeq: number | undefined;
+  /** Deltas whose seq did not follow the previous one (the server coalesces what a slow socket missed). */
+  seqGaps = 0;
+  /** True once a snapshot has been applied. */
+  ready = false;
+  private glidingUntil = 0;
+  private structureVersion = 0;
+
+  constructor(options: EntityStoreOptions = {}) {
+    this.staleAfter = options.staleAfter ?? (() => 300_000);
+    this.minGlideMs = options.minGlideMs ?? 250;
+    this.maxGlideMs = options.maxGlideMs ?? 2_000;
+    const layers = {} as Record<LayerKind, LayerBuffer>;
+    for (const kind of LAYER_KINDS) layers[kind] = new LayerBuffer(kind);
+    this.layers = layers;
+  }
+
+  /** Changes whenever anything visible changes; cheap to poll every frame. */
+  get version(): number {
+    let sum = this.structureVersion;
+    for (const kind of LAYER_KINDS) sum += this.layers[kind].version;
+    return sum;
+  }
+
+  /** Replaces all state with a snapshot. */
+  applySnapshot(snapshot: Snapshot, now: number): void {
+    for (const kind of LAYER_KINDS) this.layers[kind].clear();
+    this.unplaced.clear();
+    this.kindByKey.clear();
+    this.serverOffset = snapshot.ts - now;
+    for (const entity of snapshot.entities) this.upsert(entity, now, false);
+    this.lastSeq = undefined;
+    this.lastUpdate = now;
+    this.ready = true;
+    this.structureVersion++;
+  }
+
+  /** Applies a delta in place: O(upserts + removes), no allocation per untouched entity. */
+  applyDelta(delta: Delta, now: number): void {
+    if (this.lastSeq !== undefined && delta.seq !== this.lastSeq + 1) this.seqGaps++;
+    this.lastSeq = delta.seq;
+    this.serverOffset = delta.ts - now;
+    for (const key of delta.removes) this.remove(key);
+    for (const entity of delta.upserts) this.upsert(entity, now, true);
+    this.lastUpdate = now;
+  }
+
+  /** Inserts or updates one entity; vehicles glide from where they are drawn to the new fix when `animate`. */
+  upsert(entity: Entity, now: number, animate: boolean): void {
+    const key = `${entity.domain}/${entity.id}`;
+    const kind = layerKindOf(entity);
+    const previous = this.kindByKey.get(key);
+    if (previous !== undefined && previous !== kind) this.remove(key);
+    this.kindByKey.set(key, kind);
+    const buffer = this.layers[kind];
+    if (entity.lat === null || entity.lon === null) {
+      if (buffer.remove(key)) this.structureVersion++;
+      this.unplaced.set(key, entity);
+      return;
+    }
+    if (this.unplaced.delete(key)) this.structureVersion++;
+    let slot = buffer.index.get(key);
+    const lon = entity.lon;
+    const lat = entity.lat;
+    if (slot === undefined) {
+      slot = buffer.append(key, entity);
+      this.place(buffer, slot, lon, lat);
+    } else {
+      const i = slot * 2;
+      const moved = buffer.target[i] !== Math.fround(lon) || buffer.target[i + 1] !== Math.fround(lat);
+      if (moved && animate && MOVING_KINDS.has(kind)) this.glide(buffer, slot, lon, lat, now, entity.ts);
+      else if (moved) this.place(buffer, slot, lon, lat);
+      buffer.entities[slot] = entity;
+    }
+    buffer.ts[slot] = entity.ts;
+    this.restyle(buffer, slot, now);
+  }
+
+  /** Removes an entity by key ("domain/id"); unknown keys are ignored. */
+  remove(key: string): void {
+    const kind = this.kindByKey.get(key);
+    if (kind === undefined) return;
+    this.kindByKey.delete(key);
+    this.layers[kind].remove(key);
+    if (this.unplaced.delete(key)) this.structureVersion++;
+  }
+
+  /** Recomputes colours, size and flags of one slot from its entity and age. */
+  restyle(buffer: LayerBuffer, slot: number, now: number): void {
+    const entity = buffer.entities[slot] as Entity;
+    const look = lookOf(buffer.kind, entity.fields);
+    const flags = this.flagsOf(entity, buffer.ts[slot] ?? 0, now, look.heading);
+    buffer.setFlags(slot, flags);
+    const stale = (flags & FLAG_STALE) !== 0;
+    writeRgba(buffer.fill, slot, stale ? TRANSPARENT : look.fill);
+    writeRgba(buffer.line, slot, stale ? STALE_LINE : flags & FLAG_ALERT ? ALERT_COLOR : (look.line ?? OK_LINE));
+    buffer.size[slot] = look.size;
+    if (look.size > buffer.sizeMax) buffer.sizeMax = look.size;
+    if (!Number.isNaN(look.heading)) buffer.angle[slot] = -look.heading;
+    buffer.styleVersion++;
+  }
+
+  /** Marks entities whose data got older than their domain allows as stale (and back); returns how many changed. */
+  sweepStale(now: number): number {
+    let changed = 0;
+    const serverNow = now + this.serverOffset;
+    for (const kind of LAYER_KINDS) {
+      const buffer = this.layers[kind];
+      for (let slot = 0; slot < buffer.count; slot++) {
+        const entity = buffer.entities[slot] as Entity;
+        const stale = entity.status === 'stale' || serverNow - (buffer.ts[slot] ?? 0) > this.staleAfter(entity.domain);
+        if (stale !== (((buffer.flags[slot] ?? 0) & FLAG_STALE) !== 0)) {
+          this.restyle(buffer, slot, now);
+          changed++;
+        }
+      }
+    }
+    return changed;
+  }
+
+  /** Advances vehicle glides to `now`; returns true while any vehicle is still moving. */
+  stepMotion(now: number): boolean {
+    if (this.glidingUntil === 0) return false;
+    for (const kind of MOVING_KINDS) {
+      const buffer = this.layers[kind];
+      let changed = false;
+      for (let slot = 0; slot < buffer.count; slot++) {
+        const start = buffer.moveStart[slot] ?? -1;
+        if (start < 0) continue;
+        const i = slot * 2;
+        const t = (now - start) / (buffer.moveDuration[slot] ?? 1);
+        if (t >= 1) {
+          buffer.positions[i] = buffer.target[i] ?? 0;
+          buffer.positions[i + 1] = buffer.target[i + 1] ?? 0;
+          buffer.moveStart[slot] = -1;
+        } else {
+          const f = Math.max(0, t);
+          const ox = buffer.origin[i] ?? 0;
+          const oy = buffer.origin[i + 1] ?? 0;
+          buffer.positions[i] = ox + ((buffer.target[i] ?? 0) - ox) * f;
+          buffer.positions[i + 1] = oy + ((buffer.target[i + 1] ?? 0) - oy) * f;
+        }
+        changed = true;
+      }
+      if (changed) buffer.positionVersion++;
+    }
+    if (now >= this.glidingUntil) this.glidingUntil = 0;
+    return this.glidingUntil !== 0;
+  }
+
+  /** The server's clock at client time `now` (entity ages are measured on it). */
+  serverTime(now: number): number {
+    return now + this.serverOffset;
+  }
+
+  /** The slot of an entity, or undefined. */
+  find(key: string): EntityRef | undefined {
+    const kind = this.kindByKey.get(key);
+    if (kind === undefined) return undefined;
+    const buffer = this.layers[kind];
+    const slot = buffer.index.get(key);
+    return slot === undefined ? undefined : { kind, slot, buffer };
+  }
+
+  /** The latest state of an entity (placed or not). */
+  get(key: string): Entity | undefined {
+    const ref = this.find(key);
+    return ref ? ref.buffer.entities[ref.slot] : this.unplaced.get(key);
+  }
+
+  /** The drawn position of an entity, [lon, lat]. */
+  displayedPosition(key: string): [number, number] | undefined {
+    const ref = this.find(key);
+    if (!ref) return undefined;
+    return [ref.buffer.positions[ref.slot * 2] ?? 0, ref.buffer.positions[ref.slot * 2 + 1] ?? 0];
+  }
+
+  /** Whether the entity is drawn as stale / in alert right now. */
+  flagsOf(entity: Entity, ts: number, now: number, heading = NaN): number {
+    const age = now + this.serverOffset - ts;
+    let flags = 0;
+    if (entity.status === 'stale' || age > this.staleAfter(entity.domain)) flags |= FLAG_STALE;
+    if (entity.status === 'alert') flags |= FLAG_ALERT;
+    if (!Number.isNaN(heading)) flags |= FLAG_HEADING;
+    return flags;
+  }
+
+  /** Entities per layer, placed and unplaced. */
+  counts(): KindCounts {
+    const counts = {} as KindCounts;
+    for (const kind of LAYER_KINDS) counts[kind] = this.layers[kind].count;
+    for (const key of this.unplaced.keys()) {
+      const kind = this.kindByKey.get(key);
+      if (kind) counts[kind]++;
+    }
+    return counts;
+  }
+
+  /** All entities known, placed or not. */
+  get size(): number {
+    return this.kindByKey.size;
+  }
+
+  private place(buffer: LayerBuffer, slot: number, lon: number, lat: number): void {
+    const i = slot * 2;
+    buffer.positions[i] = buffer.target[i] = buffer.origin[i] = lon;
+    buffer.positions[i + 1] = buffer.target[i + 1] = buffer.origin[i + 1] = lat;
+    buffer.moveStart[slot] = -1;
+    buffer.positionVersion++;
+  }
+
+  private glide(buffer: LayerBuffer, slot: number, lon: number, lat: number, now: number, ts: number): void {
+    const i = slot * 2;
+    buffer.origin[i] = buffer.positions[i] ?? lon;
+    buffer.origin[i + 1] = buffer.positions[i + 1] ?? lat;
+    buffer.target[i] = lon;
+    buffer.target[i + 1] = lat;
+    // Glide for as long as the fixes are apart, so a vehicle reporting every second never pauses.
+    const gap = ts - (buffer.ts[slot] ?? ts);
+    const duration = Math.min(this.maxGlideMs, Math.max(this.minGlideMs, gap > 0 ? gap : 1000));
+    buffer.moveStart[slot] = now;
+    buffer.moveDuration[slot] = duration;
+    this.glidingUntil = Math.max(this.glidingUntil, now + duration);
+  }
+}
