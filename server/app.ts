@@ -109,7 +109,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       await alerts.close();
     });
 
-    let mqttIngest: MqttIngest | undefined;
+    let mqttIngest: MqttIngest | undefined = undefined;
     const app = createHttpApp({
       rawApiRouters: [
         createIngestRouter({
