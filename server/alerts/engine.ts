@@ -1,5 +1,21 @@
 import type { Observation, Rule } from '../../contract/index.js';
-import { compileCondition, type CompiledCondition, type ConditionValue } from './conditions/index.js';
+import type { ConditionValue } from './conditions/index.js';
+import {
+  buildIndex,
+  compileRule,
+  FIRING,
+  FLAGS,
+  HAS_STATE,
+  HEADER,
+  HOLDING,
+  LAST_TS,
+  matches,
+  RESTORED,
+  SINCE,
+  type CompiledRule,
+  type DomainIndex,
+  type EntityRecord,
+} from './rule-index.js';
 
 /** A rule starting or stopping to hold for one entity. */
 export interface Transition {
@@ -56,58 +72,55 @@ export interface AlertEngine {
   stats(): EngineStats;
 }
 
-interface EntityState {
-  leaf: unknown;
-  /** Latest observation timestamp folded in; older ones are ignored. */
-  lastTs: number;
-  holding: boolean;
-  /** When the condition started holding (for `for`). */
-  since: number;
-  firing: boolean;
-  /** Restored firing without data yet: not cleared until the condition can be judged again. */
-  restored: boolean;
-  lat: number | null;
-  lon: number | null;
-}
-
-interface CompiledRule {
-  rule: Rule;
-  key: string;
-  condition: CompiledCondition;
-  forMs: number;
-  ids: Set<string> | null;
-  tags: [string, string][] | null;
-  states: Map<string, EntityState>;
-  /** Entities holding but not yet firing (waiting out `for`). */
-  pending: Set<string>;
-  /** Stamp of the last observation that visited this rule (dedup across the field index). */
-  visit: number;
-}
-
-interface DomainIndex {
-  byField: Map<string, CompiledRule[]>;
-  position: CompiledRule[];
-  any: CompiledRule[];
-  needsTags: boolean;
-}
-
 /**
  * The rule engine. Rules are indexed by domain, then by the fields they read, so an observation costs
- * O(1) per rule that can react to it and nothing for the others. State is per (rule, entity).
+ * one entity lookup plus O(1) per rule that can react to it, and nothing for the others. State is
+ * per (rule, entity), laid out in one typed array per entity (see rule-index.ts).
  * Out of order: an observation older than the last one seen for that (rule, entity) does not touch
  * the state at all (equal timestamps are applied). `for` is measured on observation timestamps; a
  * pending `for` also completes on `tick(now)` when the condition has held until `now` unopposed.
+ * Tags: an observation without tags is matched with the entity's last tags.
  */
 export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   let compiled = new Map<string, CompiledRule>();
   let domains = new Map<string, DomainIndex>();
   let timed: CompiledRule[] = [];
   let delayed: CompiledRule[] = [];
-  const tagCache = new Map<string, Map<string, Record<string, string>>>();
+  const entities = new Map<string, Map<string, EntityRecord>>();
   let stamp = 0;
   const counters = { observations: 0, evaluations: 0, outOfOrder: 0, fired: 0, cleared: 0 };
 
-  const emit = (entry: CompiledRule, entityId: string, state: EntityState, kind: 'fire' | 'clear', ts: number) => {
+  const entitiesOf = (domain: string) => {
+    let map = entities.get(domain);
+    if (map === undefined) {
+      map = new Map();
+      entities.set(domain, map);
+    }
+    return map;
+  };
+
+  const recordOf = (index: DomainIndex, id: string): EntityRecord => {
+    let record = index.entities.get(id);
+    if (record === undefined) {
+      record = newRecord(index.width);
+      index.entities.set(id, record);
+    }
+    return record;
+  };
+
+  /** Starts the (rule, entity) state when it has none; returns its header offset. */
+  const ensureState = (entry: CompiledRule, record: EntityRecord): number => {
+    const at = entry.offset;
+    const buf = record.buf;
+    if (buf[at + FLAGS] === 0) {
+      buf[at + FLAGS] = HAS_STATE;
+      buf[at + LAST_TS] = -Infinity;
+      entry.condition.init(buf, at + HEADER);
+    }
+    return at;
+  };
+
+  const emit = (entry: CompiledRule, entityId: string, record: EntityRecord, kind: 'fire' | 'clear', ts: number) => {
     if (kind === 'fire') counters.fired++;
     else counters.cleared++;
     deps.onTransition({
@@ -115,91 +128,56 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
       entityId,
       domain: entry.rule.domain,
       kind,
-      value: entry.condition.value(state.leaf, ts),
+      value: entry.condition.value(record.buf, entry.offset + HEADER, ts, record),
       ts,
-      lat: state.lat,
-      lon: state.lon,
+      lat: Number.isNaN(record.lat) ? null : record.lat,
+      lon: Number.isNaN(record.lon) ? null : record.lon,
     });
   };
 
-  const step = (entry: CompiledRule, entityId: string, state: EntityState, now: number) => {
+  const step = (entry: CompiledRule, entityId: string, record: EntityRecord, now: number) => {
     counters.evaluations++;
-    if (state.restored) {
-      if (!entry.condition.known(state.leaf)) return;
-      state.restored = false;
+    const buf = record.buf;
+    const at = entry.offset;
+    let flags = buf[at + FLAGS]!;
+    if (flags & RESTORED) {
+      if (!entry.condition.known(buf, at + HEADER)) return;
+      flags &= ~RESTORED;
+      buf[at + FLAGS] = flags;
     }
-    if (entry.condition.holds(state.leaf, state.firing, now)) {
-      if (!state.holding) {
-        state.holding = true;
-        state.since = now;
+    const firing = (flags & FIRING) !== 0;
+    if (entry.condition.holds(buf, at + HEADER, firing, now, record)) {
+      if (firing) return;
+      if ((flags & HOLDING) === 0) {
+        flags |= HOLDING;
+        buf[at + FLAGS] = flags;
+        buf[at + SINCE] = now;
       }
-      if (state.firing) return;
-      if (now - state.since >= entry.forMs) {
-        state.firing = true;
-        entry.pending.delete(entityId);
-        emit(entry, entityId, state, 'fire', now);
+      if (now - buf[at + SINCE]! >= entry.forMs) {
+        buf[at + FLAGS] = flags | FIRING;
+        if (entry.forMs > 0) entry.pending.delete(entityId);
+        emit(entry, entityId, record, 'fire', now);
       } else entry.pending.add(entityId);
-    } else {
-      if (state.holding) {
-        state.holding = false;
-        entry.pending.delete(entityId);
-      }
-      if (state.firing) {
-        state.firing = false;
-        emit(entry, entityId, state, 'clear', now);
-      }
+    } else if (flags & (HOLDING | FIRING)) {
+      buf[at + FLAGS] = flags & ~(HOLDING | FIRING);
+      if (entry.forMs > 0) entry.pending.delete(entityId);
+      if (firing) emit(entry, entityId, record, 'clear', now);
     }
   };
 
-  const stateOf = (entry: CompiledRule, entityId: string): EntityState => {
-    let state = entry.states.get(entityId);
-    if (state === undefined) {
-      state = {
-        leaf: entry.condition.init(),
-        lastTs: -Infinity,
-        holding: false,
-        since: 0,
-        firing: false,
-        restored: false,
-        lat: null,
-        lon: null,
-      };
-      entry.states.set(entityId, state);
-    }
-    return state;
-  };
-
-  const visit = (entry: CompiledRule, obs: Observation, tags: Record<string, string> | undefined) => {
+  const visit = (entry: CompiledRule, obs: Observation, record: EntityRecord) => {
     if (entry.visit === stamp) return;
     entry.visit = stamp;
-    if (entry.ids !== null && !entry.ids.has(obs.id)) return;
-    if (entry.tags !== null && !tagsMatch(entry.tags, tags)) return;
-    const state = stateOf(entry, obs.id);
-    if (obs.ts < state.lastTs) {
+    if ((entry.ids !== null || entry.tags !== null) && !matches(entry, obs.id, record.tags)) return;
+    const at = ensureState(entry, record);
+    const buf = record.buf;
+    if (obs.ts < buf[at + LAST_TS]!) {
       counters.outOfOrder++;
       return;
     }
-    state.lastTs = obs.ts;
-    if (obs.lat !== undefined && obs.lon !== undefined) {
-      state.lat = obs.lat;
-      state.lon = obs.lon;
-    }
-    entry.condition.update(state.leaf, obs);
-    step(entry, obs.id, state, obs.ts);
-  };
-
-  const knownTags = (index: DomainIndex, obs: Observation): Record<string, string> | undefined => {
-    if (!index.needsTags) return obs.tags;
-    let cache = tagCache.get(obs.domain);
-    if (cache === undefined) {
-      cache = new Map<string, Record<string, string>>();
-      tagCache.set(obs.domain, cache);
-    }
-    if (obs.tags !== undefined) {
-      cache.set(obs.id, obs.tags);
-      return obs.tags;
-    }
-    return cache.get(obs.id);
+    buf[at + LAST_TS] = obs.ts;
+    entry.condition.update(buf, at + HEADER, obs, record);
+    step(entry, obs.id, record, obs.ts);
   };
 
   return {
@@ -211,7 +189,8 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
         next.set(rule.id, previous?.key === key ? previous : compileRule(rule, key));
       }
       compiled = next;
-      domains = indexByDomain(next.values());
+      domains = buildIndex(next.values(), domains, entitiesOf);
+      for (const domain of entities.keys()) if (!domains.has(domain)) entities.delete(domain);
       const active = [...next.values()].filter((entry) => entry.rule.enabled);
       timed = active.filter((entry) => entry.condition.reads.timed);
       delayed = active.filter((entry) => entry.forMs > 0 && !entry.condition.reads.timed);
@@ -223,32 +202,44 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
         const index = domains.get(obs.domain);
         if (index === undefined) continue;
         stamp++;
-        const tags = knownTags(index, obs);
-        for (const entry of index.any) visit(entry, obs, tags);
+        const record = recordOf(index, obs.id);
+        if (obs.tags !== undefined) record.tags = obs.tags;
+        if (obs.lat !== undefined && obs.lon !== undefined && obs.ts >= record.positionTs) {
+          record.lat = obs.lat;
+          record.lon = obs.lon;
+          record.positionTs = obs.ts;
+        }
+        for (const entry of index.any) visit(entry, obs, record);
         if (index.position.length > 0 && obs.lat !== undefined && obs.lon !== undefined) {
-          for (const entry of index.position) visit(entry, obs, tags);
+          for (const entry of index.position) visit(entry, obs, record);
         }
         for (const field in obs.fields) {
           const entries = index.byField.get(field);
-          if (entries !== undefined) for (const entry of entries) visit(entry, obs, tags);
+          if (entries !== undefined) for (const entry of entries) visit(entry, obs, record);
         }
       }
     },
 
     tick(now = deps.clock()) {
       for (const entry of timed) {
-        for (const [entityId, state] of entry.states) step(entry, entityId, state, now);
+        const records = domains.get(entry.rule.domain)?.entities;
+        if (records === undefined) continue;
+        for (const [entityId, record] of records) {
+          if (record.buf[entry.offset + FLAGS]! & HAS_STATE) step(entry, entityId, record, now);
+        }
       }
       for (const entry of delayed) {
+        const records = domains.get(entry.rule.domain)?.entities;
         for (const entityId of entry.pending) {
-          const state = entry.states.get(entityId);
-          if (state !== undefined && now - state.since >= entry.forMs) step(entry, entityId, state, now);
+          const record = records?.get(entityId);
+          if (record === undefined) entry.pending.delete(entityId);
+          else if (now - record.buf[entry.offset + SINCE]! >= entry.forMs) step(entry, entityId, record, now);
         }
       }
     },
 
-    seed(entities) {
-      for (const entity of entities) {
+    seed(list) {
+      for (const entity of list) {
         const index = domains.get(entity.domain);
         if (index === undefined) continue;
         const obs: Observation = { domain: entity.domain, id: entity.id, ts: entity.ts, fields: {} };
@@ -256,87 +247,59 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
           obs.lat = entity.lat;
           obs.lon = entity.lon;
         }
-        if (entity.tags) obs.tags = entity.tags;
-        const tags = knownTags(index, obs);
+        const record = recordOf(index, entity.id);
+        if (entity.tags) record.tags = entity.tags;
+        if (obs.lat !== undefined && obs.lon !== undefined && entity.ts >= record.positionTs) {
+          record.lat = obs.lat;
+          record.lon = obs.lon;
+          record.positionTs = entity.ts;
+        }
         for (const entry of index.any) {
-          if (entry.states.has(entity.id)) continue;
-          if (entry.ids !== null && !entry.ids.has(entity.id)) continue;
-          if (entry.tags !== null && !tagsMatch(entry.tags, tags)) continue;
-          const state = stateOf(entry, entity.id);
-          state.lastTs = entity.ts;
-          state.lat = obs.lat ?? null;
-          state.lon = obs.lon ?? null;
-          entry.condition.update(state.leaf, obs);
+          if (record.buf[entry.offset + FLAGS] !== 0 || !matches(entry, entity.id, record.tags)) continue;
+          const at = ensureState(entry, record);
+          record.buf[at + LAST_TS] = entity.ts;
+          entry.condition.update(record.buf, at + HEADER, obs, record);
         }
       }
     },
 
     restoreFiring(ruleId, entityId, ts) {
       const entry = compiled.get(ruleId);
-      if (entry === undefined) return;
-      const state = stateOf(entry, entityId);
-      if (state.firing) return;
-      state.firing = true;
-      state.holding = true;
-      state.since = ts;
-      state.restored = true;
+      const index = entry === undefined ? undefined : domains.get(entry.rule.domain);
+      if (entry === undefined || index === undefined || !entry.rule.enabled) return;
+      const record = recordOf(index, entityId);
+      const at = ensureState(entry, record);
+      const flags = record.buf[at + FLAGS]!;
+      if (flags & FIRING) return;
+      record.buf[at + FLAGS] = flags | HOLDING | FIRING | RESTORED;
+      record.buf[at + SINCE] = ts;
       entry.pending.delete(entityId);
     },
 
     stats() {
       let states = 0;
       let firing = 0;
-      for (const entry of compiled.values()) {
-        states += entry.states.size;
-        for (const state of entry.states.values()) if (state.firing) firing++;
+      for (const index of domains.values()) {
+        for (const record of index.entities.values()) {
+          for (const entry of index.rules) {
+            const flags = record.buf[entry.offset + FLAGS]!;
+            if (flags & HAS_STATE) states++;
+            if (flags & FIRING) firing++;
+          }
+        }
       }
       return { rules: compiled.size, states, firing, ...counters };
     },
   };
 }
 
-function compileRule(rule: Rule, key: string): CompiledRule {
-  const tags = rule.match?.tags ? Object.entries(rule.match.tags) : [];
+function newRecord(width: number): EntityRecord {
   return {
-    rule,
-    key,
-    condition: compileCondition(rule.condition),
-    forMs: rule.for ?? 0,
-    ids: rule.match?.ids ? new Set(rule.match.ids) : null,
-    tags: tags.length > 0 ? tags : null,
-    states: new Map(),
-    pending: new Set(),
-    visit: 0,
+    buf: new Float64Array(width),
+    tags: undefined,
+    strings: undefined,
+    lat: Number.NaN,
+    lon: Number.NaN,
+    positionTs: -Infinity,
   };
-}
-
-function indexByDomain(entries: Iterable<CompiledRule>): Map<string, DomainIndex> {
-  const domains = new Map<string, DomainIndex>();
-  for (const entry of entries) {
-    if (!entry.rule.enabled) continue;
-    let index = domains.get(entry.rule.domain);
-    if (index === undefined) {
-      index = { byField: new Map(), position: [], any: [], needsTags: false };
-      domains.set(entry.rule.domain, index);
-    }
-    if (entry.tags !== null) index.needsTags = true;
-    const reads = entry.condition.reads;
-    if (reads.any) {
-      index.any.push(entry);
-      continue;
-    }
-    if (reads.position) index.position.push(entry);
-    for (const field of reads.fields) {
-      const list = index.byField.get(field);
-      if (list) list.push(entry);
-      else index.byField.set(field, [entry]);
-    }
-  }
-  return domains;
-}
-
-function tagsMatch(wanted: readonly [string, string][], tags: Record<string, string> | undefined): boolean {
-  if (tags === undefined) return false;
-  for (const [key, value] of wanted) if (tags[key] !== value) return false;
-  return true;
 }

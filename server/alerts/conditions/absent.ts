@@ -1,27 +1,31 @@
 import type { AbsentCondition } from '../../../contract/index.js';
 import type { CompiledCondition } from './types.js';
 
-interface AbsentState {
-  /** Timestamp of the entity's last observation; NaN when unknown (state restored after a restart). */
-  lastSeen: number;
-}
-
 /**
  * No observation from the entity for `absent` ms. It changes with time alone, so the engine
  * re-evaluates it on every `tick(now)`; any observation of the entity resets it. An entity is known
  * from its first observation (or from `seed`); a restored firing state with no observation since
- * keeps holding until the entity reports again.
+ * keeps holding until the entity reports again. State: [lastSeen], NaN when unknown.
  */
-export function compileAbsent(condition: AbsentCondition): CompiledCondition<AbsentState> {
+export function compileAbsent(condition: AbsentCondition): CompiledCondition {
   const limit = condition.absent;
   return {
     reads: { fields: [], position: false, any: true, timed: true },
-    init: () => ({ lastSeen: Number.NaN }),
-    update(state, obs) {
-      state.lastSeen = obs.ts;
+    width: 1,
+    init(buf, at) {
+      buf[at] = Number.NaN;
     },
-    holds: (state, _firing, now) => Number.isNaN(state.lastSeen) || now - state.lastSeen >= limit,
-    value: (state, now) => (Number.isNaN(state.lastSeen) ? null : Math.max(0, now - state.lastSeen)),
+    update(buf, at, obs) {
+      buf[at] = obs.ts;
+    },
+    holds(buf, at, _firing, now) {
+      const lastSeen = buf[at]!;
+      return Number.isNaN(lastSeen) || now - lastSeen >= limit;
+    },
+    value(buf, at, now) {
+      const lastSeen = buf[at]!;
+      return Number.isNaN(lastSeen) ? null : Math.max(0, now - lastSeen);
+    },
     known: () => true,
   };
 }

@@ -6,7 +6,7 @@ import { compileThreshold } from './threshold.js';
 import type { CompiledCondition } from './types.js';
 import { compileZone } from './zone.js';
 
-export type { CompiledCondition, ConditionValue, Reads } from './types.js';
+export type { CompiledCondition, ConditionValue, Reads, Side } from './types.js';
 
 /** Compiles a rule condition (Alert rules v1) into its evaluator, dispatching on the condition's kind. */
 export function compileCondition(condition: Condition): CompiledCondition {

@@ -15,17 +15,25 @@ export interface Reads {
   timed: boolean;
 }
 
+/** Per-entity storage besides the numbers: string values of thresholds, by condition. */
+export interface Side {
+  strings: Map<object, string> | undefined;
+}
+
 /**
- * A compiled condition. State is per (rule, entity) and created by `init`; `update` only ever sees
- * observations in timestamp order (the engine drops older ones).
+ * A compiled condition. Its per-(rule, entity) state is `width` doubles at offset `at` of the
+ * entity's state buffer: all of an entity's rule states sit in one typed array, so evaluating the
+ * rules for one observation walks one contiguous block and allocates nothing. `update` only ever
+ * sees observations in timestamp order (the engine drops older ones).
  */
-export interface CompiledCondition<S = unknown> {
+export interface CompiledCondition {
   readonly reads: Reads;
-  init(): S;
-  update(state: S, obs: Observation): void;
+  readonly width: number;
+  init(buf: Float64Array, at: number): void;
+  update(buf: Float64Array, at: number, obs: Observation, side: Side): void;
   /** Whether the condition holds at `now`; `firing` switches a threshold to its `clear` bound (hysteresis). */
-  holds(state: S, firing: boolean, now: number): boolean;
-  value(state: S, now: number): ConditionValue;
+  holds(buf: Float64Array, at: number, firing: boolean, now: number, side: Side): boolean;
+  value(buf: Float64Array, at: number, now: number, side: Side): ConditionValue;
   /** Whether it has seen enough data to judge (a restored firing alert waits for this before clearing). */
-  known(state: S): boolean;
+  known(buf: Float64Array, at: number): boolean;
 }

@@ -3,12 +3,10 @@ import type { Polygon } from 'geojson';
 import type { ZoneCondition } from '../../../contract/index.js';
 import type { CompiledCondition } from './types.js';
 
-interface ZoneState {
-  /** Side of the zone at the last known position; undefined until a position is seen. */
-  inside: boolean | undefined;
-  everInside: boolean;
-  everOutside: boolean;
-}
+// State: [side, everInside, everOutside]; side 0 = no position yet, 1 = inside, 2 = outside.
+const SIDE = 0;
+const EVER_IN = 1;
+const EVER_OUT = 2;
 
 interface Part {
   west: number;
@@ -24,7 +22,7 @@ interface Part {
  * entity first seen inside does not fire); `exit` holds while outside after it was once seen inside.
  * Each part's bounding box is checked before the exact point-in-polygon test.
  */
-export function compileZone(condition: ZoneCondition): CompiledCondition<ZoneState> {
+export function compileZone(condition: ZoneCondition): CompiledCondition {
   const parts = splitParts(condition.zone);
   const on = condition.on;
   const contains = (lon: number, lat: number): boolean => {
@@ -36,22 +34,30 @@ export function compileZone(condition: ZoneCondition): CompiledCondition<ZoneSta
   };
   return {
     reads: { fields: [], position: true, any: false, timed: false },
-    init: () => ({ inside: undefined, everInside: false, everOutside: false }),
-    update(state, obs) {
+    width: 3,
+    init(buf, at) {
+      buf[at + SIDE] = 0;
+      buf[at + EVER_IN] = 0;
+      buf[at + EVER_OUT] = 0;
+    },
+    update(buf, at, obs) {
       if (obs.lat === undefined || obs.lon === undefined) return;
       const inside = contains(obs.lon, obs.lat);
-      state.inside = inside;
-      if (inside) state.everInside = true;
-      else state.everOutside = true;
+      buf[at + SIDE] = inside ? 1 : 2;
+      buf[at + (inside ? EVER_IN : EVER_OUT)] = 1;
     },
-    holds(state) {
-      if (state.inside === undefined) return false;
-      if (on === 'inside') return state.inside;
-      if (on === 'enter') return state.inside && state.everOutside;
-      return !state.inside && state.everInside;
+    holds(buf, at) {
+      const side = buf[at + SIDE];
+      if (side === 0) return false;
+      if (on === 'inside') return side === 1;
+      if (on === 'enter') return side === 1 && buf[at + EVER_OUT] === 1;
+      return side === 2 && buf[at + EVER_IN] === 1;
     },
-    value: (state) => (state.inside === undefined ? null : state.inside ? 'inside' : 'outside'),
-    known: (state) => state.inside !== undefined,
+    value(buf, at) {
+      const side = buf[at + SIDE];
+      return side === 0 ? null : side === 1 ? 'inside' : 'outside';
+    },
+    known: (buf, at) => buf[at + SIDE] !== 0,
   };
 }
 

@@ -84,7 +84,7 @@ describe('absent', () => {
   });
 });
 
-const square = (w: number, s: number, e: number, n: number): number[][] => [
+const square = (w: number, s: number, e: number, n: number): [number, number][] => [
   [w, s],
   [e, s],
   [e, n],
