@@ -151,7 +151,21 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     commit(alert, storm.noteFire(t.rule.id, now));
   };
 
-  const engine = createAlertEngine({ clock, onTransition });
+  const engine = createAlertEngine({
+    clock,
+    onTransition(t) {
+      // One failing transition (a throwing zoneOf, say) must not cut the rest of the batch short.
+      try {
+        onTransition(t);
+      } catch (err) {
+        logger.error('alert transition failed', {
+          ruleId: t.rule.id,
+          entityId: t.entityId,
+          error: (err as Error).message,
+        });
+      }
+    },
+  });
 
   const closeAlertsOf = (ruleId: string, note: string) => {
     const now = clock();

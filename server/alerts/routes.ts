@@ -68,19 +68,20 @@ const DEFAULT_ACTOR = 'operator';
 export function createAlertsRouter(service: AlertService, options: AlertsRouterOptions = {}): Router {
   const clock = options.clock ?? Date.now;
   const router = express.Router();
+  // Per route, never router-wide: this router shares /api/v1 with ingest, whose bodies it must not consume.
   // A no-op when the app has already parsed the body.
-  router.use(express.json({ limit: '1mb' }));
+  const json = express.json({ limit: '1mb' });
 
   router.get('/rules', (_req, res) => {
     res.json({ rules: service.listRules() });
   });
-  router.post('/rules', async (req, res) => {
+  router.post('/rules', json, async (req, res) => {
     res.status(201).json(await service.createRule(req.body));
   });
   router.get('/rules/:id', (req, res) => {
     res.json(service.getRule(req.params.id));
   });
-  router.put('/rules/:id', async (req, res) => {
+  router.put('/rules/:id', json, async (req, res) => {
     res.json(await service.replaceRule(req.params.id, req.body));
   });
   router.delete('/rules/:id', async (req, res) => {
@@ -101,24 +102,24 @@ export function createAlertsRouter(service: AlertService, options: AlertsRouterO
   router.get('/alerts/:id', (req, res) => {
     res.json(service.getAlert(req.params.id));
   });
-  router.post('/alerts/:id/ack', (req, res) => {
+  router.post('/alerts/:id/ack', json, (req, res) => {
     const body = parse(ByNoteSchema, bodyOf(req), 'body');
     res.json(service.ack(req.params.id, body.by ?? DEFAULT_ACTOR, body.note));
   });
-  router.post('/alerts/:id/resolve', (req, res) => {
+  router.post('/alerts/:id/resolve', json, (req, res) => {
     const body = parse(ByNoteSchema, bodyOf(req), 'body');
     res.json(service.resolve(req.params.id, body.by ?? DEFAULT_ACTOR, body.note));
   });
-  router.post('/alerts/:id/assign', (req, res) => {
+  router.post('/alerts/:id/assign', json, (req, res) => {
     const body = parse(AssignSchema, bodyOf(req), 'body');
     res.json(service.assign(req.params.id, body.assignee, body.by ?? DEFAULT_ACTOR));
   });
-  router.post('/alerts/:id/snooze', (req, res) => {
+  router.post('/alerts/:id/snooze', json, (req, res) => {
     const body = parse(SnoozeSchema, bodyOf(req), 'body');
     const until = body.until ?? clock() + (body.for ?? 0);
     res.json(service.snooze(req.params.id, until, body.by ?? DEFAULT_ACTOR));
   });
-  router.post('/alerts/:id/note', (req, res) => {
+  router.post('/alerts/:id/note', json, (req, res) => {
     const body = parse(NoteSchema, bodyOf(req), 'body');
     res.json(service.note(req.params.id, body.by ?? DEFAULT_ACTOR, body.note));
   });

@@ -191,3 +191,42 @@ describe('restored firing state', () => {
     expect(log()).toEqual(['fire r1/S1@1']);
   });
 });
+
+describe('rule set changes', () => {
+  it('keeps the state of unchanged rules when rules are added to or removed from their domain', () => {
+    const pm = rule({ id: 'pm', domain: 'sensor', condition: { field: 'pm25', op: '>', value: 100, clear: 80 } });
+    const status = rule({ id: 'st', domain: 'sensor', condition: { field: 'status', op: '==', value: 'fault' } });
+    const { engine, log } = engineWith(pm, status);
+    engine.observe([obs('S1', 1, { pm25: 150, status: 'fault' })]);
+    expect(log().sort()).toEqual(['fire pm/S1@1', 'fire st/S1@1']);
+    const noise = rule({ id: 'noise', domain: 'sensor', condition: { field: 'noise', op: '>', value: 70 } });
+    const silent = rule({ id: 'silent', domain: 'sensor', condition: { absent: '1m' } });
+    engine.setRules([noise, silent, status, pm]);
+    // Still firing under hysteresis (90 is inside the band), and the string value survived the move.
+    engine.observe([obs('S1', 2, { pm25: 90, noise: 80 })]);
+    expect(log().slice(2)).toEqual(['fire noise/S1@2']);
+    engine.setRules([pm]);
+    engine.observe([obs('S1', 3, { pm25: 80 })]);
+    expect(log().slice(3)).toEqual(['clear pm/S1@3']);
+    engine.setRules([pm, status]);
+    engine.observe([obs('S1', 4, { status: 'fault' })]);
+    expect(log().slice(4)).toEqual(['fire st/S1@4']);
+  });
+
+  it('starts a changed rule afresh', () => {
+    const pm = rule({ id: 'pm', domain: 'sensor', condition: { field: 'pm25', op: '>', value: 100 } });
+    const { engine, log } = engineWith(pm);
+    engine.observe([obs('S1', 1, { pm25: 150 })]);
+    engine.setRules([{ ...pm, severity: 'critical' }]);
+    engine.observe([obs('S1', 2, { pm25: 150 })]);
+    expect(log()).toEqual(['fire pm/S1@1', 'fire pm/S1@2']);
+  });
+
+  it('reports the position of the entity with a transition', () => {
+    const { engine, transitions } = engineWith(
+      rule({ domain: 'sensor', condition: { field: 'pm25', op: '>', value: 100 } }),
+    );
+    engine.observe([obs('S1', 1, { temp: 20 }, { lat: 21.27, lon: 106.19 }), obs('S1', 2, { pm25: 150 })]);
+    expect(transitions[0]).toMatchObject({ lat: 21.27, lon: 106.19, domain: 'sensor', value: 150 });
+  });
+});

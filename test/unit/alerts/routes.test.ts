@@ -33,6 +33,9 @@ beforeEach(async () => {
   ctx = await serviceWith([PM25_RULE]);
   const app = express();
   app.use('/api/v1', createAlertsRouter(ctx.service, { clock: ctx.clock.now }));
+  app.post('/api/v1/ingest', express.text({ type: '*/*' }), (req, res) => {
+    res.json({ raw: req.body as unknown });
+  });
   app.use(errorHandler);
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -122,6 +125,13 @@ describe('rules routes', () => {
     const reversed = await call('POST', `/rules/pm25-high/backtest?from=${T0 + 10}&to=${T0}`);
     expect(reversed.status).toBe(400);
     expect((await call('POST', `/rules/pm25-high/backtest?since=1`)).text).toContain('since');
+  });
+});
+
+describe('mounting', () => {
+  it('leaves the bodies of other /api/v1 routes alone', async () => {
+    const res = await call('POST', '/ingest', { domain: 'sensor' });
+    expect(res.json).toEqual({ raw: '{"domain":"sensor"}' });
   });
 });
 
