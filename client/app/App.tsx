@@ -29,7 +29,7 @@ function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean })
   return (
     <div className="app">
       <Header status={status} lastUpdate={() => lastUpdateWallClock(runtime)} counts={counts} />
-      <main className="stage">
+      <main className={`stage stage--${status.state}`}>
         <MapPane runtime={runtime} />
         <button
           type="button"

@@ -10,7 +10,10 @@ const WINDOW_MS = 3_600_000;
 const BUCKET_MS = 30_000;
 const REFRESH_MS = 30_000;
 
-type Load = { state: 'loading' } | { state: 'error' } | { state: 'ready'; xs: number[]; ys: (number | null)[] };
+type Load =
+  | { state: 'loading' }
+  | { state: 'error' }
+  | { state: 'ready'; from: number; to: number; xs: number[]; ys: (number | null)[] };
 
 /** Seconds and values of one numeric field from a history answer (uPlot wants seconds). */
 export function seriesOf(history: HistoryResponse, field: string): { xs: number[]; ys: (number | null)[] } {
@@ -33,7 +36,7 @@ function useHistory(domain: string, id: string, field: string): Load {
       const to = Date.now();
       fetchHistory(domain, id, { from: to - WINDOW_MS, to, everyMs: BUCKET_MS, fields: [field] })
         .then((history) => {
-          if (!cancelled) setLoad({ state: 'ready', ...seriesOf(history, field) });
+          if (!cancelled) setLoad({ state: 'ready', from: history.from, to: history.to, ...seriesOf(history, field) });
         })
         .catch(() => {
           if (!cancelled) setLoad((previous) => (previous.state === 'ready' ? previous : { state: 'error' }));
@@ -60,6 +63,8 @@ export function HistoryChart({ domain, id, field }: { domain: string; id: string
     const element = host.current;
     if (!element || load.state !== 'ready' || !hasData) return;
     const unit = fieldUnit(field, t);
+    // A handful of points draws no visible line: mark them.
+    const sparse = load.ys.filter((y) => y !== null).length < 12;
     const styles = getComputedStyle(element);
     const axisColor = styles.getPropertyValue('--text-muted').trim() || '#9fb0c7';
     const gridColor = styles.getPropertyValue('--grid').trim() || '#1c2a3d';
@@ -73,7 +78,8 @@ export function HistoryChart({ domain, id, field }: { domain: string; id: string
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), CITY_TIME_ZONE),
-        scales: { x: { time: true } },
+        // The axis always spans the whole hour, so a young sensor's few points sit at the right end.
+        scales: { x: { time: true, range: () => [load.from / 1000, load.to / 1000] } },
         axes: [
           {
             ...axis,
@@ -95,7 +101,7 @@ export function HistoryChart({ domain, id, field }: { domain: string; id: string
             width: 2,
             fill: 'rgba(79, 179, 255, 0.12)',
             spanGaps: false,
-            points: { show: false },
+            points: { show: sparse, size: 7, fill: lineColor },
           },
         ],
       },

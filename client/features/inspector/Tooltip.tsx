@@ -7,6 +7,15 @@ import { displayName, sameView, viewOf } from '../../app/entity-info.js';
 import { useObservable, usePolled } from '../../app/hooks.js';
 import { hover } from '../../map/map-view.js';
 
+/** Puts the card beside the pointer, on the side with more room, so it never runs off the map. */
+function placement(x: number, y: number): string {
+  const left = x > window.innerWidth * 0.55;
+  const up = y > window.innerHeight * 0.6;
+  const dx = left ? `calc(${x - 16}px - 100%)` : `${x + 16}px`;
+  const dy = up ? `calc(${y - 16}px - 100%)` : `${y + 16}px`;
+  return `translate(${dx}, ${dy})`;
+}
+
 /** The hover card: name, layer, main reading and freshness of the entity under the pointer. */
 export const Tooltip = memo(function Tooltip({ store }: { store: EntityStore }) {
   const locale = useLocale();
@@ -17,7 +26,7 @@ export const Tooltip = memo(function Tooltip({ store }: { store: EntityStore }) 
   const { entity } = view;
   const field = mainField(view.kind, entity.fields);
   return (
-    <div className="tooltip" style={{ transform: `translate(${at.x + 16}px, ${at.y + 16}px)` }} role="tooltip">
+    <div className="tooltip" style={{ transform: placement(at.x, at.y) }} role="tooltip">
       <div className="tooltip__kind">{t(`kind.${view.kind}`)}</div>
       <div className="tooltip__name">{displayName(entity)}</div>
       {field !== undefined && (

@@ -1,0 +1,297 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
+import { startIoc } from '../../server/app.js';
+import { waitFor } from '../support/ports.js';
+import { startMosquitto, uniqueName, type RunningService } from '../support/services.js';
+import { isLocalUrl, launchChromium } from './support/browser.js';
+import { decodePng, pixel } from './support/png.js';
+
+// The console in real Chromium against the real product: Mosquitto → ingest → /live → map, inspector, i18n.
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+/** The read-only hook the console publishes on `window.__ioc` (client/app/test-hook.ts). */
+interface IocHook {
+  ready(): boolean;
+  entityCount(): number;
+  entity(key: string): { fields: Record<string, unknown> } | undefined;
+  pickAt(x: number, y: number): string | null;
+  project(lon: number, lat: number): [number, number];
+  displayedPosition(key: string): [number, number] | undefined;
+  whenIdle(): Promise<void>;
+  renders(): number;
+}
+/**
+ * What the page callbacks use from the browser's globals (this file is compiled without DOM types).
+ * Callbacks run in the page, so each one reaches the hook through `globalThis` itself.
+ */
+interface PageGlobals {
+  __ioc: IocHook;
+  document: { documentElement: { lang: string } };
+  setTimeout(callback: () => void, ms: number): number;
+}
+
+const SENSOR = { key: 'sensor/e2e-1', lat: 21.28, lon: 106.2 };
+const STALE = { key: 'sensor/e2e-old', lat: 21.262, lon: 106.178 };
+const BUS = { key: 'traffic/bus-e2e', lat: 21.29, from: 106.17, to: 106.19 };
+
+describe('operator console in Chromium', () => {
+  let mosquitto: RunningService;
+  let ioc: Awaited<ReturnType<typeof startIoc>>;
+  let publisher: MqttClient;
+  let browser: Browser;
+  let page: Page;
+  let baseUrl: string;
+  let dataDir: string;
+  let overrides: Record<string, unknown>;
+  const requests: string[] = [];
+
+  const publish = (topic: string, body: object) => publisher.publishAsync(topic, JSON.stringify(body), { qos: 1 });
+
+  /** Where an entity is drawn, in page pixels. */
+  async function screenPoint(key: string): Promise<[number, number]> {
+    const point = await page.evaluate((k) => {
+      const position = (globalThis as unknown as PageGlobals).__ioc.displayedPosition(k);
+      return position ? (globalThis as unknown as PageGlobals).__ioc.project(position[0], position[1]) : null;
+    }, key);
+    const box = await page.locator('[data-testid=map]').boundingBox();
+    if (!point || !box) throw new Error(`${key} is not on the map`);
+    return [box.x + point[0], box.y + point[1]];
+  }
+
+  async function colourAt(x: number, y: number): Promise<[number, number, number]> {
+    const png = await page.screenshot({ clip: { x: Math.round(x) - 2, y: Math.round(y) - 2, width: 5, height: 5 } });
+    return pixel(decodePng(png), 2, 2);
+  }
+
+  beforeAll(async () => {
+    // npm test builds first; a lone `vitest --project e2e` run builds here so it never tests a stale bundle silently.
+    if (!existsSync(path.join(ROOT, 'dist/client/index.html'))) {
+      execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    mosquitto = await startMosquitto();
+    dataDir = mkdtempSync(path.join(tmpdir(), 'ioc-e2e-'));
+    overrides = {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      simulate: false,
+      logLevel: 'warn',
+      mqtt: { url: mosquitto.url, clientId: uniqueName('ingest') },
+      map: {
+        center: [106.19, 21.276],
+        zoom: 13,
+        zones: [
+          {
+            id: 'centre',
+            name: { vi: 'Khu trung tâm', en: 'City centre' },
+            geometry: {
+              type: 'Polygon',
+              coordinates: [
+                [
+                  [106.17, 21.255],
+                  [106.215, 21.255],
+                  [106.215, 21.3],
+                  [106.17, 21.3],
+                  [106.17, 21.255],
+                ],
+              ],
+            },
+          },
+        ],
+      },
+    };
+    const config = loadConfig({ noFile: true, env: {}, overrides });
+    ioc = await startIoc(config);
+    baseUrl = `http://127.0.0.1:${ioc.port}`;
+    publisher = await mqtt.connectAsync(mosquitto.url, { clientId: uniqueName('e2e-pub') });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    page.on('request', (request) => requests.push(request.url()));
+    page.on('websocket', (socket) => requests.push(socket.url()));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await publisher?.endAsync();
+    await ioc?.close();
+    await mosquitto?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('draws an MQTT observation on the live map', async () => {
+    await page.goto(baseUrl);
+    await page.waitForFunction(() => (globalThis as unknown as Partial<PageGlobals>).__ioc?.ready() === true, null, {
+      timeout: 30_000,
+    });
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__ioc.entityCount())).toBe(0);
+
+    // Published after the page subscribed: it arrives as a live delta, not in the snapshot.
+    await publish('city/sensor/e2e-1', { lat: SENSOR.lat, lon: SENSOR.lon, pm25: 42, tags: { name: 'Trạm E2E' } });
+    await publish('city/sensor/e2e-old', { ts: Date.now() - 600_000, lat: STALE.lat, lon: STALE.lon, pm25: 42 });
+    await page.waitForFunction(
+      (k) => (globalThis as unknown as PageGlobals).__ioc.entity(k) !== undefined,
+      SENSOR.key,
+      { timeout: 20_000 },
+    );
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).__ioc.whenIdle());
+
+    const [x, y] = await screenPoint(SENSOR.key);
+    const box = await page.locator('[data-testid=map]').boundingBox();
+    const picked = await waitFor(
+      () =>
+        page.evaluate(([px, py]) => (globalThis as unknown as PageGlobals).__ioc.pickAt(px, py), [
+          x - (box?.x ?? 0),
+          y - (box?.y ?? 0),
+        ] as const),
+      'the sensor to be pickable where it is projected',
+    );
+    expect(picked).toBe(SENSOR.key);
+
+    // 42 µg/m³ is in the orange "unhealthy for sensitive groups" band: the marker's centre is drawn orange.
+    const orange = await waitFor(async () => {
+      const [r, g, b] = await colourAt(x, y);
+      return r > 220 && g > 90 && g < 160 && b < 60 ? [r, g, b] : undefined;
+    }, 'the sensor drawn in its AQI colour');
+    expect(orange).toBeDefined();
+
+    // Ten minutes old: drawn hollow (no fill at the centre), never as live.
+    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entity(k) !== undefined, STALE.key, {
+      timeout: 20_000,
+    });
+    const [sx, sy] = await screenPoint(STALE.key);
+    await waitFor(
+      async () => {
+        const [r, g, b] = await colourAt(sx, sy);
+        return r + g + b < 160;
+      },
+      'the stale sensor drawn hollow',
+      15_000,
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-live.png') });
+  });
+
+  it('opens the inspector with the entity values on click', async () => {
+    const [x, y] = await screenPoint(SENSOR.key);
+    await page.mouse.click(x, y);
+    const inspector = page.locator('[data-testid=inspector]');
+    await inspector.waitFor({ timeout: 10_000 });
+    await expect.poll(() => inspector.locator('h2').textContent()).toBe('Trạm E2E');
+    const main = inspector.locator('.reading[data-field=pm25] dd');
+    expect(await main.textContent()).toBe('42 µg/m³');
+    await expect.poll(() => inspector.getByTestId('inspector-status').textContent()).toBe('Bình thường');
+    // The last hour comes from the history endpoint and is charted.
+    await inspector.locator('.chart[data-state=ready] canvas').waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-inspector-vi.png') });
+  });
+
+  it('updates markers from deltas without re-rendering React per delta, and glides buses', async () => {
+    const rendersBefore = await page.evaluate(() => (globalThis as unknown as PageGlobals).__ioc.renders());
+    for (let i = 1; i <= 20; i++) {
+      await publish('city/sensor/e2e-1', { lat: SENSOR.lat, lon: SENSOR.lon, pm25: 42 + i });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.waitForFunction(
+      (k) => (globalThis as unknown as PageGlobals).__ioc.entity(k)?.fields.pm25 === 62,
+      SENSOR.key,
+      { timeout: 10_000 },
+    );
+    const rendersAfter = await page.evaluate(() => (globalThis as unknown as PageGlobals).__ioc.renders());
+    // Twenty deltas in two seconds; the shell re-renders only for counts and status, a few times at most.
+    expect(rendersAfter - rendersBefore).toBeLessThan(8);
+
+    await publish('city/traffic/bus-e2e', {
+      lat: BUS.lat,
+      lon: BUS.from,
+      speed: 30,
+      heading: 90,
+      tags: { kind: 'bus' },
+    });
+    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entity(k) !== undefined, BUS.key, {
+      timeout: 10_000,
+    });
+    // Fixes a second apart, as a bus reports: the glide then lasts about a second.
+    await new Promise((r) => setTimeout(r, 1000));
+    await publish('city/traffic/bus-e2e', { lat: BUS.lat, lon: BUS.to, speed: 30, heading: 90, tags: { kind: 'bus' } });
+    const seen = await page.evaluate(
+      ({ key, to }) =>
+        new Promise<number[]>((resolve) => {
+          const lons: number[] = [];
+          const sample = () => {
+            const lon = (globalThis as unknown as PageGlobals).__ioc.displayedPosition(key)?.[0] ?? NaN;
+            lons.push(lon);
+            if (Math.abs(lon - to) < 1e-5 || lons.length > 200) resolve(lons);
+            else (globalThis as unknown as PageGlobals).setTimeout(sample, 20);
+          };
+          sample();
+        }),
+      { key: BUS.key, to: BUS.to },
+    );
+    expect(seen.at(-1)).toBeCloseTo(BUS.to, 4);
+    expect(seen.some((lon) => lon > BUS.from + 1e-4 && lon < BUS.to - 1e-4)).toBe(true);
+  });
+
+  it('switches to English, persists it and sets <html lang>', async () => {
+    await page.getByRole('button', { name: 'EN' }).click();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.lang)).toBe('en');
+    const inspector = page.locator('[data-testid=inspector]');
+    expect(await inspector.locator('#readings-title').textContent()).toBe('Current readings');
+    expect(await page.getByTestId('connection').locator('.conn__label').textContent()).toBe('Live');
+    expect(await inspector.locator('.reading[data-field=pm25] dd').textContent()).toBe('62 µg/m³');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-inspector-en.png') });
+
+    await page.reload();
+    await page.waitForFunction(() => (globalThis as unknown as Partial<PageGlobals>).__ioc?.ready() === true, null, {
+      timeout: 30_000,
+    });
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.lang)).toBe('en');
+    expect(await page.locator('#layers-title').textContent()).toBe('Map layers');
+  });
+
+  it('fits a phone screen', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    phone.on('request', (request) => requests.push(request.url()));
+    await phone.goto(baseUrl);
+    await phone.waitForFunction(() => (globalThis as unknown as Partial<PageGlobals>).__ioc?.ready() === true, null, {
+      timeout: 30_000,
+    });
+    await phone.evaluate(() => (globalThis as unknown as PageGlobals).__ioc.whenIdle());
+    // The layer panel starts collapsed so the map stays usable.
+    expect(await phone.locator('#side-panel').isHidden()).toBe(true);
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'console-phone.png') });
+    await phone.close();
+  });
+
+  it('shows reconnecting, then offline with the last update time, and recovers when the server returns', async () => {
+    const connection = page.getByTestId('connection');
+    await expect.poll(() => connection.getAttribute('data-state')).toBe('live');
+    const { port } = ioc;
+    await ioc.close();
+    await expect.poll(() => connection.getAttribute('data-state'), { timeout: 10_000 }).toBe('reconnecting');
+    await expect.poll(() => connection.getAttribute('data-state'), { timeout: 20_000 }).toBe('offline');
+    expect(await connection.locator('.conn__last').textContent()).toMatch(/^Last update \d\d:\d\d:\d\d$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-offline.png') });
+
+    ioc = await startIoc(loadConfig({ noFile: true, env: {}, overrides: { ...overrides, port } }));
+    await expect.poll(() => connection.getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
+    // The restarted server seeds its live state from the store: the sensor is back with its last reading.
+    await page.waitForFunction(
+      (k) => (globalThis as unknown as PageGlobals).__ioc.entity(k)?.fields.pm25 === 62,
+      SENSOR.key,
+      { timeout: 20_000 },
+    );
+  });
+
+  it('never requests anything off this machine', () => {
+    expect(requests.length).toBeGreaterThan(5);
+    expect(requests.filter((url) => !isLocalUrl(url))).toEqual([]);
+  });
+});
