@@ -253,6 +253,8 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
       timer = undefined;
       await writer.flush();
       writer.close();
+      const unsaved = writer.pending();
+      if (unsaved > 0) logger.error('alert changes not saved at shutdown', { alerts: unsaved });
     },
 
     observe: (batch) => engine.observe(batch),
