@@ -1,0 +1,244 @@
+// Suite 1: observations/s from a real Mosquitto through the product's MQTT ingest, normalisation,
+// store write and live fan-out, against a bare mqtt.js subscriber that only counts messages.
+import path from 'node:path';
+import type { BenchContext, Suite } from './support/context.js';
+import { connectLiveClient } from './support/live-client.js';
+import { clearSession, drainBare, ingestFilters, primeSession, publishBacklog } from './support/mqtt-load.js';
+import {
+  observationsPerMessage,
+  PAYLOAD_SHAPES,
+  SHAPE_LABELS,
+  type LoadSpec,
+  type PayloadShape,
+} from './support/payloads.js';
+import { readMetrics, waitForCounter, type ProductProcess } from './support/product.js';
+import { profileNotes } from './support/cpu-profile.js';
+import { atLeast, type Figure, type SuiteResult, type Target } from './support/report.js';
+import { formatNumber, median, wallClockMs } from './support/stats.js';
+
+type StoreKind = 'embedded' | 'influx';
+
+interface Plan {
+  shapes: PayloadShape[];
+  stores: { kind: StoreKind; shapes: PayloadShape[] }[];
+  observations: number;
+  repeats: number;
+  entities: number;
+}
+
+function plan(quick: boolean): Plan {
+  if (quick) {
+    return {
+      shapes: ['json', 'line-batch'],
+      stores: [{ kind: 'embedded', shapes: ['json', 'line-batch'] }],
+      observations: 10_000,
+      repeats: 1,
+      entities: 1000,
+    };
+  }
+  const shapes = [...PAYLOAD_SHAPES];
+  return {
+    shapes,
+    stores: [
+      { kind: 'embedded', shapes },
+      { kind: 'influx', shapes },
+    ],
+    observations: 200_000,
+    repeats: 3,
+    entities: 1000,
+  };
+}
+
+let runCounter = 0;
+const nextRoot = (prefix: string) => `${prefix}${process.pid}x${(runCounter += 1)}`;
+
+/**
+ * A load whose observations are dated just before now, 10 ms apart per entity: loads follow each
+ * other by more than their span, so no point overwrites another, and the alert rules see live data
+ * (old timestamps would make every sensor "silent" and benchmark an alert storm instead).
+ */
+function spec(shape: PayloadShape, topicRoot: string, entities: number, observations: number): LoadSpec {
+  const spacingMs = 10;
+  return {
+    shape,
+    topicRoot,
+    entities,
+    spacingMs,
+    startTs: Date.now() - Math.ceil(observations / entities) * spacingMs,
+  };
+}
+
+/** Bare subscriber: prime a session, queue the backlog, drain it; obs/s = msg/s × observations per message. */
+async function bareRate(
+  ctx: BenchContext,
+  shape: PayloadShape,
+  observations: number,
+  entities: number,
+): Promise<number> {
+  const broker = await ctx.mosquitto();
+  const root = nextRoot('bare');
+  const clientId = `bench-bare-${root}`;
+  const load = spec(shape, root, entities, observations);
+  const messages = Math.ceil(observations / observationsPerMessage(load));
+  await primeSession(broker.url, clientId, ingestFilters(root));
+  try {
+    await publishBacklog(broker.url, load, messages);
+    const drained = await drainBare(broker.url, clientId, ingestFilters(root), messages, 120_000);
+    const seconds = (drained.lastAt - drained.firstAt) / 1000;
+    return ((messages - 1) * observationsPerMessage(load)) / seconds;
+  } finally {
+    await clearSession(broker.url, clientId);
+  }
+}
+
+interface RunOutcome {
+  rate: number;
+  dropped: number;
+  rejected: number;
+}
+
+/**
+ * One product run: freeze the product (SIGSTOP) while a QoS 1 backlog is queued for it, let it go
+ * (SIGCONT) and time until every observation is counted as written by the store (/metrics).
+ */
+async function productRun(
+  ctx: BenchContext,
+  product: ProductProcess,
+  root: string,
+  shape: PayloadShape,
+  observations: number,
+  entities: number,
+): Promise<RunOutcome> {
+  const broker = await ctx.mosquitto();
+  const load = spec(shape, root, entities, observations);
+  const messages = Math.ceil(observations / observationsPerMessage(load));
+  const expected = messages * observationsPerMessage(load);
+  const before = await readMetrics(product.baseUrl);
+  const written0 = before.get('ioc_store_written_total') ?? 0;
+  process.kill(product.pid, 'SIGSTOP');
+  let resumedAt: number;
+  try {
+    await publishBacklog(broker.url, load, messages);
+  } finally {
+    resumedAt = wallClockMs();
+    process.kill(product.pid, 'SIGCONT');
+  }
+  const done = await waitForCounter(product.baseUrl, 'ioc_store_written_total', written0 + expected, 180_000);
+  const diff = (name: string) => (done.metrics.get(name) ?? 0) - (before.get(name) ?? 0);
+  return {
+    rate: expected / ((done.at - resumedAt) / 1000),
+    dropped: diff('ioc_store_dropped_total'),
+    rejected: diff('ioc_ingest_rejected_total'),
+  };
+}
+
+/** The run's shared product for a store, with one socket.io client subscribed to every layer. */
+async function startPipeline(ctx: BenchContext, kind: StoreKind) {
+  const shared = await ctx.product(kind);
+  const live = await connectLiveClient(shared.process.baseUrl);
+  return { product: shared.process, root: shared.topicRoot, live };
+}
+
+function ingestTarget(rate: number, bare: number): Target {
+  const abs = atLeast(rate, 50_000, '≥ 50 000 obs/s');
+  const share = atLeast(rate / bare, 0.5, '≥ 50 % of bare');
+  return {
+    text: '≥ 50 000 obs/s and ≥ 50 % of bare',
+    met: abs.met && share.met,
+    gap: `${abs.met ? 'rate met' : `rate ${abs.gap}`}; ${Math.round((rate / bare) * 100)} % of bare`,
+  };
+}
+
+/** Runs the ingest throughput sweep. */
+async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const started = Date.now();
+  const p = plan(ctx.quick);
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const bare = new Map<PayloadShape, number>();
+  for (const shape of p.shapes) {
+    const rates: number[] = [];
+    for (let i = 0; i < p.repeats; i++) rates.push(await bareRate(ctx, shape, p.observations, p.entities));
+    bare.set(shape, median(rates));
+    ctx.log(
+      `bare subscriber, ${SHAPE_LABELS[shape]}: ${formatNumber(median(rates))} obs/s (${rates.map(formatNumber).join(', ')})`,
+    );
+  }
+  const worst: { kind: StoreKind; shape: PayloadShape; ratio: number }[] = [];
+  for (const store of p.stores) {
+    const { product, root, live } = await startPipeline(ctx, store.kind);
+    try {
+      for (const shape of store.shapes) {
+        const outcomes: RunOutcome[] = [];
+        for (let i = 0; i < p.repeats; i++) {
+          outcomes.push(await productRun(ctx, product, root, shape, p.observations, p.entities));
+        }
+        const rate = median(outcomes.map((o) => o.rate));
+        const baseline = bare.get(shape) ?? Number.NaN;
+        ctx.log(
+          `${store.kind}, ${SHAPE_LABELS[shape]}: ${formatNumber(rate)} obs/s (${outcomes.map((o) => formatNumber(o.rate)).join(', ')})`,
+        );
+        const lost = outcomes.reduce((n, o) => n + o.dropped + o.rejected, 0);
+        figures.push({
+          name: `${SHAPE_LABELS[shape]} → ${store.kind === 'influx' ? 'InfluxDB' : 'embedded store'} + live`,
+          value: rate,
+          unit: 'obs/s',
+          baseline: { name: 'bare subscriber', value: baseline },
+          target: ingestTarget(rate, baseline),
+          note: lost > 0 ? `${lost} dropped or rejected` : undefined,
+        });
+        worst.push({ kind: store.kind, shape, ratio: rate / baseline });
+      }
+      notes.push(
+        `${store.kind}: the live client received ${formatNumber(live.deltas)} deltas carrying ${formatNumber(live.upserts)} entity updates during the runs.`,
+      );
+    } finally {
+      live.close();
+    }
+  }
+  for (const shape of p.shapes) {
+    figures.push({
+      name: `bare mqtt.js subscriber, ${SHAPE_LABELS[shape]}`,
+      value: bare.get(shape) ?? 0,
+      unit: 'obs/s',
+    });
+  }
+  notes.push(
+    `Method: ${formatNumber(p.observations)} observations over ${p.entities} entities per run, queued at QoS 1 in Mosquitto (max_queued_messages 1 000 000, max_inflight_messages 0) while the product process is stopped (SIGSTOP), then timed from SIGCONT until /metrics ioc_store_written_total counts them all; median of ${p.repeats}. The bare subscriber drains the same backlog from a resumed persistent session and only counts messages (batch shapes: messages × 100).`,
+    'The product runs in its own process (tsx), the same process for every run of a store (its store grows run by run), with one socket.io client subscribed to every layer; the publisher and the clients live in the runner.',
+  );
+  if (ctx.profile) {
+    const slowest = worst.sort((a, b) => a.ratio - b.ratio)[0];
+    if (slowest) notes.push(...(await profileRun(ctx, slowest.kind, slowest.shape, p)));
+  }
+  return {
+    id: 'ingest',
+    title: '1. Ingest throughput: MQTT → normalise → store → live',
+    figures,
+    notes,
+    seconds: (Date.now() - started) / 1000,
+    quick: ctx.quick,
+  };
+}
+
+/** Re-runs one configuration under the CPU profiler (warm product) and summarises where the product spends its time. */
+async function profileRun(ctx: BenchContext, kind: StoreKind, shape: PayloadShape, p: Plan): Promise<string[]> {
+  const file = path.join(ctx.workDir('profiles'), `ingest-${kind}-${shape}-${Date.now()}.cpuprofile`);
+  const { product, root, live } = await startPipeline(ctx, kind);
+  try {
+    await product.startProfile();
+    const outcome = await productRun(ctx, product, root, shape, p.observations, p.entities);
+    await product.stopProfile(file);
+    ctx.log(`profiled run (${kind}, ${SHAPE_LABELS[shape]}): ${formatNumber(outcome.rate)} obs/s under the profiler`);
+  } finally {
+    live.close();
+  }
+  return profileNotes(file, `ingest, ${kind}, ${SHAPE_LABELS[shape]} (${formatNumber(p.observations)} observations)`);
+}
+
+export const ingestSuite: Suite = {
+  id: 'ingest',
+  title: '1. Ingest throughput',
+  prepare: (ctx) => Promise.all(plan(ctx.quick).stores.map((s) => ctx.product(s.kind))),
+  run,
+};

@@ -1,0 +1,63 @@
+// Runs the product's composition root in its own process, so that the benchmark's clients and
+// publishers never share its event loop. Started by product.ts with `--import tsx`; config
+// overrides arrive as JSON in argv[2]. On request it records a V8 CPU profile (the same data as
+// `node --cpu-prof`) over exactly the measured window, so start-up and module loading stay out of it.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadConfig } from '../../config/load.js';
+import { silentLogger } from '../../config/logger.js';
+import { startIoc, type RunningIoc } from '../../server/app.js';
+import { mapProfileLines } from './profile-lines.js';
+
+type ParentMessage = { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string };
+
+const send = (message: unknown) => process.send?.(message);
+
+async function main(): Promise<void> {
+  const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
+  const config = loadConfig({ noFile: true, env: {}, overrides });
+  const starting: Promise<RunningIoc | undefined> = startIoc(config, { logger: silentLogger });
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await (await starting.catch(() => undefined))?.close();
+    } finally {
+      // A normal exit (not a signal) lets --cpu-prof write its profile.
+      process.exit(code);
+    }
+  };
+  let session: Session | undefined;
+  const profile = async (message: ParentMessage) => {
+    if (message.type === 'profile-start') {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 500 });
+      await session.post('Profiler.start');
+      send({ type: 'profile-started' });
+    } else if (message.type === 'profile-stop' && session) {
+      const { profile: data } = await session.post('Profiler.stop');
+      await mapProfileLines(session, data);
+      session.disconnect();
+      session = undefined;
+      writeFileSync(message.file, JSON.stringify(data));
+      send({ type: 'profile-stopped', file: message.file });
+    }
+  };
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'stop') void stop(0);
+    else profile(message).catch((err: Error) => send({ type: 'error', message: `profiler: ${err.message}` }));
+  });
+  process.on('SIGTERM', () => void stop(0));
+  // The parent going away (crash, SIGKILL) must not leave the product running.
+  process.on('disconnect', () => void stop(0));
+  const ioc = await starting;
+  send({ type: 'ready', port: ioc?.port });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  process.exit(1);
+});
