@@ -2,6 +2,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
 import './app/theme.css';
+// Panels before layout: the layout's media queries override panel placement on phones.
+import './app/panels.css';
 import './app/layout.css';
 
 const root = document.getElementById('root');

@@ -3,6 +3,7 @@ import type { MapOptions } from 'maplibre-gl';
 import type { ZoneInfo } from '../../contract/api.js';
 
 export type MapStyle = Exclude<MapOptions['style'], string | undefined>;
+type LayerSpec = MapStyle['layers'][number];
 
 /** Map colours, also read by the CSS theme so map and panels match. */
 export const MAP_COLORS = {
@@ -76,26 +77,31 @@ export function offlineStyle(zones: readonly ZoneInfo[]): MapStyle {
           'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1, 10, 2.5],
         },
       },
-      {
-        id: 'zones-fill',
-        type: 'fill',
-        source: 'zones',
-        paint: { 'fill-color': MAP_COLORS.zoneFill, 'fill-opacity': 0.07 },
-      },
-      {
-        id: 'zones-line',
-        type: 'line',
-        source: 'zones',
-        paint: {
-          'line-color': MAP_COLORS.zoneLine,
-          'line-opacity': 0.75,
-          'line-width': 1.5,
-          'line-dasharray': [3, 2],
-        },
-      },
+      ...ZONE_LAYERS,
     ],
   };
 }
+
+/** The city zones drawn over any basemap (source `zones`). */
+export const ZONE_LAYERS: readonly LayerSpec[] = [
+  {
+    id: 'zones-fill',
+    type: 'fill',
+    source: 'zones',
+    paint: { 'fill-color': MAP_COLORS.zoneFill, 'fill-opacity': 0.07 },
+  },
+  {
+    id: 'zones-line',
+    type: 'line',
+    source: 'zones',
+    paint: {
+      'line-color': MAP_COLORS.zoneLine,
+      'line-opacity': 0.75,
+      'line-width': 1.5,
+      'line-dasharray': [3, 2],
+    },
+  },
+];
 
 /** Label anchor of a zone: the area-weighted centroid of its largest ring. */
 export function zoneLabelPoint(geometry: ZoneInfo['geometry']): [number, number] {

@@ -9,7 +9,7 @@ import type { EntityStore } from '../state/entity-store.js';
 import { LAYER_KINDS, type LayerKind } from '../state/layer-kinds.js';
 import { observable } from '../state/observable.js';
 import { selection, visibility } from '../state/ui-state.js';
-import { offlineStyle, zoneLabelPoint } from './base-style.js';
+import { offlineStyle, ZONE_LAYERS, zoneLabelPoint, zonesToGeoJson } from './base-style.js';
 import { loadCountryOutlines } from './country-outline.js';
 import { DeckLayerBuilder, type ZoneLabel } from './deck-layers.js';
 import { createIconAtlas } from './icon-atlas.js';
@@ -93,7 +93,12 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   };
 
   map.on('load', () => {
-    if (mapConfig.styleUrl) return;
+    if (mapConfig.styleUrl) {
+      // A deployment's own basemap: keep it, and draw the city zones over it.
+      map.addSource('zones', { type: 'geojson', data: zonesToGeoJson(mapConfig.zones) });
+      for (const layer of ZONE_LAYERS) map.addLayer(layer);
+      return;
+    }
     loadCountryOutlines()
       .then((outlines) => map.getSource<GeoJSONSource>('countries')?.setData(outlines))
       .catch((err: unknown) => console.warn('country outlines unavailable', err));

@@ -71,7 +71,7 @@ function Body({ view }: { view: EntityView }) {
             {t('inspector.history')}
           </h3>
           {charted.length > 1 && (
-            <div className="chips" role="group">
+            <div className="chips" role="group" aria-label={t('inspector.history')}>
               {charted.map((name) => (
                 <button
                   key={name}

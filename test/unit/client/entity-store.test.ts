@@ -211,16 +211,23 @@ describe('EntityStore', () => {
     );
     store.applySnapshot({ ts: T0, entities }, 1000);
     const positions = store.layers.sensor.positions;
-    const updated = entities.map((e) => ({ ...e, ts: T0 + 1000, fields: { ...e.fields, pm25: 50 } }));
-    const started = performance.now();
-    for (let tick = 0; tick < 10; tick++) {
-      const batch = updated.slice(tick * 1000, (tick + 1) * 1000);
-      store.applyDelta({ ts: T0 + 1000, seq: tick + 1, upserts: batch, removes: [] }, 2000 + tick * 100);
-    }
-    const elapsed = performance.now() - started;
+    const second = (round: number) => {
+      const updated = entities.map((e) => ({ ...e, ts: T0 + round * 1000, fields: { ...e.fields, pm25: 50 + round } }));
+      const started = performance.now();
+      for (let tick = 0; tick < 10; tick++) {
+        const batch = updated.slice(tick * 1000, (tick + 1) * 1000);
+        store.applyDelta(
+          { ts: T0 + round * 1000, seq: round * 10 + tick, upserts: batch, removes: [] },
+          1000 + round * 1000 + tick * 100,
+        );
+      }
+      return performance.now() - started;
+    };
+    second(1); // warm-up: let the JIT settle before measuring
+    const elapsed = second(2);
     expect(store.size).toBe(10_000);
     expect(store.layers.sensor.positions).toBe(positions);
-    // A second's worth of updates must cost a small part of the second (measured ~10 ms here).
-    expect(elapsed).toBeLessThan(400);
+    // A second's worth of updates must cost a small part of the second (20–70 ms measured here).
+    expect(elapsed).toBeLessThan(300);
   });
 });
