@@ -27,7 +27,11 @@ export interface Snapshot {
 
 export interface Delta {
   ts: number;
-  /** Increases by one per delta sent to this socket; a gap means the client should resubscribe. */
+  /**
+   * The server's delta tick number: strictly increasing for a socket while it stays connected. Ticks
+   * with nothing for this socket are skipped, so gaps are normal; a smaller value than the last one
+   * means the server restarted, and the client should resubscribe.
+   */
   seq: number;
   upserts: Entity[];
   /** Entity keys ("<domain>/<id>") that left the subscription. */
