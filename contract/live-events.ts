@@ -28,7 +28,7 @@ export interface Snapshot {
 export interface Delta {
   ts: number;
   /**
-   * The server's delta tick number: strictly increasing for a socket while it stays connected. Ticks
+   * The server's delta tick number: never decreasing for a socket while it stays connected. Ticks
    * with nothing for this socket are skipped, so gaps are normal; a smaller value than the last one
    * means the server restarted, and the client should resubscribe.
    */
