@@ -67,7 +67,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       try {
         observer.observe(batch);
       } catch (err) {
-        logger.error('observer failed on a batch', { error: (err as Error).message });
+        logger.error('observer failed on a batch', { error: (err as Error).message, stack: (err as Error).stack });
       }
     }
     checkPressure();
