@@ -35,11 +35,12 @@ export async function startSimulatorFeed(options: SimulatorFeedOptions): Promise
     seed: options.seed,
     topicRoot: options.topicRoot,
     transport: {
-      publish: (topic, payload) => {
-        client.publish(topic, payload, { qos: 1 }, (err) => {
-          if (err && errorsLogged++ < 5) logger.warn('simulator publish failed', { error: err.message });
-        });
-      },
+      // Resolves on the broker's ack: a tick waits for its messages, so a simulator faster than ingest
+      // skips ticks instead of queueing without bound in the MQTT client.
+      publish: (topic, payload) =>
+        new Promise<void>((resolve, reject) => {
+          client.publish(topic, payload, { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+        }),
       postHttp: async (observations) => {
         const res = await fetch(options.httpUrl, {
           method: 'POST',
@@ -62,7 +63,8 @@ export async function startSimulatorFeed(options: SimulatorFeedOptions): Promise
     simulator,
     stop: async () => {
       await simulator.stop();
-      await client.endAsync();
+      // Simulated data still unsent at shutdown is not worth waiting for.
+      await client.endAsync(true);
     },
   };
 }
