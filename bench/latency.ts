@@ -7,7 +7,7 @@ import { profileNotes } from './support/cpu-profile.js';
 import { connectLightClient } from './support/light-client.js';
 import { connectLiveClient } from './support/live-client.js';
 import type { LoadSpec } from './support/payloads.js';
-import { readMetrics, waitForCounter, type ProductProcess } from './support/product.js';
+import { readMetrics, waitForCounter, type LoopDelay, type ProductProcess } from './support/product.js';
 import type { Publisher } from './support/publisher.js';
 import { below, type Figure, type SuiteResult } from './support/report.js';
 import { formatNumber, LatencyHistogram, wallClockMs, type LatencySummary } from './support/stats.js';
@@ -35,6 +35,8 @@ function points(quick: boolean): Point[] {
 
 interface Measured extends Point {
   summary: LatencySummary;
+  /** The product's event-loop delay over the point. */
+  loop: LoopDelay;
   offered: number;
   ingested: number;
   lateTicks: number;
@@ -105,6 +107,7 @@ async function measurePoint(
   for (let i = 0; i < histograms.length; i++) histograms[i] = new LatencyHistogram();
   since.value = wallClockMs() + timing.warmupMs;
   const before = await readMetrics(product.baseUrl);
+  await product.loopDelay();
   // Per-entity JSON whose timeline follows the wall clock: each entity reports every ENTITIES / rate s.
   const spacingMs = (1000 * ENTITIES) / point.rate;
   const spec: LoadSpec = {
@@ -122,7 +125,7 @@ async function measurePoint(
     qos: 0,
     firstSeq: seq.value,
   });
-  const after = await readMetrics(product.baseUrl);
+  const [after, loop] = await Promise.all([readMetrics(product.baseUrl), product.loopDelay()]);
   seq.value += report.messages;
   const ingestedBefore = before.get('ioc_ingest_messages_total') ?? 0;
   // Let the product drain what it is behind on (bounded), so the next point starts clean.
@@ -139,6 +142,7 @@ async function measurePoint(
   return {
     ...point,
     summary: total.summary(),
+    loop,
     offered: report.observations / (report.ms / 1000),
     ingested: ((after.get('ioc_ingest_messages_total') ?? 0) - ingestedBefore) / (report.ms / 1000),
     lateTicks: report.lateTicks,
@@ -214,7 +218,7 @@ function pointFigures(m: Measured, b: LatencySummary | undefined): Figure[] {
       unit: 'ms',
       baseline: { name: 'MQTT alone p99', value: b?.p99 ?? Number.NaN },
       target: isTarget ? below(m.summary.p99, 150, 'p99 < 150 ms at 10 k obs/s, 50 clients') : undefined,
-      note,
+      note: `${note ? `${note}; ` : ''}product event loop blocked up to ${formatNumber(m.loop.max)} ms (p99 ${formatNumber(m.loop.p99)})`,
     },
     {
       name: `p99.9, ${label}`,
@@ -280,7 +284,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         bare.set(point.rate, await bareLatency(ctx, publisher, point.rate, timing.warmupMs, timing.durationMs));
       const b = bare.get(point.rate);
       ctx.log(
-        `${formatNumber(point.rate)} obs/s, ${point.clients} client(s)${point.allDecoding ? ' all decoding' : ''}: p50 ${formatNumber(m.summary.p50)} / p99 ${formatNumber(m.summary.p99)} / p99.9 ${formatNumber(m.summary.p999)} ms (${formatNumber(m.summary.count)} samples; offered ${formatNumber(m.offered)} obs/s, ingested ${formatNumber(m.ingested)} obs/s); MQTT alone p99 ${formatNumber(b?.p99 ?? Number.NaN)} ms`,
+        `${formatNumber(point.rate)} obs/s, ${point.clients} client(s)${point.allDecoding ? ' all decoding' : ''}: p50 ${formatNumber(m.summary.p50)} / p99 ${formatNumber(m.summary.p99)} / p99.9 ${formatNumber(m.summary.p999)} ms (${formatNumber(m.summary.count)} samples; offered ${formatNumber(m.offered)} obs/s, ingested ${formatNumber(m.ingested)} obs/s; event loop delay p99 ${formatNumber(m.loop.p99)} / max ${formatNumber(m.loop.max)} ms); MQTT alone p99 ${formatNumber(b?.p99 ?? Number.NaN)} ms`,
       );
       figures.push(...pointFigures(m, b));
     }

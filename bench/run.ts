@@ -1,6 +1,6 @@
-// The benchmark runner: `npm run bench [-- --quick] [-- --only=ingest,latency] [-- --profile] [-- --no-write]`.
+// The benchmark runner: `npm run bench [-- --quick] [-- --only=ingest,latency] [-- --profile] [-- --write|--no-write]`.
 // Runs each suite, prints its figures next to their ratio to a baseline measured in the same run,
-// and rewrites the suite's section of BENCHMARKS.md.
+// and rewrites the suite's section of BENCHMARKS.md (full runs; quick runs only with --write).
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { alertsSuite } from './alerts-external.js';
@@ -37,14 +37,16 @@ interface Flags {
 
 function parseFlags(args: string[]): Flags {
   const flags: Flags = { quick: false, profile: false, write: true, only: undefined };
+  let write: boolean | undefined;
   for (const arg of args) {
     if (arg === '--quick') flags.quick = true;
     else if (arg === '--profile') flags.profile = true;
-    else if (arg === '--no-write') flags.write = false;
+    else if (arg === '--no-write') write = false;
+    else if (arg === '--write') write = true;
     else if (arg.startsWith('--only=')) flags.only = arg.slice('--only='.length).split(',').filter(Boolean);
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        `usage: npm run bench -- [--quick] [--only=${SUITES.map((s) => s.id).join(',')}] [--profile] [--no-write]`,
+        `usage: npm run bench -- [--quick] [--only=${SUITES.map((s) => s.id).join(',')}] [--profile] [--write|--no-write]`,
       );
       process.exit(0);
     } else {
@@ -52,6 +54,8 @@ function parseFlags(args: string[]): Flags {
       process.exit(2);
     }
   }
+  // A quick run's figures are rough: they replace the recorded ones only when asked to.
+  flags.write = write ?? !flags.quick;
   const unknown = flags.only?.filter((id) => !SUITES.some((s) => s.id === id)) ?? [];
   if (unknown.length > 0) {
     console.error(`unknown suite ${unknown.join(', ')}; suites: ${SUITES.map((s) => s.id).join(', ')}`);
@@ -134,7 +138,7 @@ async function main(): Promise<number> {
     await teardown.runAll();
   }
   console.log(
-    `\nall suites done in ${((Date.now() - startedAll) / 1000).toFixed(1)} s${flags.write ? '; BENCHMARKS.md updated' : ''}`,
+    `\nall suites done in ${((Date.now() - startedAll) / 1000).toFixed(1)} s; ${flags.write ? 'BENCHMARKS.md updated' : 'BENCHMARKS.md left as it was (--write records these figures)'}`,
   );
   return failed ? 1 : 0;
 }

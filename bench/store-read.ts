@@ -9,6 +9,7 @@ import type { TelemetryStore } from '../server/store/types.js';
 import { createStore } from '../server/store/index.js';
 import { observationToLine } from '../server/store/influx-line.js';
 import type { BenchContext, Suite } from './support/context.js';
+import { profileHere, profileNotes } from './support/cpu-profile.js';
 import { entityId, observationOf, type LoadSpec } from './support/payloads.js';
 import type { Figure, SuiteResult } from './support/report.js';
 import { formatNumber, median } from './support/stats.js';
@@ -92,15 +93,18 @@ async function measure(
       note: `${a.result} rows`,
     });
   }
+  const cpu0 = process.cpuUsage();
   const a = await timed(1, ours.scan);
+  const cpu1 = process.cpuUsage(cpu0);
   const b = await timed(1, bare.scan);
+  const busy = (cpu1.user + cpu1.system) / 1000 / a.ms;
   ctx.log(`${label} scan: ${a.result} rows in ${a.ms.toFixed(0)} ms vs bare ${b.result} rows in ${b.ms.toFixed(0)} ms`);
   figures.push({
     name: `${label}: full-range scan of ${formatNumber(ds.points)} points`,
     value: a.result / (a.ms / 1000),
     unit: 'points/s',
     baseline: { name: 'bare scan', value: b.result / (b.ms / 1000) },
-    note: a.result === ds.points ? undefined : `${a.result} of ${ds.points} returned`,
+    note: `${a.result === ds.points ? '' : `${a.result} of ${ds.points} returned; `}this process busy ${Math.round(busy * 100)} % of the scan`,
   });
   return figures;
 }
@@ -109,6 +113,7 @@ async function influxQuestions(
   ctx: BenchContext,
   ds: Dataset,
   repeats: number,
+  profile: string[],
 ): Promise<{ figures: Figure[]; loadRate: number }> {
   const influx = await ctx.influxd();
   const db = await ctx.influxDatabase('read');
@@ -176,6 +181,15 @@ async function influxQuestions(
       repeats,
       ctx,
     );
+    if (ctx.profile) {
+      // The first tenth of the range is enough to see where a scan spends its time.
+      const file = path.join(ctx.workDir('profiles'), `store-read-influx-scan-${Date.now()}.cpuprofile`);
+      const part: Dataset = { ...ds, to: ds.from + Math.floor(ds.seconds / 10) * 1000 };
+      await profileHere(file, () => countScan(store, part));
+      profile.push(
+        ...profileNotes(file, 'an InfluxDB scan through the product’s store (in the benchmark process)', 10),
+      );
+    }
     return { figures, loadRate };
   } finally {
     await store.close();
@@ -245,12 +259,14 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   const started = Date.now();
   const ds = dataset(ctx.quick);
   const repeats = ctx.quick ? 2 : 5;
-  const influx = await influxQuestions(ctx, ds, repeats);
+  const profile: string[] = [];
+  const influx = await influxQuestions(ctx, ds, repeats, profile);
   const embedded = await embeddedQuestions(ctx, ds, repeats);
   const notes = [
     `${ds.seconds / 60} min of ${ds.entities} entities at 1 Hz = ${formatNumber(ds.points)} points (4 fields, position, 1 tag). Latest and history: median of ${repeats}; a scan: once. Lower ms is better, the ratio is ours / bare.`,
     `Loading took InfluxDB ${formatNumber(influx.loadRate)} points/s (raw 5 000-line POSTs) and the embedded store ${formatNumber(embedded.loadRate)} points/s (through its own write path, ${formatNumber(CHUNK)} per flush).`,
     'Bare queries answer the same question without the product’s shaping: InfluxDB `last(*) … GROUP BY id`, `mean(*) … GROUP BY time(1m)` and a chunked `SELECT *`; SQLite one `GROUP BY` statement and a plain row iteration (no JSON parsing).',
+    ...profile,
   ];
   return {
     id: 'store-read',

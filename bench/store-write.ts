@@ -9,6 +9,7 @@ import type { Observation } from '../contract/index.js';
 import { createStore } from '../server/store/index.js';
 import { observationToLine } from '../server/store/influx-line.js';
 import type { BenchContext, Suite } from './support/context.js';
+import { profileHere, profileNotes } from './support/cpu-profile.js';
 import { observationOf, type LoadSpec } from './support/payloads.js';
 import { atLeast, type Figure, type SuiteResult } from './support/report.js';
 import { formatNumber, median } from './support/stats.js';
@@ -149,6 +150,16 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   show('bare better-sqlite3', bare);
   const embedded = await medianOf(repeats, () => embeddedStore(ctx, data));
   show('embedded store', embedded);
+  const profiles: string[] = [];
+  if (ctx.profile) {
+    const dir = ctx.workDir('profiles');
+    const writerFile = path.join(dir, `store-write-influx-${Date.now()}.cpuprofile`);
+    await profileHere(writerFile, () => influxWriter(ctx, data));
+    profiles.push(...profileNotes(writerFile, 'the InfluxDB writer path (in the benchmark process)', 10));
+    const embeddedFile = path.join(dir, `store-write-embedded-${Date.now()}.cpuprofile`);
+    await profileHere(embeddedFile, () => embeddedStore(ctx, data));
+    profiles.push(...profileNotes(embeddedFile, 'the embedded store write path (in the benchmark process)', 10));
+  }
 
   const figures: Figure[] = [
     {
@@ -178,6 +189,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     `${formatNumber(count)} observations of 1 000 entities (4 fields, position, 1 tag; ${Math.round(lines.reduce((n, l) => n + l.length, 0) / lines.length)}-byte lines), handed to the store in batches of ${BATCH} one event-loop turn apart, timed until flush() resolves; median of ${repeats}. Every run writes into a fresh database.`,
     'The raw POSTs send the very lines the product encodes (encoding is outside their timing, inside the writer’s).',
     'The bare SQLite loop inserts into a table with the same columns and indexes, without the per-entity `latest` upsert the embedded store also maintains.',
+    ...profiles,
   ];
   return {
     id: 'store-write',

@@ -1,9 +1,11 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time per function and per package/file.
 // Also a command: `npx tsx bench/support/cpu-profile.ts <file.cpuprofile> [top]`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './context.js';
+import { mapProfileLines } from './profile-lines.js';
 
 interface ProfileNode {
   id: number;
@@ -127,6 +129,25 @@ export function profileNotes(file: string | undefined, label: string, top = 12):
     '',
     places,
   ];
+}
+
+/** Profiles `work` in this very process (for suites that drive product modules in-process) into `file`. */
+export async function profileHere<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 500 });
+    await session.post('Profiler.start');
+    const result = await work();
+    const { profile } = await session.post('Profiler.stop');
+    await mapProfileLines(session, profile);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(profile));
+    return result;
+  } finally {
+    session.disconnect();
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

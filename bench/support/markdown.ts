@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { markdownTable, type SuiteResult } from './report.js';
+import { formatNumber } from './stats.js';
 
 const RESULTS_END = '<!-- bench:results-end -->';
 const TARGETS_START = '<!-- bench:targets -->';
@@ -41,7 +42,12 @@ function suiteSection(result: SuiteResult, info: RunInfo): string {
   if (result.skipped) body.push(`Skipped: ${result.skipped}`, '');
   if (result.error) body.push(`**Failed part-way:** ${result.error}`, '');
   if (result.figures.length > 0) body.push(markdownTable(result), '');
-  for (const note of result.notes) body.push(note.startsWith('```') || note.startsWith('|') ? note : `- ${note}`);
+  // Plain notes become a list; tables and code blocks stand on their own, with blank lines around.
+  for (const note of result.notes) {
+    if (note === '') continue;
+    if (note.startsWith('```') || note.startsWith('|')) body.push('', note, '');
+    else body.push(`- ${note}`);
+  }
   if (result.notes.length > 0) body.push('');
   body.push(end(result.id));
   return body.join('\n');
@@ -59,7 +65,7 @@ function targetRows(result: SuiteResult): string[] {
     .filter((f) => f.target)
     .map(
       (f) =>
-        `| ${result.id} | ${f.name} | ${Math.round(f.value * 1000) / 1000} ${f.unit} | ${f.target?.text} | ${f.target?.met ? '✅' : '❌'} ${f.target?.gap} |`,
+        `| ${result.id} | ${f.name} | ${formatNumber(f.value)} ${f.unit} | ${f.target?.text} | ${f.target?.met ? '' : 'not met: '}${f.target?.gap} |`,
     );
 }
 

@@ -88,7 +88,8 @@ export interface DrainOutcome {
 
 /**
  * The ceiling for one ingest process: a bare mqtt.js subscriber that resumes a primed persistent
- * session and only counts messages until `expected` have arrived (or `timeoutMs` passes).
+ * session and only counts messages until `expected` have arrived (or `timeoutMs` passes). With
+ * `work`, each payload also goes through it (e.g. the parse every ingest must do at the least).
  */
 export async function drainBare(
   url: string,
@@ -96,6 +97,7 @@ export async function drainBare(
   filters: string[],
   expected: number,
   timeoutMs: number,
+  work?: (payload: Buffer) => unknown,
 ): Promise<DrainOutcome> {
   let client: MqttClient | undefined;
   let count = 0;
@@ -108,7 +110,8 @@ export async function drainBare(
         timeoutMs,
       );
       client = mqtt.connect(url, { ...CONNECT, clientId, clean: false });
-      client.on('message', () => {
+      client.on('message', (_topic, payload) => {
+        if (work) work(payload);
         count += 1;
         if (count === 1) firstAt = wallClockMs();
         if (count === expected) {

@@ -4,12 +4,14 @@
 // `node --cpu-prof`) over exactly the measured window, so start-up and module loading stay out of it.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../config/load.js';
 import { silentLogger } from '../../config/logger.js';
 import { startIoc, type RunningIoc } from '../../server/app.js';
 import { mapProfileLines } from './profile-lines.js';
 
-type ParentMessage = { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string };
+type ParentMessage =
+  { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'loop-delay' };
 
 const send = (message: unknown) => process.send?.(message);
 
@@ -28,9 +30,16 @@ async function main(): Promise<void> {
       process.exit(code);
     }
   };
+  // How long the product's event loop was blocked (what every timer, socket and request waits for).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   let session: Session | undefined;
   const profile = async (message: ParentMessage) => {
-    if (message.type === 'profile-start') {
+    if (message.type === 'loop-delay') {
+      const ms = (ns: number) => ns / 1e6;
+      send({ type: 'loop-delay', p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
+      loop.reset();
+    } else if (message.type === 'profile-start') {
       session = new Session();
       session.connect();
       await session.post('Profiler.enable');

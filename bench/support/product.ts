@@ -6,6 +6,13 @@ import type { Teardown } from './teardown.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
+/** Event-loop delay percentiles in ms. */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 /** The product running in a child process. */
 export interface ProductProcess {
   port: number;
@@ -13,6 +20,8 @@ export interface ProductProcess {
   pid: number;
   /** Asks the product to close (flushing its store) and waits for the process to exit. */
   stop(): Promise<void>;
+  /** Event-loop delay (ms) inside the product since the previous call (the histogram is reset). */
+  loopDelay(): Promise<LoopDelay>;
   /** Starts the V8 sampling profiler inside the product. */
   startProfile(): Promise<void>;
   /** Stops it and writes the profile (.cpuprofile JSON, as `node --cpu-prof` writes) to `file`. */
@@ -73,15 +82,15 @@ export async function startProduct(options: ProductOptions): Promise<ProductProc
     await cleanData();
     throw err;
   });
-  const request = (message: object, reply: string, timeoutMs = 30_000) =>
-    new Promise<void>((resolve, reject) => {
+  const request = <T = unknown>(message: object, reply: string, timeoutMs = 30_000) =>
+    new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the product did not answer ${reply}`)), timeoutMs);
       const listener = (answer: { type: string; message?: string }) => {
         if (answer.type !== reply && answer.type !== 'error') return;
         clearTimeout(timer);
         child.off('message', listener);
         if (answer.type === 'error') reject(new Error(answer.message));
-        else resolve();
+        else resolve(answer as T);
       };
       child.on('message', listener);
       child.send(message);
@@ -103,7 +112,8 @@ export async function startProduct(options: ProductOptions): Promise<ProductProc
       await kill();
       await cleanData();
     },
-    startProfile: () => request({ type: 'profile-start' }, 'profile-started'),
+    loopDelay: () => request<LoopDelay>({ type: 'loop-delay' }, 'loop-delay'),
+    startProfile: () => request({ type: 'profile-start' }, 'profile-started').then(() => undefined),
     stopProfile: async (file) => {
       mkdirSync(path.dirname(file), { recursive: true });
       await request({ type: 'profile-stop', file }, 'profile-stopped');
@@ -127,21 +137,25 @@ export async function readMetrics(baseUrl: string): Promise<Map<string, number>>
   return values;
 }
 
-/** Polls /metrics until `name` reaches `target`; resolves with the wall-clock time it was first seen there. */
+/** Polls /metrics until `name` reaches `target`; resolves with the wall-clock time it was first seen there and the slowest answer. */
 export async function waitForCounter(
   baseUrl: string,
   name: string,
   target: number,
   timeoutMs: number,
   intervalMs = 20,
-): Promise<{ at: number; value: number; metrics: Map<string, number> }> {
+): Promise<{ at: number; value: number; metrics: Map<string, number>; slowestMs: number }> {
   const deadline = Date.now() + timeoutMs;
   let last = Number.NaN;
+  // The longest the product took to answer: a request waits as long as its event loop is blocked.
+  let slowestMs = 0;
   for (;;) {
+    const asked = performance.now();
     const metrics = await readMetrics(baseUrl);
+    slowestMs = Math.max(slowestMs, performance.now() - asked);
     const at = performance.timeOrigin + performance.now();
     last = metrics.get(name) ?? Number.NaN;
-    if (last >= target) return { at, value: last, metrics };
+    if (last >= target) return { at, value: last, metrics, slowestMs };
     if (Date.now() > deadline) throw new Error(`${name} reached ${last} of ${target} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
