@@ -4,6 +4,8 @@ import { App } from './app/App.js';
 import './app/theme.css';
 // Panels before layout: the layout's media queries override panel placement on phones.
 import './app/panels.css';
+import './features/alerts/alerts.css';
+import './features/rules/rules.css';
 import './app/layout.css';
 
 const root = document.getElementById('root');

@@ -1,9 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { t, useLocale } from '../i18n/i18n.js';
 import { loadConsoleConfig } from '../live/api.js';
 import { LayerPanel } from '../features/layers/LayerPanel.js';
 import { Inspector } from '../features/inspector/Inspector.js';
 import { Tooltip } from '../features/inspector/Tooltip.js';
+import { AlertQueue } from '../features/alerts/AlertQueue.js';
+import { CriticalToast } from '../features/alerts/CriticalToast.js';
+import { locateAlert } from '../features/alerts/locate.js';
+import { RuleEditor } from '../features/rules/RuleEditor.js';
+import type { Alert } from '../../contract/alert.js';
+import { formatNumber } from '../i18n/format.js';
 import { Header } from './Header.js';
 import { MapPane } from './MapPane.js';
 import { sameRecord, useObservable, usePolled } from './hooks.js';
@@ -20,38 +26,82 @@ function lastUpdateWallClock(runtime: Runtime): number {
   return Math.round((Date.now() - (performance.now() - last)) / 1000) * 1000;
 }
 
+type View = 'alerts' | 'map';
+
+/** Phones show one view at a time: the alert queue (the field team's main view) or the map. */
+function ViewSwitch({ view, onChange, open }: { view: View; onChange: (view: View) => void; open: number }) {
+  const locale = useLocale();
+  return (
+    <nav className="views" aria-label={t('app.title')}>
+      <button type="button" className="views__tab" aria-pressed={view === 'alerts'} onClick={() => onChange('alerts')}>
+        {t('view.alerts')}
+        {open > 0 && <span className="views__badge">{formatNumber(open, locale, 0)}</span>}
+      </button>
+      <button type="button" className="views__tab" aria-pressed={view === 'map'} onClick={() => onChange('map')}>
+        {t('view.map')}
+      </button>
+    </nav>
+  );
+}
+
 function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean }) {
   countRender();
   useLocale();
   const status = useObservable(runtime.live.status);
   const counts = usePolled(() => runtime.store.counts(), COUNTS_INTERVAL_MS, sameRecord);
+  const openAlerts = usePolled(() => runtime.alerts.book.size, COUNTS_INTERVAL_MS);
   const [panelOpen, setPanelOpen] = useState(() => !window.matchMedia(PHONE_QUERY).matches);
+  const [view, setView] = useState<View>('alerts');
+  const [rulesOpen, setRulesOpen] = useState(false);
+  const showMap = useCallback(() => setView('map'), []);
+  const closeRules = useCallback(() => setRulesOpen(false), []);
+  const showAlert = useCallback(
+    (alert: Alert) => {
+      locateAlert(alert, runtime.store);
+      setView('map');
+    },
+    [runtime],
+  );
   return (
     <div className="app">
-      <Header status={status} lastUpdate={() => lastUpdateWallClock(runtime)} counts={counts} />
-      <main className={`stage stage--${status.state}`}>
-        <MapPane runtime={runtime} />
-        <button
-          type="button"
-          className="panel-toggle"
-          aria-expanded={panelOpen}
-          aria-controls="side-panel"
-          onClick={() => setPanelOpen((open) => !open)}
-        >
-          <span aria-hidden="true">{panelOpen ? '‹' : '☰'}</span>
-          <span className="panel-toggle__text">{panelOpen ? t('panel.hide') : t('panel.layers')}</span>
-        </button>
-        <aside id="side-panel" className="panel side" hidden={!panelOpen}>
-          <LayerPanel counts={counts} />
+      <Header
+        status={status}
+        lastUpdate={() => lastUpdateWallClock(runtime)}
+        counts={counts}
+        muted={runtime.alerts.muted}
+        onRules={() => setRulesOpen(true)}
+      />
+      <ViewSwitch view={view} onChange={setView} open={openAlerts} />
+      <div className="body" data-view={view}>
+        <main className={`stage stage--${status.state}`}>
+          <MapPane runtime={runtime} />
+          <button
+            type="button"
+            className="panel-toggle"
+            aria-expanded={panelOpen}
+            aria-controls="side-panel"
+            onClick={() => setPanelOpen((open) => !open)}
+          >
+            <span aria-hidden="true">{panelOpen ? '‹' : '☰'}</span>
+            <span className="panel-toggle__text">{panelOpen ? t('panel.hide') : t('panel.layers')}</span>
+          </button>
+          <aside id="side-panel" className="panel side" hidden={!panelOpen}>
+            <LayerPanel counts={counts} />
+          </aside>
+          <Inspector store={runtime.store} />
+          <Tooltip store={runtime.store} />
+          {fallback && (
+            <div className="notice" role="alert">
+              {t('map.configFallback')}
+            </div>
+          )}
+        </main>
+        <aside className="panel alerts-pane" id="alerts-pane">
+          <AlertQueue alerts={runtime.alerts} store={runtime.store} config={runtime.config} onLocated={showMap} />
         </aside>
-        <Inspector store={runtime.store} />
-        <Tooltip store={runtime.store} />
-        {fallback && (
-          <div className="notice" role="alert">
-            {t('map.configFallback')}
-          </div>
-        )}
-      </main>
+        <CriticalToast alerts={runtime.alerts} store={runtime.store} onShow={showAlert} />
+      </div>
+      {rulesOpen && <RuleEditor alerts={runtime.alerts} onClose={closeRules} />}
     </div>
   );
 }

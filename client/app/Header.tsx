@@ -3,6 +3,9 @@ import { setLocale, t, useLocale } from '../i18n/i18n.js';
 import { LOCALES } from '../i18n/messages.js';
 import type { ConnectionStatus } from '../live/live-client.js';
 import type { KindCounts } from '../state/layer-kinds.js';
+import type { Observable } from '../state/observable.js';
+import { useObservable } from './hooks.js';
+import { RulesIcon, SoundIcon } from './icons.js';
 import { LAYER_KINDS } from '../state/layer-kinds.js';
 import { KIND_SWATCH } from './swatches.js';
 import { usePolled } from './hooks.js';
@@ -12,6 +15,28 @@ interface HeaderProps {
   /** Wall-clock time (ms) of the last data received, or 0; sampled by the header itself. */
   lastUpdate: () => number;
   counts: KindCounts;
+  /** The alarm's mute switch (persisted by the alerts runtime). */
+  muted: Observable<boolean>;
+  onRules: () => void;
+}
+
+function MuteSwitch({ muted }: { muted: Observable<boolean> }) {
+  useLocale();
+  const off = useObservable(muted);
+  return (
+    <button
+      type="button"
+      className={`head-button mute${off ? ' mute--off' : ''}`}
+      aria-pressed={off}
+      title={off ? t('sound.unmute') : t('sound.mute')}
+      aria-label={off ? t('sound.unmute') : t('sound.mute')}
+      onClick={() => muted.set(!off)}
+      data-testid="mute"
+    >
+      <SoundIcon off={off} />
+      <span className="head-button__text">{off ? t('sound.off') : t('sound.on')}</span>
+    </button>
+  );
 }
 
 function Clock() {
@@ -68,8 +93,8 @@ function LanguageSwitch() {
   );
 }
 
-/** Top bar: identity, live counts per layer, connection state, city clock and language. */
-export function Header({ status, lastUpdate, counts }: HeaderProps) {
+/** Top bar: identity, live counts per layer, connection state, rules, alarm sound, city clock and language. */
+export function Header({ status, lastUpdate, counts, muted, onRules }: HeaderProps) {
   const locale = useLocale();
   return (
     <header className="header">
@@ -93,6 +118,11 @@ export function Header({ status, lastUpdate, counts }: HeaderProps) {
       </ul>
       <div className="header__right">
         <Connection status={status} lastUpdate={lastUpdate} />
+        <button type="button" className="head-button" onClick={onRules} data-testid="open-rules">
+          <RulesIcon />
+          <span className="head-button__text">{t('rules.open')}</span>
+        </button>
+        <MuteSwitch muted={muted} />
         <Clock />
         <LanguageSwitch />
       </div>

@@ -1,4 +1,5 @@
 import type { ConsoleConfig } from '../../contract/api.js';
+import { startAlertsRuntime, type AlertsRuntime } from '../features/alerts/alerts-runtime.js';
 import { connectLive, type LiveClient } from '../live/live-client.js';
 import { EntityStore } from '../state/entity-store.js';
 import { visibility, parseVisibility } from '../state/ui-state.js';
@@ -11,6 +12,7 @@ export interface Runtime {
   config: ConsoleConfig;
   store: EntityStore;
   live: LiveClient;
+  alerts: AlertsRuntime;
   stop(): void;
 }
 
@@ -21,6 +23,7 @@ export function startRuntime(config: ConsoleConfig): Runtime {
   });
   const domains = Object.keys(config.domains);
   const live = connectLive(store, domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue']);
+  const alerts = startAlertsRuntime(live);
   const sweep = setInterval(() => store.sweepStale(performance.now()), SWEEP_INTERVAL_MS);
 
   try {
@@ -40,8 +43,10 @@ export function startRuntime(config: ConsoleConfig): Runtime {
     config,
     store,
     live,
+    alerts,
     stop() {
       clearInterval(sweep);
+      alerts.stop();
       unsubscribe();
       live.close();
     },

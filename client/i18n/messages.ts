@@ -1,6 +1,7 @@
 // Every string the console shows. Vietnamese is the default; English must have exactly the same keys.
+import { enAlerts, viAlerts } from './alert-messages.js';
 
-export const vi = {
+const viCore = {
   'app.title': 'Trung tâm Điều hành Thông minh',
   'app.city': 'Bắc Giang',
   'app.short': 'IOC',
@@ -142,10 +143,11 @@ export const vi = {
   'map.label': 'Bản đồ trực tiếp thành phố',
 } as const;
 
+export const vi = { ...viCore, ...viAlerts };
 export type MessageKey = keyof typeof vi;
 export type Messages = Record<MessageKey, string>;
 
-export const en: Messages = {
+const enCore: Record<keyof typeof viCore, string> = {
   'app.title': 'Intelligent Operations Centre',
   'app.city': 'Bắc Giang',
   'app.short': 'IOC',
@@ -286,6 +288,8 @@ export const en: Messages = {
   'map.noWebgl': 'This browser has no WebGL, so the map cannot be drawn',
   'map.label': 'Live city map',
 };
+
+export const en: Messages = { ...enCore, ...enAlerts };
 
 export const LOCALES = ['vi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import type { Alert, AlertSummary } from '../../contract/alert.js';
 import type { ClientToServerEvents, ServerToClientEvents, Snapshot } from '../../contract/live-events.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { observable, type Observable } from '../state/observable.js';
@@ -17,7 +18,30 @@ const SUBSCRIBE_TIMEOUT_MS = 15_000;
 
 export interface LiveClient {
   status: Observable<ConnectionStatus>;
+  /** Calls `listener` with every `alert` event (one per lifecycle change); returns the unsubscribe. */
+  onAlert(listener: (alert: Alert) => void): () => void;
+  /** Calls `listener` with every grouped storm summary batch; returns the unsubscribe. */
+  onAlertSummary(listener: (summaries: AlertSummary[]) => void): () => void;
   close(): void;
+}
+
+function listenerSet<T>() {
+  const listeners = new Set<(value: T) => void>();
+  return {
+    add: (listener: (value: T) => void) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    emit: (value: T) => {
+      for (const listener of [...listeners]) {
+        try {
+          listener(value);
+        } catch (err) {
+          console.error('live listener failed', err);
+        }
+      }
+    },
+  };
 }
 
 type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -31,6 +55,8 @@ export function connectLive(
   const status = observable<ConnectionStatus>({ state: 'connecting' });
   const socket: LiveSocket = io('/live', { path: '/socket.io', transports: ['websocket', 'polling'] });
   let offlineTimer: ReturnType<typeof setTimeout> | undefined;
+  const alerts = listenerSet<Alert>();
+  const summaries = listenerSet<AlertSummary[]>();
 
   const clearOfflineTimer = () => {
     if (offlineTimer !== undefined) clearTimeout(offlineTimer);
@@ -63,6 +89,8 @@ export function connectLive(
   socket.on('delta', (delta) => {
     if (store.ready) store.applyDelta(delta, now());
   });
+  socket.on('alert', (alert) => alerts.emit(alert));
+  socket.on('alertSummary', (batch) => summaries.emit(batch));
   socket.on('disconnect', (reason) => {
     lost();
     // The server closed us on purpose (restart, kick): socket.io does not retry that by itself.
@@ -78,6 +106,8 @@ export function connectLive(
 
   return {
     status,
+    onAlert: alerts.add,
+    onAlertSummary: summaries.add,
     close() {
       clearOfflineTimer();
       window.removeEventListener('offline', onBrowserOffline);

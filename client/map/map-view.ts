@@ -8,7 +8,7 @@ import { getLocale } from '../i18n/i18n.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { LAYER_KINDS, type LayerKind } from '../state/layer-kinds.js';
 import { observable } from '../state/observable.js';
-import { selection, visibility } from '../state/ui-state.js';
+import { focusRequest, selection, visibility } from '../state/ui-state.js';
 import { offlineStyle, ZONE_LAYERS, zoneLabelPoint, zonesToGeoJson } from './base-style.js';
 import { loadCountryOutlines } from './country-outline.js';
 import { DeckLayerBuilder, type ZoneLabel } from './deck-layers.js';
@@ -110,7 +110,15 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   const markDirty = () => {
     dirty = true;
   };
-  const unsubscribers = [visibility.subscribe(markDirty), selection.subscribe(markDirty)];
+  const flyToFocus = () => {
+    const focus = focusRequest.get();
+    if (focus) map.flyTo({ center: [focus.lon, focus.lat], zoom: Math.max(map.getZoom(), 15), duration: 900 });
+  };
+  const unsubscribers = [
+    visibility.subscribe(markDirty),
+    selection.subscribe(markDirty),
+    focusRequest.subscribe(flyToFocus),
+  ];
   map.on('zoomend', markDirty);
   window.addEventListener('resize', markDirty);
 

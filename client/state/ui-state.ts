@@ -31,3 +31,5 @@ export function parseVisibility(text: string | null): Visibility {
 export const visibility = observable<Visibility>(allVisible());
 /** The entity open in the inspector ("domain/id"), or null. */
 export const selection = observable<string | null>(null);
+/** A request to centre the map on a position (an alert row was clicked); `at` makes each request distinct. */
+export const focusRequest = observable<{ lon: number; lat: number; at: number } | null>(null);
