@@ -14,8 +14,10 @@ function toLocalInput(ms: number): string {
 /** Runs a saved rule over stored history for a chosen range, with a progress bar, and lists when it would have fired. */
 export function Backtest({ ruleId }: { ruleId: string | null }) {
   const locale = useLocale();
-  const [from, setFrom] = useState(() => toLocalInput(Date.now() - DAY));
-  const [to, setTo] = useState(() => toLocalInput(Date.now()));
+  // Null until the operator picks a time: the range then ends "now" when the run starts (inputs hold minutes only).
+  const [fromText, setFrom] = useState<string | null>(null);
+  const [toText, setTo] = useState<string | null>(null);
+  const [opened] = useState(() => Date.now());
   const [progress, setProgress] = useState<number | null>(null);
   const [result, setResult] = useState<BacktestResult | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -35,7 +37,9 @@ export function Backtest({ ruleId }: { ruleId: string | null }) {
     setProgress(0);
     setResult(null);
     setError(null);
-    backtest(ruleId, { from: new Date(from).getTime(), to: new Date(to).getTime() }, setProgress, controller.signal)
+    const to = toText === null ? Date.now() : new Date(toText).getTime();
+    const from = fromText === null ? to - DAY : new Date(fromText).getTime();
+    backtest(ruleId, { from, to }, setProgress, controller.signal)
       .then((answer) => {
         if (!controller.signal.aborted) setResult(answer);
       })
@@ -55,11 +59,21 @@ export function Backtest({ ruleId }: { ruleId: string | null }) {
       <div className="backtest__range">
         <label>
           <span>{t('rules.from')}</span>
-          <input className="field" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+          <input
+            className="field"
+            type="datetime-local"
+            value={fromText ?? toLocalInput(opened - DAY)}
+            onChange={(e) => setFrom(e.target.value)}
+          />
         </label>
         <label>
           <span>{t('rules.to')}</span>
-          <input className="field" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+          <input
+            className="field"
+            type="datetime-local"
+            value={toText ?? toLocalInput(opened)}
+            onChange={(e) => setTo(e.target.value)}
+          />
         </label>
         <button
           type="button"
