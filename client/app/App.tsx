@@ -90,6 +90,7 @@ function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean })
           </aside>
           <Inspector store={runtime.store} />
           <Tooltip store={runtime.store} />
+          <CriticalToast alerts={runtime.alerts} store={runtime.store} onShow={showAlert} />
           {fallback && (
             <div className="notice" role="alert">
               {t('map.configFallback')}
@@ -99,7 +100,6 @@ function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean })
         <aside className="panel alerts-pane" id="alerts-pane">
           <AlertQueue alerts={runtime.alerts} store={runtime.store} config={runtime.config} onLocated={showMap} />
         </aside>
-        <CriticalToast alerts={runtime.alerts} store={runtime.store} onShow={showAlert} />
       </div>
       {rulesOpen && <RuleEditor alerts={runtime.alerts} onClose={closeRules} />}
     </div>

@@ -5,7 +5,7 @@ import { formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import type { EntityStore } from '../../state/entity-store.js';
 import { useObservable, usePolled } from '../../app/hooks.js';
-import { sortedSummaries } from './alert-book.js';
+import { sortedSummaries, stormRules } from './alert-book.js';
 import { entityLabel, ruleLabel, valueLabel, zoneLabel } from './alert-labels.js';
 import type { AlertsRuntime } from './alerts-runtime.js';
 import { AlertRow } from './AlertRow.js';
@@ -20,11 +20,17 @@ interface AlertQueueProps {
   onLocated?: () => void;
 }
 
-function StormCards({ alerts, config }: Pick<AlertQueueProps, 'alerts' | 'config'>) {
+interface StormCardsProps extends Pick<AlertQueueProps, 'alerts' | 'config'> {
+  expanded: ReadonlySet<string>;
+  onToggle: (ruleId: string) => void;
+}
+
+function StormCards({ alerts, config, expanded, onToggle }: StormCardsProps) {
   const locale = useLocale();
   const storms = useObservable(alerts.storms);
   const rules = useObservable(alerts.rules);
   if (storms.size === 0) return null;
+  const seen = new Set<string>();
   return (
     <section className="storms" aria-labelledby="storms-title" data-testid="storms">
       <h3 id="storms-title" className="storms__title">
@@ -41,6 +47,16 @@ function StormCards({ alerts, config }: Pick<AlertQueueProps, 'alerts' | 'config
                 zone: zoneName(config.map.zones, summary.zone, locale, t('zone.city')),
               })}
             </span>
+            {!seen.has(summary.ruleId) && seen.add(summary.ruleId) && (
+              <button
+                type="button"
+                className="act"
+                aria-expanded={expanded.has(summary.ruleId)}
+                onClick={() => onToggle(summary.ruleId)}
+              >
+                {expanded.has(summary.ruleId) ? t('storm.collapse') : t('storm.expand')}
+              </button>
+            )}
           </li>
         ))}
       </ul>
@@ -57,9 +73,22 @@ export function AlertQueue({ alerts, store, config, onLocated }: AlertQueueProps
   const loadError = useObservable(alerts.loadError);
   const now = usePolled(() => Math.floor(Date.now() / 5000) * 5000, 1000);
   const [showResolved, setShowResolved] = useState(false);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const storms = useObservable(alerts.storms);
   const open = alerts.book.sorted();
   const counts = alerts.book.countBySeverity();
-  const shown = showResolved ? alerts.book.recentlyResolved() : open;
+  // A storm's firing alerts stay folded into its card until the operator opens them (storm control, issue 4).
+  const folded = stormRules(storms, expanded);
+  const shown = showResolved
+    ? alerts.book.recentlyResolved()
+    : open.filter((alert) => alert.state !== 'firing' || !folded.has(alert.ruleId));
+  const toggleStorm = useCallback((ruleId: string) => {
+    setExpanded((current) => {
+      const next = new Set(current);
+      if (!next.delete(ruleId)) next.add(ruleId);
+      return next;
+    });
+  }, []);
 
   const locate = useCallback(
     (alert: Alert) => {
@@ -88,7 +117,7 @@ export function AlertQueue({ alerts, store, config, onLocated }: AlertQueueProps
           {t('alerts.recent')}
         </label>
       </header>
-      <StormCards alerts={alerts} config={config} />
+      <StormCards alerts={alerts} config={config} expanded={expanded} onToggle={toggleStorm} />
       {loadError !== null && (
         <p className="queue__error" role="alert">
           {t('alerts.loadError', { message: loadError })}

@@ -158,3 +158,10 @@ export function expireSummaries(
   for (const [key, summary] of current) if (now - summary.ts <= maxAgeMs) next.set(key, summary);
   return next;
 }
+
+/** Rules in a storm whose alerts the queue folds into the storm card (those not expanded by the operator). */
+export function stormRules(summaries: ReadonlyMap<string, AlertSummary>, expanded: ReadonlySet<string>): Set<string> {
+  const rules = new Set<string>();
+  for (const summary of summaries.values()) if (!expanded.has(summary.ruleId)) rules.add(summary.ruleId);
+  return rules;
+}

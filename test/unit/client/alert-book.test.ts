@@ -7,6 +7,7 @@ import {
   isNewCritical,
   mergeSummaries,
   sortedSummaries,
+  stormRules,
 } from '../../../client/features/alerts/alert-book.js';
 import { zoneAt, zoneName } from '../../../client/features/alerts/zones.js';
 import type { ZoneInfo } from '../../../contract/api.js';
@@ -141,6 +142,12 @@ describe('storm summaries', () => {
     const after = mergeSummaries(before, [summary('b', 'z', 50), summary('c', 'z', 2, T0, { severity: 'critical' })]);
     expect(before.size).toBe(1);
     expect(sortedSummaries(after).map((s) => s.ruleId)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('folds the alerts of storming rules unless the operator opened them', () => {
+    const storms = mergeSummaries(new Map(), [summary('a', 'z1', 5), summary('a', 'z2', 5), summary('b', 'z', 5)]);
+    expect([...stormRules(storms, new Set())].sort()).toEqual(['a', 'b']);
+    expect([...stormRules(storms, new Set(['a']))]).toEqual(['b']);
   });
 
   it('expires cards whose closing summary never came', () => {
