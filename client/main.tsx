@@ -5,6 +5,7 @@ import './app/theme.css';
 // Panels before layout: the layout's media queries override panel placement on phones.
 import './app/panels.css';
 import './features/alerts/alerts.css';
+import './features/alerts/banners.css';
 import './features/rules/rules.css';
 import './app/layout.css';
 

@@ -118,7 +118,7 @@ export function Header({ status, lastUpdate, counts, muted, onRules }: HeaderPro
       </ul>
       <div className="header__right">
         <Connection status={status} lastUpdate={lastUpdate} />
-        <button type="button" className="head-button" onClick={onRules} data-testid="open-rules">
+        <button type="button" className="head-button head-button--desk" onClick={onRules} data-testid="open-rules">
           <RulesIcon />
           <span className="head-button__text">{t('rules.open')}</span>
         </button>

@@ -71,7 +71,8 @@ export const AlertRow = memo(function AlertRow({ alert, labels, now, act, onLoca
       data-state={alert.state}
       data-severity={alert.severity}
     >
-      <button type="button" className="alert__main" onClick={() => onLocate(alert)}>
+      {/* The summary is a large pointer target; keyboards use the "show on map" button, whose name stays short. */}
+      <div className="alert__main" onClick={() => onLocate(alert)}>
         <span className={`sev sev--${alert.severity}`}>{t(`severity.${alert.severity}`)}</span>
         <span className="alert__rule">{labels.rule}</span>
         <span className={`state state--${alert.state}`} data-testid="alert-state">
@@ -91,7 +92,7 @@ export const AlertRow = memo(function AlertRow({ alert, labels, now, act, onLoca
               ? t('alerts.assignedTo', { name: alert.assignee })
               : t('alerts.unassigned')}
         </span>
-      </button>
+      </div>
       {open && (
         <div className="alert__actions" role="group" aria-label={t('alerts.actions')}>
           {alert.state !== 'acknowledged' && (
@@ -120,6 +121,9 @@ export const AlertRow = memo(function AlertRow({ alert, labels, now, act, onLoca
           </button>
           <button type="button" className="act" aria-expanded={mode === 'note'} onClick={() => toggle('note')}>
             {t('alerts.note')}
+          </button>
+          <button type="button" className="act act--locate" onClick={() => onLocate(alert)}>
+            {t('alerts.locate')}
           </button>
         </div>
       )}
