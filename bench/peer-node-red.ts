@@ -7,7 +7,7 @@ import { installNodeRed, nodeRedInstalled, startNodeRed } from './support/node-r
 import type { LoadSpec } from './support/payloads.js';
 import { readMetrics } from './support/product.js';
 import type { Publisher } from './support/publisher.js';
-import { atLeast, type Figure, type SuiteResult } from './support/report.js';
+import { atLeast, type Figure, type SuiteResult, type Target } from './support/report.js';
 import { formatNumber } from './support/stats.js';
 
 interface Outcome {
@@ -170,6 +170,15 @@ async function productRuns(
   return outcomes;
 }
 
+/** ≥ 5× Node-RED's stored rate; when Node-RED stored nothing at all the ratio has no finite value. */
+function peerTarget(ours: Outcome, red: Outcome): Target {
+  if (red.stored === 0) {
+    const met = ours.stored > 0;
+    return { text: '≥ 5× Node-RED', met, gap: met ? 'met (Node-RED stored nothing)' : 'neither stored anything' };
+  }
+  return atLeast(ours.rate / red.rate, 5, '≥ 5× Node-RED');
+}
+
 /** Runs the peer comparison. */
 async function run(ctx: BenchContext): Promise<SuiteResult> {
   const started = Date.now();
@@ -217,7 +226,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         value: o.rate,
         unit: 'obs/s',
         baseline: { name: 'Node-RED', value: r.rate },
-        target: rate === rates[rates.length - 1] ? atLeast(o.rate / r.rate, 5, '≥ 5× Node-RED') : undefined,
+        target: rate === rates[rates.length - 1] ? peerTarget(o, r) : undefined,
         note: `lost ${Math.round(o.loss * 1000) / 10} %, RSS ${formatNumber(o.rssMb ?? Number.NaN)} MB`,
       },
       {

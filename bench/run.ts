@@ -68,6 +68,13 @@ async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2));
   const teardown = new Teardown();
   process.on('exit', () => teardown.killAllNow());
+  // A stray error in a socket or timer callback must still stop every server before the runner dies.
+  const die = (err: unknown) => {
+    console.error('unexpected error:', err);
+    void teardown.runAll().finally(() => process.exit(1));
+  };
+  process.once('uncaughtException', die);
+  process.once('unhandledRejection', die);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.error(`\n${signal}: stopping every server and child process`);

@@ -118,7 +118,11 @@ async function influxQuestions(
   const influx = await ctx.influxd();
   const db = await ctx.influxDatabase('read');
   const post = (body: string) =>
-    fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body }).then(async (res) => {
+    fetch(`${influx.url}/write?db=${db}&precision=ms`, {
+      method: 'POST',
+      body,
+      signal: AbortSignal.timeout(120_000),
+    }).then(async (res) => {
       await res.arrayBuffer();
       if (res.status !== 204) throw new Error(`/write answered ${res.status}`);
     });
@@ -133,7 +137,9 @@ async function influxQuestions(
   const at = ds.from + Math.floor(ds.seconds / 2) * 1000;
   const id = entityId(Math.floor(ds.entities / 2));
   const query = async (q: string) => {
-    const res = await fetch(`${influx.url}/query?${new URLSearchParams({ db, q, epoch: 'ms' }).toString()}`);
+    const res = await fetch(`${influx.url}/query?${new URLSearchParams({ db, q, epoch: 'ms' }).toString()}`, {
+      signal: AbortSignal.timeout(120_000),
+    });
     const body = (await res.json()) as { results: { series?: { values: unknown[][] }[] }[] };
     return body.results.reduce((n, r) => n + (r.series ?? []).reduce((m, s) => m + s.values.length, 0), 0);
   };
@@ -145,7 +151,8 @@ async function influxQuestions(
       chunk_size: '10000',
       q: `SELECT * FROM "sensor" WHERE time >= ${ds.from}ms AND time <= ${ds.to}ms`,
     });
-    const res = await fetch(`${influx.url}/query?${params.toString()}`);
+    // Bounded: a full scan of 3.6 M points takes about a minute here.
+    const res = await fetch(`${influx.url}/query?${params.toString()}`, { signal: AbortSignal.timeout(900_000) });
     let rows = 0;
     let rest = '';
     const decoder = new TextDecoder();

@@ -64,7 +64,12 @@ async function rawPosts(ctx: BenchContext, bodies: string[], points: number, con
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
-      const res = await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+      const res = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+        signal: AbortSignal.timeout(120_000),
+      });
       await res.arrayBuffer();
       if (res.status !== 204) throw new Error(`raw /write answered ${res.status}`);
     }

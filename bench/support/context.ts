@@ -67,6 +67,7 @@ export function createContext(options: { quick: boolean; profile: boolean; teard
     ...options,
     mosquitto() {
       mosquitto ??= startMosquitto({ maxQueuedMessages: 1_000_000, maxInflightMessages: 0 }).then((service) => {
+        options.teardown.track(service.process);
         options.teardown.add('mosquitto', () => service.stop());
         return service;
       });
@@ -74,6 +75,7 @@ export function createContext(options: { quick: boolean; profile: boolean; teard
     },
     influxd() {
       influxd ??= startInfluxd().then((service) => {
+        options.teardown.track(service.process);
         options.teardown.add('influxd', () => service.stop());
         return service;
       });

@@ -32,9 +32,14 @@ export class Teardown {
 
   /** Tracks a child process: killed on teardown, and with SIGKILL if the runner exits first. */
   child(name: string, child: ChildProcess): () => Promise<void> {
+    this.track(child);
+    return this.add(name, () => stopChild(child));
+  }
+
+  /** Only the last-resort part: SIGKILL on exit for a process whose orderly stop is registered elsewhere. */
+  track(child: ChildProcess): void {
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
-    return this.add(name, () => stopChild(child));
   }
 
   /** Stops everything registered, newest first; never throws. */
