@@ -1,4 +1,4 @@
-import { MapboxOverlay } from '@deck.gl/mapbox';
+import { MapLibreOverlay } from '@deck.gl/maplibre';
 import type { PickingInfo } from '@deck.gl/core';
 import { Map as MapLibre, NavigationControl, setWorkerUrl, type GeoJSONSource } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -68,9 +68,11 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
 
   const builder = new DeckLayerBuilder();
   const atlas = createIconAtlas();
-  // Overlaid, not interleaved: deck.gl 9.4's interleaved mode reads map.transform, which maplibre-gl 6 no longer exposes.
-  const overlay = new MapboxOverlay({
-    interleaved: false,
+  // Interleaved: deck.gl draws into the map's own WebGL context (one context, one canvas, one frame).
+  // Its layers sit above every basemap layer: a deck layer below maplibre 6 layers corrupts their
+  // uniform bindings (visgl/deck.gl#10700).
+  const overlay = new MapLibreOverlay({
+    interleaved: true,
     layers: [],
     pickingRadius: 6,
     onHover: (info) => {

@@ -162,6 +162,8 @@ describe('operator console in Chromium', () => {
       return r > 220 && g > 90 && g < 160 && b < 60 ? [r, g, b] : undefined;
     }, 'the sensor drawn in its AQI colour');
     expect(orange).toBeDefined();
+    // Interleaved: deck.gl draws into the map's own canvas, there is no second WebGL canvas.
+    expect(await page.locator('[data-testid=map] canvas').count()).toBe(1);
 
     // Ten minutes old: drawn hollow (no fill at the centre), never as live.
     await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entity(k) !== undefined, STALE.key, {
