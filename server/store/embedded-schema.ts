@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { Alert } from '../../contract/index.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS observations (
@@ -38,7 +39,7 @@ CREATE INDEX IF NOT EXISTS alerts_started ON alerts (started_at);
 // `domains` is a JSON array of names or NULL for all: one prepared statement serves any list.
 const DOMAIN_FILTER = '(@domains IS NULL OR domain IN (SELECT value FROM json_each(@domains)))';
 
-/** Opens (creating if needed) the SQLite file in WAL mode and prepares every statement the store runs. */
+/** Opens (creating if needed) the SQLite file in WAL mode and prepares every statement and transaction the store runs. */
 export function openDatabase(file: string) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -86,7 +87,13 @@ export function openDatabase(file: string) {
       'SELECT json FROM alerts WHERE started_at >= ? ORDER BY started_at, id',
     ),
   };
-  return { db, statements };
+  // One transaction per batch: a storm of alerts is one commit, not one per alert.
+  const saveAlerts = db.transaction((alerts: readonly Alert[]) => {
+    for (const alert of alerts) {
+      statements.saveAlert.run(alert.id, alert.startedAt, alert.updatedAt, JSON.stringify(alert));
+    }
+  });
+  return { db, statements, saveAlerts };
 }
 
 export type EmbeddedDatabase = ReturnType<typeof openDatabase>;

@@ -185,10 +185,12 @@ export class EmbeddedStore implements TelemetryStore {
 
   /** Stores an alert version unless a newer one (by updatedAt) is already stored. */
   saveAlert(alert: Alert): Promise<void> {
-    return this.run(
-      () =>
-        void this.open().statements.saveAlert.run(alert.id, alert.startedAt, alert.updatedAt, JSON.stringify(alert)),
-    );
+    return this.saveAlerts([alert]);
+  }
+
+  /** Stores alert versions in one transaction (all or none); per id, a stored newer version is kept. */
+  saveAlerts(alerts: readonly Alert[]): Promise<void> {
+    return this.run(() => void this.open().saveAlerts(alerts));
   }
 
   /** The newest version of each alert started at or after `since`. */

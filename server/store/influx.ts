@@ -1,6 +1,6 @@
 import type { Alert, HistoryPoint, Observation, Rule } from '../../contract/index.js';
 import { ident, InfluxHttp, rowsOf } from './influx-http.js';
-import { metaLine, observationToLine } from './influx-line.js';
+import { lineBodies, metaLine, observationToLine } from './influx-line.js';
 import { ALERTS_MEASUREMENT, queryHistory, queryLatest, RULES_MEASUREMENT, scanInflux } from './influx-read.js';
 import { LineWriter } from './influx-writer.js';
 import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions, StoreStats, TelemetryStore } from './types.js';
@@ -19,6 +19,11 @@ export interface InfluxStoreOptions {
   /** How long close() waits for buffered lines before counting them as dropped. */
   closeTimeoutMs?: number;
 }
+
+/** Most alert lines in one `/write`. */
+export const ALERT_LINES_PER_WRITE = 5000;
+// Well under InfluxDB 1.x's default 25 MB `max-body-size`, even for long alert histories in UTF-8.
+const ALERT_CHARS_PER_WRITE = 4_000_000;
 
 /**
  * The production store: InfluxDB through the v1-compatible HTTP API (line protocol `/write`,
@@ -153,9 +158,19 @@ export class InfluxStore implements TelemetryStore {
   }
 
   /** Stores an alert version at its updatedAt time, so the newest version wins whatever the save order. */
-  async saveAlert(alert: Alert): Promise<void> {
-    const fields = { json: JSON.stringify(alert), startedAt: alert.startedAt };
-    await this.writeMeta(metaLine(ALERTS_MEASUREMENT, 'alert', alert.id, fields, Math.trunc(alert.updatedAt)));
+  saveAlert(alert: Alert): Promise<void> {
+    return this.saveAlerts([alert]);
+  }
+
+  /**
+   * Stores alert versions as one line-protocol POST per chunk of at most ALERT_LINES_PER_WRITE lines,
+   * chunks one after another. Rejects on the first failed chunk; saving the batch again is harmless
+   * (a version is a point at its updatedAt time, and the same point overwrites itself).
+   */
+  async saveAlerts(alerts: readonly Alert[]): Promise<void> {
+    for (const body of lineBodies(alerts.map(alertLine), ALERT_LINES_PER_WRITE, ALERT_CHARS_PER_WRITE)) {
+      await this.writeMeta(body);
+    }
   }
 
   /** The newest version of each alert started at or after `since`. */
@@ -178,10 +193,16 @@ export class InfluxStore implements TelemetryStore {
     return this.lastMetaTs;
   }
 
-  private async writeMeta(line: string): Promise<void> {
-    const res = await this.http.write(line);
+  private async writeMeta(body: string): Promise<void> {
+    const res = await this.http.write(body);
     if (res.status < 200 || res.status >= 300) {
       throw new Error(`InfluxDB /write answered ${res.status}: ${res.body.slice(0, 300)}`);
     }
   }
+}
+
+/** An alert version as a line of the alerts measurement: tag `alert` = id, at its updatedAt time. */
+function alertLine(alert: Alert): string {
+  const fields = { json: JSON.stringify(alert), startedAt: alert.startedAt };
+  return metaLine(ALERTS_MEASUREMENT, 'alert', alert.id, fields, Math.trunc(alert.updatedAt));
 }

@@ -69,6 +69,8 @@ export interface TelemetryStore {
   loadRules(): Promise<Rule[]>;
   /** Stores the alert's current state (its latest version wins per alert id). */
   saveAlert(alert: Alert): Promise<void>;
+  /** Stores many alert versions in one database write per chunk (a storm is one write, not one per alert). */
+  saveAlerts(alerts: readonly Alert[]): Promise<void>;
   /** Latest version of every alert that started at or after `since` (all when absent). */
   loadAlerts(since?: number): Promise<Alert[]>;
 }

@@ -58,6 +58,35 @@ function alert(id: string, startedAt: number, updatedAt: number, state: Alert['s
   };
 }
 
+const STATES: Alert['state'][] = ['firing', 'acknowledged', 'snoozed', 'resolved'];
+const VALUES: Alert['value'][] = [180.5, true, 'level "high", 3\\4', null, -0.25];
+
+/** `count` alerts with every optional field in play, over the hour before `now`. */
+function storm(count: number, now: number): Alert[] {
+  return Array.from({ length: count }, (_, k) => {
+    const startedAt = now - 3_600_000 + k * 1000;
+    const state = STATES[k % STATES.length]!;
+    const stormAlert: Alert = {
+      ...alert(`storm-${String(k).padStart(4, '0')}`, startedAt, startedAt + 500 + (k % 7), state),
+      ruleId: `rule-${k % 13}`,
+      entityId: `E ${k}, "north"`,
+      severity: k % 3 === 0 ? 'critical' : 'warning',
+      value: VALUES[k % VALUES.length]!,
+      message: `alert ${k}: ngập nước, line one\nline two = "x"`,
+      lat: k % 5 === 0 ? null : A.lat + k / 1e6,
+      lon: k % 5 === 0 ? null : A.lon - k / 1e6,
+      history: [
+        { at: startedAt, by: 'engine', action: 'fire' },
+        { at: startedAt + 200, by: 'operator-1', action: 'note', note: `team ${k}, gate "B"\\2` },
+      ],
+    };
+    if (state === 'acknowledged') stormAlert.assignee = `team-${k % 4}`;
+    if (state === 'snoozed') stormAlert.snoozedUntil = startedAt + 900_000;
+    if (k % 11 === 0) delete stormAlert.history;
+    return stormAlert;
+  });
+}
+
 // Three entities in two domains; S1 reports twice (merged fields, moved), S2 never has a position.
 const BASIC: Observation[] = [
   obs('sensor', 'S1', 0, { pm25: 10, noise: 50 }, A),
@@ -242,6 +271,29 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.saveRule(rule('r1', 80));
       expect(await store.latest()).toEqual([]);
       expect(await collect(store.scan({ from: 0, to: now + 60_000 }))).toEqual([]);
+    });
+
+    it('saves a storm of 2 000 alerts in one call and loads every one back unchanged', async () => {
+      const now = Date.now();
+      const alerts = storm(2000, now);
+      await store.saveAlerts(alerts);
+      const loaded = await store.loadAlerts();
+      expect(loaded).toHaveLength(2000);
+      expect(loaded).toEqual(alerts);
+      // A later batch: newer versions win, an older version saved late does not, new alerts join.
+      const newer = alerts
+        .slice(0, 10)
+        .map((a) => ({ ...a, state: 'resolved' as const, updatedAt: a.updatedAt + 60_000 }));
+      const older = alerts.slice(10, 20).map((a) => ({ ...a, state: 'firing' as const, updatedAt: a.updatedAt - 1 }));
+      const fresh = storm(2001, now).slice(2000);
+      await store.saveAlerts([...newer, ...older, ...fresh]);
+      const again = await store.loadAlerts();
+      expect(again).toHaveLength(2001);
+      expect(again.slice(0, 20)).toEqual([...newer, ...alerts.slice(10, 20)]);
+      expect(again.at(-1)).toEqual(fresh[0]);
+      expect(await store.loadAlerts(alerts[1990]!.startedAt)).toEqual([...alerts.slice(1990), ...fresh]);
+      await store.saveAlerts([]);
+      expect(await store.loadAlerts()).toHaveLength(2001);
     });
 
     it('reports honest counters', async () => {

@@ -145,6 +145,41 @@ describe('influx store', () => {
     await influxQuery(influxd.url, `DROP DATABASE "${opts.db}"`);
   });
 
+  it('saves a batch of alerts in one /write per 5 000 lines', async () => {
+    const opts = options(influxd.url);
+    const store = new InfluxStore(opts);
+    await store.init();
+    const started = Date.UTC(2026, 0, 6);
+    const alerts = Array.from({ length: 12_000 }, (_, k) => ({
+      id: `al-${k}`,
+      ruleId: 'pm25-high',
+      domain: 'sensor',
+      entityId: `S${k}`,
+      severity: 'warning' as const,
+      state: 'firing' as const,
+      startedAt: started + k,
+      updatedAt: started + k,
+      value: k,
+      message: 'PM2.5 high',
+    }));
+    const writes: number[] = [];
+    const original = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      const url = input instanceof Request ? input.url : input.toString();
+      if (url.includes('/write?') && typeof init?.body === 'string') writes.push(init.body.split('\n').length);
+      return original(input, init);
+    };
+    try {
+      await store.saveAlerts(alerts);
+    } finally {
+      globalThis.fetch = original;
+    }
+    expect(writes).toEqual([5000, 5000, 2000]);
+    expect(await store.loadAlerts()).toHaveLength(12_000);
+    await store.close();
+    await influxQuery(influxd.url, `DROP DATABASE "${opts.db}"`);
+  });
+
   it('sends the token as an Authorization header', async () => {
     const seen: (string | null)[] = [];
     const original = globalThis.fetch;
