@@ -13,7 +13,7 @@ import { buildSummaries, createStormControl, type StormOptions } from './storm.j
 
 export type AlertsStore = Pick<
   TelemetryStore,
-  'saveRule' | 'deleteRule' | 'loadRules' | 'saveAlert' | 'loadAlerts' | 'scan'
+  'saveRule' | 'deleteRule' | 'loadRules' | 'saveAlerts' | 'loadAlerts' | 'scan'
 >;
 
 export interface AlertServiceDeps {
@@ -89,7 +89,11 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   const registry = createRuleRegistry(store);
   const book = createAlertBook();
   const storm = createStormControl(deps.storm);
-  const writer = createAlertWriter({ save: (alert) => store.saveAlert(alert), logger, delayMs: deps.saveDelayMs });
+  const writer = createAlertWriter({
+    saveAlerts: (alerts) => store.saveAlerts(alerts),
+    logger,
+    delayMs: deps.saveDelayMs,
+  });
   const alertListeners = new Set<(alert: Alert) => void>();
   const summaryListeners = new Set<(summaries: AlertSummary[]) => void>();
   const zones = new Map<string, string>();

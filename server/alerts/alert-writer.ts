@@ -2,10 +2,13 @@ import type { Alert } from '../../contract/index.js';
 import type { AlertsLogger } from './logger.js';
 
 export interface AlertWriterOptions {
-  save(alert: Alert): Promise<void>;
+  /** Stores a batch of alert versions in one write; rejects when none of it can be counted as saved. */
+  saveAlerts(alerts: readonly Alert[]): Promise<void>;
   logger: AlertsLogger;
   /** How long changes gather before a write (several changes of one alert become one save). */
   delayMs?: number;
+  /** Most alerts per `saveAlerts` call; a larger batch is saved in chunks, one after another. */
+  maxBatch?: number;
   /** First retry delay after a failure; doubles up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;
@@ -14,7 +17,7 @@ export interface AlertWriterOptions {
 export interface AlertWriter {
   /** Queues the alert's latest version; returns at once. */
   enqueue(alert: Alert): void;
-  /** Writes what is queued now (one attempt); resolves when done, even if some saves failed. */
+  /** Writes what is queued now (one attempt); resolves when done, even if the save failed. */
   flush(): Promise<void>;
   pending(): number;
   stats(): { saved: number; failed: number };
@@ -24,12 +27,14 @@ export interface AlertWriter {
 
 /**
  * Persists alerts off the engine's path: changes are coalesced per alert id (latest wins) and saved
- * in batches; a failed save is logged and retried with backoff unless a newer version is queued.
+ * in batches, one `saveAlerts` call per batch (per `maxBatch` alerts). A failed batch is logged and
+ * retried whole with backoff, except alerts of which a newer version was queued meanwhile.
  */
 export function createAlertWriter(options: AlertWriterOptions): AlertWriter {
   const delayMs = options.delayMs ?? 100;
   const retryMs = options.retryMs ?? 500;
   const maxRetryMs = options.maxRetryMs ?? 30_000;
+  const maxBatch = options.maxBatch ?? 5000;
   let queue = new Map<string, Alert>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -46,28 +51,33 @@ export function createAlertWriter(options: AlertWriterOptions): AlertWriter {
     timer.unref();
   };
 
+  // Puts back what was not saved, unless a newer version was queued while the save ran.
+  const requeue = (alerts: readonly Alert[]) => {
+    for (const alert of alerts) if (!queue.has(alert.id)) queue.set(alert.id, alert);
+  };
+
   const writeBatch = async () => {
-    const batch = queue;
+    const alerts = [...queue.values()];
     queue = new Map();
-    const alerts = [...batch.values()];
-    const results = await Promise.allSettled(alerts.map((alert) => options.save(alert)));
-    let failures = 0;
-    let lastError = '';
-    results.forEach((result, i) => {
-      const alert = alerts[i]!;
-      if (result.status === 'fulfilled') {
-        counts.saved++;
+    for (let start = 0; start < alerts.length; start += maxBatch) {
+      const chunk = alerts.slice(start, start + maxBatch);
+      try {
+        await options.saveAlerts(chunk);
+        counts.saved += chunk.length;
+      } catch (err) {
+        counts.failed += chunk.length;
+        // The store is failing: the chunks not tried yet wait for the retry too.
+        requeue(alerts.slice(start));
+        backoff = backoff === 0 ? retryMs : Math.min(backoff * 2, maxRetryMs);
+        options.logger.warn('saving alerts failed; retrying', {
+          failures: chunk.length,
+          retryInMs: backoff,
+          error: err instanceof Error ? err.message : String(err),
+        });
         return;
       }
-      failures++;
-      counts.failed++;
-      lastError = result.reason instanceof Error ? result.reason.message : String(result.reason);
-      if (!queue.has(alert.id)) queue.set(alert.id, alert);
-    });
-    if (failures > 0) {
-      backoff = backoff === 0 ? retryMs : Math.min(backoff * 2, maxRetryMs);
-      options.logger.warn('saving alerts failed; retrying', { failures, retryInMs: backoff, error: lastError });
-    } else backoff = 0;
+    }
+    backoff = 0;
   };
 
   const run = (): Promise<void> => {

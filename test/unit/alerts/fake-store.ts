@@ -2,12 +2,14 @@ import type { Alert, Observation, Rule } from '../../../contract/index.js';
 import type { AlertsStore } from '../../../server/alerts/alert-service.js';
 import type { ScanOptions } from '../../../server/store/types.js';
 
-/** The TelemetryStore methods the alerts module uses, in memory; `failSaves` makes saveAlert reject. */
+/** The TelemetryStore methods the alerts module uses, in memory; `failSaves` fails that many saveAlerts calls. */
 export class FakeAlertsStore implements AlertsStore {
   rules = new Map<string, Rule>();
   alerts = new Map<string, Alert>();
   observations: Observation[] = [];
   saveCalls = 0;
+  /** The ids of every saveAlerts call, in call order (failed calls included). */
+  savedBatches: string[][] = [];
   failSaves = 0;
   scans: ScanOptions[] = [];
 
@@ -22,13 +24,14 @@ export class FakeAlertsStore implements AlertsStore {
   loadRules(): Promise<Rule[]> {
     return Promise.resolve([...this.rules.values()].map((rule) => structuredClone(rule)));
   }
-  saveAlert(alert: Alert): Promise<void> {
+  saveAlerts(alerts: readonly Alert[]): Promise<void> {
     this.saveCalls++;
+    this.savedBatches.push(alerts.map((alert) => alert.id));
     if (this.failSaves > 0) {
       this.failSaves--;
       return Promise.reject(new Error('database is locked'));
     }
-    this.alerts.set(alert.id, structuredClone(alert));
+    for (const alert of alerts) this.alerts.set(alert.id, structuredClone(alert));
     return Promise.resolve();
   }
   loadAlerts(since?: number): Promise<Alert[]> {

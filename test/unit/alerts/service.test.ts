@@ -98,6 +98,17 @@ describe('persistence', () => {
     await service.close();
   });
 
+  it('saves a storm of 1 000 new alerts in one saveAlerts call', async () => {
+    const { service, store } = await serviceWith();
+    service.observe(
+      Array.from({ length: 1000 }, (_, i) => ({ domain: 'sensor', id: `S${i}`, ts: T0, fields: { pm25: 150 } })),
+    );
+    await service.flush();
+    expect(store.savedBatches.map((ids) => ids.length)).toEqual([1000]);
+    expect(store.alerts.size).toBe(1000);
+    expect(service.stats()).toMatchObject({ pendingWrites: 0, saved: 1000, failedSaves: 0 });
+  });
+
   it('coalesces several changes of one alert into one save', async () => {
     const { service, store, emitted, pm25 } = await serviceWith();
     pm25('S1', 150);
