@@ -4,6 +4,7 @@
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { alertsSuite } from './alerts-external.js';
+import { alertsStormSuite } from './alerts-storm.js';
 import { browserSuite } from './browser.js';
 import { ingestSuite } from './ingest-throughput.js';
 import { latencySuite } from './latency.js';
@@ -25,6 +26,7 @@ const SUITES: Suite[] = [
   storeReadSuite,
   browserSuite,
   alertsSuite,
+  alertsStormSuite,
   peerSuite,
 ];
 
