@@ -23,6 +23,11 @@ export interface Snapshot {
   ts: number;
   entities: Entity[];
   error?: ApiError;
+  /**
+   * Set when some nodes of a cluster did not answer in time: `entities` holds what the others had, and
+   * entities known only to the silent nodes arrive as deltas when they next change. The snapshot is usable.
+   */
+  partial?: ApiError;
 }
 
 export interface Delta {
