@@ -91,13 +91,32 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       center: z.tuple([z.number(), z.number()]).default([106.194, 21.273]),
       zoom: z.number().min(0).max(22).default(12),
-      /** A full maplibre style URL for deployments with a real basemap. */
-      styleUrl: z.string().optional(),
-      /** A PMTiles archive (pmtiles://...) used as the basemap source. */
-      pmtilesUrl: z.string().optional(),
+      /** A full maplibre style URL for deployments with a real basemap (it may use pmtiles:// sources). */
+      styleUrl: z.string().min(1).optional(),
+      /** A PMTiles archive (vector or raster) on a server the browsers can reach: https://…, /path or pmtiles://…. */
+      pmtilesUrl: z.string().min(1).optional(),
+      /** A PMTiles archive on this machine: served by the product itself, so a closed network needs nothing else. */
+      pmtilesFile: z.string().min(1).optional(),
+      /** An XYZ raster tile URL template with {z}, {x} and {y}, e.g. a city's own tile server. */
+      tileUrl: z
+        .string()
+        .refine((url) => ['{z}', '{x}', '{y}'].every((part) => url.includes(part)), {
+          message: 'must contain {z}, {x} and {y}',
+        })
+        .optional(),
+      /** Pixel size of the tiles at tileUrl. */
+      tileSize: z.union([z.literal(256), z.literal(512)]).default(256),
+      /** Highest zoom the tile server has; the map scales those tiles up beyond it. */
+      tileMaxZoom: z.number().int().min(0).max(24).default(19),
+      /** Credit shown on the map for the basemap (tile and PMTiles basemaps). */
+      attribution: z.string().optional(),
       /** City zones/districts drawn on the map and usable by rules. */
       zones: z.array(ZoneFeatureSchema).default([]),
     })
+    .refine(
+      (map) => [map.styleUrl, map.pmtilesUrl, map.pmtilesFile, map.tileUrl].filter((v) => v !== undefined).length <= 1,
+      { message: 'set at most one basemap: styleUrl, pmtilesUrl, pmtilesFile or tileUrl' },
+    )
     .prefault({}),
   rules: z.array(RuleInputSchema).default([]),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -121,4 +140,8 @@ export const ENV_OVERRIDES = {
   IOC_SIMULATE: { path: ['simulate'], type: 'bool' },
   IOC_SIMULATE_RATE: { path: ['simulator', 'rate'], type: 'number' },
   IOC_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
+  IOC_MAP_STYLE_URL: { path: ['map', 'styleUrl'], type: 'string' },
+  IOC_MAP_PMTILES_URL: { path: ['map', 'pmtilesUrl'], type: 'string' },
+  IOC_MAP_PMTILES_FILE: { path: ['map', 'pmtilesFile'], type: 'string' },
+  IOC_MAP_TILE_URL: { path: ['map', 'tileUrl'], type: 'string' },
 } as const satisfies Record<string, { path: string[]; type: 'int' | 'number' | 'string' | 'bool' }>;

@@ -80,13 +80,27 @@ export interface ZoneInfo {
   geometry: { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] };
 }
 
+/**
+ * The basemap under the live layers. `offline` is the built-in one (country outlines, no tiles);
+ * `pmtiles` is an archive the browser reads with HTTP range requests (vector or raster, found in its
+ * header); `tiles` an XYZ raster template; `style` a complete maplibre style.
+ */
+export type Basemap =
+  | { kind: 'offline' }
+  | { kind: 'style'; url: string }
+  | { kind: 'pmtiles'; url: string; attribution?: string }
+  | { kind: 'tiles'; url: string; tileSize: 256 | 512; maxZoom: number; attribution?: string };
+
 /** `GET /api/v1/console-config`: what the console needs to draw the map and label layers. */
 export interface ConsoleConfig {
   map: {
     center: [number, number];
     zoom: number;
+    /** Set when basemap.kind is 'style' (kept for consoles that predate `basemap`). */
     styleUrl?: string;
+    /** Set when basemap.kind is 'pmtiles' (kept for consoles that predate `basemap`). */
     pmtilesUrl?: string;
+    basemap: Basemap;
     zones: ZoneInfo[];
   };
   domains: Record<string, { staleAfter: number; label?: { vi: string; en: string } }>;

@@ -12,6 +12,7 @@ import { startMqttIngest, type MqttIngest } from '../ingest/mqtt/subscriber.js';
 import { createIngestCounters } from '../ingest/sink.js';
 import { startSimulatorFeed, type SimulatorFeed } from './simulator-feed.js';
 import { createHttpApp } from './http/app.js';
+import { basemapFor, createBasemapRouter, inspectPmtilesFile } from './http/basemap.js';
 import { createEntityRouter } from './http/entity-routes.js';
 import { collectMetrics } from './metrics.js';
 import { createLiveServer, type LiveIo } from './live/live-server.js';
@@ -53,6 +54,11 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
   };
 
   try {
+    // A missing or broken basemap archive stops start-up with the key to fix, before anything listens.
+    const basemapFile = config.map.pmtilesFile !== undefined ? inspectPmtilesFile(config.map.pmtilesFile) : undefined;
+    const basemap = basemapFor(config.map, basemapFile);
+    if (basemapFile) logger.info('serving the PMTiles basemap', { ...basemapFile, url: basemap.kind === 'pmtiles' ? basemap.url : '' });
+
     const store = createStore(config, logger.child({ module: 'store' }));
     await store.init();
     cleanups.push(() => store.close());
@@ -121,7 +127,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
           logger,
         }),
       ],
-      apiRouters: [createEntityRouter({ config, store, live }), createAlertsRouter(alerts.service)],
+      apiRouters: [createEntityRouter({ config, basemap, store, live }), createAlertsRouter(alerts.service)],
       readiness: {
         store: () => store.ping(),
         broker: () => {
@@ -130,6 +136,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       },
       metrics: () => collectMetrics({ counters, store, live, liveServer, alerts: alerts.service.stats() }),
       clientDir: options.clientDir ?? path.join(ROOT, 'dist', 'client'),
+      ...(basemapFile ? { basemapRouter: createBasemapRouter(basemapFile) } : {}),
       logger,
     });
     httpServer.on('request', app);

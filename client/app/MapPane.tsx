@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { t } from '../i18n/i18n.js';
+import { basemapStatus } from '../map/basemap.js';
 import { createMapView } from '../map/map-view.js';
+import { useObservable } from './hooks.js';
 import type { Runtime } from './runtime.js';
 import { installTestHook } from './test-hook.js';
 
@@ -14,5 +16,15 @@ export function MapPane({ runtime }: { runtime: Runtime }) {
     installTestHook(runtime.store, view);
     return () => view.destroy();
   }, [runtime]);
-  return <div ref={host} className="map" role="region" aria-label={t('map.label')} data-testid="map" />;
+  const basemap = useObservable(basemapStatus);
+  return (
+    <>
+      <div ref={host} className="map" role="region" aria-label={t('map.label')} data-testid="map" />
+      {basemap.state === 'failed' && (
+        <div className="notice notice--top" role="status" data-testid="basemap-notice">
+          {t('map.basemapFailed', { detail: basemap.detail })}
+        </div>
+      )}
+    </>
+  );
 }

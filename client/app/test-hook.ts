@@ -1,4 +1,5 @@
 import type { Entity } from '../../contract/entity.js';
+import { basemapStatus, type BasemapStatus } from '../map/basemap.js';
 import type { MapView } from '../map/map-view.js';
 import type { EntityStore } from '../state/entity-store.js';
 
@@ -18,6 +19,8 @@ export interface IocTestHook {
   /** How many times the React tree rendered (it must not follow the delta rate). */
   renders(): number;
   seqGaps(): number;
+  /** The configured basemap's state: offline, loading, ready or failed (with why). */
+  basemap(): BasemapStatus;
 }
 
 let renderCount = 0;
@@ -50,6 +53,7 @@ export function installTestHook(store: EntityStore, view: MapView): void {
       }),
     renders: () => renderCount,
     seqGaps: () => store.seqGaps,
+    basemap: () => basemapStatus.get(),
   };
   Object.defineProperty(window, '__ioc', { value: Object.freeze(hook), configurable: true });
 }

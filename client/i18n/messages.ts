@@ -139,6 +139,7 @@ const viCore = {
   'value.service': 'Dịch vụ công',
   'map.loading': 'Đang tải bản đồ…',
   'map.configFallback': 'Không tải được cấu hình bản đồ, đang dùng mặc định',
+  'map.basemapFailed': 'Không tải được bản đồ nền ({detail}); đang dùng bản đồ ngoại tuyến',
   'map.noWebgl': 'Trình duyệt không hỗ trợ WebGL nên không vẽ được bản đồ',
   'map.label': 'Bản đồ trực tiếp thành phố',
 } as const;
@@ -285,6 +286,7 @@ const enCore: Record<keyof typeof viCore, string> = {
   'value.service': 'Public service',
   'map.loading': 'Loading map…',
   'map.configFallback': 'Could not load the map configuration; using defaults',
+  'map.basemapFailed': 'Basemap unavailable ({detail}); showing the built-in offline map',
   'map.noWebgl': 'This browser has no WebGL, so the map cannot be drawn',
   'map.label': 'Live city map',
 };

@@ -2,7 +2,7 @@ import type { ConsoleConfig, HistoryResponse } from '../../contract/api.js';
 
 /** What the console uses when the server's configuration cannot be loaded (Bắc Giang centre, built-in layers). */
 export const FALLBACK_CONFIG: ConsoleConfig = {
-  map: { center: [106.194, 21.273], zoom: 12.5, zones: [] },
+  map: { center: [106.194, 21.273], zoom: 12.5, basemap: { kind: 'offline' }, zones: [] },
   domains: {
     sensor: { staleAfter: 120_000 },
     traffic: { staleAfter: 60_000 },

@@ -10,6 +10,7 @@ import { LAYER_KINDS, type LayerKind } from '../state/layer-kinds.js';
 import { observable } from '../state/observable.js';
 import { focusRequest, selection, visibility } from '../state/ui-state.js';
 import { offlineStyle, ZONE_LAYERS, zoneLabelPoint, zonesToGeoJson } from './base-style.js';
+import { applyBasemap } from './basemap.js';
 import { loadCountryOutlines } from './country-outline.js';
 import { DeckLayerBuilder, type ZoneLabel } from './deck-layers.js';
 import { createIconAtlas } from './icon-atlas.js';
@@ -50,12 +51,10 @@ function keyOf(store: EntityStore, info: Pick<PickingInfo, 'layer' | 'index'>): 
 /** Creates the map with the deck.gl overlay and runs the render loop; entity state is read from the store. */
 export function createMapView(container: HTMLElement, config: ConsoleConfig, store: EntityStore): MapView {
   const { map: mapConfig } = config;
-  if (mapConfig.pmtilesUrl && !mapConfig.styleUrl) {
-    console.warn('pmtilesUrl is set but this console build has no PMTiles support; using the offline basemap.');
-  }
+  const { basemap } = mapConfig;
   const map = new MapLibre({
     container,
-    style: mapConfig.styleUrl ?? offlineStyle(mapConfig.zones),
+    style: basemap.kind === 'style' ? basemap.url : offlineStyle(mapConfig.zones),
     center: mapConfig.center,
     zoom: mapConfig.zoom,
     attributionControl: false,
@@ -95,12 +94,13 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   };
 
   map.on('load', () => {
-    if (mapConfig.styleUrl) {
-      // A deployment's own basemap: keep it, and draw the city zones over it.
+    if (basemap.kind === 'style') {
+      // A deployment's own style: keep it, and draw the city zones over it.
       map.addSource('zones', { type: 'geojson', data: zonesToGeoJson(mapConfig.zones) });
       for (const layer of ZONE_LAYERS) map.addLayer(layer);
       return;
     }
+    applyBasemap(map, basemap);
     loadCountryOutlines()
       .then((outlines) => map.getSource<GeoJSONSource>('countries')?.setData(outlines))
       .catch((err: unknown) => console.warn('country outlines unavailable', err));
@@ -122,6 +122,8 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     focusRequest.subscribe(flyToFocus),
   ];
   map.on('zoomend', markDirty);
+  // Interleaved layers set before the style loaded are dropped by the overlay: set them again once it has.
+  map.on('load', markDirty);
   window.addEventListener('resize', markDirty);
 
   let frame = 0;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import express, { type Express, type Router } from 'express';
 import type { HealthResponse } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
+import { BASEMAP_ROUTE } from './basemap.js';
 import { errorHandler } from './errors.js';
 import { renderMetrics, type Sample } from './metrics.js';
 
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   metrics: () => Sample[];
   /** Built console (vite output); a plain page explains how to build it when missing. */
   clientDir: string;
+  /** Serves a local PMTiles basemap under BASEMAP_ROUTE when one is configured. */
+  basemapRouter?: Router;
   logger: Logger;
 }
 
@@ -53,6 +56,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use('/api', (req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `No API route ${req.method} ${req.originalUrl}.` } });
   });
+
+  if (options.basemapRouter) app.use(BASEMAP_ROUTE, options.basemapRouter);
 
   const index = path.join(options.clientDir, 'index.html');
   if (existsSync(index)) {

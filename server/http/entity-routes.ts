@@ -4,6 +4,7 @@ import {
   HistoryParamsSchema,
   HistoryQuerySchema,
   inBbox,
+  type Basemap,
   type ConsoleConfig,
   type Entity,
   type HistoryResponse,
@@ -19,12 +20,14 @@ const MAX_RAW_POINTS = 50_000;
 
 export interface EntityRoutesDeps {
   config: Config;
+  /** The basemap the console draws (resolved once at start-up). */
+  basemap: Basemap;
   store: TelemetryStore;
   live: LiveState;
 }
 
 /** Entities now, one entity's history, and the console's map configuration. */
-export function createEntityRouter({ config, store, live }: EntityRoutesDeps): Router {
+export function createEntityRouter({ config, basemap, store, live }: EntityRoutesDeps): Router {
   const router = express.Router();
 
   router.get('/entities', (req, res) => {
@@ -80,8 +83,9 @@ export function createEntityRouter({ config, store, live }: EntityRoutesDeps): R
       map: {
         center: [config.map.center[0], config.map.center[1]],
         zoom: config.map.zoom,
-        ...(config.map.styleUrl ? { styleUrl: config.map.styleUrl } : {}),
-        ...(config.map.pmtilesUrl ? { pmtilesUrl: config.map.pmtilesUrl } : {}),
+        ...(basemap.kind === 'style' ? { styleUrl: basemap.url } : {}),
+        ...(basemap.kind === 'pmtiles' ? { pmtilesUrl: basemap.url } : {}),
+        basemap,
         zones: config.map.zones.map((z) => ({ id: z.id, name: z.name, geometry: z.geometry })),
       },
       domains: config.domains,

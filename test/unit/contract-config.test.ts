@@ -44,6 +44,19 @@ describe('config', () => {
     expect(() => loadConfig({ noFile: true, env: { IOC_MQTT_URL: 'ftp://x' } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { IOC_CONFIG: '/nonexistent.yaml' } })).toThrow(/IOC_CONFIG/);
   });
+  it('takes one basemap, from the file or IOC_MAP_* variables, and refuses two or a bad tile template', () => {
+    expect(loadConfig({ noFile: true, env: { IOC_MAP_PMTILES_FILE: '/srv/city.pmtiles' } }).map.pmtilesFile).toBe(
+      '/srv/city.pmtiles',
+    );
+    const tiles = loadConfig({ noFile: true, env: { IOC_MAP_TILE_URL: 'https://tiles.city.vn/{z}/{x}/{y}.png' } }).map;
+    expect(tiles).toMatchObject({ tileUrl: 'https://tiles.city.vn/{z}/{x}/{y}.png', tileSize: 256, tileMaxZoom: 19 });
+    expect(() =>
+      loadConfig({ noFile: true, env: { IOC_MAP_PMTILES_URL: 'https://a/x.pmtiles', IOC_MAP_STYLE_URL: 'https://a/s.json' } }),
+    ).toThrow(/map: set at most one basemap/);
+    expect(() => loadConfig({ noFile: true, env: { IOC_MAP_TILE_URL: 'https://tiles.city.vn/tile.png' } })).toThrow(
+      /map\.tileUrl: must contain \{z\}, \{x\} and \{y\}/,
+    );
+  });
   it('reads the shipped config file', () => {
     const config = loadConfig({ env: {} });
     expect(config.map.center).toEqual([106.194, 21.273]);
