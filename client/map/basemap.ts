@@ -21,8 +21,8 @@ export const basemapStatus = observable<BasemapStatus>({ state: 'offline' });
 
 let protocol: Protocol | undefined;
 
-/** Registers pmtiles:// with maplibre once per page. */
-function pmtilesProtocol(): Protocol {
+/** Registers pmtiles:// with maplibre once per page (a deployment's own style may use it too). */
+export function pmtilesProtocol(): Protocol {
   if (!protocol) {
     protocol = new Protocol();
     addProtocol('pmtiles', protocol.tile);

@@ -10,7 +10,7 @@ import { LAYER_KINDS, type LayerKind } from '../state/layer-kinds.js';
 import { observable } from '../state/observable.js';
 import { focusRequest, selection, visibility } from '../state/ui-state.js';
 import { offlineStyle, ZONE_LAYERS, zoneLabelPoint, zonesToGeoJson } from './base-style.js';
-import { applyBasemap } from './basemap.js';
+import { applyBasemap, pmtilesProtocol } from './basemap.js';
 import { loadCountryOutlines } from './country-outline.js';
 import { DeckLayerBuilder, type ZoneLabel } from './deck-layers.js';
 import { createIconAtlas } from './icon-atlas.js';
@@ -52,6 +52,7 @@ function keyOf(store: EntityStore, info: Pick<PickingInfo, 'layer' | 'index'>): 
 export function createMapView(container: HTMLElement, config: ConsoleConfig, store: EntityStore): MapView {
   const { map: mapConfig } = config;
   const { basemap } = mapConfig;
+  if (basemap.kind === 'style') pmtilesProtocol();
   const map = new MapLibre({
     container,
     style: basemap.kind === 'style' ? basemap.url : offlineStyle(mapConfig.zones),
