@@ -15,6 +15,7 @@ import { createHttpApp } from './http/app.js';
 import { basemapFor, createBasemapRouter, inspectPmtilesFile } from './http/basemap.js';
 import { createEntityRouter } from './http/entity-routes.js';
 import { collectMetrics } from './metrics.js';
+import { CLUSTER_REQUEST_TIMEOUT_MS } from './live/cluster-snapshot.js';
 import { createLiveServer, type LiveIo } from './live/live-server.js';
 import { createLiveState } from './live/live-state.js';
 import { createPipeline } from './pipeline.js';
@@ -93,7 +94,8 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       pub.on('error', (err: Error) => logger.warn('redis error', { error: err.message }));
       sub.on('error', (err: Error) => logger.warn('redis error', { error: err.message }));
       await Promise.all([pub.connect(), sub.connect()]);
-      io.adapter(createAdapter(pub, sub));
+      // Cluster requests (rooms, snapshot parts) give up on a silent node after this, keeping what arrived.
+      io.adapter(createAdapter(pub, sub, { requestsTimeout: CLUSTER_REQUEST_TIMEOUT_MS }));
       cleanups.push(async () => {
         await Promise.allSettled([pub.quit(), sub.quit()]);
       });

@@ -1,4 +1,3 @@
-import type { Namespace, Server, Socket } from 'socket.io';
 import {
   BboxSchema,
   inBbox,
@@ -7,19 +6,16 @@ import {
   type Alert,
   type AlertSummary,
   type Bbox,
-  type ClientToServerEvents,
   type Entity,
-  type InterServerEvents,
-  type LiveSocketData,
-  type ServerToClientEvents,
   type Snapshot,
 } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
+import { createClusterSnapshots, type ClusterEntities } from './cluster-snapshot.js';
+import type { LiveIo, LiveNamespace, LiveSocket } from './live-io.js';
 import type { LiveState } from './live-state.js';
+import { filterEntities, type EntityQuery } from './snapshot-merge.js';
 
-type LiveNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, LiveSocketData>;
-type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, LiveSocketData>;
-export type LiveIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, LiveSocketData>;
+export type { LiveIo } from './live-io.js';
 
 /** Sockets with the same layers and bbox form a group: one room, one serialised delta per tick. */
 interface Group {
@@ -29,6 +25,8 @@ interface Group {
   /** Keys inside the bbox as last sent, to tell clients which entities left it (bbox groups only). */
   visible?: Set<string>;
   localSockets: Set<string>;
+  /** performance.now() at creation: a room list asked for before then cannot tell whether the group is gone. */
+  createdAt: number;
 }
 
 export interface LiveServerOptions {
@@ -40,6 +38,8 @@ export interface LiveServerOptions {
   clock?: () => number;
   /** Whether rooms span several nodes (Redis adapter): groups of other nodes are then learnt from the adapter. */
   clustered?: boolean;
+  /** How long a clustered snapshot waits for the other nodes (default CLUSTER_REQUEST_TIMEOUT_MS). */
+  clusterTimeout?: number;
 }
 
 export interface LiveServerStats {
@@ -54,6 +54,8 @@ export interface LiveServer {
   stop(): void;
   broadcastAlert(alert: Alert): void;
   broadcastSummary(summary: AlertSummary[]): void;
+  /** The entities matching `query` now, across every node of a cluster (local state alone otherwise). */
+  entities(query: EntityQuery): Promise<ClusterEntities>;
   stats(): LiveServerStats;
 }
 
@@ -100,7 +102,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     const room = groupRoom(layers, bbox);
     let group = groups.get(room);
     if (!group) {
-      group = { room, layers: new Set(layers), bbox, localSockets: new Set() };
+      group = { room, layers: new Set(layers), bbox, localSockets: new Set(), createdAt: performance.now() };
       if (bbox) {
         group.visible = new Set();
         for (const e of live.all()) if (matches(group, e)) group.visible.add(`${e.domain}/${e.id}`);
@@ -120,6 +122,16 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     owed.delete(socket.id);
   };
 
+  const cluster = options.clustered
+    ? createClusterSnapshots({
+        nsp,
+        live,
+        followGroup: (layers, bbox) => void ensureGroup(layers, bbox),
+        timeoutMs: options.clusterTimeout,
+        logger,
+      })
+    : undefined;
+
   nsp.on('connection', (socket: LiveSocket) => {
     socket.on('subscribe', (request: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
@@ -137,6 +149,19 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       socket.data.layers = layers;
       socket.data.bbox = bbox;
       void socket.join(group.room);
+      if (cluster) {
+        cluster.gather({ layers, bbox }, socket).then(
+          ({ entities, partial }) => reply({ ts: clock(), entities, ...(partial ? { partial } : {}) }),
+          (err: Error) => {
+            // Still a usable map: this node's own entities, marked as incomplete.
+            logger.error('cluster snapshot failed', { error: err.message });
+            const entities: Entity[] = [];
+            for (const e of live.all()) if (matches(group, e)) entities.push(e);
+            reply({ ts: clock(), entities, partial: { code: 'cluster_error', message: `only this node's entities: ${err.message}` } });
+          },
+        );
+        return;
+      }
       const entities: Entity[] = [];
       for (const e of live.all()) if (matches(group, e)) entities.push(e);
       reply({ ts: clock(), entities });
@@ -207,13 +232,16 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
   const learnRemoteGroups = async () => {
     const adapter = nsp.adapter as unknown as Partial<ClusterAdapterEdge>;
     if (typeof adapter.allRooms !== 'function') return;
+    const askedAt = performance.now();
     const rooms = await adapter.allRooms();
     for (const room of rooms) {
       if (groups.has(room)) continue;
       const parsed = parseRoom(room);
       if (parsed) ensureGroup(parsed.layers, parsed.bbox);
     }
-    for (const [room, group] of groups) if (!rooms.has(room) && group.localSockets.size === 0) groups.delete(room);
+    for (const [room, group] of groups) {
+      if (!rooms.has(room) && group.localSockets.size === 0 && group.createdAt < askedAt) groups.delete(room);
+    }
   };
 
   const deltaTimer = setInterval(() => {
@@ -238,6 +266,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     },
     broadcastAlert: (alert) => nsp.emit('alert', alert),
     broadcastSummary: (summary) => nsp.emit('alertSummary', summary),
+    entities: (query) => (cluster ? cluster.gather(query) : Promise.resolve({ entities: filterEntities(live.all(), query) })),
     stats: () => ({
       sockets: nsp.sockets.size,
       groups: groups.size,
