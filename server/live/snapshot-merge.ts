@@ -11,7 +11,7 @@ export const SnapshotPartRequestSchema = z.object({
   layers: z.array(DomainSchema).max(64).optional(),
   bbox: BboxSchema.optional(),
   /** A socket of the asking node joins this group: the answering node starts sending it deltas now. */
-  followsDeltas: z.boolean(),
+  followsDeltas: z.boolean().default(false),
 });
 export type SnapshotPartRequest = z.infer<typeof SnapshotPartRequestSchema>;
 
