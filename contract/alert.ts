@@ -28,6 +28,8 @@ export const AlertSchema = z.object({
   snoozedUntil: z.number().optional(),
   lat: z.number().nullable().optional(),
   lon: z.number().nullable().optional(),
+  /** The config zone the entity was in when the alert fired; 'city' outside every zone. */
+  zone: z.string().optional(),
   history: z.array(AlertEventSchema).optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;

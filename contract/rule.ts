@@ -86,3 +86,12 @@ export type ParsedRuleInput = z.output<typeof RuleInputSchema>;
 
 /** A stored rule: id assigned, durations in ms. */
 export type Rule = Omit<ParsedRuleInput, 'id' | 'enabled'> & { id: string; enabled: boolean };
+
+/**
+ * Where a rule comes from: `config` (the config file or the built-in defaults: it can be replaced or
+ * disabled, not deleted) or `api` (made through the API or the console: it can be deleted).
+ */
+export type RuleSource = 'config' | 'api';
+
+/** A rule as `GET /rules` lists it. */
+export type RuleView = Rule & { source: RuleSource };

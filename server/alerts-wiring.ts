@@ -59,8 +59,8 @@ export async function startAlerts(deps: {
     live.setAlertCount(alert.domain, alert.entityId, open?.size ?? 0);
     if (open?.size === 0) openByEntity.delete(key);
   };
-  for (const state of ['firing', 'acknowledged', 'snoozed'] as const) {
-    for (const alert of await service.queryAlerts({ state, limit: 1_000_000 })) track(alert);
+  for (const alert of await service.queryAlerts({ state: ['firing', 'acknowledged', 'snoozed'], limit: 1_000_000 })) {
+    track(alert);
   }
 
   const offAlert = service.onAlert((alert) => {

@@ -1,6 +1,6 @@
 import type { Alert } from '../../contract/alert.js';
 import type { ErrorBody } from '../../contract/api.js';
-import type { Rule, RuleInput } from '../../contract/rule.js';
+import type { RuleInput, RuleView } from '../../contract/rule.js';
 
 /** A REST failure as the server put it: status, `error.code` and its message (shown verbatim to the operator). */
 export class ApiFailure extends Error {
@@ -63,11 +63,7 @@ async function call<T>(method: string, path: string, body?: unknown, timeoutMs =
 
 /** Every open alert (firing, acknowledged, snoozed). */
 export async function fetchOpenAlerts(): Promise<Alert[]> {
-  const states = ['firing', 'acknowledged', 'snoozed'] as const;
-  const answers = await Promise.all(
-    states.map((state) => call<{ alerts: Alert[] }>('GET', `/alerts?state=${state}&limit=10000`)),
-  );
-  return answers.flatMap((answer) => answer.alerts);
+  return (await call<{ alerts: Alert[] }>('GET', '/alerts?state=firing,acknowledged,snoozed&limit=10000')).alerts;
 }
 
 export type AlertAction =
@@ -85,15 +81,15 @@ export function alertAction(id: string, action: AlertAction): Promise<Alert> {
 }
 
 /** All rules, config ones included. */
-export async function fetchRules(): Promise<Rule[]> {
-  return (await call<{ rules: Rule[] }>('GET', '/rules')).rules;
+export async function fetchRules(): Promise<RuleView[]> {
+  return (await call<{ rules: RuleView[] }>('GET', '/rules')).rules;
 }
 
 /** Creates a rule (no id) or replaces one (with id); 400 names the bad key. */
-export function saveRule(rule: RuleInput, existingId?: string): Promise<Rule> {
+export function saveRule(rule: RuleInput, existingId?: string): Promise<RuleView> {
   return existingId === undefined
-    ? call<Rule>('POST', '/rules', rule)
-    : call<Rule>('PUT', `/rules/${encodeURIComponent(existingId)}`, rule);
+    ? call<RuleView>('POST', '/rules', rule)
+    : call<RuleView>('PUT', `/rules/${encodeURIComponent(existingId)}`, rule);
 }
 
 /** Deletes an API-created rule (config rules answer 409). */

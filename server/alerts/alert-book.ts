@@ -1,9 +1,15 @@
 import type { Alert, AlertState, Severity } from '../../contract/index.js';
 
 export interface AlertQuery {
-  state?: AlertState;
-  severity?: Severity;
+  /** Any of these states. */
+  state?: readonly AlertState[];
+  severity?: readonly Severity[];
   domain?: string;
+  ruleId?: string;
+  entityId?: string;
+  /** Alerts assigned to this person or team: what a field team's phone asks for. */
+  assignee?: string;
+  zone?: string;
   /** Alerts active at some point in [from, to]: started at or before `to`, open or last changed at or after `from`. */
   from?: number;
   to?: number;
@@ -68,9 +74,13 @@ export function createAlertBook(): AlertBook {
 export function filterAlerts(alerts: Iterable<Alert>, query: AlertQuery): Alert[] {
   const out: Alert[] = [];
   for (const alert of alerts) {
-    if (query.state !== undefined && alert.state !== query.state) continue;
-    if (query.severity !== undefined && alert.severity !== query.severity) continue;
+    if (query.state !== undefined && !query.state.includes(alert.state)) continue;
+    if (query.severity !== undefined && !query.severity.includes(alert.severity)) continue;
     if (query.domain !== undefined && alert.domain !== query.domain) continue;
+    if (query.ruleId !== undefined && alert.ruleId !== query.ruleId) continue;
+    if (query.entityId !== undefined && alert.entityId !== query.entityId) continue;
+    if (query.assignee !== undefined && alert.assignee !== query.assignee) continue;
+    if (query.zone !== undefined && alert.zone !== query.zone) continue;
     if (query.to !== undefined && alert.startedAt > query.to) continue;
     if (query.from !== undefined && alert.state === 'resolved' && alert.updatedAt < query.from) continue;
     out.push(alert);

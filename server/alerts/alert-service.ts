@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Alert, AlertSummary, Observation, Rule, RuleInput } from '../../contract/index.js';
+import type { Alert, AlertSummary, Observation, Rule, RuleInput, RuleSource } from '../../contract/index.js';
 import type { TelemetryStore } from '../store/types.js';
 import { createAlertBook, filterAlerts, type AlertQuery } from './alert-book.js';
 import { createAlertWriter } from './alert-writer.js';
@@ -59,6 +59,8 @@ export interface AlertService {
   onAlert(listener: (alert: Alert) => void): () => void;
   onSummary(listener: (summaries: AlertSummary[]) => void): () => void;
   listRules(): Rule[];
+  /** Whether a rule can be deleted (api) or only replaced or disabled (config). */
+  ruleSource(id: string): RuleSource;
   getRule(id: string): Rule;
   createRule(input: unknown): Promise<Rule>;
   replaceRule(id: string, input: unknown): Promise<Rule>;
@@ -147,8 +149,9 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
       return;
     }
     const now = clock();
-    const alert = lifecycle.openAlert(randomUUID(), t.rule, t.entityId, t.value, t.ts, t.lat, t.lon);
-    zones.set(alert.id, zoneOf(t.lat, t.lon));
+    const zone = zoneOf(t.lat, t.lon);
+    const alert: Alert = { ...lifecycle.openAlert(randomUUID(), t.rule, t.entityId, t.value, t.ts, t.lat, t.lon), zone };
+    zones.set(alert.id, zone);
     if (t.rule.escalateAfter !== undefined && alert.severity !== 'critical') {
       escalationDue.set(alert.id, now + t.rule.escalateAfter);
     }
@@ -225,8 +228,10 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
         commit(lifecycle.resolve(alert, lifecycle.SYSTEM, now, rule ? 'rule disabled' : 'rule deleted'));
         continue;
       }
-      book.put(alert);
-      zones.set(alert.id, zoneOf(alert.lat ?? null, alert.lon ?? null));
+      // Alerts saved before zones were recorded get theirs from where they fired.
+      const zone = alert.zone ?? zoneOf(alert.lat ?? null, alert.lon ?? null);
+      book.put(alert.zone === undefined ? { ...alert, zone } : alert);
+      zones.set(alert.id, zone);
       if (alert.state === 'snoozed') snoozedUntil.set(alert.id, alert.snoozedUntil ?? now);
       scheduleEscalation(alert, lifecycle.firingSince(alert));
       if (lifecycle.conditionActive(alert)) engine.restoreFiring(rule.id, alert.entityId, alert.startedAt);
@@ -275,6 +280,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     },
 
     listRules: () => registry.list(),
+    ruleSource: (id) => (registry.fromConfig(id) ? 'config' : 'api'),
     getRule: (id) => registry.get(id),
 
     async createRule(input) {

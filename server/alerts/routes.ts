@@ -6,6 +6,8 @@ import {
   DurationSchema,
   QueryTimeSchema,
   SeveritySchema,
+  type Rule,
+  type RuleView,
 } from '../../contract/index.js';
 import type { AlertService } from './alert-service.js';
 import { fromZodError } from './errors.js';
@@ -45,10 +47,20 @@ const SnoozeSchema = z
       });
     }
   });
+/** `a,b,c` in a query string, each item checked by `item`. */
+const commaList = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((part) => part.trim()))
+    .pipe(z.array(item).min(1));
 const AlertsQuerySchema = z.strictObject({
-  state: AlertStateSchema.optional(),
-  severity: SeveritySchema.optional(),
+  state: commaList(AlertStateSchema).optional(),
+  severity: commaList(SeveritySchema).optional(),
   domain: DomainSchema.optional(),
+  ruleId: z.string().min(1).max(128).optional(),
+  entityId: z.string().min(1).max(128).optional(),
+  assignee: z.string().min(1).max(128).optional(),
+  zone: z.string().min(1).max(128).optional(),
   from: QueryTimeSchema.optional(),
   to: QueryTimeSchema.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -72,17 +84,18 @@ export function createAlertsRouter(service: AlertService, options: AlertsRouterO
   // A no-op when the app has already parsed the body.
   const json = express.json({ limit: '1mb' });
 
+  const view = (rule: Rule): RuleView => ({ ...rule, source: service.ruleSource(rule.id) });
   router.get('/rules', (_req, res) => {
-    res.json({ rules: service.listRules() });
+    res.json({ rules: service.listRules().map(view) });
   });
   router.post('/rules', json, async (req, res) => {
-    res.status(201).json(await service.createRule(req.body));
+    res.status(201).json(view(await service.createRule(req.body)));
   });
   router.get('/rules/:id', (req, res) => {
-    res.json(service.getRule(req.params.id));
+    res.json(view(service.getRule(req.params.id)));
   });
   router.put('/rules/:id', json, async (req, res) => {
-    res.json(await service.replaceRule(req.params.id, req.body));
+    res.json(view(await service.replaceRule(req.params.id, req.body)));
   });
   router.delete('/rules/:id', async (req, res) => {
     await service.deleteRule(req.params.id);

@@ -212,6 +212,9 @@ describe('alert console in Chromium', () => {
     await dialog.locator('[data-rule-id="e2e-pm"]').click();
     const text = dialog.getByTestId('rule-json');
     expect(JSON.parse(await text.inputValue())).toMatchObject({ id: 'e2e-pm', name: 'PM2.5 e2e' });
+    // A config-file rule can be edited or turned off, never offered for deletion.
+    await expect.poll(() => dialog.getByTestId('rule-from-config').textContent()).toMatch(/^Quy tắc từ tệp cấu hình/);
+    expect(await dialog.getByTestId('rule-delete').count()).toBe(0);
 
     await text.fill(JSON.stringify({ ...RULE, severity: 'urgent' }, null, 2));
     await expect.poll(() => dialog.getByTestId('rule-check').textContent()).toMatch(/^Sai ở "severity": /);

@@ -1,5 +1,5 @@
 import type { Alert, AlertSummary } from '../../../contract/alert.js';
-import type { Rule } from '../../../contract/rule.js';
+import type { RuleView } from '../../../contract/rule.js';
 import { alertAction, fetchOpenAlerts, fetchRules, type AlertAction } from '../../live/alerts-api.js';
 import type { LiveClient } from '../../live/live-client.js';
 import { observable, type Observable } from '../../state/observable.js';
@@ -19,7 +19,7 @@ export interface AlertsRuntime {
   /** Bumped whenever the book changes. */
   version: Observable<number>;
   storms: Observable<ReadonlyMap<string, AlertSummary>>;
-  rules: Observable<ReadonlyMap<string, Rule>>;
+  rules: Observable<ReadonlyMap<string, RuleView>>;
   /** The newest critical alert to announce, until it times out or is dismissed. */
   toast: Observable<Alert | null>;
   muted: Observable<boolean>;
@@ -45,7 +45,7 @@ export function startAlertsRuntime(live: LiveClient, clock: () => number = Date.
   const book = new AlertBook();
   const version = observable(0);
   const storms = observable<ReadonlyMap<string, AlertSummary>>(new Map());
-  const rules = observable<ReadonlyMap<string, Rule>>(new Map());
+  const rules = observable<ReadonlyMap<string, RuleView>>(new Map());
   const toast = observable<Alert | null>(null);
   const muted = observable(readMuted());
   const loaded = observable(false);

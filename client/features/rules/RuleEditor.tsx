@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { Rule, RuleInput } from '../../../contract/rule.js';
+import type { RuleInput, RuleView } from '../../../contract/rule.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import { deleteRule, saveRule } from '../../live/alerts-api.js';
 import { useObservable } from '../../app/hooks.js';
@@ -16,10 +16,10 @@ function RuleList({
   onSelect,
   onToggle,
 }: {
-  rules: Rule[];
+  rules: RuleView[];
   selected: string | null;
   onSelect: (id: string | null) => void;
-  onToggle: (rule: Rule) => void;
+  onToggle: (rule: RuleView) => void;
 }) {
   return (
     <div className="rules__list">
@@ -94,7 +94,7 @@ export function RuleEditor({ alerts, onClose }: { alerts: AlertsRuntime; onClose
       .catch((err: unknown) => setStatus({ kind: 'error', message: failureText(err) }));
   };
 
-  const toggle = (rule: Rule) => {
+  const toggle = (rule: RuleView) => {
     const input = JSON.parse(ruleToText(rule)) as RuleInput;
     submit({ ...input, enabled: !rule.enabled }, rule.id, false);
   };
@@ -161,10 +161,15 @@ export function RuleEditor({ alerts, onClose }: { alerts: AlertsRuntime; onClose
             >
               {status.kind === 'saving' ? t('rules.saving') : t('rules.save')}
             </button>
-            {selected !== null && (
-              <button type="button" className="act" onClick={remove}>
+            {current?.source === 'api' && (
+              <button type="button" className="act" onClick={remove} data-testid="rule-delete">
                 {t('rules.delete')}
               </button>
+            )}
+            {current?.source === 'config' && (
+              <span className="rules__hint" data-testid="rule-from-config">
+                {t('rules.fromConfig')}
+              </span>
             )}
             {status.kind === 'saved' && <span className="rules__saved">✓ {t('rules.saved')}</span>}
           </div>

@@ -65,7 +65,9 @@ const call = async (method: string, path: string, body?: unknown) => {
 
 describe('rules routes', () => {
   it('lists, creates, reads, replaces and deletes rules', async () => {
-    expect((await call('GET', '/rules')).json).toEqual({ rules: [expect.objectContaining({ id: 'pm25-high' })] });
+    expect((await call('GET', '/rules')).json).toEqual({
+      rules: [expect.objectContaining({ id: 'pm25-high', source: 'config' })],
+    });
     const created = await call('POST', '/rules', {
       name: 'Noise',
       domain: 'sensor',
@@ -74,7 +76,8 @@ describe('rules routes', () => {
     });
     expect(created.status).toBe(201);
     const id = (created.json as Rule).id;
-    expect((await call('GET', `/rules/${id}`)).json).toMatchObject({ id, name: 'Noise', enabled: true });
+    expect(created.json).toMatchObject({ source: 'api' });
+    expect((await call('GET', `/rules/${id}`)).json).toMatchObject({ id, name: 'Noise', enabled: true, source: 'api' });
     const replaced = await call('PUT', `/rules/${id}`, {
       name: 'Noise',
       domain: 'sensor',
@@ -150,9 +153,24 @@ describe('alerts routes', () => {
       ((await call('GET', '/alerts?state=firing&severity=warning&domain=sensor&limit=1')).json as { alerts: Alert[] })
         .alerts,
     ).toHaveLength(1);
+    const alertsOf = async (query: string) => ((await call('GET', `/alerts?${query}`)).json as { alerts: Alert[] }).alerts;
+    const first = (await alertsOf('entityId=S1'))[0]!;
+    expect(first).toMatchObject({ entityId: 'S1', ruleId: 'pm25-high' });
+    await call('POST', `/alerts/${first.id}/ack`, { by: 'an' });
+    await call('POST', `/alerts/${first.id}/assign`, { assignee: 'doi-1', by: 'an' });
+    // Open alerts in one request, and a field team's own.
+    expect((await alertsOf('state=firing,acknowledged,snoozed')).map((a) => a.entityId).sort()).toEqual(['S1', 'S2']);
+    expect((await alertsOf('state=acknowledged')).map((a) => a.entityId)).toEqual(['S1']);
+    expect((await alertsOf('assignee=doi-1')).map((a) => a.entityId)).toEqual(['S1']);
+    expect(await alertsOf('assignee=doi-2')).toEqual([]);
+    expect(await alertsOf('ruleId=other')).toEqual([]);
+    expect((await alertsOf('severity=info,warning')).length).toBe(2);
     const bad = await call('GET', '/alerts?state=burning');
     expect(bad.status).toBe(400);
-    expect((bad.json as ErrorBody).error.issues?.[0]?.path).toBe('state');
+    expect((bad.json as ErrorBody).error.issues?.[0]?.path).toMatch(/^state/);
+    const badItem = await call('GET', '/alerts?state=firing,burning');
+    expect(badItem.status).toBe(400);
+    expect(badItem.text).toContain('state.1');
     expect((await call('GET', '/alerts?colour=red')).text).toContain('colour');
   });
 

@@ -22,7 +22,11 @@ describe('storm control', () => {
     expect(counts).toEqual({ north: 10, south: 20 });
     expect(summaries[0]![0]).toMatchObject({ ruleId: 'pm25-high', severity: 'warning', ts: T0 + 500 });
     // Every alert exists and can be queried.
-    expect(await service.queryAlerts({ state: 'firing' })).toHaveLength(30);
+    const firing = await service.queryAlerts({ state: ['firing'] });
+    expect(firing).toHaveLength(30);
+    // Each alert carries the zone it fired in, and can be asked for by zone.
+    expect(firing.filter((a) => a.zone === 'north')).toHaveLength(10);
+    expect(await service.queryAlerts({ zone: 'south' })).toHaveLength(20);
 
     // At most one summary per second.
     service.observe([{ domain: 'sensor', id: 'S99', ts: T0 + 600, lat: 21.28, lon: 106.19, fields: { pm25: 200 } }]);
