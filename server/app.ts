@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -23,6 +24,8 @@ import { startAlerts } from './alerts-wiring.js';
 import { createAlertsRouter } from './alerts/routes.js';
 import { createStore } from './store/index.js';
 
+/** How long shutdown waits for Redis to acknowledge closing the fan-out connections. */
+const REDIS_CLOSE_TIMEOUT_MS = 3000;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface RunningIoc {
@@ -97,7 +100,14 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       // Cluster requests (rooms, snapshot parts) give up on a silent node after this, keeping what arrived.
       io.adapter(createAdapter(pub, sub, { requestsTimeout: CLUSTER_REQUEST_TIMEOUT_MS }));
       cleanups.push(async () => {
-        await Promise.allSettled([pub.quit(), sub.quit()]);
+        // A clean close waits for Redis to answer; with Redis gone it would wait forever, so give up after a while.
+        const closed = Promise.allSettled([pub.close(), sub.close()]);
+        const gaveUp = await Promise.race([closed.then(() => false), delay(REDIS_CLOSE_TIMEOUT_MS, true, { ref: false })]);
+        if (gaveUp) {
+          logger.warn('redis did not answer on shutdown; dropping the connections', { waitedMs: REDIS_CLOSE_TIMEOUT_MS });
+          pub.destroy();
+          sub.destroy();
+        }
       });
     }
     const liveServer = createLiveServer({
@@ -129,7 +139,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
           logger,
         }),
       ],
-      apiRouters: [createEntityRouter({ config, basemap, store, live }), createAlertsRouter(alerts.service)],
+      apiRouters: [createEntityRouter({ config, basemap, store, liveEntities: (query) => liveServer.entities(query) }), createAlertsRouter(alerts.service)],
       readiness: {
         store: () => store.ping(),
         broker: () => {

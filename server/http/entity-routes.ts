@@ -3,14 +3,13 @@ import {
   EntitiesQuerySchema,
   HistoryParamsSchema,
   HistoryQuerySchema,
-  inBbox,
   type Basemap,
   type ConsoleConfig,
-  type Entity,
   type HistoryResponse,
 } from '../../contract/index.js';
 import type { Config } from '../../config/schema.js';
-import type { LiveState } from '../live/live-state.js';
+import type { ClusterEntities } from '../live/cluster-snapshot.js';
+import type { EntityQuery } from '../live/snapshot-merge.js';
 import type { TelemetryStore } from '../store/types.js';
 import { badRequest, HttpError } from './errors.js';
 
@@ -23,27 +22,24 @@ export interface EntityRoutesDeps {
   /** The basemap the console draws (resolved once at start-up). */
   basemap: Basemap;
   store: TelemetryStore;
-  live: LiveState;
+  /** The live entities matching a query, across the cluster when there is one. */
+  liveEntities: (query: EntityQuery) => Promise<ClusterEntities>;
 }
 
 /** Entities now, one entity's history, and the console's map configuration. */
-export function createEntityRouter({ config, basemap, store, live }: EntityRoutesDeps): Router {
+export function createEntityRouter({ config, basemap, store, liveEntities }: EntityRoutesDeps): Router {
   const router = express.Router();
 
-  router.get('/entities', (req, res) => {
+  router.get('/entities', async (req, res) => {
     const query = EntitiesQuerySchema.safeParse(req.query);
     if (!query.success) throw badRequest(query.error, 'query');
     const { domain, bbox } = query.data;
     if (domain && !(domain in config.domains)) {
       throw new HttpError(404, 'not_found', `Unknown domain "${domain}": known domains are ${Object.keys(config.domains).join(', ')}.`);
     }
-    const entities: Entity[] = [];
-    for (const e of live.all()) {
-      if (domain && e.domain !== domain) continue;
-      if (bbox && !inBbox(bbox, e.lat, e.lon)) continue;
-      entities.push(e);
-    }
-    res.json({ ts: Date.now(), entities });
+    // Every node's entities in a cluster (each node holds only what it ingested); `partial` names a silent node.
+    const { entities, partial } = await liveEntities({ ...(domain ? { layers: [domain] } : {}), ...(bbox ? { bbox } : {}) });
+    res.json({ ts: Date.now(), entities, ...(partial ? { partial } : {}) });
   });
 
   router.get('/entities/:domain/:id/history', async (req, res) => {

@@ -49,5 +49,26 @@ describe('two nodes with shared subscriptions and the Redis adapter', () => {
     // Each message went to exactly one node, and both nodes took a share.
     expect(a).toBeGreaterThan(0);
     expect(b).toBeGreaterThan(0);
+
+    // REST answers with the whole city from either node, though each node ingested only its share.
+    for (const node of [nodeA, nodeB]) {
+      const body = (await (await fetch(`${node.baseUrl}/api/v1/entities?domain=sensor`)).json()) as {
+        entities: { id: string; fields: { pm25: number } }[];
+        partial?: unknown;
+      };
+      expect(body.partial).toBeUndefined();
+      expect(body.entities).toHaveLength(count);
+      const byId = new Map(body.entities.map((e) => [e.id, e.fields.pm25]));
+      for (let i = 0; i < count; i++) expect(byId.get(`c-${i}`)).toBe(i);
+    }
+  });
+
+  it('shuts down even when Redis has gone away', async () => {
+    live.close();
+    await redis.stop();
+    const started = Date.now();
+    await nodeB.stop();
+    // Bounded by the product's Redis close timeout (3 s), not by Redis coming back.
+    expect(Date.now() - started).toBeLessThan(8_000);
   });
 });
