@@ -87,7 +87,12 @@ export class EntityStore {
     this.lastSeq = delta.seq;
     this.serverOffset = delta.ts - now;
     for (const key of delta.removes) this.remove(key);
-    for (const entity of delta.upserts) this.upsert(entity, now, true);
+    for (const entity of delta.upserts) {
+      // In a cluster, deltas from two nodes can arrive out of order: never step back to an older copy.
+      const current = this.get(`${entity.domain}/${entity.id}`);
+      if (current !== undefined && entity.ts < current.ts) continue;
+      this.upsert(entity, now, true);
+    }
     this.lastUpdate = now;
   }
 

@@ -182,6 +182,19 @@ describe('EntityStore', () => {
     expect(store.displayedPosition('traffic/bus-1')?.[0]).toBeCloseTo(106.2, 4);
   });
 
+  it('keeps the newer copy when an older one arrives later, but takes status changes at the same time', () => {
+    const store = newStore();
+    store.applySnapshot({ ts: T0, entities: [] }, T0);
+    store.applyDelta({ ts: T0, seq: 1, upserts: [entity('sensor', 'aq-1', { pm25: 50 }, { ts: T0 + 2000 })], removes: [] }, T0);
+    store.applyDelta({ ts: T0, seq: 2, upserts: [entity('sensor', 'aq-1', { pm25: 10 }, { ts: T0 + 1000 })], removes: [] }, T0);
+    expect(store.get('sensor/aq-1')?.fields.pm25).toBe(50);
+    store.applyDelta(
+      { ts: T0, seq: 3, upserts: [entity('sensor', 'aq-1', { pm25: 50 }, { ts: T0 + 2000, status: 'alert' })], removes: [] },
+      T0,
+    );
+    expect(store.get('sensor/aq-1')?.status).toBe('alert');
+  });
+
   it('moves fixed entities at once and counts sequence gaps', () => {
     const store = newStore();
     store.applySnapshot({ ts: T0, entities: [entity('sensor', 'a', { pm25: 5 }, { lon: 106.1 })] }, 1000);
