@@ -89,6 +89,60 @@ export class InfluxHttp {
   }
 }
 
+/** True for InfluxDB on this machine, where compressing answers costs CPU and saves nothing. */
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+}
+
+/**
+ * Streams one SELECT's rows with `chunked=true`: InfluxDB answers one JSON line per chunk of at most
+ * `chunkSize` rows, so a long scan is one request read as it arrives (TCP holds InfluxDB back while the
+ * caller is busy). The timeout applies between chunks, not to the whole scan.
+ */
+export async function* queryChunked(http: InfluxHttp, q: string, chunkSize: number): AsyncGenerator<InfluxSeries> {
+  const { url, db, token } = http.options;
+  const params = new URLSearchParams({ db, epoch: 'ms', q, chunked: 'true', chunk_size: String(chunkSize) });
+  const idle = new AbortController();
+  const idleMs = http.options.timeoutMs ?? 30_000;
+  let timer = setTimeout(() => idle.abort(new Error(`InfluxDB sent nothing for ${idleMs} ms`)), idleMs);
+  const rearm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(new Error(`InfluxDB sent nothing for ${idleMs} ms`)), idleMs);
+  };
+  const headers: Record<string, string> = token ? { Authorization: `Token ${token}` } : {};
+  if (isLoopback(url)) headers['Accept-Encoding'] = 'identity';
+  try {
+    const res = await fetch(`${url.replace(/\/+$/, '')}/query?${params.toString()}`, { headers, signal: idle.signal });
+    if (!res.ok || !res.body) throw new Error(`InfluxDB /query answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    const decoder = new TextDecoder();
+    let pending = '';
+    const parse = (line: string): InfluxSeries[] => {
+      const body = JSON.parse(line) as QueryBody;
+      if (body.error !== undefined) throw new Error(`InfluxDB query failed: ${body.error}`);
+      const failed = body.results?.find((r) => r.error !== undefined);
+      if (failed) throw new Error(`InfluxDB query failed: ${failed.error}`);
+      return body.results?.flatMap((r) => r.series ?? []) ?? [];
+    };
+    for await (const bytes of res.body as AsyncIterable<Uint8Array>) {
+      rearm();
+      pending += decoder.decode(bytes, { stream: true });
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        if (line.trim() !== '') yield* parse(line);
+        newline = pending.indexOf('\n');
+      }
+    }
+    pending += decoder.decode();
+    if (pending.trim() !== '') yield* parse(pending);
+  } finally {
+    clearTimeout(timer);
+    idle.abort();
+  }
+}
+
 /** An InfluxQL identifier in double quotes. */
 export function ident(name: string): string {
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

@@ -1,5 +1,5 @@
 import type { HistoryPoint, Observation } from '../../contract/index.js';
-import { ident, literal, msTime, type InfluxHttp, type InfluxResult, type InfluxSeries } from './influx-http.js';
+import { ident, literal, msTime, queryChunked, type InfluxHttp, type InfluxResult, type InfluxSeries } from './influx-http.js';
 import { ID_TAG } from './influx-line.js';
 import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions } from './types.js';
 
@@ -167,10 +167,7 @@ function rowToObservation(domain: string, columns: string[], values: unknown[], 
   return obs;
 }
 
-/**
- * One domain's observations in [from, to], oldest first, a page per request. Keyset on time:
- * the next page starts at the last time seen, skipping the rows already read at that time.
- */
+/** One domain's observations in [from, to], oldest first: one chunked query read as it streams in. */
 async function* domainPages(
   http: InfluxHttp,
   domain: string,
@@ -178,27 +175,16 @@ async function* domainPages(
   to: number,
   pageSize: number,
 ): AsyncGenerator<Observation[]> {
-  let cursor = from;
-  let skip = 0;
-  for (;;) {
-    const offset = skip > 0 ? ` OFFSET ${skip}` : '';
-    const [tagResult, rowResult] = await http.query(
-      `SHOW TAG KEYS FROM ${ident(domain)}; ` +
-        `SELECT * FROM ${ident(domain)} WHERE time >= ${msTime(cursor)} AND time <= ${msTime(to)} LIMIT ${pageSize}${offset}`,
-    );
-    const series = rowResult?.series?.[0];
-    if (!series || series.values.length === 0) return;
-    const tagKeys = tagKeysByMeasurement(tagResult).get(domain) ?? new Set<string>();
-    const page = series.values.map((values) => rowToObservation(domain, series.columns, values, tagKeys));
-    const lastTs = page[page.length - 1]!.ts;
-    if (lastTs === cursor) {
-      skip += page.length;
-    } else {
-      cursor = lastTs;
-      skip = page.filter((o) => o.ts === lastTs).length;
-    }
-    yield page;
-    if (page.length < pageSize) return;
+  const [tagResult] = await http.query(`SHOW TAG KEYS FROM ${ident(domain)}`);
+  const tagKeys = tagKeysByMeasurement(tagResult).get(domain) ?? new Set<string>();
+  const rows = queryChunked(
+    http,
+    `SELECT * FROM ${ident(domain)} WHERE time >= ${msTime(from)} AND time <= ${msTime(to)}`,
+    pageSize,
+  );
+  for await (const series of rows) {
+    if (series.values.length === 0) continue;
+    yield series.values.map((values) => rowToObservation(domain, series.columns, values, tagKeys));
   }
 }
 
