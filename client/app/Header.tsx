@@ -65,7 +65,11 @@ function Connection({ status, lastUpdate: readLastUpdate }: Pick<HeaderProps, 's
       <span className="conn__text">
         <span className="conn__label">{label}</span>
         <span className="conn__last">
-          {status.error ? t('conn.refused', { message: status.error }) : t('conn.lastUpdate', { time: last })}
+          {status.error
+            ? t('conn.refused', { message: status.error })
+            : status.partial
+              ? t('conn.partial', { time: last })
+              : t('conn.lastUpdate', { time: last })}
         </span>
       </span>
     </div>

@@ -10,11 +10,15 @@ export interface ConnectionStatus {
   state: ConnectionState;
   /** Why the server refused the subscription, when it did. */
   error?: string;
+  /** Live, but some cluster nodes did not answer the snapshot: part of the city may be missing for now. */
+  partial?: boolean;
 }
 
 /** How long a lost connection shows as "reconnecting" before the header says "offline". */
 const OFFLINE_AFTER_MS = 10_000;
 const SUBSCRIBE_TIMEOUT_MS = 15_000;
+/** After a partial snapshot, ask again this much later (deltas fill in meanwhile). */
+const PARTIAL_RETRY_MS = 30_000;
 
 export interface LiveClient {
   status: Observable<ConnectionStatus>;
@@ -46,14 +50,22 @@ function listenerSet<T>() {
 
 type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** The window events this client uses, typed locally: Node-side tests compile this file without DOM types. */
+const browserEvents = globalThis as unknown as {
+  addEventListener?(type: 'offline', listener: () => void): void;
+  removeEventListener?(type: 'offline', listener: () => void): void;
+};
+
 /** Connects to `/live`, subscribes to `layers`, and feeds the snapshot and every delta into the store. */
 export function connectLive(
   store: EntityStore,
   layers: string[],
-  now: () => number = () => performance.now(),
+  options: { now?: () => number; url?: string; partialRetryMs?: number } = {},
 ): LiveClient {
+  const now = options.now ?? (() => performance.now());
+  const partialRetryMs = options.partialRetryMs ?? PARTIAL_RETRY_MS;
   const status = observable<ConnectionStatus>({ state: 'connecting' });
-  const socket: LiveSocket = io('/live', { path: '/socket.io', transports: ['websocket', 'polling'] });
+  const socket: LiveSocket = io(options.url ?? '/live', { path: '/socket.io', transports: ['websocket', 'polling'] });
   let offlineTimer: ReturnType<typeof setTimeout> | undefined;
   const alerts = listenerSet<Alert>();
   const summaries = listenerSet<AlertSummary[]>();
@@ -68,6 +80,7 @@ export function connectLive(
     offlineTimer ??= setTimeout(() => status.set({ state: 'offline' }), OFFLINE_AFTER_MS);
   };
 
+  let partialRetry: ReturnType<typeof setTimeout> | undefined;
   const subscribe = () => {
     socket.timeout(SUBSCRIBE_TIMEOUT_MS).emit('subscribe', { layers }, (err: Error | null, snapshot: Snapshot) => {
       if (err) {
@@ -81,7 +94,13 @@ export function connectLive(
       }
       store.applySnapshot(snapshot, now());
       clearOfflineTimer();
-      status.set({ state: 'live' });
+      clearTimeout(partialRetry);
+      if (snapshot.partial) {
+        status.set({ state: 'live', partial: true });
+        partialRetry = setTimeout(() => {
+          if (socket.connected) subscribe();
+        }, partialRetryMs);
+      } else status.set({ state: 'live' });
     });
   };
 
@@ -102,7 +121,7 @@ export function connectLive(
     clearOfflineTimer();
     status.set({ state: 'offline' });
   };
-  window.addEventListener('offline', onBrowserOffline);
+  browserEvents.addEventListener?.('offline', onBrowserOffline);
 
   return {
     status,
@@ -110,7 +129,8 @@ export function connectLive(
     onAlertSummary: summaries.add,
     close() {
       clearOfflineTimer();
-      window.removeEventListener('offline', onBrowserOffline);
+      clearTimeout(partialRetry);
+      browserEvents.removeEventListener?.('offline', onBrowserOffline);
       socket.close();
     },
   };
