@@ -30,6 +30,63 @@ const REJECTED_PAYLOAD_PREVIEW = 1024;
 /** Messages handled back to back before ingest lets the event loop run other work. */
 const YIELD_EVERY = 256;
 
+/** Groups the messages mqtt.js hands over back to back into turns of at most YIELD_EVERY. */
+interface AckTurns {
+  /** Called for every message: opens a turn if none is open; true when this message fills the turn. */
+  begin(): boolean;
+  /** Runs `resume` when the turn ends (in the check phase), before its PUBACKs leave. */
+  resumeAfterTurn(resume: () => void): void;
+}
+
+/**
+ * Corks the client's socket for the messages of one turn and uncorks it in a `setImmediate`, so their
+ * PUBACKs (and anything else written meanwhile) leave in one write instead of one each (BENCHMARKS.md hot
+ * spot 2). The uncork does not depend on another message arriving, so the socket is never left corked:
+ * the immediate runs in this loop iteration even when the stream closed meanwhile, and a stream replaced
+ * by a reconnect is uncorked before the new one is corked.
+ */
+function createAckTurns(client: MqttClient): AckTurns {
+  let corked: MqttClient['stream'] | undefined;
+  let open = false;
+  let messages = 0;
+  let resume: (() => void) | undefined;
+
+  const end = () => {
+    open = false;
+    messages = 0;
+    const pending = resume;
+    resume = undefined;
+    const stream = corked;
+    corked = undefined;
+    try {
+      // The PUBACK of the message that filled the turn joins the same write; should mqtt.js hand over the
+      // next message synchronously, that message opens (and corks) a turn of its own.
+      pending?.();
+    } finally {
+      stream?.uncork();
+    }
+  };
+
+  return {
+    begin() {
+      const stream = client.stream;
+      if (corked !== stream) {
+        corked?.uncork();
+        stream.cork();
+        corked = stream;
+      }
+      if (!open) {
+        open = true;
+        setImmediate(end);
+      }
+      return ++messages >= YIELD_EVERY;
+    },
+    resumeAfterTurn(next) {
+      resume = next;
+    },
+  };
+}
+
 /**
  * Subscribes to `<root>/+` and `<root>/+/+` at QoS 1 with a persistent session, so that the broker
  * keeps what arrives while ingest is down. A message is acknowledged only after it has been handed
@@ -86,23 +143,25 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     if (outcome.rejected.length > 0) reject(packet.topic, parsed.domain, payload, outcome.rejected);
   };
 
+  const turns = createAckTurns(client);
   // mqtt.js reads the next packet only after this callback: delaying it is our backpressure (PERFORMANCE.md).
-  let handled = 0;
   client.handleMessage = (packet, done) => {
+    const yieldNow = turns.begin();
     try {
       handle(packet);
     } catch (err) {
       logger.error('ingest failed on a message; it was skipped', { topic: packet.topic, error: (err as Error).message });
     }
+    // mqtt.js writes the PUBACK when `done` runs: only ever after the pipeline took the message.
     if (sink.saturated()) {
       sink.drained().then(
         () => done(),
         () => done(),
       );
-    } else if (++handled % YIELD_EVERY === 0) {
+    } else if (yieldNow) {
       // mqtt.js handles queued packets in next-ticks, which never let timers, store commits or HTTP run
       // during a backlog drain; yielding now and then keeps deltas and the API on time (BENCHMARKS.md).
-      setImmediate(done);
+      turns.resumeAfterTurn(done);
     } else done();
   };
 

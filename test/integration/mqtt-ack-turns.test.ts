@@ -1,0 +1,196 @@
+import mqtt, { type MqttClient, type Packet } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../config/logger.js';
+import type { Observation } from '../../contract/index.js';
+import { startMqttIngest, type MqttIngest } from '../../ingest/mqtt/subscriber.js';
+import { createIngestCounters, type ObservationSink } from '../../ingest/sink.js';
+import { startMosquitto, uniqueName, type RunningService } from '../support/services.js';
+import { waitFor } from '../support/ports.js';
+
+// The subscriber corks its socket while it handles a turn of messages, so a turn's PUBACKs leave in one
+// write; these tests count the writes on a real Mosquitto connection and break the connection mid-turn.
+
+const NORMALIZE = {
+  maxFutureMs: 5 * 60_000,
+  maxPastMs: 7 * 86_400_000,
+  domains: new Set(['sensor', 'traffic', 'health', 'queue']),
+};
+
+/** A sink that records what it takes and runs `onAccept` inside the handling of each message. */
+function recordingSink(onAccept: (observations: Observation[]) => void = () => undefined) {
+  const seqs: number[] = [];
+  const sink: ObservationSink = {
+    accept(batch) {
+      for (const observation of batch) seqs.push(observation.fields.seq as number);
+      onAccept(batch);
+    },
+    saturated: () => false,
+    drained: () => Promise.resolve(),
+  };
+  return { sink, seqs };
+}
+
+/** Counts the writes a stream hands to its socket (each is one syscall) and the PUBACKs mqtt.js sends. */
+function countWrites(client: MqttClient) {
+  const counts = { writes: 0, pubacks: 0 };
+  const stream = client.stream as unknown as {
+    _write: (...args: unknown[]) => void;
+    _writev?: (...args: unknown[]) => void;
+  };
+  const write = stream._write.bind(stream);
+  stream._write = (...args) => {
+    counts.writes += 1;
+    write(...args);
+  };
+  const writev = stream._writev?.bind(stream);
+  if (writev) {
+    stream._writev = (...args) => {
+      counts.writes += 1;
+      writev(...args);
+    };
+  }
+  client.on('packetsend', (packet: Packet) => {
+    if (packet.cmd === 'puback') counts.pubacks += 1;
+  });
+  return counts;
+}
+
+async function publishSequence(url: string, topic: string, from: number, count: number): Promise<void> {
+  const publisher = await mqtt.connectAsync(url, { clientId: uniqueName('pub') });
+  const base = Date.now() - 60_000;
+  const acked: Promise<unknown>[] = [];
+  for (let seq = from; seq < from + count; seq++) {
+    acked.push(publisher.publishAsync(topic, JSON.stringify({ ts: base + seq, seq }), { qos: 1 }));
+  }
+  await Promise.all(acked);
+  await publisher.endAsync();
+}
+
+const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
+describe('MQTT ingest: PUBACKs per turn', () => {
+  let broker: RunningService | undefined;
+  let ingest: MqttIngest | undefined;
+
+  afterEach(async () => {
+    await ingest?.close();
+    ingest = undefined;
+    await broker?.stop();
+    broker = undefined;
+  });
+
+  it('sends the PUBACKs of a turn in one write, and leaves nothing corked', async () => {
+    broker = await startMosquitto();
+    const { sink, seqs } = recordingSink();
+    ingest = await startMqttIngest({
+      url: broker.url,
+      clientId: uniqueName('ingest'),
+      topicRoot: 'city',
+      rejectedTopicRoot: 'city-rejected',
+      maxPayloadBytes: 65_536,
+      normalize: NORMALIZE,
+      sink,
+      counters: createIngestCounters(),
+      logger: silentLogger,
+    });
+    const client = ingest.client;
+    await waitFor(() => client.connected, 'the subscriber to connect');
+    // Subscribed once the broker routes a probe to us.
+    await waitFor(async () => {
+      await publishSequence(broker!.url, 'city/sensor/probe', -1, 1);
+      return seqs.includes(-1);
+    }, 'the subscription');
+    const counts = countWrites(client);
+    // Messages handled between two check phases: a turn ends there, so the loop still runs between turns.
+    let mostPerLoopTurn = 0;
+    let lastSeen = seqs.length;
+    let probing = true;
+    const probe = () => {
+      mostPerLoopTurn = Math.max(mostPerLoopTurn, seqs.length - lastSeen);
+      lastSeen = seqs.length;
+      if (probing) setImmediate(probe);
+    };
+    setImmediate(probe);
+
+    const total = 3000;
+    await publishSequence(broker.url, 'city/sensor/S1', 0, total);
+    await waitFor(() => counts.pubacks >= total, `${total} PUBACKs`, 20_000);
+    await nextLoopTurn();
+    probing = false;
+
+    expect(new Set(seqs.filter((s) => s >= 0)).size).toBe(total);
+    expect(counts.pubacks).toBe(total);
+    // One write per PUBACK without corking; a turn holds up to 256 messages.
+    expect(counts.writes).toBeLessThan(total / 8);
+    // At most one turn of 256 ends and the next begins within one loop iteration.
+    expect(mostPerLoopTurn).toBeLessThanOrEqual(2 * 256);
+    expect(client.stream.writableCorked).toBe(0);
+    expect(client.stream.writableLength).toBe(0);
+
+    // A lone message still gets its PUBACK out, without waiting for another message to end the turn.
+    const before = counts.pubacks;
+    const writesBefore = counts.writes;
+    await publishSequence(broker.url, 'city/sensor/S1', total, 1);
+    await waitFor(() => counts.pubacks > before, 'the PUBACK of a lone message');
+    await nextLoopTurn();
+    expect(counts.writes).toBeGreaterThan(writesBefore);
+    expect(client.stream.writableCorked).toBe(0);
+    expect(client.stream.writableLength).toBe(0);
+  });
+
+  it('loses nothing when the connection breaks while the socket is corked', async () => {
+    broker = await startMosquitto();
+    const connection: { client?: MqttClient } = {};
+    let broken: MqttClient['stream'] | undefined;
+    let corkedWhenBroken = 0;
+    const breakAt = 700;
+    let accepted = 0;
+    const { sink, seqs } = recordingSink(() => {
+      accepted += 1;
+      if (accepted === breakAt && connection.client) {
+        broken = connection.client.stream;
+        corkedWhenBroken = broken.writableCorked;
+        broken.destroy();
+      }
+    });
+    ingest = await startMqttIngest({
+      url: broker.url,
+      clientId: uniqueName('ingest'),
+      topicRoot: 'city',
+      rejectedTopicRoot: 'city-rejected',
+      maxPayloadBytes: 65_536,
+      normalize: NORMALIZE,
+      sink,
+      counters: createIngestCounters(),
+      logger: silentLogger,
+    });
+    const client = ingest.client;
+    connection.client = client;
+    await waitFor(async () => {
+      await publishSequence(broker!.url, 'city/sensor/probe', -1, 1);
+      return seqs.includes(-1);
+    }, 'the subscription');
+
+    const total = 2000;
+    await publishSequence(broker.url, 'city/sensor/S2', 0, total);
+    const all = (n: number) => {
+      const seen = new Set(seqs.filter((s) => s >= 0));
+      return seen.size === n;
+    };
+    // mqtt.js reconnects after its 1 s period; the persistent session redelivers what was not acknowledged.
+    await waitFor(() => all(total), `all ${total} messages after the reconnect`, 30_000);
+    expect(broken).toBeDefined();
+    expect(corkedWhenBroken).toBeGreaterThan(0);
+    await nextLoopTurn();
+    expect(broken!.writableCorked).toBe(0);
+    expect(client.stream).not.toBe(broken);
+    expect(client.connected).toBe(true);
+
+    // Messages keep flowing on the new connection, and its socket is not left corked either.
+    await publishSequence(broker.url, 'city/sensor/S2', total, 500);
+    await waitFor(() => all(total + 500), 'the messages published after the reconnect', 20_000);
+    await nextLoopTurn();
+    expect(client.stream.writableCorked).toBe(0);
+    expect(client.stream.writableLength).toBe(0);
+  });
+});
