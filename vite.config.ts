@@ -17,6 +17,8 @@ export default defineConfig({
       '/api': apiTarget,
       '/healthz': apiTarget,
       '/readyz': apiTarget,
+      // A local PMTiles basemap served by the product (map.pmtilesFile).
+      '/basemap': apiTarget,
       '/socket.io': { target: apiTarget, ws: true },
     },
   },
