@@ -34,27 +34,36 @@ CREATE TABLE IF NOT EXISTS alerts (
   json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alerts_started ON alerts (started_at);
+CREATE TABLE IF NOT EXISTS write_progress (
+  writer INTEGER PRIMARY KEY CHECK (writer = 0),
+  batch INTEGER NOT NULL
+);
 `;
 
 // `domains` is a JSON array of names or NULL for all: one prepared statement serves any list.
 const DOMAIN_FILTER = '(@domains IS NULL OR domain IN (SELECT value FROM json_each(@domains)))';
 
-/** Opens (creating if needed) the SQLite file in WAL mode and prepares every statement and transaction the store runs. */
-export function openDatabase(file: string) {
+/** Opens the file with the pragmas every connection uses, creating tables and indexes if missing. */
+function connect(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
   db.pragma('synchronous = NORMAL');
+  // The two connections (main thread, writer thread) wait for each other's locks instead of failing.
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -32000');
   db.exec(SCHEMA);
+  return db;
+}
+
+/**
+ * The main thread's connection: creates the file and tables, then only reads (WAL readers never wait
+ * for the writer). It never checkpoints, so no commit or checkpoint ever runs on the ingest thread.
+ */
+export function openDatabase(file: string) {
+  const db = connect(file);
+  db.pragma('wal_autocheckpoint = 0');
   const statements = {
-    insert: db.prepare<[string, string, number, number | null, number | null, string, string | null]>(
-      'INSERT INTO observations (domain, id, ts, lat, lon, fields, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    replaceLatest: db.prepare<[string, string, number, number | null, number | null, string, string | null]>(
-      'INSERT OR REPLACE INTO latest (domain, id, ts, lat, lon, fields, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
     latestRows: db.prepare<{ domains: string | null }, LatestRow>(
       `SELECT domain, id, ts, lat, lon, fields, tags FROM latest WHERE ${DOMAIN_FILTER} ORDER BY domain, id`,
     ),
@@ -74,17 +83,39 @@ export function openDatabase(file: string) {
        WHERE (ts, rowid) > (@ts, @rid) AND ts <= @to AND ${DOMAIN_FILTER}
        ORDER BY ts, rowid LIMIT @limit`,
     ),
+    loadRules: db.prepare<[], { json: string }>('SELECT json FROM rules ORDER BY id'),
+    loadAlerts: db.prepare<[number], { json: string }>(
+      'SELECT json FROM alerts WHERE started_at >= ? ORDER BY started_at, id',
+    ),
+  };
+  return { db, statements };
+}
+
+export type EmbeddedDatabase = ReturnType<typeof openDatabase>;
+
+/** The writer thread's connection: every INSERT, upsert and checkpoint goes through it. */
+export function openWriterDatabase(file: string, checkpointPages: number) {
+  const db = connect(file);
+  db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(checkpointPages))}`);
+  const statements = {
+    insert: db.prepare<[string, string, number, number | null, number | null, string, string | null]>(
+      'INSERT INTO observations (domain, id, ts, lat, lon, fields, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    replaceLatest: db.prepare<[string, string, number, number | null, number | null, string, string | null]>(
+      'INSERT OR REPLACE INTO latest (domain, id, ts, lat, lon, fields, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    latestRows: db.prepare<[], LatestRow>('SELECT domain, id, ts, lat, lon, fields, tags FROM latest'),
+    committedBatch: db.prepare<[], { batch: number }>('SELECT batch FROM write_progress WHERE writer = 0'),
+    recordBatch: db.prepare<[number]>(
+      'INSERT INTO write_progress (writer, batch) VALUES (0, ?) ON CONFLICT (writer) DO UPDATE SET batch = excluded.batch',
+    ),
     saveRule: db.prepare<[string, string]>('INSERT OR REPLACE INTO rules (id, json) VALUES (?, ?)'),
     deleteRule: db.prepare<[string]>('DELETE FROM rules WHERE id = ?'),
-    loadRules: db.prepare<[], { json: string }>('SELECT json FROM rules ORDER BY id'),
     saveAlert: db.prepare<[string, number, number, string]>(
       `INSERT INTO alerts (id, started_at, updated_at, json) VALUES (?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, updated_at = excluded.updated_at,
          json = excluded.json
        WHERE excluded.updated_at >= alerts.updated_at`,
-    ),
-    loadAlerts: db.prepare<[number], { json: string }>(
-      'SELECT json FROM alerts WHERE started_at >= ? ORDER BY started_at, id',
     ),
   };
   // One transaction per batch: a storm of alerts is one commit, not one per alert.
@@ -96,7 +127,7 @@ export function openDatabase(file: string) {
   return { db, statements, saveAlerts };
 }
 
-export type EmbeddedDatabase = ReturnType<typeof openDatabase>;
+export type EmbeddedWriterDatabase = ReturnType<typeof openWriterDatabase>;
 
 /** A row of `observations` (or `latest`): fields and tags as JSON text. */
 export interface ObservationRow {

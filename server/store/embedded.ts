@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { Alert, HistoryPoint, Observation, Rule } from '../../contract/index.js';
 import { readHistory, readLatest, readScan } from './embedded-read.js';
-import { LatestMirror, type LatestState } from './embedded-latest.js';
 import { openDatabase, type EmbeddedDatabase } from './embedded-schema.js';
+import { EmbeddedWriterLink, WRITER_ENTRY, type WriterEvents } from './embedded-writer-link.js';
+import type { WriterCall } from './embedded-writer-protocol.js';
 import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions, StoreStats, TelemetryStore } from './types.js';
 import { errorMessage, quietLogger, type StoreLogger } from './types-logger.js';
 
@@ -11,29 +13,37 @@ export interface EmbeddedStoreOptions {
   /** Directory of the SQLite file (created if missing). */
   dataDir: string;
   fileName?: string;
-  /** A partly filled batch is committed after this many ms. */
+  /** A partly filled batch is sent to the writer after this many ms. */
   flushInterval?: number;
   /** Observations per transaction. */
   batchSize?: number;
   /** Observations held while writes fail; beyond this the oldest are dropped and counted. */
   maxBuffered?: number;
+  /** Batches handed to the writer thread and not yet committed; the rest wait in the buffer. */
+  maxBatchesInFlight?: number;
+  /** WAL size in pages (4 KiB) at which the writer checkpoints; fewer, larger checkpoints cost less per row. */
+  checkpointPages?: number;
+  /** The writer thread's entry module; tests wrap the default one to inject faults. */
+  writerEntry?: URL;
 }
 
 // A batch failing this many times in a row is dropped (counted) so one bad batch cannot wedge the store.
 const MAX_ATTEMPTS = 5;
 
 /**
- * The default store: one SQLite file (better-sqlite3, WAL). `write` only buffers; batches are
- * committed in one transaction each, a batch per event-loop turn, so the caller never waits on disk.
+ * The default store: one SQLite file (better-sqlite3, WAL). `write` only buffers; batches go to a
+ * writer thread that commits each in one transaction, so no INSERT or COMMIT runs on the ingest
+ * thread. Reads run here on their own connection (WAL readers never wait for the writer).
  */
 export class EmbeddedStore implements TelemetryStore {
   readonly kind = 'embedded' as const;
   private database: EmbeddedDatabase | undefined;
+  private writer: EmbeddedWriterLink | undefined;
+  private starting: Promise<void> | undefined;
   private buffer: Observation[] = [];
   private head = 0;
   private accepted = 0;
   private settled = 0;
-  private attempts = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private waiters: { target: number; resolve: () => void }[] = [];
@@ -42,7 +52,7 @@ export class EmbeddedStore implements TelemetryStore {
   private readonly flushInterval: number;
   private readonly batchSize: number;
   private readonly maxBuffered: number;
-  private commitBatch: ((batch: readonly Observation[]) => void) | undefined;
+  private readonly maxBatchesInFlight: number;
 
   constructor(
     private readonly options: EmbeddedStoreOptions,
@@ -51,62 +61,29 @@ export class EmbeddedStore implements TelemetryStore {
     this.flushInterval = options.flushInterval ?? 150;
     this.batchSize = options.batchSize ?? 5000;
     this.maxBuffered = options.maxBuffered ?? 500_000;
+    this.maxBatchesInFlight = Math.max(1, options.maxBatchesInFlight ?? 2);
   }
 
-  /** Opens the file, sets WAL mode and creates tables and indexes. */
+  /** Opens the file (WAL mode, tables and indexes) and starts the writer thread. */
   init(): Promise<void> {
-    if (this.database) return Promise.resolve();
-    const file = path.join(this.options.dataDir, this.options.fileName ?? 'ioc.sqlite');
-    try {
-      mkdirSync(this.options.dataDir, { recursive: true });
-      this.database = openDatabase(file);
-    } catch (err) {
-      return Promise.reject(new Error(`cannot open the embedded store at ${file}: ${errorMessage(err)}`));
-    }
-    const { db, statements } = this.database;
-    const mirror = new LatestMirror();
-    mirror.load(statements.latestRows.iterate({ domains: null }));
-    const transaction = db.transaction((batch: readonly Observation[], changed: Map<string, LatestState>) => {
-      for (const obs of batch) {
-        const tags = obs.tags && Object.keys(obs.tags).length > 0 ? JSON.stringify(obs.tags) : null;
-        const hasPosition = obs.lat !== undefined && obs.lon !== undefined;
-        const ts = Math.trunc(obs.ts);
-        statements.insert.run(
-          obs.domain,
-          obs.id,
-          ts,
-          hasPosition ? obs.lat! : null,
-          hasPosition ? obs.lon! : null,
-          JSON.stringify(obs.fields),
-          tags,
-        );
-        mirror.merge(changed, obs, ts, tags);
-      }
-      // One row per entity per batch, however many observations it reported.
-      for (const s of changed.values()) {
-        statements.replaceLatest.run(s.domain, s.id, s.ts, s.lat, s.lon, JSON.stringify(s.fields), s.tags);
-      }
+    this.starting ??= this.start().catch((err: unknown) => {
+      this.starting = undefined;
+      throw err;
     });
-    this.commitBatch = (batch) => {
-      const changed = new Map<string, LatestState>();
-      transaction(batch, changed);
-      mirror.apply(changed);
-    };
-    if (this.buffered() > 0) this.schedule(0);
-    return Promise.resolve();
+    return this.starting;
   }
 
   /** Buffers observations; never throws, never waits. */
   write(observations: readonly Observation[]): void {
-    if (this.closed) {
+    if (this.closed || this.writer?.fatalError !== undefined) {
       this.counters.dropped += observations.length;
       return;
     }
     for (const obs of observations) this.buffer.push(obs);
     this.accepted += observations.length;
     this.counters.buffered += observations.length;
-    if (this.buffered() > this.maxBuffered) this.dropOldest(this.buffered() - this.maxBuffered);
-    this.schedule(this.buffered() >= this.batchSize ? 0 : this.flushInterval);
+    if (this.counters.buffered > this.maxBuffered) this.dropOldest(this.counters.buffered - this.maxBuffered);
+    this.schedule(this.unsent() >= this.batchSize ? 0 : this.flushInterval);
   }
 
   /** Resolves when every observation written before the call is committed or counted as dropped. */
@@ -136,9 +113,11 @@ export class EmbeddedStore implements TelemetryStore {
     }
   }
 
-  /** Throws when the file is not open or not readable. */
+  /** Throws when the file is not readable or the writer thread has been given up on. */
   ping(): Promise<void> {
     return this.run(() => {
+      const fatal = this.writer?.fatalError;
+      if (fatal !== undefined) throw new Error(fatal);
       this.open().db.prepare('SELECT 1').get();
     });
   }
@@ -148,15 +127,16 @@ export class EmbeddedStore implements TelemetryStore {
     return { ...this.counters };
   }
 
-  /** Commits what is buffered and closes the file. */
+  /** Commits what is buffered, stops the writer thread and closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.database) await this.flush();
     this.closed = true;
     clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
-    this.dropOldest(this.buffered());
+    this.dropOldest(this.unsent());
     try {
+      await this.writer?.close();
       this.database?.db.close();
     } catch (err) {
       this.logger.error('closing the embedded store failed', { error: errorMessage(err) });
@@ -166,12 +146,12 @@ export class EmbeddedStore implements TelemetryStore {
 
   /** Stores (replaces) a rule. */
   saveRule(rule: Rule): Promise<void> {
-    return this.run(() => void this.open().statements.saveRule.run(rule.id, JSON.stringify(rule)));
+    return this.call({ op: 'saveRule', rule });
   }
 
   /** Deletes a rule; unknown ids are ignored. */
   deleteRule(id: string): Promise<void> {
-    return this.run(() => void this.open().statements.deleteRule.run(id));
+    return this.call({ op: 'deleteRule', id });
   }
 
   /** Every rule, by id. */
@@ -190,7 +170,8 @@ export class EmbeddedStore implements TelemetryStore {
 
   /** Stores alert versions in one transaction (all or none); per id, a stored newer version is kept. */
   saveAlerts(alerts: readonly Alert[]): Promise<void> {
-    return this.run(() => void this.open().saveAlerts(alerts));
+    if (alerts.length === 0) return this.run(() => void this.open());
+    return this.call({ op: 'saveAlerts', alerts });
   }
 
   /** The newest version of each alert started at or after `since`. */
@@ -202,10 +183,74 @@ export class EmbeddedStore implements TelemetryStore {
     );
   }
 
+  /** The writer thread, for diagnostics and fault-injection tests; undefined while it restarts. */
+  get writerThread(): Worker | undefined {
+    return this.writer?.thread;
+  }
+
+  private async start(): Promise<void> {
+    const file = path.join(this.options.dataDir, this.options.fileName ?? 'ioc.sqlite');
+    let database: EmbeddedDatabase;
+    try {
+      mkdirSync(this.options.dataDir, { recursive: true });
+      database = openDatabase(file);
+    } catch (err) {
+      throw new Error(`cannot open the embedded store at ${file}: ${errorMessage(err)}`);
+    }
+    try {
+      const settings = {
+        file,
+        maxAttempts: MAX_ATTEMPTS,
+        checkpointPages: this.options.checkpointPages ?? 8192,
+        idleCheckpointMs: 1000,
+      };
+      this.writer = await EmbeddedWriterLink.start(
+        this.options.writerEntry ?? WRITER_ENTRY,
+        settings,
+        this.writerEvents(),
+        this.logger,
+      );
+    } catch (err) {
+      database.db.close();
+      throw new Error(`cannot start the embedded store's writer for ${file}: ${errorMessage(err)}`);
+    }
+    this.database = database;
+    if (this.unsent() > 0) this.schedule(0);
+  }
+
+  private writerEvents(): WriterEvents {
+    return {
+      settled: (count, outcome) => {
+        this.settled += count;
+        this.counters.buffered -= count;
+        if (outcome === 'written') this.counters.written += count;
+        else this.counters.dropped += count;
+        this.resolveWaiters();
+        if (this.unsent() > 0 || this.waiters.length > 0) {
+          this.schedule(this.unsent() >= this.batchSize || this.waiters.length > 0 ? 0 : this.flushInterval);
+        }
+      },
+      failed: (error) => {
+        this.counters.failedWrites += 1;
+        this.counters.lastError = error;
+      },
+      fatal: (error) => {
+        this.counters.lastError = error;
+        this.dropOldest(this.unsent());
+      },
+    };
+  }
+
   private open(): EmbeddedDatabase {
     if (!this.database)
       throw new Error(this.closed ? 'the embedded store is closed' : 'the embedded store is not initialised');
     return this.database;
+  }
+
+  // A rule or alert write, run by the writer thread so it never waits for a lock on this thread.
+  private call(write: WriterCall): Promise<void> {
+    if (!this.database || !this.writer) return this.run(() => void this.open());
+    return this.writer.call(write);
   }
 
   // Synchronous SQLite work behind the async interface: errors become rejections, never throws.
@@ -217,7 +262,8 @@ export class EmbeddedStore implements TelemetryStore {
     }
   }
 
-  private buffered(): number {
+  // Observations accepted and not yet handed to the writer thread.
+  private unsent(): number {
     return this.buffer.length - this.head;
   }
 
@@ -229,54 +275,31 @@ export class EmbeddedStore implements TelemetryStore {
       this.timer = undefined;
       this.immediate = setImmediate(() => {
         this.immediate = undefined;
-        this.commitNext();
+        this.sendNext();
       });
     } else if (!this.timer && !this.immediate) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.commitNext();
+        this.sendNext();
       }, delay).unref();
     }
   }
 
-  // Commits one batch per turn so a large backlog never blocks the event loop for long.
-  private commitNext(): void {
-    const count = Math.min(this.batchSize, this.buffered());
-    if (count === 0 || !this.commitBatch) return;
+  // Hands one batch per turn to the writer thread, at most maxBatchesInFlight at a time.
+  private sendNext(): void {
+    const writer = this.writer;
+    const count = Math.min(this.batchSize, this.unsent());
+    if (count === 0 || !writer || writer.batchesInFlight >= this.maxBatchesInFlight) return;
     const batch = this.buffer.slice(this.head, this.head + count);
-    try {
-      this.commitBatch(batch);
-      this.attempts = 0;
-      this.take(count);
-      this.counters.written += count;
-    } catch (err) {
-      this.attempts += 1;
-      this.counters.failedWrites += 1;
-      this.counters.lastError = errorMessage(err);
-      if (this.attempts >= MAX_ATTEMPTS) {
-        this.logger.error('embedded store write failed repeatedly; batch dropped', {
-          error: this.counters.lastError,
-          dropped: count,
-        });
-        this.attempts = 0;
-        this.take(count);
-        this.counters.dropped += count;
-      } else {
-        this.logger.warn('embedded store write failed; retrying', { error: this.counters.lastError });
-        this.resolveWaiters();
-        this.schedule(100 * 2 ** this.attempts);
-        return;
-      }
-    }
-    this.resolveWaiters();
-    if (this.buffered() > 0) this.schedule(this.buffered() >= this.batchSize ? 0 : this.flushInterval);
-    if (this.waiters.length > 0) this.schedule(0);
+    this.take(count);
+    writer.sendBatch(batch);
+    if (this.unsent() >= this.batchSize || (this.unsent() > 0 && this.waiters.length > 0)) this.schedule(0);
+    else if (this.unsent() > 0) this.schedule(this.flushInterval);
   }
 
+  // Forgets the oldest unsent observations (sent, dropped or closed); they stay counted as buffered until settled.
   private take(count: number): void {
     this.head += count;
-    this.settled += count;
-    this.counters.buffered -= count;
     // Drop consumed entries once they are most of the array, keeping take() amortised O(1).
     if (this.head >= 4096 && this.head * 2 >= this.buffer.length) {
       this.buffer = this.buffer.slice(this.head);
@@ -285,9 +308,12 @@ export class EmbeddedStore implements TelemetryStore {
   }
 
   private dropOldest(count: number): void {
-    if (count <= 0) return;
-    this.take(count);
-    this.counters.dropped += count;
+    const dropped = Math.min(count, this.unsent());
+    if (dropped <= 0) return;
+    this.take(dropped);
+    this.settled += dropped;
+    this.counters.buffered -= dropped;
+    this.counters.dropped += dropped;
     this.resolveWaiters();
   }
 

@@ -1,0 +1,67 @@
+import type { Observation } from '../../contract/index.js';
+import { LatestMirror, type LatestState } from './embedded-latest.js';
+import { openWriterDatabase } from './embedded-schema.js';
+import type { WriterCall } from './embedded-writer-protocol.js';
+
+/**
+ * Everything written to the SQLite file, in the writer thread: observation batches (rows, the
+ * `latest` upserts and the batch number, in one transaction) and rule and alert writes.
+ */
+export function createEmbeddedWriter(file: string, checkpointPages: number) {
+  const { db, statements, saveAlerts } = openWriterDatabase(file, checkpointPages);
+  const mirror = new LatestMirror();
+  mirror.load(statements.latestRows.iterate());
+  const transaction = db.transaction(
+    (seq: number, batch: readonly Observation[], changed: Map<string, LatestState>) => {
+      for (const obs of batch) {
+        const tags = obs.tags && Object.keys(obs.tags).length > 0 ? JSON.stringify(obs.tags) : null;
+        const hasPosition = obs.lat !== undefined && obs.lon !== undefined;
+        const ts = Math.trunc(obs.ts);
+        statements.insert.run(
+          obs.domain,
+          obs.id,
+          ts,
+          hasPosition ? obs.lat! : null,
+          hasPosition ? obs.lon! : null,
+          JSON.stringify(obs.fields),
+          tags,
+        );
+        mirror.merge(changed, obs, ts, tags);
+      }
+      // One row per entity per batch, however many observations it reported.
+      for (const s of changed.values()) {
+        statements.replaceLatest.run(s.domain, s.id, s.ts, s.lat, s.lon, JSON.stringify(s.fields), s.tags);
+      }
+      // Committed with the rows: after a writer crash, the batches up to this one are known to be on disk.
+      statements.recordBatch.run(seq);
+    },
+  );
+
+  return {
+    /** The number of the last batch committed (0 for a new file). */
+    committedSeq(): number {
+      return statements.committedBatch.get()?.batch ?? 0;
+    },
+    /** Commits one batch in one transaction; throws (nothing written) on failure. */
+    commit(seq: number, batch: readonly Observation[]): void {
+      const changed = new Map<string, LatestState>();
+      transaction(seq, batch, changed);
+      mirror.apply(changed);
+    },
+    /** Runs one rule or alert write. */
+    apply(write: WriterCall): void {
+      if (write.op === 'saveRule') statements.saveRule.run(write.rule.id, JSON.stringify(write.rule));
+      else if (write.op === 'deleteRule') statements.deleteRule.run(write.id);
+      else saveAlerts(write.alerts);
+    },
+    /** Copies WAL pages back into the file: PASSIVE never waits for readers, TRUNCATE also empties the WAL. */
+    checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {
+      db.pragma(`wal_checkpoint(${mode})`);
+    },
+    close(): void {
+      db.close();
+    },
+  };
+}
+
+export type EmbeddedWriter = ReturnType<typeof createEmbeddedWriter>;

@@ -1,0 +1,87 @@
+// Entry point of the embedded store's writer thread (a worker_thread started by embedded-writer-link.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { createEmbeddedWriter } from './embedded-write.js';
+import type { WriterReport, WriterRequest, WriterSettings } from './embedded-writer-protocol.js';
+import { errorMessage } from './types-logger.js';
+
+if (!parentPort) throw new Error('embedded-writer.ts runs only as a worker thread');
+const port = parentPort;
+const settings = workerData as WriterSettings;
+const writer = createEmbeddedWriter(settings.file, settings.checkpointPages);
+const queue: WriterRequest[] = [];
+let attempts = 0;
+let retryTimer: NodeJS.Timeout | undefined;
+let idleTimer: NodeJS.Timeout | undefined;
+
+const report = (message: WriterReport) => port.postMessage(message);
+
+// Handles the request at the head of the queue; false when it must be retried later.
+function handle(request: WriterRequest): boolean {
+  if (request.type === 'call') {
+    try {
+      writer.apply(request.write);
+      report({ type: 'done', call: request.call });
+    } catch (err) {
+      report({ type: 'done', call: request.call, error: errorMessage(err) });
+    }
+    return true;
+  }
+  if (request.type === 'close') {
+    clearTimeout(idleTimer);
+    checkpoint('TRUNCATE');
+    writer.close();
+    report({ type: 'closed' });
+    port.close();
+    return true;
+  }
+  try {
+    writer.commit(request.seq, request.observations);
+  } catch (err) {
+    attempts += 1;
+    const error = errorMessage(err);
+    if (attempts < settings.maxAttempts) {
+      report({ type: 'retrying', seq: request.seq, attempt: attempts, error });
+      return false;
+    }
+    // A batch failing this often is given up (and counted) so one bad batch cannot wedge the store.
+    attempts = 0;
+    report({ type: 'dropped', seq: request.seq, count: request.observations.length, error });
+    return true;
+  }
+  attempts = 0;
+  report({ type: 'committed', seq: request.seq, count: request.observations.length });
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => checkpoint('PASSIVE'), settings.idleCheckpointMs);
+  return true;
+}
+
+// Requests run strictly in order: a batch being retried holds back everything sent after it.
+function pump(): void {
+  while (!retryTimer && queue.length > 0) {
+    if (!handle(queue[0]!)) {
+      retryTimer = setTimeout(
+        () => {
+          retryTimer = undefined;
+          pump();
+        },
+        100 * 2 ** attempts,
+      );
+      return;
+    }
+    queue.shift();
+  }
+}
+
+function checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {
+  try {
+    writer.checkpoint(mode);
+  } catch {
+    // Housekeeping only: the data is committed in the WAL, and a later checkpoint folds it back.
+  }
+}
+
+port.on('message', (request: WriterRequest) => {
+  queue.push(request);
+  pump();
+});
+report({ type: 'ready', committedSeq: writer.committedSeq() });
