@@ -46,10 +46,10 @@ function observationShape(obj: Record<string, unknown>, ctx: DecodeContext): Rec
     return mismatch('domain', domain, ctx.domain);
   }
   if (id !== undefined && ctx.id !== undefined && id !== ctx.id) return mismatch('id', id, ctx.id);
-  const fillDomain = domain === undefined && ctx.domain !== undefined;
-  const fillId = id === undefined && ctx.id !== undefined;
-  if (!fillDomain && !fillId) return obj;
-  return { ...obj, domain: domain ?? ctx.domain, id: id ?? ctx.id };
+  // Filled in place rather than copied: the object is the caller's own parse (one copy less per array element).
+  if (domain === undefined && ctx.domain !== undefined) obj.domain = ctx.domain;
+  if (id === undefined && ctx.id !== undefined) obj.id = ctx.id;
+  return obj;
 }
 
 function flatShape(obj: Record<string, unknown>, ctx: DecodeContext): Record<string, unknown> | string {
@@ -83,7 +83,7 @@ function flatShape(obj: Record<string, unknown>, ctx: DecodeContext): Record<str
   return item;
 }
 
-/** Turns one JSON object into an observation-shaped value, or an error reason. */
+/** Turns one JSON object into an observation-shaped value, or an error reason; fills a missing domain/id into it. */
 export function decodeJsonObject(value: unknown, ctx: DecodeContext): Record<string, unknown> | string {
   if (!isObject(value)) return `${OBSERVATION_SHAPE}, got ${describeType(value)}`;
   if (value.fields !== undefined) return observationShape(value, ctx);
@@ -91,7 +91,10 @@ export function decodeJsonObject(value: unknown, ctx: DecodeContext): Record<str
   return `${OBSERVATION_SHAPE} (domain, ts, lat, lon and tags are optional)`;
 }
 
-/** Decodes a parsed JSON payload: one object, or an array whose elements are decoded one by one. */
+/**
+ * Decodes a parsed JSON payload: one object, or an array whose elements are decoded one by one. The objects are
+ * taken over: a domain or id missing from an observation is filled into it from the topic.
+ */
 export function decodeJsonValue(value: unknown, ctx: DecodeContext): DecodeResult {
   const items: DecodedItem[] = [];
   const errors: DecodeError[] = [];

@@ -20,6 +20,7 @@ export interface DecodeError {
   error: string;
 }
 
+/** What a decoder found; both arrays are fresh, so the caller may extend them. */
 export interface DecodeResult {
   items: DecodedItem[];
   errors: DecodeError[];
