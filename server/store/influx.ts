@@ -129,6 +129,7 @@ export class InfluxStore implements TelemetryStore {
       this.logger.error('InfluxDB unreachable at shutdown; buffered observations dropped', { buffered });
     }
     this.writer.abandon();
+    this.http.close();
   }
 
   /** Stores a rule version (the newest write wins). */

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigSchema } from '../../config/schema.js';
 import { createStore } from '../../server/store/index.js';
 import { InfluxStore, type InfluxStoreOptions } from '../../server/store/influx.js';
+import { InfluxHttp } from '../../server/store/influx-http.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { influxQuery, startInfluxd, uniqueName, type RunningService } from '../support/services.js';
 import { describeStoreContract } from './store-contract.js';
@@ -163,16 +166,12 @@ describe('influx store', () => {
       message: 'PM2.5 high',
     }));
     const writes: number[] = [];
-    const original = globalThis.fetch;
-    globalThis.fetch = (input, init) => {
-      const url = input instanceof Request ? input.url : input.toString();
-      if (url.includes('/write?') && typeof init?.body === 'string') writes.push(init.body.split('\n').length);
-      return original(input, init);
-    };
+    const spy = vi.spyOn(InfluxHttp.prototype, 'write');
     try {
       await store.saveAlerts(alerts);
+      writes.push(...spy.mock.calls.map(([body]) => body.split('\n').length));
     } finally {
-      globalThis.fetch = original;
+      spy.mockRestore();
     }
     expect(writes).toEqual([5000, 5000, 2000]);
     expect(await store.loadAlerts()).toHaveLength(12_000);
@@ -180,24 +179,30 @@ describe('influx store', () => {
     await influxQuery(influxd.url, `DROP DATABASE "${opts.db}"`);
   });
 
-  it('sends the token as an Authorization header', async () => {
-    const seen: (string | null)[] = [];
-    const original = globalThis.fetch;
-    globalThis.fetch = (input, init) => {
-      seen.push(new Headers(init?.headers).get('authorization'));
-      return original(input, init);
-    };
+  it('sends the token as an Authorization header on every request', async () => {
+    // A pass-through proxy in front of influxd records what each request carried.
+    const seen: { path: string; auth: string | undefined }[] = [];
+    const proxy = createServer((req, res) => {
+      seen.push({ path: (req.url ?? '').split('?')[0] ?? '', auth: req.headers.authorization });
+      const upstream = httpRequest(new URL(req.url ?? '/', influxd.url), { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const store = new InfluxStore({ ...options(influxd.url), token: 's3cret' });
+      const store = new InfluxStore({ ...options(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`), token: 's3cret' });
       await store.init();
       store.write(readings(1));
       await store.flush();
       await store.latest();
       await store.close();
     } finally {
-      globalThis.fetch = original;
+      await new Promise((resolve) => proxy.close(resolve));
     }
-    expect(seen.length).toBeGreaterThanOrEqual(4);
-    expect(new Set(seen)).toEqual(new Set(['Token s3cret']));
+    expect(new Set(seen.map((r) => r.path))).toEqual(new Set(['/ping', '/query', '/write']));
+    expect(new Set(seen.map((r) => r.auth))).toEqual(new Set(['Token s3cret']));
   });
 });
