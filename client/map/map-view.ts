@@ -123,8 +123,6 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     focusRequest.subscribe(flyToFocus),
   ];
   map.on('zoomend', markDirty);
-  // Interleaved layers set before the style loaded are dropped by the overlay: set them again once it has.
-  map.on('load', markDirty);
   window.addEventListener('resize', markDirty);
 
   let frame = 0;
@@ -152,6 +150,8 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
         atlas,
       }),
     });
+    // The interleaved overlay ignores layers while the style is loading (tiles in flight): set them again next frame.
+    if (!map.isStyleLoaded()) dirty = true;
   };
   frame = requestAnimationFrame(loop);
 

@@ -155,23 +155,30 @@ describe('tile basemaps in Chromium', () => {
   const isAqiOrange = ([r, g, b]: readonly number[]) =>
     (r ?? 0) > 220 && (g ?? 0) > 90 && (g ?? 0) < 160 && (b ?? 255) < 60;
 
+  /** Waits until the basemap pixel has `rgb` (fails with `what` after the deadline). */
+  async function expectBasemapColour(page: Page, rgb: readonly number[], what: string): Promise<void> {
+    const colour = await waitFor(async () => {
+      const c = await basemapColour(page);
+      return near(c, rgb) ? c : undefined;
+    }, what);
+    expect(near(colour, rgb)).toBe(true);
+  }
+
+  /** Waits until the sensor's marker is drawn in its AQI colour (42 µg/m³: orange). */
+  async function expectSensorDrawn(page: Page, what: string): Promise<void> {
+    const colour = await waitFor(async () => {
+      const c = await sensorColour(page);
+      return isAqiOrange(c) ? c : undefined;
+    }, what);
+    expect(isAqiOrange(colour)).toBe(true);
+  }
+
   it('draws a raster PMTiles archive served by the product with range requests, markers on top', async () => {
     const { page, requests, ranges } = await openConsole({ pmtilesFile: path.join(fixtureDir, 'raster.pmtiles') });
     const status = await basemapState(page, ['ready', 'failed']);
     expect(status).toEqual({ state: 'ready', detail: 'PMTiles raster z0–12' });
-    const colour = await waitFor(async () => {
-      const c = await basemapColour(page);
-      return near(c, RASTER_RGB) ? c : undefined;
-    }, 'the raster tile colour on the map');
-    expect(near(colour, RASTER_RGB)).toBe(true);
-    expect(
-      isAqiOrange(
-        await waitFor(async () => {
-          const c = await sensorColour(page);
-          return isAqiOrange(c) ? c : undefined;
-        }, 'the sensor drawn over the basemap'),
-      ),
-    ).toBe(true);
+    await expectBasemapColour(page, RASTER_RGB, 'the raster tile colour on the map');
+    await expectSensorDrawn(page, 'the sensor drawn over the basemap');
     expect(ranges.length).toBeGreaterThan(0);
     expect(ranges.every((s) => s === 206)).toBe(true);
     expect(requests.filter((url) => !isLocalUrl(url))).toEqual([]);
@@ -183,11 +190,7 @@ describe('tile basemaps in Chromium', () => {
     const { page, requests } = await openConsole({ pmtilesFile: path.join(fixtureDir, 'vector.pmtiles') });
     const status = await basemapState(page, ['ready', 'failed']);
     expect(status).toEqual({ state: 'ready', detail: 'PMTiles vector z0–12' });
-    const colour = await waitFor(async () => {
-      const c = await basemapColour(page);
-      return near(c, WATER_RGB) ? c : undefined;
-    }, 'the water polygon in the basemap water colour');
-    expect(near(colour, WATER_RGB)).toBe(true);
+    await expectBasemapColour(page, WATER_RGB, 'the water polygon in the basemap water colour');
     // Interleaved: basemap and markers share one canvas.
     expect(await page.locator('[data-testid=map] canvas').count()).toBe(1);
     expect(requests.filter((url) => !isLocalUrl(url))).toEqual([]);
@@ -204,11 +207,7 @@ describe('tile basemaps in Chromium', () => {
     });
     const status = await basemapState(page, ['ready', 'failed']);
     expect(status.state).toBe('ready');
-    const colour = await waitFor(async () => {
-      const c = await basemapColour(page);
-      return near(c, TILE_SERVER_RGB) ? c : undefined;
-    }, 'the tile server colour on the map');
-    expect(near(colour, TILE_SERVER_RGB)).toBe(true);
+    await expectBasemapColour(page, TILE_SERVER_RGB, 'the tile server colour on the map');
     // Map zoom 13 on 512-pixel units is zoom 14 in 256-pixel tiles.
     expect(tileRequests.some((url) => /^\/tiles\/14\/\d+\/\d+\.png$/.test(url))).toBe(true);
     await expect(page.locator('.maplibregl-ctrl-attrib').textContent()).resolves.toContain('Sở TT&TT Bắc Giang');
@@ -221,19 +220,8 @@ describe('tile basemaps in Chromium', () => {
     expect(status.state).toBe('failed');
     const notice = page.getByTestId('basemap-notice');
     await expect(notice.textContent()).resolves.toContain('Không tải được bản đồ nền');
-    const colour = await waitFor(async () => {
-      const c = await basemapColour(page);
-      return near(c, OFFLINE_RGB) ? c : undefined;
-    }, 'the offline map colour');
-    expect(near(colour, OFFLINE_RGB)).toBe(true);
-    expect(
-      isAqiOrange(
-        await waitFor(async () => {
-          const c = await sensorColour(page);
-          return isAqiOrange(c) ? c : undefined;
-        }, 'the sensor drawn on the offline map'),
-      ),
-    ).toBe(true);
+    await expectBasemapColour(page, OFFLINE_RGB, 'the offline map colour');
+    await expectSensorDrawn(page, 'the sensor drawn on the offline map');
     expect(requests.filter((url) => !isLocalUrl(url))).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'basemap-failed.png') });
     await page.close();

@@ -63,30 +63,22 @@ function bytesField(num: number, bytes: readonly number[], out: number[]): void 
 }
 const zigzag = (n: number) => (n << 1) ^ (n >> 31);
 
-/** Geometry commands of a closed ring (tile coordinates, extent 4096). */
-function ringCommands(points: readonly (readonly [number, number])[]): number[] {
-  const commands: number[] = [];
-  let [cx, cy] = [0, 0];
-  points.forEach(([x, y], i) => {
-    if (i === 0) commands.push((1 & 7) | (1 << 3));
-    if (i === 1) commands.push((2 & 7) | ((points.length - 1) << 3));
-    commands.push(zigzag(x - cx), zigzag(y - cy));
-    [cx, cy] = [x, y];
-  });
-  commands.push((7 & 7) | (1 << 3));
-  return commands;
-}
-
+/** Geometry commands of a line through `points` (tile coordinates, extent 4096). */
 function lineCommands(points: readonly (readonly [number, number])[]): number[] {
   const commands: number[] = [];
   let [cx, cy] = [0, 0];
   points.forEach(([x, y], i) => {
-    if (i === 0) commands.push((1 & 7) | (1 << 3));
-    if (i === 1) commands.push((2 & 7) | ((points.length - 1) << 3));
+    if (i === 0) commands.push((1 & 7) | (1 << 3)); // MoveTo ×1
+    if (i === 1) commands.push((2 & 7) | ((points.length - 1) << 3)); // LineTo ×(n-1)
     commands.push(zigzag(x - cx), zigzag(y - cy));
     [cx, cy] = [x, y];
   });
   return commands;
+}
+
+/** A closed ring: the line plus ClosePath. */
+function ringCommands(points: readonly (readonly [number, number])[]): number[] {
+  return [...lineCommands(points), (7 & 7) | (1 << 3)];
 }
 
 /** An MVT layer holding one feature (type 2 = line, 3 = polygon). */
