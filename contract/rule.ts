@@ -95,3 +95,23 @@ export type RuleSource = 'config' | 'api';
 
 /** A rule as `GET /rules` lists it. */
 export type RuleView = Rule & { source: RuleSource };
+
+/** One alert a backtest would have opened. */
+export interface BacktestAlert {
+  entityId: string;
+  startedAt: number;
+  /** Null when the condition still held at the end of the range. */
+  endedAt: number | null;
+  value: number | boolean | string | null;
+}
+
+/** `POST /rules/<id>/backtest`: what the rule would have done over [from, to]. */
+export interface BacktestResult {
+  ruleId: string;
+  from: number;
+  to: number;
+  observations: number;
+  /** At most the server's listing limit; `count` counts them all. */
+  alerts: BacktestAlert[];
+  count: number;
+}

@@ -1,6 +1,6 @@
 import type { Alert } from '../../contract/alert.js';
 import type { ErrorBody } from '../../contract/api.js';
-import type { RuleInput, RuleView } from '../../contract/rule.js';
+import type { BacktestResult, RuleInput, RuleView } from '../../contract/rule.js';
 
 /** A REST failure as the server put it: status, `error.code` and its message (shown verbatim to the operator). */
 export class ApiFailure extends Error {
@@ -13,24 +13,6 @@ export class ApiFailure extends Error {
   ) {
     super(message);
   }
-}
-
-/** One alert the backtest would have opened. */
-export interface BacktestAlert {
-  entityId: string;
-  startedAt: number;
-  endedAt: number | null;
-  value: number | boolean | string | null;
-}
-
-/** The backtest's answer (server/alerts/backtest.ts). */
-export interface BacktestResult {
-  ruleId: string;
-  from: number;
-  to: number;
-  observations: number;
-  alerts: BacktestAlert[];
-  count: number;
 }
 
 async function failure(response: Response): Promise<ApiFailure> {

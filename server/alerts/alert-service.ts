@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Alert, AlertSummary, Observation, Rule, RuleInput, RuleSource } from '../../contract/index.js';
+import type {
+  Alert,
+  AlertSummary,
+  BacktestResult,
+  Observation,
+  Rule,
+  RuleInput,
+  RuleSource,
+} from '../../contract/index.js';
 import type { TelemetryStore } from '../store/types.js';
 import { createAlertBook, filterAlerts, type AlertQuery } from './alert-book.js';
 import { createAlertWriter } from './alert-writer.js';
-import { runBacktest, type BacktestOptions, type BacktestResult } from './backtest.js';
+import { runBacktest, type BacktestOptions } from './backtest.js';
 import { createAlertEngine, type EngineStats, type SeedEntity, type Transition } from './engine.js';
 import { badRequest, notFound } from './errors.js';
 import * as lifecycle from './lifecycle.js';
@@ -150,7 +158,10 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     }
     const now = clock();
     const zone = zoneOf(t.lat, t.lon);
-    const alert: Alert = { ...lifecycle.openAlert(randomUUID(), t.rule, t.entityId, t.value, t.ts, t.lat, t.lon), zone };
+    const alert: Alert = {
+      ...lifecycle.openAlert(randomUUID(), t.rule, t.entityId, t.value, t.ts, t.lat, t.lon),
+      zone,
+    };
     zones.set(alert.id, zone);
     if (t.rule.escalateAfter !== undefined && alert.severity !== 'critical') {
       escalationDue.set(alert.id, now + t.rule.escalateAfter);

@@ -1,6 +1,5 @@
-import type { Condition, Rule } from '../../contract/index.js';
+import type { BacktestAlert, BacktestResult, Condition, Rule } from '../../contract/index.js';
 import type { TelemetryStore } from '../store/types.js';
-import type { ConditionValue } from './conditions/index.js';
 import { createAlertEngine } from './engine.js';
 
 export interface BacktestOptions {
@@ -10,23 +9,6 @@ export interface BacktestOptions {
   onProgress?: (fraction: number) => void;
   /** Alerts listed in the answer at most; `count` still counts them all. */
   maxAlerts?: number;
-}
-
-export interface BacktestAlert {
-  entityId: string;
-  startedAt: number;
-  /** Null when the condition still held at the end of the range. */
-  endedAt: number | null;
-  value: ConditionValue;
-}
-
-export interface BacktestResult {
-  ruleId: string;
-  from: number;
-  to: number;
-  observations: number;
-  alerts: BacktestAlert[];
-  count: number;
 }
 
 export const DEFAULT_MAX_BACKTEST_ALERTS = 10_000;

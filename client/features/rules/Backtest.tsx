@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { formatCityTime, formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
-import { backtest, type BacktestResult } from '../../live/alerts-api.js';
+import type { BacktestResult } from '../../../contract/rule.js';
+import { backtest } from '../../live/alerts-api.js';
 import { failureText } from '../alerts/alert-labels.js';
 
 const DAY = 86_400_000;
