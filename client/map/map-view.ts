@@ -123,6 +123,12 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     focusRequest.subscribe(flyToFocus),
   ];
   map.on('zoomend', markDirty);
+  // The interleaved overlay cannot add its layers to the map while the style is loading (tiles in flight):
+  // layers set then are set again once the map is idle.
+  let layersMayBeDropped = false;
+  map.on('idle', () => {
+    if (layersMayBeDropped) markDirty();
+  });
   window.addEventListener('resize', markDirty);
 
   let frame = 0;
@@ -150,8 +156,7 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
         atlas,
       }),
     });
-    // The interleaved overlay ignores layers while the style is loading (tiles in flight): set them again next frame.
-    if (!map.isStyleLoaded()) dirty = true;
+    layersMayBeDropped = !map.isStyleLoaded();
   };
   frame = requestAnimationFrame(loop);
 
