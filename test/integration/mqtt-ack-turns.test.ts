@@ -68,6 +68,21 @@ async function publishSequence(url: string, topic: string, from: number, count: 
 
 const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
+/** The product's MQTT ingest on `url`, feeding `sink`. */
+function startIngest(url: string, sink: Parameters<typeof startMqttIngest>[0]['sink']) {
+  return startMqttIngest({
+    url,
+    clientId: uniqueName('ingest'),
+    topicRoot: 'city',
+    rejectedTopicRoot: 'city-rejected',
+    maxPayloadBytes: 65_536,
+    normalize: NORMALIZE,
+    sink,
+    counters: createIngestCounters(),
+    logger: silentLogger,
+  });
+}
+
 describe('MQTT ingest: PUBACKs per turn', () => {
   let broker: RunningService | undefined;
   let ingest: MqttIngest | undefined;
@@ -82,17 +97,7 @@ describe('MQTT ingest: PUBACKs per turn', () => {
   it('sends the PUBACKs of a turn in one write, and leaves nothing corked', async () => {
     broker = await startMosquitto();
     const { sink, seqs } = recordingSink();
-    ingest = await startMqttIngest({
-      url: broker.url,
-      clientId: uniqueName('ingest'),
-      topicRoot: 'city',
-      rejectedTopicRoot: 'city-rejected',
-      maxPayloadBytes: 65_536,
-      normalize: NORMALIZE,
-      sink,
-      counters: createIngestCounters(),
-      logger: silentLogger,
-    });
+    ingest = await startIngest(broker.url, sink);
     const client = ingest.client;
     await waitFor(() => client.connected, 'the subscriber to connect');
     // Subscribed once the broker routes a probe to us.
@@ -153,17 +158,7 @@ describe('MQTT ingest: PUBACKs per turn', () => {
         broken.destroy();
       }
     });
-    ingest = await startMqttIngest({
-      url: broker.url,
-      clientId: uniqueName('ingest'),
-      topicRoot: 'city',
-      rejectedTopicRoot: 'city-rejected',
-      maxPayloadBytes: 65_536,
-      normalize: NORMALIZE,
-      sink,
-      counters: createIngestCounters(),
-      logger: silentLogger,
-    });
+    ingest = await startIngest(broker.url, sink);
     const client = ingest.client;
     connection.client = client;
     await waitFor(async () => {
