@@ -10,6 +10,7 @@ import type { Alert } from '../../contract/alert.js';
 import { startIoc } from '../../server/app.js';
 import { startMosquitto, uniqueName, type RunningService } from '../support/services.js';
 import { launchChromium } from './support/browser.js';
+import { e2eOverrides } from './support/city.js';
 
 // The alert console in real Chromium against the real product: Mosquitto → rule → /live → queue, ack, resolve, rules.
 
@@ -58,37 +59,7 @@ describe('alert console in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     mosquitto = await startMosquitto();
     dataDir = mkdtempSync(path.join(tmpdir(), 'ioc-e2e-alerts-'));
-    const overrides = {
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      simulate: false,
-      logLevel: 'warn',
-      mqtt: { url: mosquitto.url, clientId: uniqueName('ingest') },
-      rules: [RULE],
-      map: {
-        center: [106.19, 21.276],
-        zoom: 13,
-        zones: [
-          {
-            id: 'centre',
-            name: { vi: 'Khu trung tâm', en: 'City centre' },
-            geometry: {
-              type: 'Polygon',
-              coordinates: [
-                [
-                  [106.17, 21.255],
-                  [106.215, 21.255],
-                  [106.215, 21.3],
-                  [106.17, 21.3],
-                  [106.17, 21.255],
-                ],
-              ],
-            },
-          },
-        ],
-      },
-    };
+    const overrides = { ...e2eOverrides(mosquitto.url, uniqueName('ingest'), dataDir), rules: [RULE] };
     ioc = await startIoc(loadConfig({ noFile: true, env: {}, overrides }));
     baseUrl = `http://127.0.0.1:${ioc.port}`;
     publisher = await mqtt.connectAsync(mosquitto.url, { clientId: uniqueName('e2e-pub') });

@@ -10,6 +10,7 @@ import { startIoc } from '../../server/app.js';
 import { waitFor } from '../support/ports.js';
 import { startMosquitto, uniqueName, type RunningService } from '../support/services.js';
 import { isLocalUrl, launchChromium } from './support/browser.js';
+import { e2eOverrides } from './support/city.js';
 import { decodePng, pixel } from './support/png.js';
 
 // The console in real Chromium against the real product: Mosquitto → ingest → /live → map, inspector, i18n.
@@ -79,36 +80,7 @@ describe('operator console in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     mosquitto = await startMosquitto();
     dataDir = mkdtempSync(path.join(tmpdir(), 'ioc-e2e-'));
-    overrides = {
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      simulate: false,
-      logLevel: 'warn',
-      mqtt: { url: mosquitto.url, clientId: uniqueName('ingest') },
-      map: {
-        center: [106.19, 21.276],
-        zoom: 13,
-        zones: [
-          {
-            id: 'centre',
-            name: { vi: 'Khu trung tâm', en: 'City centre' },
-            geometry: {
-              type: 'Polygon',
-              coordinates: [
-                [
-                  [106.17, 21.255],
-                  [106.215, 21.255],
-                  [106.215, 21.3],
-                  [106.17, 21.3],
-                  [106.17, 21.255],
-                ],
-              ],
-            },
-          },
-        ],
-      },
-    };
+    overrides = e2eOverrides(mosquitto.url, uniqueName('ingest'), dataDir);
     const config = loadConfig({ noFile: true, env: {}, overrides });
     ioc = await startIoc(config);
     baseUrl = `http://127.0.0.1:${ioc.port}`;
