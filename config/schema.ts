@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema } from '../contract/duration.js';
-import { DOMAIN_PATTERN, GeoAreaSchema, RuleInputSchema } from '../contract/index.js';
+import { DOMAIN_PATTERN, GeoAreaSchema, RoleSchema, RuleInputSchema } from '../contract/index.js';
 
 const PortSchema = z.number().int().min(0).max(65535);
 
@@ -34,6 +34,15 @@ export const ConfigSchema = z.strictObject({
       sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
       topicRoot: z.string().regex(/^[^#+]+$/).default('city'),
       rejectedTopicRoot: z.string().regex(/^[^#+]+$/).default('ioc/rejected'),
+      /** External Mosquitto with the dynamic-security plugin: device credentials are created through it. */
+      dynsec: z
+        .strictObject({
+          username: z.string().min(1),
+          password: z.string().min(1),
+          /** Topic of the plugin's control API. */
+          controlTopic: z.string().default('$CONTROL/dynamic-security/v1'),
+        })
+        .optional(),
     })
     .prefault({}),
   influx: z
@@ -49,6 +58,45 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** PostgreSQL for the state store (users, sessions, tokens, devices, audit, rules, alerts); unset: SQLite in dataDir. */
+  postgresUrl: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** The URL people open: links in notifications, the OIDC redirect, Secure cookies when https. Default http://localhost:<port>. */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  auth: z
+    .strictObject({
+      /** Password of the `admin` user created on first start; unset: generated, printed once, kept in <dataDir>/admin-password.txt. */
+      adminPassword: z.string().min(10).max(256).optional(),
+      /** A signed-in person is signed out after this long without activity (display sessions never idle out). */
+      idleTimeout: DurationSchema.pipe(z.number().min(60_000)).default(30 * 60_000),
+      /** Failed logins allowed per username+address before 429; per address alone it is five times this. */
+      maxFailedLogins: z.number().int().min(1).max(1000).default(5),
+      /** How long those failures are remembered, and how long the block lasts. */
+      failedLoginWindow: DurationSchema.default(15 * 60_000),
+      /** Origins (scheme://host:port) allowed to make state-changing requests besides publicUrl's; also the CORS allow-list. */
+      allowedOrigins: z.array(z.url()).default([]),
+      /** Create demo accounts (operator, field, analyst, display token) when the simulator runs; unset: follows `simulate`. */
+      demoAccounts: z.boolean().optional(),
+      /** OpenID Connect single sign-on (code flow with PKCE). */
+      oidc: z
+        .strictObject({
+          issuer: z.url(),
+          clientId: z.string().min(1),
+          clientSecret: z.string().min(1).optional(),
+          scopes: z.string().default('openid profile email'),
+          /** Claim holding the user's roles or groups (a list or a space-separated string). */
+          rolesClaim: z.string().min(1).default('roles'),
+          /** Claim value → product roles; claim values not in the map are ignored. */
+          roleMap: z.record(z.string(), z.array(RoleSchema)).default({}),
+          /** Claim holding the user's zones (optional). */
+          zonesClaim: z.string().min(1).optional(),
+          /** Claim used as the username. */
+          usernameClaim: z.string().min(1).default('preferred_username'),
+          /** Label of the sign-in button. */
+          label: z.string().default('Single sign-on'),
+        })
+        .optional(),
+    })
+    .prefault({}),
   simulate: z.boolean().optional(),
   simulator: z
     .strictObject({
@@ -67,8 +115,10 @@ export const ConfigSchema = z.strictObject({
       maxFuture: DurationSchema.default(300_000),
       /** Observations dated further in the past than this are rejected. */
       maxPast: DurationSchema.default(365 * 86_400_000),
-      /** Bearer tokens accepted by POST /api/v1/ingest; empty list: auth off. */
+      /** Static bearer tokens accepted by POST /api/v1/ingest besides API tokens with scope `ingest`. */
       tokens: z.array(z.string().min(8)).default([]),
+      /** Ingest from a loopback address needs no credentials (demo, mosquitto_pub on the same machine). */
+      allowLoopback: z.boolean().default(true),
     })
     .prefault({}),
   live: z
@@ -137,6 +187,9 @@ export const ENV_OVERRIDES = {
   IOC_INFLUX_TOKEN: { path: ['influx', 'token'], type: 'string' },
   IOC_DATA_DIR: { path: ['dataDir'], type: 'string' },
   IOC_REDIS_URL: { path: ['redisUrl'], type: 'string' },
+  IOC_POSTGRES_URL: { path: ['postgresUrl'], type: 'string' },
+  IOC_PUBLIC_URL: { path: ['publicUrl'], type: 'string' },
+  IOC_ADMIN_PASSWORD: { path: ['auth', 'adminPassword'], type: 'string' },
   IOC_SIMULATE: { path: ['simulate'], type: 'bool' },
   IOC_SIMULATE_RATE: { path: ['simulator', 'rate'], type: 'number' },
   IOC_LOG_LEVEL: { path: ['logLevel'], type: 'string' },

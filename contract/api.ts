@@ -7,6 +7,8 @@ import { DurationSchema } from './duration.js';
 export type ErrorCode =
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
+  | 'too_many_requests'
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'

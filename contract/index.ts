@@ -6,3 +6,4 @@ export * from './alert.js';
 export * from './topics.js';
 export * from './live-events.js';
 export * from './api.js';
+export * from './identity.js';

@@ -1,0 +1,157 @@
+import type {
+  Alert,
+  AuditAction,
+  AuditEntry,
+  Role,
+  Rule,
+  TokenScope,
+} from '../../contract/index.js';
+
+/** A user row: what the API shows plus the password hash, which never leaves the server. */
+export interface StoredUser {
+  username: string;
+  displayName: string;
+  roles: Role[];
+  zones: string[];
+  email?: string;
+  phone?: string;
+  disabled: boolean;
+  source: 'local' | 'oidc';
+  /** argon2id PHC string; absent for single-sign-on users, who cannot sign in with a password. */
+  passwordHash?: string;
+  createdAt: number;
+  updatedAt: number;
+  lastLoginAt?: number;
+}
+
+/** A server-side session, as express-session keeps it: its JSON and when it lapses. */
+export interface SessionRecord {
+  /** The session's JSON (express-session's object). */
+  data: string;
+  /** Username it belongs to (for "sign this user out everywhere"); absent before login. */
+  username?: string;
+  /** ms since epoch; the session is gone after this (idle timeout, renewed by activity). */
+  expiresAt: number;
+}
+
+/** An API token: only the SHA-256 of its secret is stored. */
+export interface StoredToken {
+  id: string;
+  name: string;
+  scopes: TokenScope[];
+  /** hex SHA-256 of the secret the client sends. */
+  hash: string;
+  createdAt: number;
+  createdBy: string;
+  expiresAt?: number;
+  lastUsedAt?: number;
+}
+
+/** MQTT credentials of one device. */
+export interface StoredDevice {
+  id: string;
+  domain: string;
+  username: string;
+  /** argon2id PHC string of the device password. */
+  passwordHash: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+export interface AuditQuery {
+  from?: number;
+  to?: number;
+  actor?: string;
+  action?: AuditAction;
+  /** Newest first, at most this many. */
+  limit: number;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+
+/** Thrown when creating something whose key already exists (mapped to 409). */
+export class StateConflictError extends Error {
+  override readonly name = 'StateConflictError';
+  readonly status = 409;
+  readonly code = 'conflict';
+}
+
+/**
+ * The version of an alert for compare-and-set: every lifecycle move appends one history event, so
+ * the history length orders the versions of one alert.
+ */
+export function alertVersion(alert: Alert): number {
+  return alert.history?.length ?? 0;
+}
+
+/**
+ * Everything with a lifecycle: people, sessions, tokens, devices, audit, rules and alerts. SQLite
+ * in the data dir by default, PostgreSQL when several nodes share it. Telemetry lives elsewhere
+ * (TelemetryStore). Every method may throw when the database is unreachable.
+ */
+export interface StateStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Creates tables and indexes (idempotent); throws with a clear message when unreachable. */
+  init(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  getUser(username: string): Promise<StoredUser | undefined>;
+  listUsers(): Promise<StoredUser[]>;
+  /** Throws StateConflictError when the username exists. */
+  createUser(user: StoredUser): Promise<void>;
+  /** Replaces the row; undefined when there is no such user. */
+  updateUser(user: StoredUser): Promise<StoredUser | undefined>;
+  deleteUser(username: string): Promise<boolean>;
+  countUsers(): Promise<number>;
+
+  getSession(sid: string, now: number): Promise<SessionRecord | undefined>;
+  setSession(sid: string, record: SessionRecord): Promise<void>;
+  /** Extends a live session's expiry (idle timeout renewed by activity). */
+  touchSession(sid: string, expiresAt: number): Promise<void>;
+  destroySession(sid: string): Promise<void>;
+  /** Signs a user out everywhere (disabled, deleted, password changed); returns how many. */
+  destroyUserSessions(username: string): Promise<number>;
+  /** Deletes expired sessions; returns how many. */
+  pruneSessions(now: number): Promise<number>;
+
+  /** Throws StateConflictError when the id exists. */
+  createToken(token: StoredToken): Promise<void>;
+  listTokens(): Promise<StoredToken[]>;
+  findTokenByHash(hash: string): Promise<StoredToken | undefined>;
+  touchToken(id: string, at: number): Promise<void>;
+  deleteToken(id: string): Promise<boolean>;
+
+  /** Throws StateConflictError when the id or username exists. */
+  createDevice(device: StoredDevice): Promise<void>;
+  listDevices(): Promise<StoredDevice[]>;
+  getDevice(id: string): Promise<StoredDevice | undefined>;
+  getDeviceByUsername(username: string): Promise<StoredDevice | undefined>;
+  deleteDevice(id: string): Promise<boolean>;
+
+  appendAudit(entry: NewAuditEntry): Promise<void>;
+  /** Newest first; `from`/`to` inclusive. */
+  queryAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  saveRule(rule: Rule): Promise<void>;
+  deleteRule(id: string): Promise<void>;
+  /** Sorted by id. */
+  loadRules(): Promise<Rule[]>;
+
+  /** Upserts alert versions in one transaction; a stored version newer than the given one is kept. */
+  saveAlerts(alerts: readonly Alert[]): Promise<void>;
+  /** Latest stored version of every alert that started at or after `since` (all when absent). */
+  loadAlerts(since?: number): Promise<Alert[]>;
+  getAlert(id: string): Promise<Alert | undefined>;
+  /**
+   * Compare-and-set: stores `next` only if the stored version of the alert is at most `basedOn`
+   * (nobody moved it since the version `next` was made from). Exactly one of two concurrent
+   * moves from the same version wins, across every node sharing the database.
+   */
+  casAlert(next: Alert, basedOn: number): Promise<boolean>;
+
+  /** A value kept across restarts (signing keys and the like). */
+  getSetting(key: string): Promise<string | undefined>;
+  /** Stores `value` unless the key exists; returns the value that is stored (first writer wins across nodes). */
+  putSettingIfAbsent(key: string, value: string): Promise<string>;
+}
