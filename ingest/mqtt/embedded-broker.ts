@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AedesOptions } from 'aedes';
 import type { Logger } from '../../config/logger.js';
 
 export interface EmbeddedBroker {
@@ -13,9 +13,18 @@ export class BrokerPortInUseError extends Error {
   override readonly name = 'BrokerPortInUseError';
 }
 
+/** Access-control hooks installed on the broker (device credentials); absent: anyone may connect and publish. */
+export type BrokerHooks = Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>;
+
 /** Starts the in-process MQTT broker (aedes) on `port` (0 picks a free one). */
-export async function startEmbeddedBroker(port: number, host: string, logger: Logger): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker();
+export async function startEmbeddedBroker(port: number, host: string, logger: Logger, hooks?: BrokerHooks): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker(
+    hooks && {
+      ...(hooks.authenticate && { authenticate: hooks.authenticate }),
+      ...(hooks.authorizePublish && { authorizePublish: hooks.authorizePublish }),
+      ...(hooks.authorizeSubscribe && { authorizeSubscribe: hooks.authorizeSubscribe }),
+    },
+  );
   const server = net.createServer(broker.handle);
   broker.on('clientError', (client, err) => logger.debug('mqtt client error', { client: client.id, error: err.message }));
   await new Promise<void>((resolve, reject) => {
