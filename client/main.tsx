@@ -7,6 +7,8 @@ import './app/panels.css';
 import './features/alerts/alerts.css';
 import './features/alerts/banners.css';
 import './features/rules/rules.css';
+import './features/admin/admin.css';
+import './app/login.css';
 import './app/layout.css';
 
 const root = document.getElementById('root');

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { t, useLocale } from '../i18n/i18n.js';
 import { loadConsoleConfig } from '../live/api.js';
 import { LayerPanel } from '../features/layers/LayerPanel.js';
@@ -9,8 +9,17 @@ import { CriticalToast } from '../features/alerts/CriticalToast.js';
 import { locateAlert } from '../features/alerts/locate.js';
 import { RuleEditor } from '../features/rules/RuleEditor.js';
 import type { Alert } from '../../contract/alert.js';
+import type { Me } from '../../contract/identity.js';
+import { AdminPage } from '../features/admin/AdminPage.js';
+import { AuditPage } from '../features/audit/AuditPage.js';
+import { fetchMe } from '../session/auth-api.js';
+import { failureText } from '../session/failure-text.js';
+import { signedIn, signedOut } from '../session/session.js';
+import { useSession } from '../session/use-session.js';
 import { formatNumber } from '../i18n/format.js';
-import { Header } from './Header.js';
+import { FullPanel } from './FullPanel.js';
+import { Header, type ConsolePage } from './Header.js';
+import { LoginPage } from './LoginPage.js';
 import { MapPane } from './MapPane.js';
 import { sameRecord, useObservable, usePolled } from './hooks.js';
 import { startRuntime, type Runtime } from './runtime.js';
@@ -44,7 +53,7 @@ function ViewSwitch({ view, onChange, open }: { view: View; onChange: (view: Vie
   );
 }
 
-function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean }) {
+function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolean; me: Me }) {
   countRender();
   useLocale();
   const status = useObservable(runtime.live.status);
@@ -52,9 +61,9 @@ function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean })
   const openAlerts = usePolled(() => runtime.alerts.book.size, COUNTS_INTERVAL_MS);
   const [panelOpen, setPanelOpen] = useState(() => !window.matchMedia(PHONE_QUERY).matches);
   const [view, setView] = useState<View>('alerts');
-  const [rulesOpen, setRulesOpen] = useState(false);
+  const [page, setPage] = useState<ConsolePage | null>(null);
   const showMap = useCallback(() => setView('map'), []);
-  const closeRules = useCallback(() => setRulesOpen(false), []);
+  const closePage = useCallback(() => setPage(null), []);
   const showAlert = useCallback(
     (alert: Alert) => {
       locateAlert(alert, runtime.store);
@@ -69,7 +78,8 @@ function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean })
         lastUpdate={() => lastUpdateWallClock(runtime)}
         counts={counts}
         muted={runtime.alerts.muted}
-        onRules={() => setRulesOpen(true)}
+        me={me}
+        onOpen={setPage}
       />
       <ViewSwitch view={view} onChange={setView} open={openAlerts} />
       <div className="body" data-view={view}>
@@ -101,17 +111,32 @@ function Console({ runtime, fallback }: { runtime: Runtime; fallback: boolean })
           <AlertQueue alerts={runtime.alerts} store={runtime.store} config={runtime.config} onLocated={showMap} />
         </aside>
       </div>
-      {rulesOpen && <RuleEditor alerts={runtime.alerts} onClose={closeRules} />}
+      {page === 'rules' && <RuleEditor alerts={runtime.alerts} onClose={closePage} />}
+      {page === 'admin' && (
+        <FullPanel title={t('admin.title')} onClose={closePage} testId="admin">
+          <AdminPage />
+        </FullPanel>
+      )}
+      {page === 'audit' && (
+        <FullPanel title={t('audit.title')} onClose={closePage} testId="audit">
+          <AuditPage />
+        </FullPanel>
+      )}
     </div>
   );
 }
 
-/** Loads the console configuration, starts the live runtime and shows the console. */
-export function App() {
-  const locale = useLocale();
-  useEffect(() => {
-    document.title = `${t('app.short')} ${t('app.city')} · ${t('app.title')}`;
-  }, [locale]);
+function Splash({ children }: { children: ReactNode }) {
+  return (
+    <div className="splash" role="status">
+      <span className="brand__mark">{t('app.short')}</span>
+      {children}
+    </div>
+  );
+}
+
+/** Loads the console configuration, starts the live runtime and shows the console; stops it all on unmount (sign-out). */
+function SignedIn({ me }: { me: Me }) {
   const [boot, setBoot] = useState<{ runtime: Runtime; fallback: boolean } | null>(null);
   useEffect(() => {
     let cancelled = false;
@@ -126,13 +151,40 @@ export function App() {
       runtime?.stop();
     };
   }, []);
-  if (!boot) {
-    return (
-      <div className="splash" role="status">
-        <span className="brand__mark">{t('app.short')}</span>
-        <span>{t('map.loading')}</span>
-      </div>
-    );
-  }
-  return <Console runtime={boot.runtime} fallback={boot.fallback} />;
+  if (!boot) return <Splash>{t('map.loading')}</Splash>;
+  return <Console runtime={boot.runtime} fallback={boot.fallback} me={me} />;
+}
+
+/** Asks who is signed in, then shows the login page or the console; back to login whenever the session ends. */
+export function App() {
+  const locale = useLocale();
+  useEffect(() => {
+    document.title = `${t('app.short')} ${t('app.city')} · ${t('app.title')}`;
+  }, [locale]);
+  const state = useSession();
+  const [checkError, setCheckError] = useState<unknown>(null);
+  const check = useCallback(() => {
+    setCheckError(null);
+    fetchMe()
+      .then((me) => (me ? signedIn(me) : signedOut()))
+      .catch((err: unknown) => setCheckError(err));
+  }, []);
+  useEffect(check, [check]);
+
+  if (state.status === 'signedIn') return <SignedIn key={state.me.username} me={state.me} />;
+  if (state.status === 'signedOut') return <LoginPage ended={state.ended} />;
+  return (
+    <Splash>
+      {checkError === null ? (
+        <span>{t('auth.checking')}</span>
+      ) : (
+        <>
+          <span role="alert">{failureText(checkError, t)}</span>
+          <button type="button" className="act act--primary" onClick={check}>
+            {t('auth.retry')}
+          </button>
+        </>
+      )}
+    </Splash>
+  );
 }

@@ -1,11 +1,15 @@
 import { formatCityDate, formatCityTime, formatNumber } from '../i18n/format.js';
-import { setLocale, t, useLocale } from '../i18n/i18n.js';
-import { LOCALES } from '../i18n/messages.js';
+import { useState } from 'react';
+import type { Me } from '../../contract/identity.js';
+import { t, useLocale } from '../i18n/i18n.js';
 import type { ConnectionStatus } from '../live/live-client.js';
 import type { KindCounts } from '../state/layer-kinds.js';
 import type { Observable } from '../state/observable.js';
 import { useObservable } from './hooks.js';
-import { RulesIcon, SoundIcon } from './icons.js';
+import { signOut } from '../session/auth-api.js';
+import { useAccess } from '../session/use-session.js';
+import { AdminIcon, AuditIcon, RulesIcon, SignOutIcon, SoundIcon } from './icons.js';
+import { LanguageSwitch } from './LanguageSwitch.js';
 import { LAYER_KINDS } from '../state/layer-kinds.js';
 import { KIND_SWATCH } from './swatches.js';
 import { usePolled } from './hooks.js';
@@ -17,8 +21,13 @@ interface HeaderProps {
   counts: KindCounts;
   /** The alarm's mute switch (persisted by the alerts runtime). */
   muted: Observable<boolean>;
-  onRules: () => void;
+  me: Me;
+  /** Opens a full-screen page; the header offers only those `me` may use. */
+  onOpen: (page: ConsolePage) => void;
 }
+
+/** The pages over the console the header can open. */
+export type ConsolePage = 'rules' | 'admin' | 'audit';
 
 function MuteSwitch({ muted }: { muted: Observable<boolean> }) {
   useLocale();
@@ -76,30 +85,53 @@ function Connection({ status, lastUpdate: readLastUpdate }: Pick<HeaderProps, 's
   );
 }
 
-function LanguageSwitch() {
-  const locale = useLocale();
+function UserBox({ me }: { me: Me }) {
+  useLocale();
+  const [leaving, setLeaving] = useState(false);
+  const roles = me.roles.map((role) => t(`role.${role}`)).join(', ');
+  const initials = me.displayName
+    .split(/\s+/)
+    .filter((word) => word !== '')
+    .slice(-2)
+    .map((word) => word[0]?.toUpperCase() ?? '')
+    .join('');
+  const leave = () => {
+    setLeaving(true);
+    void signOut();
+  };
   return (
-    <div className="lang" role="group" aria-label={t('lang.label')}>
-      {LOCALES.map((code) => (
-        <button
-          key={code}
-          type="button"
-          className="lang__option"
-          aria-pressed={code === locale}
-          lang={code}
-          title={t(`lang.${code}`)}
-          onClick={() => setLocale(code)}
-        >
-          {code.toUpperCase()}
-        </button>
-      ))}
+    <div className="user" data-testid="user" title={t('auth.signedInAs', { name: me.displayName, roles })}>
+      <span className="user__avatar" aria-hidden="true">
+        {initials || '?'}
+      </span>
+      <span className="user__text">
+        <span className="user__name" data-testid="user-name">
+          {me.displayName}
+        </span>
+        <span className="user__roles" data-testid="user-roles">
+          {roles}
+        </span>
+      </span>
+      <button
+        type="button"
+        className="head-button"
+        onClick={leave}
+        disabled={leaving}
+        aria-label={t('auth.signOut')}
+        title={t('auth.signOut')}
+        data-testid="sign-out"
+      >
+        <SignOutIcon />
+        <span className="head-button__text">{t('auth.signOut')}</span>
+      </button>
     </div>
   );
 }
 
 /** Top bar: identity, live counts per layer, connection state, rules, alarm sound, city clock and language. */
-export function Header({ status, lastUpdate, counts, muted, onRules }: HeaderProps) {
+export function Header({ status, lastUpdate, counts, muted, me, onOpen }: HeaderProps) {
   const locale = useLocale();
+  const access = useAccess();
   return (
     <header className="header">
       <div className="brand">
@@ -122,13 +154,47 @@ export function Header({ status, lastUpdate, counts, muted, onRules }: HeaderPro
       </ul>
       <div className="header__right">
         <Connection status={status} lastUpdate={lastUpdate} />
-        <button type="button" className="head-button head-button--desk" onClick={onRules} data-testid="open-rules">
-          <RulesIcon />
-          <span className="head-button__text">{t('rules.open')}</span>
-        </button>
+        {access.rules && (
+          <button
+            type="button"
+            className="head-button head-button--desk"
+            onClick={() => onOpen('rules')}
+            data-testid="open-rules"
+          >
+            <RulesIcon />
+            <span className="head-button__text">{t('rules.open')}</span>
+          </button>
+        )}
+        {access.audit && (
+          <button
+            type="button"
+            className="head-button"
+            onClick={() => onOpen('audit')}
+            title={t('nav.audit')}
+            aria-label={t('nav.audit')}
+            data-testid="open-audit"
+          >
+            <AuditIcon />
+            <span className="head-button__text">{t('nav.audit')}</span>
+          </button>
+        )}
+        {access.admin && (
+          <button
+            type="button"
+            className="head-button"
+            onClick={() => onOpen('admin')}
+            title={t('nav.admin')}
+            aria-label={t('nav.admin')}
+            data-testid="open-admin"
+          >
+            <AdminIcon />
+            <span className="head-button__text">{t('nav.admin')}</span>
+          </button>
+        )}
         <MuteSwitch muted={muted} />
         <Clock />
         <LanguageSwitch />
+        <UserBox me={me} />
       </div>
     </header>
   );

@@ -40,3 +40,37 @@ export function RulesIcon() {
     </svg>
   );
 }
+
+/** Head and shoulders with a key-shaped badge: administration. */
+export function AdminIcon() {
+  return (
+    <svg {...common}>
+      <circle cx="9" cy="8" r="3.5" />
+      <path d="M2.5 20c0-3.6 2.9-6.5 6.5-6.5 1.4 0 2.7.4 3.7 1.2" />
+      <circle cx="18" cy="15" r="2.2" />
+      <path d="M18 17.2V21M18 19h1.8" />
+    </svg>
+  );
+}
+
+/** A page with lines and a clock: the audit log. */
+export function AuditIcon() {
+  return (
+    <svg {...common}>
+      <path d="M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h5" />
+      <path d="M8 8h8M8 12h4" />
+      <circle cx="17" cy="17" r="4" />
+      <path d="M17 15v2l1.3 1.3" />
+    </svg>
+  );
+}
+
+/** A door with an arrow leaving it: sign out. */
+export function SignOutIcon() {
+  return (
+    <svg {...common}>
+      <path d="M10 4H5a1 1 0 0 0-1 1v14a1 1 0 0 0 1 1h5" />
+      <path d="M15 8l4 4-4 4M19 12H9" />
+    </svg>
+  );
+}

@@ -1,6 +1,7 @@
 import type { ConsoleConfig } from '../../contract/api.js';
 import { startAlertsRuntime, type AlertsRuntime } from '../features/alerts/alerts-runtime.js';
 import { connectLive, type LiveClient } from '../live/live-client.js';
+import { sessionEnded } from '../session/session.js';
 import { EntityStore } from '../state/entity-store.js';
 import { visibility, parseVisibility } from '../state/ui-state.js';
 
@@ -22,7 +23,9 @@ export function startRuntime(config: ConsoleConfig): Runtime {
     staleAfter: (domain) => config.domains[domain]?.staleAfter ?? 300_000,
   });
   const domains = Object.keys(config.domains);
-  const live = connectLive(store, domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue']);
+  const live = connectLive(store, domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue'], {
+    onUnauthorized: sessionEnded,
+  });
   const alerts = startAlertsRuntime(live);
   const sweep = setInterval(() => store.sweepStale(performance.now()), SWEEP_INTERVAL_MS);
 

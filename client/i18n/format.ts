@@ -136,3 +136,19 @@ export function formatCityDate(ms: number, locale: Locale): string {
     year: 'numeric',
   }).format(ms);
 }
+
+/** Vietnam has kept UTC+7 without daylight saving since 1975. */
+const CITY_OFFSET = '+07:00';
+const CITY_OFFSET_MS = 7 * 3_600_000;
+
+/** A `datetime-local` value read as Vietnam time ("2026-03-01T08:30" → ms), or null when empty or invalid. */
+export function parseCityDateTime(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(text)) return null;
+  const ms = Date.parse(`${text.length === 16 ? `${text}:00` : text}${CITY_OFFSET}`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** The `datetime-local` value showing `ms` in Vietnam time, to the minute. */
+export function cityDateTimeInput(ms: number): string {
+  return new Date(ms + CITY_OFFSET_MS).toISOString().slice(0, 16);
+}

@@ -1,5 +1,7 @@
 // Every string the console shows. Vietnamese is the default; English must have exactly the same keys.
+import { enAdmin, viAdmin } from './admin-messages.js';
 import { enAlerts, viAlerts } from './alert-messages.js';
+import { enAuth, viAuth } from './auth-messages.js';
 
 const viCore = {
   'app.title': 'Trung tâm Điều hành Thông minh',
@@ -145,7 +147,7 @@ const viCore = {
   'map.label': 'Bản đồ trực tiếp thành phố',
 } as const;
 
-export const vi = { ...viCore, ...viAlerts };
+export const vi = { ...viCore, ...viAlerts, ...viAuth, ...viAdmin };
 export type MessageKey = keyof typeof vi;
 export type Messages = Record<MessageKey, string>;
 
@@ -293,7 +295,7 @@ const enCore: Record<keyof typeof viCore, string> = {
   'map.label': 'Live city map',
 };
 
-export const en: Messages = { ...enCore, ...enAlerts };
+export const en: Messages = { ...enCore, ...enAlerts, ...enAuth, ...enAdmin };
 
 export const LOCALES = ['vi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -1,47 +1,7 @@
 import type { Alert } from '../../contract/alert.js';
 import type { ErrorBody } from '../../contract/api.js';
 import type { BacktestResult, RuleInput, RuleView } from '../../contract/rule.js';
-
-/** A REST failure as the server put it: status, `error.code` and its message (shown verbatim to the operator). */
-export class ApiFailure extends Error {
-  override readonly name = 'ApiFailure';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly issues: { path: string; message: string }[] = [],
-  ) {
-    super(message);
-  }
-}
-
-async function failure(response: Response): Promise<ApiFailure> {
-  const text = await response.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as Partial<ErrorBody>;
-    if (body.error) return new ApiFailure(response.status, body.error.code, body.error.message, body.error.issues);
-  } catch {
-    // Not JSON (a proxy's error page): fall through to the status line.
-  }
-  return new ApiFailure(response.status, 'http', `HTTP ${response.status} ${response.statusText}`.trim());
-}
-
-async function call<T>(method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(`/api/v1${path}`, {
-      method,
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-  } catch (err) {
-    throw new ApiFailure(0, 'network', (err as Error).message);
-  }
-  if (!response.ok) throw await failure(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
-}
+import { ApiFailure, call, request } from './http.js';
 
 /** Every open alert (firing, acknowledged, snoozed). */
 export async function fetchOpenAlerts(): Promise<Alert[]> {
@@ -59,7 +19,7 @@ export type AlertAction =
 /** Runs a lifecycle action; the answer is the alert after it (409 `conflict` for an illegal move). */
 export function alertAction(id: string, action: AlertAction): Promise<Alert> {
   const { kind, ...body } = action;
-  return call<Alert>('POST', `/alerts/${encodeURIComponent(id)}/${kind}`, body);
+  return call<Alert>('POST', `/alerts/${encodeURIComponent(id)}/${kind}`, { body });
 }
 
 /** All rules, config ones included. */
@@ -70,8 +30,8 @@ export async function fetchRules(): Promise<RuleView[]> {
 /** Creates a rule (no id) or replaces one (with id); 400 names the bad key. */
 export function saveRule(rule: RuleInput, existingId?: string): Promise<RuleView> {
   return existingId === undefined
-    ? call<RuleView>('POST', '/rules', rule)
-    : call<RuleView>('PUT', `/rules/${encodeURIComponent(existingId)}`, rule);
+    ? call<RuleView>('POST', '/rules', { body: rule })
+    : call<RuleView>('PUT', `/rules/${encodeURIComponent(existingId)}`, { body: rule });
 }
 
 /** Deletes an API-created rule (config rules answer 409). */
@@ -87,11 +47,11 @@ export async function backtest(
   signal?: AbortSignal,
 ): Promise<BacktestResult> {
   const query = new URLSearchParams({ from: String(range.from), to: String(range.to), stream: '1' });
-  const response = await fetch(`/api/v1/rules/${encodeURIComponent(id)}/backtest?${query.toString()}`, {
-    method: 'POST',
-    signal: signal ?? null,
+  const response = await request('POST', `/rules/${encodeURIComponent(id)}/backtest?${query.toString()}`, {
+    timeoutMs: null,
+    ...(signal ? { signal } : {}),
   });
-  if (!response.ok || !response.body) throw await failure(response);
+  if (!response.body) throw new ApiFailure(response.status, 'internal', 'the backtest answer has no body');
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
   let last: unknown;

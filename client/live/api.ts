@@ -1,4 +1,5 @@
 import type { ConsoleConfig, HistoryResponse } from '../../contract/api.js';
+import { call } from './http.js';
 
 /** What the console uses when the server's configuration cannot be loaded (Bắc Giang centre, built-in layers). */
 export const FALLBACK_CONFIG: ConsoleConfig = {
@@ -11,19 +12,14 @@ export const FALLBACK_CONFIG: ConsoleConfig = {
   },
 };
 
-async function getJson<T>(url: string, timeoutMs: number): Promise<T> {
-  const response = await fetch(url, {
-    signal: AbortSignal.timeout(timeoutMs),
-    headers: { accept: 'application/json' },
-  });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return (await response.json()) as T;
+function getJson<T>(path: string, timeoutMs: number): Promise<T> {
+  return call<T>('GET', path, { timeoutMs });
 }
 
 /** Loads the map configuration; falls back to the built-in one (and says so) when the server cannot answer. */
 export async function loadConsoleConfig(): Promise<{ config: ConsoleConfig; fallback: boolean }> {
   try {
-    return { config: await getJson<ConsoleConfig>('/api/v1/console-config', 8_000), fallback: false };
+    return { config: await getJson<ConsoleConfig>('/console-config', 8_000), fallback: false };
   } catch {
     return { config: FALLBACK_CONFIG, fallback: true };
   }
@@ -41,6 +37,6 @@ export function fetchHistory(
     every: `${Math.round(range.everyMs / 1000)}s`,
   });
   if (range.fields && range.fields.length > 0) params.set('fields', range.fields.join(','));
-  const path = `/api/v1/entities/${encodeURIComponent(domain)}/${encodeURIComponent(id)}/history?${params.toString()}`;
+  const path = `/entities/${encodeURIComponent(domain)}/${encodeURIComponent(id)}/history?${params.toString()}`;
   return getJson<HistoryResponse>(path, 15_000);
 }

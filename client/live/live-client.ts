@@ -60,7 +60,13 @@ const browserEvents = globalThis as unknown as {
 export function connectLive(
   store: EntityStore,
   layers: string[],
-  options: { now?: () => number; url?: string; partialRetryMs?: number } = {},
+  options: {
+    now?: () => number;
+    url?: string;
+    partialRetryMs?: number;
+    /** The server refused the connection with `unauthorized`: the session is gone. */
+    onUnauthorized?: () => void;
+  } = {},
 ): LiveClient {
   const now = options.now ?? (() => performance.now());
   const partialRetryMs = options.partialRetryMs ?? PARTIAL_RETRY_MS;
@@ -115,7 +121,10 @@ export function connectLive(
     // The server closed us on purpose (restart, kick): socket.io does not retry that by itself.
     if (reason === 'io server disconnect') socket.connect();
   });
-  socket.on('connect_error', lost);
+  socket.on('connect_error', (err) => {
+    lost();
+    if (err.message === 'unauthorized') options.onUnauthorized?.();
+  });
 
   const onBrowserOffline = () => {
     clearOfflineTimer();

@@ -5,6 +5,7 @@ import { formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import type { EntityStore } from '../../state/entity-store.js';
 import { useObservable, usePolled } from '../../app/hooks.js';
+import { useAlertPermissions } from '../../session/use-session.js';
 import { sortedSummaries, stormRules } from './alert-book.js';
 import { entityLabel, ruleLabel, valueLabel, zoneLabel } from './alert-labels.js';
 import type { AlertsRuntime } from './alerts-runtime.js';
@@ -70,6 +71,7 @@ export function AlertQueue({ alerts, store, config, onLocated }: AlertQueueProps
   useObservable(alerts.version);
   const rules = useObservable(alerts.rules);
   const loaded = useObservable(alerts.loaded);
+  const allowed = useAlertPermissions();
   const loadError = useObservable(alerts.loadError);
   const now = usePolled(() => Math.floor(Date.now() / 5000) * 5000, 1000);
   const [showResolved, setShowResolved] = useState(false);
@@ -135,6 +137,7 @@ export function AlertQueue({ alerts, store, config, onLocated }: AlertQueueProps
             now={now}
             act={alerts.act}
             onLocate={locate}
+            allowed={allowed}
             labels={{
               rule: ruleLabel(alert, rules),
               entity: entityLabel(alert, store),

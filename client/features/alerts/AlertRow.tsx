@@ -3,6 +3,7 @@ import type { Alert } from '../../../contract/alert.js';
 import { formatAgo, formatCityTime } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import type { AlertAction } from '../../live/alerts-api.js';
+import type { AlertPermissions } from '../../session/permissions.js';
 import { failureText } from './alert-labels.js';
 
 export interface AlertRowLabels {
@@ -18,6 +19,8 @@ interface AlertRowProps {
   now: number;
   act: (id: string, action: AlertAction) => Promise<Alert>;
   onLocate: (alert: Alert) => void;
+  /** Which lifecycle buttons this person may use (the rest are not shown). */
+  allowed: AlertPermissions;
 }
 
 type Mode = null | 'assign' | 'snooze' | 'note';
@@ -28,7 +31,7 @@ function toLocalInput(ms: number): string {
 }
 
 /** One alert in the queue: what, where, since when, its state, and the lifecycle actions. */
-export const AlertRow = memo(function AlertRow({ alert, labels, now, act, onLocate }: AlertRowProps) {
+export const AlertRow = memo(function AlertRow({ alert, labels, now, act, onLocate, allowed }: AlertRowProps) {
   const locale = useLocale();
   const [mode, setMode] = useState<Mode>(null);
   const [busy, setBusy] = useState(false);
@@ -95,7 +98,7 @@ export const AlertRow = memo(function AlertRow({ alert, labels, now, act, onLoca
       </div>
       {open && (
         <div className="alert__actions" role="group" aria-label={t('alerts.actions')}>
-          {alert.state !== 'acknowledged' && (
+          {allowed.act && alert.state !== 'acknowledged' && (
             <button
               type="button"
               className="act act--primary"
@@ -105,23 +108,31 @@ export const AlertRow = memo(function AlertRow({ alert, labels, now, act, onLoca
               {t('alerts.ack')}
             </button>
           )}
-          <button
-            type="button"
-            className="act act--resolve"
-            disabled={busy}
-            onClick={() => run(withNote({ kind: 'resolve' as const }), clearNote)}
-          >
-            {t('alerts.resolve')}
-          </button>
-          <button type="button" className="act" aria-expanded={mode === 'assign'} onClick={() => toggle('assign')}>
-            {t('alerts.assign')}
-          </button>
-          <button type="button" className="act" aria-expanded={mode === 'snooze'} onClick={() => toggle('snooze')}>
-            {t('alerts.snooze')}
-          </button>
-          <button type="button" className="act" aria-expanded={mode === 'note'} onClick={() => toggle('note')}>
-            {t('alerts.note')}
-          </button>
+          {allowed.act && (
+            <button
+              type="button"
+              className="act act--resolve"
+              disabled={busy}
+              onClick={() => run(withNote({ kind: 'resolve' as const }), clearNote)}
+            >
+              {t('alerts.resolve')}
+            </button>
+          )}
+          {allowed.assign && (
+            <button type="button" className="act" aria-expanded={mode === 'assign'} onClick={() => toggle('assign')}>
+              {t('alerts.assign')}
+            </button>
+          )}
+          {allowed.act && (
+            <>
+              <button type="button" className="act" aria-expanded={mode === 'snooze'} onClick={() => toggle('snooze')}>
+                {t('alerts.snooze')}
+              </button>
+              <button type="button" className="act" aria-expanded={mode === 'note'} onClick={() => toggle('note')}>
+                {t('alerts.note')}
+              </button>
+            </>
+          )}
           <button type="button" className="act act--locate" onClick={() => onLocate(alert)}>
             {t('alerts.locate')}
           </button>

@@ -4,7 +4,7 @@ import type { Rule } from '../../../contract/rule.js';
 import { formatField } from '../../i18n/format.js';
 import { t } from '../../i18n/i18n.js';
 import type { Locale } from '../../i18n/messages.js';
-import { ApiFailure } from '../../live/alerts-api.js';
+import { failureText as describeFailure } from '../../session/failure-text.js';
 import type { EntityStore } from '../../state/entity-store.js';
 import { zoneAt } from './zones.js';
 
@@ -37,10 +37,5 @@ export function zoneLabel(alert: Alert, zones: readonly ZoneInfo[], store: Entit
 
 /** A failed action as the operator reads it: the server's message verbatim, framed by what went wrong. */
 export function failureText(err: unknown): string {
-  if (err instanceof ApiFailure) {
-    if (err.status === 0) return t('alerts.networkError', { message: err.message });
-    if (err.status === 409) return t('alerts.conflict', { message: err.message });
-    return t('alerts.error', { status: err.status, message: err.message });
-  }
-  return t('alerts.networkError', { message: (err as Error).message });
+  return describeFailure(err, t);
 }

@@ -3,6 +3,7 @@ import type { RuleInput, RuleView } from '../../../contract/rule.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import { deleteRule, saveRule } from '../../live/alerts-api.js';
 import { useObservable } from '../../app/hooks.js';
+import { useAccess } from '../../session/use-session.js';
 import { failureText } from '../alerts/alert-labels.js';
 import type { AlertsRuntime } from '../alerts/alerts-runtime.js';
 import { Backtest } from './Backtest.js';
@@ -15,17 +16,30 @@ function RuleList({
   selected,
   onSelect,
   onToggle,
+  canWrite,
 }: {
   rules: RuleView[];
   selected: string | null;
   onSelect: (id: string | null) => void;
   onToggle: (rule: RuleView) => void;
+  canWrite: boolean;
 }) {
   return (
     <div className="rules__list">
-      <button type="button" className="act act--primary rules__new" onClick={() => onSelect(null)}>
-        + {t('rules.new')}
-      </button>
+      {canWrite ? (
+        <button
+          type="button"
+          className="act act--primary rules__new"
+          onClick={() => onSelect(null)}
+          data-testid="rule-new"
+        >
+          + {t('rules.new')}
+        </button>
+      ) : (
+        <p className="rules__hint" data-testid="rules-read-only">
+          {t('rules.readOnly')}
+        </p>
+      )}
       {rules.length === 0 && <p className="rules__hint">{t('rules.none')}</p>}
       <ul>
         {rules.map((rule) => (
@@ -41,6 +55,7 @@ function RuleList({
               <input
                 type="checkbox"
                 checked={rule.enabled}
+                disabled={!canWrite}
                 onChange={() => onToggle(rule)}
                 aria-label={t('rules.toggle', { name: rule.name })}
               />
@@ -57,6 +72,7 @@ function RuleList({
 /** The rule editor dialog: list with on/off switches, JSON editing with live validation, save and backtest. */
 export function RuleEditor({ alerts, onClose }: { alerts: AlertsRuntime; onClose: () => void }) {
   useLocale();
+  const access = useAccess();
   const ruleMap = useObservable(alerts.rules);
   const rules = useMemo(() => [...ruleMap.values()].sort((a, b) => a.name.localeCompare(b.name)), [ruleMap]);
   const [selected, setSelected] = useState<string | null>(null);
@@ -118,7 +134,7 @@ export function RuleEditor({ alerts, onClose }: { alerts: AlertsRuntime; onClose
             ×
           </button>
         </header>
-        <RuleList rules={rules} selected={selected} onSelect={select} onToggle={toggle} />
+        <RuleList rules={rules} selected={selected} onSelect={select} onToggle={toggle} canWrite={access.rulesWrite} />
         <div className="rules__editor">
           <h3 className="rules__subtitle">
             {current ? t('rules.editing', { name: current.name }) : t('rules.creating')}
@@ -130,6 +146,7 @@ export function RuleEditor({ alerts, onClose }: { alerts: AlertsRuntime; onClose
             id="rule-json"
             className="rules__text mono"
             spellCheck={false}
+            readOnly={!access.rulesWrite}
             value={text}
             onChange={(e) => {
               setText(e.target.value);
@@ -151,34 +168,36 @@ export function RuleEditor({ alerts, onClose }: { alerts: AlertsRuntime; onClose
                 ? t('rules.invalidJson', { message: check.message })
                 : t('rules.invalidAt', { path: check.path, message: check.message })}
           </p>
-          <div className="rules__buttons">
-            <button
-              type="button"
-              className="act act--primary"
-              disabled={!check.ok || status.kind === 'saving'}
-              onClick={() => check.ok && submit(check.rule, selected ?? undefined)}
-              data-testid="rule-save"
-            >
-              {status.kind === 'saving' ? t('rules.saving') : t('rules.save')}
-            </button>
-            {current?.source === 'api' && (
-              <button type="button" className="act" onClick={remove} data-testid="rule-delete">
-                {t('rules.delete')}
+          {access.rulesWrite && (
+            <div className="rules__buttons">
+              <button
+                type="button"
+                className="act act--primary"
+                disabled={!check.ok || status.kind === 'saving'}
+                onClick={() => check.ok && submit(check.rule, selected ?? undefined)}
+                data-testid="rule-save"
+              >
+                {status.kind === 'saving' ? t('rules.saving') : t('rules.save')}
               </button>
-            )}
-            {current?.source === 'config' && (
-              <span className="rules__hint" data-testid="rule-from-config">
-                {t('rules.fromConfig')}
-              </span>
-            )}
-            {status.kind === 'saved' && <span className="rules__saved">✓ {t('rules.saved')}</span>}
-          </div>
+              {current?.source === 'api' && (
+                <button type="button" className="act" onClick={remove} data-testid="rule-delete">
+                  {t('rules.delete')}
+                </button>
+              )}
+              {current?.source === 'config' && (
+                <span className="rules__hint" data-testid="rule-from-config">
+                  {t('rules.fromConfig')}
+                </span>
+              )}
+              {status.kind === 'saved' && <span className="rules__saved">✓ {t('rules.saved')}</span>}
+            </div>
+          )}
           {status.kind === 'error' && (
             <p className="alert__error" role="alert" data-testid="rule-error">
               {status.message}
             </p>
           )}
-          <Backtest ruleId={selected} />
+          {access.backtest && <Backtest ruleId={selected} />}
         </div>
       </div>
     </div>

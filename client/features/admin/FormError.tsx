@@ -1,0 +1,13 @@
+import { t, useLocale } from '../../i18n/i18n.js';
+import { failureText } from '../../session/failure-text.js';
+
+/** The server's answer to a failed form or list call, next to it (400 messages name the bad key). */
+export function FormError({ error }: { error: unknown }) {
+  useLocale();
+  if (error === null || error === undefined) return null;
+  return (
+    <p className="alert__error" role="alert" data-testid="admin-error">
+      {failureText(error, t)}
+    </p>
+  );
+}
