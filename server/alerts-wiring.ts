@@ -7,6 +7,7 @@ import { DEFAULT_RULES } from './alerts/default-rules.js';
 import type { LiveServer } from './live/live-server.js';
 import type { LiveState } from './live/live-state.js';
 import type { Pipeline } from './pipeline.js';
+import type { StateStore } from './state/types.js';
 import type { TelemetryStore } from './store/types.js';
 
 export interface AlertsWiring {
@@ -30,14 +31,25 @@ export function createZoneLookup(config: Config): (lat: number | null, lon: numb
 export async function startAlerts(deps: {
   config: Config;
   store: TelemetryStore;
+  /** Rules and alerts live here. */
+  state: StateStore;
   live: LiveState;
   liveServer: LiveServer;
   pipeline: Pipeline;
   logger: Logger;
 }): Promise<AlertsWiring> {
-  const { config, store, live, liveServer, pipeline, logger } = deps;
+  const { config, store, state, live, liveServer, pipeline, logger } = deps;
   const service = createAlertService({
-    store,
+    store: {
+      saveRule: (rule) => state.saveRule(rule),
+      deleteRule: (id) => state.deleteRule(id),
+      loadRules: () => state.loadRules(),
+      saveAlerts: (alerts) => state.saveAlerts(alerts),
+      loadAlerts: (since) => state.loadAlerts(since),
+      getAlert: (id) => state.getAlert(id),
+      casAlert: (next, basedOn) => state.casAlert(next, basedOn),
+      scan: (options) => store.scan(options),
+    },
     logger,
     // Demo-city defaults first; a config rule with the same id replaces one.
     configRules: [...DEFAULT_RULES, ...config.rules],

@@ -2,9 +2,11 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import express from 'express';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
+import { LIVE_NAMESPACE } from '../contract/index.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { createIngestRouter } from '../ingest/http/receiver.js';
@@ -23,6 +25,23 @@ import { createPipeline } from './pipeline.js';
 import { startAlerts } from './alerts-wiring.js';
 import { createAlertsRouter } from './alerts/routes.js';
 import { createStore } from './store/index.js';
+import session from 'express-session';
+import { createAuditRouter } from './admin/audit-routes.js';
+import { createTokensRouter } from './admin/tokens-routes.js';
+import { createUsersRouter } from './admin/users-routes.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createAuthService } from './auth/auth-service.js';
+import { createAuthorizer } from './auth/authorizer.js';
+import { bootstrapAccounts, forgetGeneratedAdminPassword, type SignInBanner } from './auth/bootstrap.js';
+import { createLoginThrottle } from './auth/login-throttle.js';
+import { createAuthRouter } from './auth/routes.js';
+import { randomSecret } from './auth/secrets.js';
+import { StateSessionStore } from './auth/session-store.js';
+import { installSocketAuth } from './auth/socket-auth.js';
+import { createOpenApiRouter } from './http/openapi.js';
+import { createRouteMatcher, ROUTES } from './http/route-catalog.js';
+import { cors, originCheck, securityHeaders } from './http/security.js';
+import { createStateStore } from './state/index.js';
 
 /** How long shutdown waits for Redis to acknowledge closing the fan-out connections. */
 const REDIS_CLOSE_TIMEOUT_MS = 3000;
@@ -34,6 +53,8 @@ export interface RunningIoc {
   /** Port of the in-process broker, when it runs. */
   mqttPort: number | undefined;
   mqttUrl: string;
+  /** How to sign in (admin password on first start, demo accounts): for the start banner. */
+  signIn: SignInBanner;
   close(): Promise<void>;
 }
 
@@ -66,6 +87,36 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     const store = createStore(config, logger.child({ module: 'store' }));
     await store.init();
     cleanups.push(() => store.close());
+
+    // People, sessions, tokens, devices, audit, rules and alerts (docs/ARCHITECTURE.md, "State store").
+    const state = createStateStore(config, logger.child({ module: 'state' }));
+    await state.init();
+    cleanups.push(() => state.close());
+    const audit = createAuditLog({ store: state, logger: logger.child({ module: 'audit' }) });
+    cleanups.push(() => audit.flush());
+    const auth = createAuthService({
+      state,
+      throttle: createLoginThrottle({ maxFailures: config.auth.maxFailedLogins, windowMs: config.auth.failedLoginWindow }),
+      logger: logger.child({ module: 'auth' }),
+    });
+    // One signing key for session cookies, shared by every node through the state store.
+    const sessionSecret = await state.putSettingIfAbsent('session.secret', randomSecret(32));
+    const sessionMiddleware = session({
+      name: 'ioc_session',
+      secret: sessionSecret,
+      store: new StateSessionStore(state, logger.child({ module: 'sessions' })),
+      resave: false,
+      saveUninitialized: false,
+      // Every request renews the idle timeout; display sessions carry their own long maxAge.
+      rolling: true,
+      unset: 'destroy',
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.publicUrl?.startsWith('https:') ?? false, maxAge: config.auth.idleTimeout, path: '/' },
+    });
+    const sessionPrune = setInterval(() => {
+      state.pruneSessions(Date.now()).catch((err: Error) => logger.warn('expired sessions not pruned', { error: err.message }));
+    }, 10 * 60_000);
+    sessionPrune.unref();
+    cleanups.push(() => clearInterval(sessionPrune));
 
     const staleAfter = (domain: string) => config.domains[domain]?.staleAfter ?? 300_000;
     const live = createLiveState(staleAfter);
@@ -120,7 +171,10 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     });
     cleanups.push(() => liveServer.stop());
 
-    const alerts = await startAlerts({ config, store, live, liveServer, pipeline, logger: logger.child({ module: 'alerts' }) });
+    const socketAuth = installSocketAuth({ io, nsp: io.of(LIVE_NAMESPACE), sessionMiddleware, auth, state, logger: logger.child({ module: 'live-auth' }) });
+    cleanups.push(() => socketAuth.stop());
+
+    const alerts = await startAlerts({ config, store, state, live, liveServer, pipeline, logger: logger.child({ module: 'alerts' }) });
     cleanups.push(async () => {
       // Deliver what ingest already handed over before the alert service stops listening.
       pipeline.flushPending();
@@ -128,20 +182,42 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     });
 
     let mqttIngest: MqttIngest | undefined = undefined;
+    let boundPort = config.port;
+    const guardedPaths = ['/api', '/metrics', '/basemap'];
     const app = createHttpApp({
+      guards: [
+        securityHeaders(config),
+        cors(config),
+        originCheck(config, () => boundPort),
+        ...guardedPaths.map((p) => express.Router().use(p, sessionMiddleware)),
+        createAuthorizer({
+          auth,
+          matchRoute: createRouteMatcher(ROUTES),
+          allowLoopbackIngest: config.ingest.allowLoopback,
+          ingestTokens: config.ingest.tokens,
+        }),
+      ],
       rawApiRouters: [
         createIngestRouter({
           maxPayloadBytes: config.ingest.maxPayloadBytes,
-          tokens: config.ingest.tokens,
           normalize,
           sink: pipeline,
           counters,
           logger,
         }),
       ],
-      apiRouters: [createEntityRouter({ config, basemap, store, liveEntities: (query) => liveServer.entities(query) }), createAlertsRouter(alerts.service)],
+      apiRouters: [
+        createAuthRouter({ auth, audit, idleTimeout: config.auth.idleTimeout, ...(config.auth.oidc ? { oidc: { label: config.auth.oidc.label } } : {}) }),
+        createUsersRouter({ state, auth, audit, onPasswordChanged: (username) => username === 'admin' && forgetGeneratedAdminPassword(config.dataDir) }),
+        createTokensRouter({ state, auth, audit }),
+        createAuditRouter({ audit }),
+        createOpenApiRouter(ROUTES, { version: '1' }),
+        createEntityRouter({ config, basemap, store, liveEntities: (query) => liveServer.entities(query) }),
+        createAlertsRouter(alerts.service, { audit }),
+      ],
       readiness: {
         store: () => store.ping(),
+        state: () => state.ping(),
         broker: () => {
           if (!mqttIngest?.connected()) throw new Error(`not connected to the MQTT broker at ${mqttUrl}`);
         },
@@ -171,6 +247,8 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     );
     const address = httpServer.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
+    boundPort = port;
+    const signIn = await bootstrapAccounts({ config, state, publicUrl: config.publicUrl ?? `http://localhost:${port}`, logger });
 
     mqttIngest = await startMqttIngest({
       url: mqttUrl,
@@ -201,7 +279,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     }
 
     logger.info('IOC console ready', { url: `http://localhost:${port}`, mqtt: mqttUrl, store: store.kind });
-    return { port, mqttPort: broker?.port, mqttUrl, close };
+    return { port, mqttPort: broker?.port, mqttUrl, signIn, close };
   } catch (err) {
     await close();
     throw err;

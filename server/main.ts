@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../config/logger.js';
 import { startIoc } from './app.js';
+import { renderBanner } from './auth/bootstrap.js';
 
 // Entry point of `npm start`: load config, start everything, shut down cleanly on Ctrl-C.
 async function main(): Promise<void> {
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const ioc = await startIoc(config, { logger });
-  process.stdout.write(`\nIOC console: http://localhost:${ioc.port}   (MQTT: ${ioc.mqttUrl})\n\n`);
+  const url = config.publicUrl ?? `http://localhost:${ioc.port}`;
+  process.stdout.write(`\n${renderBanner(url, ioc.signIn)}\nMQTT: ${ioc.mqttUrl}\n\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

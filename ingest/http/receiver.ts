@@ -9,8 +9,6 @@ import type { IngestCounters, ObservationSink } from '../sink.js';
 
 export interface HttpIngestOptions {
   maxPayloadBytes: number;
-  /** Accepted bearer tokens; empty: no auth. */
-  tokens: readonly string[];
   normalize: Omit<NormalizeOptions, 'now'>;
   sink: ObservationSink;
   counters: IngestCounters;
@@ -37,18 +35,10 @@ function fail(res: Response, status: number, code: ErrorBody['error']['code'], m
 export function createIngestRouter(options: HttpIngestOptions): Router {
   const router = express.Router();
   const { counters, sink } = options;
-  const tokens = new Set(options.tokens);
 
   router.post(
     '/ingest',
-    (req, res, next) => {
-      if (tokens.size === 0) return next();
-      const header = req.get('authorization') ?? '';
-      const token = /^(?:Bearer|Token)\s+(.+)$/i.exec(header)?.[1];
-      if (token && tokens.has(token)) return next();
-      res.set('WWW-Authenticate', 'Bearer');
-      fail(res, 401, 'unauthorized', 'A valid ingest token is required: send "Authorization: Bearer <token>".');
-    },
+    // Who may ingest (loopback, a token with scope `ingest`, a config token) is decided at the door: server/auth/authorizer.ts.
     express.raw({ type: () => true, limit: options.maxPayloadBytes }),
     (req: Request, res: Response) => {
       const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';

@@ -8,21 +8,24 @@ import type {
   RuleInput,
   RuleSource,
 } from '../../contract/index.js';
+import { alertVersion, type StateStore } from '../state/types.js';
 import type { TelemetryStore } from '../store/types.js';
 import { createAlertBook, filterAlerts, type AlertQuery } from './alert-book.js';
 import { createAlertWriter } from './alert-writer.js';
 import { runBacktest, type BacktestOptions } from './backtest.js';
 import { createAlertEngine, type EngineStats, type SeedEntity, type Transition } from './engine.js';
-import { badRequest, notFound } from './errors.js';
+import { badRequest, conflict, notFound } from './errors.js';
 import * as lifecycle from './lifecycle.js';
 import { stderrLogger, type AlertsLogger } from './logger.js';
 import { createRuleRegistry } from './rule-registry.js';
 import { buildSummaries, createStormControl, type StormOptions } from './storm.js';
 
+/** Rules and alerts live in the state store; backtests read telemetry. */
 export type AlertsStore = Pick<
-  TelemetryStore,
-  'saveRule' | 'deleteRule' | 'loadRules' | 'saveAlerts' | 'loadAlerts' | 'scan'
->;
+  StateStore,
+  'saveRule' | 'deleteRule' | 'loadRules' | 'saveAlerts' | 'loadAlerts' | 'getAlert' | 'casAlert'
+> &
+  Pick<TelemetryStore, 'scan'>;
 
 export interface AlertServiceDeps {
   store: AlertsStore;
@@ -76,11 +79,17 @@ export interface AlertService {
   backtest(id: string, options: BacktestOptions): Promise<BacktestResult>;
   getAlert(id: string): Alert;
   queryAlerts(query: AlertQuery): Promise<Alert[]>;
-  ack(id: string, by: string, note?: string): Alert;
-  assign(id: string, assignee: string, by: string): Alert;
-  snooze(id: string, until: number, by: string): Alert;
-  resolve(id: string, by: string, note?: string): Alert;
-  note(id: string, by: string, text: string): Alert;
+  /** The alert as this node knows it, or as the state store has it when another node holds it. */
+  findAlert(id: string): Promise<Alert | undefined>;
+  /*
+   * People's moves are compare-and-set against the state store: of two moves made at once from
+   * the same version (two operators, two nodes), exactly one wins and the other gets a 409.
+   */
+  ack(id: string, by: string, note?: string): Promise<Alert>;
+  assign(id: string, assignee: string, by: string): Promise<Alert>;
+  snooze(id: string, until: number, by: string): Promise<Alert>;
+  resolve(id: string, by: string, note?: string): Promise<Alert>;
+  note(id: string, by: string, text: string): Promise<Alert>;
   /** Resolves when every change so far has been offered to the store once. */
   flush(): Promise<void>;
   stats(): AlertServiceStats;
@@ -190,10 +199,22 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     for (const alert of book.openOfRule(ruleId)) commit(lifecycle.resolve(alert, lifecycle.SYSTEM, now, note));
   };
 
-  const act = (id: string, move: (alert: Alert, now: number) => Alert): Alert => {
-    const alert = book.get(id);
+  /** The newer of this node's copy and the stored one (another node may have moved it). */
+  const current = async (id: string): Promise<Alert | undefined> => {
+    const local = book.get(id);
+    const stored = await store.getAlert(id);
+    if (stored === undefined) return local;
+    if (local === undefined || alertVersion(stored) > alertVersion(local)) return stored;
+    return local;
+  };
+
+  const act = async (id: string, move: (alert: Alert, now: number) => Alert): Promise<Alert> => {
+    const alert = await current(id);
     if (alert === undefined) throw notFound('alert', id);
     const next = move(alert, clock());
+    if (!(await store.casAlert(next, alertVersion(alert)))) {
+      throw conflict(`alert "${id}" was changed by someone else at the same moment; reload it and try again`);
+    }
     if (next.state !== 'firing') escalationDue.delete(id);
     if (next.state !== 'snoozed') snoozedUntil.delete(id);
     return commit(next);
@@ -342,10 +363,11 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
       return filterAlerts(merged.values(), query);
     },
 
+    findAlert: current,
     ack: (id, by, note) => act(id, (alert, now) => lifecycle.acknowledge(alert, by, now, note)),
     assign: (id, assignee, by) => act(id, (alert, now) => lifecycle.assign(alert, assignee, by, now)),
-    snooze(id, until, by) {
-      const alert = act(id, (current, now) => lifecycle.snooze(current, until, by, now));
+    async snooze(id, until, by) {
+      const alert = await act(id, (latest, now) => lifecycle.snooze(latest, until, by, now));
       snoozedUntil.set(id, until);
       return alert;
     },

@@ -6,33 +6,40 @@ import {
   DurationSchema,
   QueryTimeSchema,
   SeveritySchema,
+  type Alert,
+  type AuditAction,
   type Rule,
   type RuleView,
 } from '../../contract/index.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { canSeeItem, limitedToZones } from '../auth/policy.js';
+import { clientIp, identityOf } from '../auth/request.js';
 import type { AlertService } from './alert-service.js';
-import { fromZodError } from './errors.js';
+import { fromZodError, notFound } from './errors.js';
 
 export interface AlertsRouterOptions {
   /** Time base for `snooze {for}` and the default backtest range. */
   clock?: () => number;
+  /** Where rule changes and alert moves are recorded (who, when, from where). */
+  audit?: AuditLog;
 }
 
 const DAY = 86_400_000;
 
-const ByNoteSchema = z.strictObject({
+export const ByNoteSchema = z.strictObject({
   by: z.string().min(1).max(128).optional(),
   note: z.string().min(1).max(4000).optional(),
 });
-const AssignSchema = z.strictObject({
+export const AssignSchema = z.strictObject({
   assignee: z.string().min(1).max(128),
   by: z.string().min(1).max(128).optional(),
 });
-const NoteSchema = z.strictObject({ note: z.string().min(1).max(4000), by: z.string().min(1).max(128).optional() });
+export const NoteSchema = z.strictObject({ note: z.string().min(1).max(4000), by: z.string().min(1).max(128).optional() });
 const BodyTimeSchema = z.union([
   z.number().int().nonnegative(),
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
 ]);
-const SnoozeSchema = z
+export const SnoozeSchema = z
   .strictObject({
     until: BodyTimeSchema.optional(),
     for: DurationSchema.optional(),
@@ -53,7 +60,7 @@ const commaList = <T extends z.ZodType<string, string>>(item: T) =>
     .string()
     .transform((s) => s.split(',').map((part) => part.trim()))
     .pipe(z.array(item).min(1));
-const AlertsQuerySchema = z.strictObject({
+export const AlertsQuerySchema = z.strictObject({
   state: commaList(AlertStateSchema).optional(),
   severity: commaList(SeveritySchema).optional(),
   domain: DomainSchema.optional(),
@@ -65,13 +72,11 @@ const AlertsQuerySchema = z.strictObject({
   to: QueryTimeSchema.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
-const BacktestQuerySchema = z.strictObject({
+export const BacktestQuerySchema = z.strictObject({
   from: QueryTimeSchema.optional(),
   to: QueryTimeSchema.optional(),
   stream: z.enum(['0', '1', 'true', 'false']).optional(),
 });
-
-const DEFAULT_ACTOR = 'operator';
 
 /**
  * REST endpoints for rules and alerts, mounted by the composition root under /api/v1. Errors are
@@ -79,7 +84,25 @@ const DEFAULT_ACTOR = 'operator';
  */
 export function createAlertsRouter(service: AlertService, options: AlertsRouterOptions = {}): Router {
   const clock = options.clock ?? Date.now;
+  const audit = options.audit;
   const router = express.Router();
+  const record = (req: Request, action: AuditAction, target: string, details: Record<string, unknown> = {}) =>
+    audit?.record({ actor: identityOf(req).name, action, target, ip: clientIp(req), details });
+
+  /** The alert if the caller may see it (field users: assigned to them or in their zones); 404 otherwise. */
+  const visibleAlert = async (req: Request, id: string): Promise<Alert> => {
+    const alert = await service.findAlert(id);
+    if (alert === undefined || !canSeeItem(identityOf(req), alert)) throw notFound('alert', id);
+    return alert;
+  };
+  /** A person's move: checked against what they may see, made in their name, audited. */
+  const move = async (req: Request, res: Response, action: AuditAction, run: (by: string) => Promise<Alert>, details: Record<string, unknown> = {}) => {
+    const id = req.params.id as string;
+    await visibleAlert(req, id);
+    const alert = await run(identityOf(req).name);
+    record(req, action, id, { state: alert.state, ...details });
+    res.json(alert);
+  };
   // Per route, never router-wide: this router shares /api/v1 with ingest, whose bodies it must not consume.
   // A no-op when the app has already parsed the body.
   const json = express.json({ limit: '1mb' });
@@ -89,16 +112,21 @@ export function createAlertsRouter(service: AlertService, options: AlertsRouterO
     res.json({ rules: service.listRules().map(view) });
   });
   router.post('/rules', json, async (req, res) => {
-    res.status(201).json(view(await service.createRule(req.body)));
+    const rule = await service.createRule(req.body);
+    record(req, 'rule.create', rule.id, { name: rule.name });
+    res.status(201).json(view(rule));
   });
   router.get('/rules/:id', (req, res) => {
     res.json(view(service.getRule(req.params.id)));
   });
   router.put('/rules/:id', json, async (req, res) => {
-    res.json(view(await service.replaceRule(req.params.id, req.body)));
+    const rule = await service.replaceRule(req.params.id, req.body);
+    record(req, 'rule.update', rule.id, { name: rule.name, enabled: rule.enabled });
+    res.json(view(rule));
   });
   router.delete('/rules/:id', async (req, res) => {
     await service.deleteRule(req.params.id);
+    record(req, 'rule.delete', req.params.id);
     res.status(204).end();
   });
   router.post('/rules/:id/backtest', async (req, res) => {
@@ -110,31 +138,36 @@ export function createAlertsRouter(service: AlertService, options: AlertsRouterO
   });
 
   router.get('/alerts', async (req, res) => {
-    res.json({ alerts: await service.queryAlerts(parse(AlertsQuerySchema, req.query, 'query')) });
+    const identity = identityOf(req);
+    const query = parse(AlertsQuerySchema, req.query, 'query');
+    let alerts = await service.queryAlerts(limitedToZones(identity) ? { ...query, limit: undefined } : query);
+    if (limitedToZones(identity)) alerts = alerts.filter((alert) => canSeeItem(identity, alert)).slice(0, query.limit ?? alerts.length);
+    res.json({ alerts });
   });
-  router.get('/alerts/:id', (req, res) => {
-    res.json(service.getAlert(req.params.id));
+  router.get('/alerts/:id', async (req, res) => {
+    res.json(await visibleAlert(req, req.params.id));
   });
-  router.post('/alerts/:id/ack', json, (req, res) => {
+  // `by` in a body is accepted for old clients and ignored: the actor is whoever is signed in.
+  router.post('/alerts/:id/ack', json, async (req, res) => {
     const body = parse(ByNoteSchema, bodyOf(req), 'body');
-    res.json(service.ack(req.params.id, body.by ?? DEFAULT_ACTOR, body.note));
+    await move(req, res, 'alert.ack', (by) => service.ack(req.params.id, by, body.note));
   });
-  router.post('/alerts/:id/resolve', json, (req, res) => {
+  router.post('/alerts/:id/resolve', json, async (req, res) => {
     const body = parse(ByNoteSchema, bodyOf(req), 'body');
-    res.json(service.resolve(req.params.id, body.by ?? DEFAULT_ACTOR, body.note));
+    await move(req, res, 'alert.resolve', (by) => service.resolve(req.params.id, by, body.note));
   });
-  router.post('/alerts/:id/assign', json, (req, res) => {
+  router.post('/alerts/:id/assign', json, async (req, res) => {
     const body = parse(AssignSchema, bodyOf(req), 'body');
-    res.json(service.assign(req.params.id, body.assignee, body.by ?? DEFAULT_ACTOR));
+    await move(req, res, 'alert.assign', (by) => service.assign(req.params.id, body.assignee, by), { assignee: body.assignee });
   });
-  router.post('/alerts/:id/snooze', json, (req, res) => {
+  router.post('/alerts/:id/snooze', json, async (req, res) => {
     const body = parse(SnoozeSchema, bodyOf(req), 'body');
     const until = body.until ?? clock() + (body.for ?? 0);
-    res.json(service.snooze(req.params.id, until, body.by ?? DEFAULT_ACTOR));
+    await move(req, res, 'alert.snooze', (by) => service.snooze(req.params.id, until, by), { until });
   });
-  router.post('/alerts/:id/note', json, (req, res) => {
+  router.post('/alerts/:id/note', json, async (req, res) => {
     const body = parse(NoteSchema, bodyOf(req), 'body');
-    res.json(service.note(req.params.id, body.by ?? DEFAULT_ACTOR, body.note));
+    await move(req, res, 'alert.note', (by) => service.note(req.params.id, by, body.note));
   });
   return router;
 }

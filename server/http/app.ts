@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { HealthResponse } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import { BASEMAP_ROUTE } from './basemap.js';
@@ -8,6 +8,8 @@ import { errorHandler } from './errors.js';
 import { renderMetrics, type Sample } from './metrics.js';
 
 export interface HttpAppOptions {
+  /** Run before every route, in order: security headers, CORS, origin check, sessions, the authorizer. */
+  guards: RequestHandler[];
   /** Routers that read the raw body themselves (ingest); mounted before the JSON parser. */
   rawApiRouters: Router[];
   /** Routers mounted under /api/v1, in order. */
@@ -27,6 +29,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(...options.guards);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -10,6 +10,7 @@ import {
   type Snapshot,
 } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
+import { alertRooms, summaryRooms } from '../auth/socket-auth.js';
 import { createClusterSnapshots, type ClusterEntities } from './cluster-snapshot.js';
 import type { LiveIo, LiveNamespace, LiveSocket } from './live-io.js';
 import type { LiveState } from './live-state.js';
@@ -264,8 +265,9 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       clearInterval(staleTimer);
       if (clusterTimer) clearInterval(clusterTimer);
     },
-    broadcastAlert: (alert) => nsp.emit('alert', alert),
-    broadcastSummary: (summary) => nsp.emit('alertSummary', summary),
+    // Each socket joined the alert rooms its identity may see (server/auth/socket-auth.ts).
+    broadcastAlert: (alert) => nsp.to(alertRooms(alert)).emit('alert', alert),
+    broadcastSummary: (summary) => nsp.to(summaryRooms(summary)).emit('alertSummary', summary),
     entities: (query) => (cluster ? cluster.gather(query) : Promise.resolve({ entities: filterEntities(live.all(), query) })),
     stats: () => ({
       sockets: nsp.sockets.size,

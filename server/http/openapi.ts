@@ -1,0 +1,122 @@
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import type { Access, RouteSpec } from './route-catalog.js';
+
+/*
+ * The OpenAPI 3.1 document, generated from the route catalog and the contract's zod schemas
+ * (z.toJSONSchema): no second hand-written copy to drift. A test validates it with an
+ * independent OpenAPI validator and walks every route in it with every role.
+ */
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+/** Query parameters from an object schema's properties (each one a string in the URL). */
+function queryParameters(schema: z.ZodType): unknown[] {
+  const json = schemaOf(schema, 'input');
+  const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((json.required as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: required.has(name),
+    schema: property,
+  }));
+}
+
+function accessText(access: Access): string {
+  if (access === 'public') return 'No identity needed.';
+  if (access === 'authenticated') return 'Any signed-in person or valid token.';
+  return `Needs permission \`${access}\` (see the role table in the README).`;
+}
+
+const ERROR_BODY = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+      },
+    },
+  },
+};
+
+function operation(spec: RouteSpec): Record<string, unknown> {
+  const status = String(spec.status ?? 200);
+  const success: Record<string, unknown> = { description: 'Success' };
+  if (spec.response) success.content = { 'application/json': { schema: schemaOf(spec.response, 'output') } };
+  else if (spec.produces) success.content = { [spec.produces]: { schema: { type: 'string' } } };
+  const responses: Record<string, unknown> = { [status]: success };
+  const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+  if (spec.query || spec.body) responses['400'] = { description: 'Invalid input; the message names the bad key.', content: errorContent };
+  if (spec.access !== 'public') {
+    responses['401'] = { description: 'No identity (sign in, or send a bearer token).', content: errorContent };
+    if (spec.access !== 'authenticated') responses['403'] = { description: 'The caller\'s role or scope may not do this.', content: errorContent };
+  }
+  const op: Record<string, unknown> = {
+    operationId: `${spec.method}${spec.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    summary: spec.summary,
+    description: accessText(spec.access),
+    tags: [spec.tag],
+    responses,
+  };
+  if (spec.access !== 'public') op.security = [{ session: [] }, { bearer: [] }];
+  const parameters: unknown[] = [];
+  for (const name of spec.path.match(/:([A-Za-z0-9_]+)/g) ?? []) {
+    parameters.push({ name: name.slice(1), in: 'path', required: true, schema: { type: 'string' } });
+  }
+  if (spec.query) parameters.push(...queryParameters(spec.query));
+  if (parameters.length > 0) op.parameters = parameters;
+  if (spec.body) {
+    const content: Record<string, unknown> = { 'application/json': { schema: schemaOf(spec.body, 'input') } };
+    for (const type of spec.bodyTypes ?? []) content[type] = { schema: { type: 'string' } };
+    op.requestBody = { required: true, content };
+  }
+  return op;
+}
+
+/** The whole document for `routes`. */
+export function buildOpenApi(routes: readonly RouteSpec[], info: { version: string; serverUrl?: string }): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const spec of routes) {
+    const path = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    (paths[path] ??= {})[spec.method] = operation(spec);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'City IOC console API',
+      version: info.version,
+      description: 'REST API of the operations console. Sign in with POST /api/v1/auth/login (cookie `ioc_session`) or send an API token as `Authorization: Bearer <token>`.',
+    },
+    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    paths,
+    components: {
+      schemas: { Error: ERROR_BODY },
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'ioc_session' },
+        bearer: { type: 'http', scheme: 'bearer' },
+      },
+    },
+  };
+}
+
+export function createOpenApiRouter(routes: readonly RouteSpec[], info: { version: string; serverUrl?: string }): Router {
+  const router = express.Router();
+  let document: Record<string, unknown> | undefined;
+  router.get('/openapi.json', (_req, res) => {
+    document ??= buildOpenApi(routes, info);
+    res.json(document);
+  });
+  return router;
+}
