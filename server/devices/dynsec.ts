@@ -147,8 +147,11 @@ export async function connectDynsec(options: DynsecOptions): Promise<DynsecClien
         { command: 'createClient', username, password, textname: `device ${topic}`, roles: [{ rolename, priority: 1 }] },
       ]);
       if (roleError === undefined && clientError === undefined) return;
-      // Undo the half that worked so a retry starts clean.
-      if (roleError === undefined) await run([{ command: 'deleteRole', rolename }]).catch(() => undefined);
+      // Undo the half that worked (never what existed before) so a retry starts clean.
+      const undo: Command[] = [];
+      if (clientError === undefined) undo.push({ command: 'deleteClient', username });
+      if (roleError === undefined) undo.push({ command: 'deleteRole', rolename });
+      if (undo.length > 0) await run(undo).catch(() => undefined);
       const what = roleError !== undefined ? `createRole ${rolename}: ${roleError}` : `createClient ${username}: ${clientError ?? ''}`;
       throw new DynsecError(`Mosquitto's dynamic-security plugin refused ${what}`);
     },

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor, waitForPort } from './ports.js';
@@ -111,6 +112,58 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
     throw new Error(`mosquitto did not start: ${(err as Error).message}\n${service.output()}`);
   }
   return service;
+}
+
+export interface MosquittoDynsecService extends RunningService {
+  /** The plugin's admin (made by `mosquitto_ctrl dynsec init`); may publish to the control topic and subscribe to `#`. */
+  admin: { username: string; password: string };
+  controlTopic: string;
+}
+
+function dynsecPlugin(): string {
+  const libDir = '/usr/lib';
+  for (const entry of readdirSync(libDir)) {
+    const candidate = path.join(libDir, entry, 'mosquitto_dynamic_security.so');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`mosquitto_dynamic_security.so is not installed. ${INSTALL_HINT}`);
+}
+
+/** Starts Debian's mosquitto on a free port with the dynamic-security plugin and no anonymous access. */
+export async function startMosquittoDynsec(): Promise<MosquittoDynsecService> {
+  const binary = requireBinary('mosquitto');
+  const ctrl = requireBinary('mosquitto_ctrl');
+  const plugin = dynsecPlugin();
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'ioc-mosquitto-dynsec-'));
+  // mosquitto drops root privileges to the mosquitto user, and the plugin rewrites its file on every change.
+  chmodSync(dir, 0o777);
+  const admin = { username: 'admin', password: randomBytes(12).toString('base64url') };
+  const dynsecFile = path.join(dir, 'dynsec.json');
+  const init = spawnSync(ctrl, ['dynsec', 'init', dynsecFile, admin.username, admin.password], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr || init.stdout}`);
+  chmodSync(dynsecFile, 0o666);
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous false',
+    'persistence false',
+    `plugin ${plugin}`,
+    `plugin_opt_config_file ${dynsecFile}`,
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+  ];
+  const configFile = path.join(dir, 'mosquitto.conf');
+  writeFileSync(configFile, lines.join('\n') + '\n');
+  chmodSync(configFile, 0o644);
+  const service = startProcess(binary, ['-c', configFile], dir, port, `mqtt://127.0.0.1:${port}`);
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    await service.stop();
+    throw new Error(`mosquitto (dynamic security) did not start: ${(err as Error).message}\n${service.output()}`);
+  }
+  return { ...service, admin, controlTopic: '$CONTROL/dynamic-security/v1' };
 }
 
 export interface InfluxdOptions {
