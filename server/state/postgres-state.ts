@@ -91,12 +91,15 @@ export class PostgresStateStore implements StateStore {
     private readonly logger: StoreLogger = quietLogger,
   ) {
     this.where = describeUrl(options.url);
+    const statementTimeout = options.statementTimeout ?? 10_000;
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.max ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
       idleTimeoutMillis: 30_000,
-      statement_timeout: options.statementTimeout ?? 10_000,
+      statement_timeout: statementTimeout,
+      // Client-side bound too: a server that stops answering never gets to enforce statement_timeout.
+      query_timeout: statementTimeout + 5000,
       application_name: 'ioc-state',
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.

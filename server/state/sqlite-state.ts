@@ -3,7 +3,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert, AuditEntry, Rule } from '../../contract/index.js';
 import {
-  ALERT_CHUNK,
   AUDIT_COLUMNS,
   DEVICE_COLUMNS,
   TOKEN_COLUMNS,
@@ -12,7 +11,6 @@ import {
   auditFromRow,
   auditParams,
   auditWhere,
-  chunks,
   deviceFromRow,
   deviceParams,
   newestPerId,
@@ -276,8 +274,9 @@ export class SqliteStateStore implements StateStore {
     return this.run((db) => {
       const upsert = db.prepare<AlertParams>(UPSERT_ALERT);
       const rows = newestPerId(alerts);
+      // One prepared statement per row inside one transaction: no statement-size limit to chunk for.
       db.transaction(() => {
-        for (const chunk of chunks(rows, ALERT_CHUNK)) for (const row of chunk) upsert.run(row);
+        for (const row of rows) upsert.run(row);
       })();
     });
   }

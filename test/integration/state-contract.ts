@@ -349,6 +349,16 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
         expect(alertVersion(byId.get('storm-0001')!)).toBe(9);
       });
 
+      it('saveAlerts is all or nothing: a bad alert late in a big batch leaves nothing of it behind', async () => {
+        await store.saveAlerts([alert('kept', 1)]);
+        const batch = Array.from({ length: 800 }, (_, k) => alert(`batch-${String(k).padStart(3, '0')}`, 1, { startedAt: T0 + k }));
+        // Sorted last by id and past the first chunk of rows; NaN is no valid start time for any store.
+        batch.push(alert('zz-bad', 1, { startedAt: Number.NaN }));
+        await expect(store.saveAlerts([...batch, alert('kept', 2)])).rejects.toThrow();
+        expect((await store.loadAlerts()).map((a) => a.id)).toEqual(['kept']);
+        expect(alertVersion((await store.getAlert('kept'))!)).toBe(1);
+      });
+
       it('loadAlerts(since) returns the alerts that started at or after since', async () => {
         await store.saveAlerts([alert('early', 1, { startedAt: T0 - 1 }), alert('edge', 1, { startedAt: T0 }), alert('late', 2, { startedAt: T0 + 1 })]);
         expect((await store.loadAlerts(T0)).map((a) => a.id).sort()).toEqual(['edge', 'late']);
