@@ -1,8 +1,13 @@
 import type { Alert, Observation, Rule } from '../../../contract/index.js';
 import type { AlertsStore } from '../../../server/alerts/alert-service.js';
+import { alertVersion } from '../../../server/state/types.js';
 import type { ScanOptions } from '../../../server/store/types.js';
 
-/** The TelemetryStore methods the alerts module uses, in memory; `failSaves` fails that many saveAlerts calls. */
+/**
+ * The state-store and telemetry-store methods the alerts module uses, in memory, with the same
+ * versioning as the real stores: one row per alert id holding its newest version (history length).
+ * `failSaves` fails that many saveAlerts calls.
+ */
 export class FakeAlertsStore implements AlertsStore {
   rules = new Map<string, Rule>();
   alerts = new Map<string, Alert>();
@@ -12,6 +17,8 @@ export class FakeAlertsStore implements AlertsStore {
   savedBatches: string[][] = [];
   failSaves = 0;
   scans: ScanOptions[] = [];
+  /** Every casAlert call: the alert id, the version it was based on and whether it was stored. */
+  casCalls: { id: string; basedOn: number; stored: boolean }[] = [];
 
   saveRule(rule: Rule): Promise<void> {
     this.rules.set(rule.id, structuredClone(rule));
@@ -31,8 +38,25 @@ export class FakeAlertsStore implements AlertsStore {
       this.failSaves--;
       return Promise.reject(new Error('database is locked'));
     }
-    for (const alert of alerts) this.alerts.set(alert.id, structuredClone(alert));
+    // As the real stores: a stored version newer than the given one is kept; an equal one is overwritten.
+    for (const alert of alerts) {
+      const stored = this.alerts.get(alert.id);
+      if (stored === undefined || alertVersion(stored) <= alertVersion(alert))
+        this.alerts.set(alert.id, structuredClone(alert));
+    }
     return Promise.resolve();
+  }
+  getAlert(id: string): Promise<Alert | undefined> {
+    const stored = this.alerts.get(id);
+    return Promise.resolve(stored && structuredClone(stored));
+  }
+  /** Compare-and-set, checked and written in one step (as one SQL statement would be). */
+  casAlert(next: Alert, basedOn: number): Promise<boolean> {
+    const stored = this.alerts.get(next.id);
+    const ok = stored === undefined || alertVersion(stored) <= basedOn;
+    if (ok) this.alerts.set(next.id, structuredClone(next));
+    this.casCalls.push({ id: next.id, basedOn, stored: ok });
+    return Promise.resolve(ok);
   }
   loadAlerts(since?: number): Promise<Alert[]> {
     const all = [...this.alerts.values()].filter((alert) => since === undefined || alert.startedAt >= since);

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AlertsError } from '../../../server/alerts/errors.js';
 import { PM25_RULE, serviceWith, T0 } from './service-harness.js';
 
-const conflictOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AlertsError);
-    return { status: (err as AlertsError).status, code: (err as AlertsError).code };
-  }
-  throw new Error('expected a throw');
-};
+const CONFLICT = { name: 'AlertsError', status: 409, code: 'conflict' };
+const NOT_FOUND = { name: 'AlertsError', status: 404, code: 'not_found' };
 
 describe('alert lifecycle', () => {
   it('keeps exactly one alert per (rule, entity) under a burst of 1 000 messages', async () => {
@@ -34,10 +26,10 @@ describe('alert lifecycle', () => {
     pm25('S1', 150);
     const id = emitted[0]!.id;
     clock.advance(1000);
-    service.assign(id, 'team-north', 'lan');
-    service.ack(id, 'lan', 'on my way');
-    service.note(id, 'lan', 'filter clogged');
-    const resolved = service.resolve(id, 'lan', 'replaced filter');
+    await service.assign(id, 'team-north', 'lan');
+    await service.ack(id, 'lan', 'on my way');
+    await service.note(id, 'lan', 'filter clogged');
+    const resolved = await service.resolve(id, 'lan', 'replaced filter');
     expect(resolved.state).toBe('resolved');
     expect(resolved.assignee).toBe('team-north');
     expect(resolved.history!.map((e) => `${e.action}:${e.by}`)).toEqual([
@@ -52,28 +44,39 @@ describe('alert lifecycle', () => {
     await service.flush();
     expect(store.alerts.get(id)?.state).toBe('resolved');
     // Notes stay possible on a closed alert.
-    expect(service.note(id, 'lan', 'post-mortem done').history).toHaveLength(6);
+    expect((await service.note(id, 'lan', 'post-mortem done')).history).toHaveLength(6);
+    // Every move was compare-and-set against the version it was made from.
+    expect(store.casCalls.map((c) => `${c.basedOn}:${c.stored}`)).toEqual([
+      '1:true',
+      '2:true',
+      '3:true',
+      '4:true',
+      '5:true',
+    ]);
+    expect(store.alerts.get(id)?.history).toHaveLength(6);
   });
 
   it('rejects illegal moves with a 409 conflict and unknown ids with 404', async () => {
     const { service, emitted, pm25 } = await serviceWith();
     pm25('S1', 150);
     const id = emitted[0]!.id;
-    service.ack(id, 'lan');
-    expect(conflictOf(() => service.ack(id, 'lan'))).toEqual({ status: 409, code: 'conflict' });
-    service.resolve(id, 'lan');
-    expect(conflictOf(() => service.resolve(id, 'lan'))).toEqual({ status: 409, code: 'conflict' });
-    expect(conflictOf(() => service.ack(id, 'lan'))).toEqual({ status: 409, code: 'conflict' });
-    expect(conflictOf(() => service.assign(id, 'x', 'lan'))).toEqual({ status: 409, code: 'conflict' });
-    expect(conflictOf(() => service.snooze(id, T0 + 60_000, 'lan'))).toEqual({ status: 409, code: 'conflict' });
-    expect(conflictOf(() => service.ack('nope', 'lan'))).toEqual({ status: 404, code: 'not_found' });
+    await service.ack(id, 'lan');
+    await expect(service.ack(id, 'lan')).rejects.toMatchObject(CONFLICT);
+    await service.resolve(id, 'lan');
+    await expect(service.resolve(id, 'lan')).rejects.toMatchObject(CONFLICT);
+    await expect(service.ack(id, 'lan')).rejects.toMatchObject(CONFLICT);
+    await expect(service.assign(id, 'x', 'lan')).rejects.toMatchObject(CONFLICT);
+    await expect(service.snooze(id, T0 + 60_000, 'lan')).rejects.toMatchObject(CONFLICT);
+    await expect(service.ack('nope', 'lan')).rejects.toMatchObject(NOT_FOUND);
+    // A refused move changes nothing.
+    expect(service.getAlert(id).history).toHaveLength(3);
   });
 
   it('resolves a firing or acknowledged alert by system when the condition clears', async () => {
     const { service, emitted, pm25 } = await serviceWith();
     pm25('S1', 150);
     pm25('S2', 150);
-    service.ack(emitted[1]!.id, 'lan');
+    await service.ack(emitted[1]!.id, 'lan');
     pm25('S1', 90);
     expect(emitted).toHaveLength(3);
     pm25('S1', 80);
@@ -90,7 +93,7 @@ describe('alert lifecycle', () => {
     const { service, emitted, clock, pm25 } = await serviceWith();
     pm25('S1', 150);
     const id = emitted[0]!.id;
-    service.snooze(id, T0 + 600_000, 'lan');
+    await service.snooze(id, T0 + 600_000, 'lan');
     service.tick(clock.advance(599_999));
     expect(service.getAlert(id).state).toBe('snoozed');
     service.tick(clock.advance(1));
@@ -104,7 +107,7 @@ describe('alert lifecycle', () => {
     const { service, emitted, clock, pm25 } = await serviceWith();
     pm25('S1', 150);
     const id = emitted[0]!.id;
-    service.snooze(id, T0 + 600_000, 'lan');
+    await service.snooze(id, T0 + 600_000, 'lan');
     pm25('S1', 20);
     expect(service.getAlert(id).state).toBe('snoozed');
     service.tick(clock.advance(600_000));
@@ -116,7 +119,9 @@ describe('alert lifecycle', () => {
   it('rejects a snooze that ends in the past with 400', async () => {
     const { service, emitted, pm25 } = await serviceWith();
     pm25('S1', 150);
-    expect(() => service.snooze(emitted[0]!.id, T0 - 1, 'lan')).toThrow(/future/);
+    await expect(service.snooze(emitted[0]!.id, T0 - 1, 'lan')).rejects.toThrow(/future/);
+    await expect(service.snooze(emitted[0]!.id, T0 - 1, 'lan')).rejects.toMatchObject({ status: 400 });
+    expect(service.getAlert(emitted[0]!.id).state).toBe('firing');
   });
 
   it('escalates an unacknowledged alert one step per escalateAfter, and stops at critical or on ack', async () => {
@@ -129,7 +134,7 @@ describe('alert lifecycle', () => {
     expect(emitted).toHaveLength(2);
     service.tick(clock.advance(1000));
     expect(emitted.slice(2).map((x) => `${x.entityId}:${x.severity}`)).toEqual(['S1:warning', 'S2:warning']);
-    service.ack(b, 'lan');
+    await service.ack(b, 'lan');
     service.tick(clock.advance(600_000));
     service.tick(clock.advance(600_000));
     expect(service.getAlert(a).severity).toBe('critical');

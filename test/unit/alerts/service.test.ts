@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../../contract/index.js';
 import { createAlertService } from '../../../server/alerts/alert-service.js';
 import { FakeAlertsStore, fakeClock, memoryLogger } from './fake-store.js';
 import { PM25_RULE, serviceWith, T0 } from './service-harness.js';
@@ -57,7 +58,7 @@ describe('restart', () => {
     first.pm25('S1', 150);
     first.pm25('S2', 150);
     first.service.observe([{ domain: 'sensor', id: 'N1', ts: T0, fields: { noise: 80 } }]);
-    first.service.ack(first.emitted[0]!.id, 'lan');
+    await first.service.ack(first.emitted[0]!.id, 'lan');
     await first.service.close();
 
     const second = await serviceWith([PM25_RULE], { store: first.store });
@@ -116,11 +117,72 @@ describe('persistence', () => {
   it('coalesces several changes of one alert into one save', async () => {
     const { service, store, emitted, pm25 } = await serviceWith();
     pm25('S1', 150);
-    service.ack(emitted[0]!.id, 'lan');
-    service.note(emitted[0]!.id, 'lan', 'x');
+    await service.ack(emitted[0]!.id, 'lan');
+    await service.note(emitted[0]!.id, 'lan', 'x');
     await service.flush();
     expect(store.saveCalls).toBe(1);
     expect(store.alerts.get(emitted[0]!.id)?.history).toHaveLength(3);
+  });
+});
+
+describe('moves shared by several nodes', () => {
+  /** Two services over one store, both holding the same firing alert loaded from it. */
+  const twoNodes = async () => {
+    const store = new FakeAlertsStore();
+    const origin = await serviceWith([PM25_RULE], { store });
+    origin.pm25('S1', 150);
+    const id = origin.emitted[0]!.id;
+    await origin.service.close();
+    const a = await serviceWith([PM25_RULE], { store });
+    const b = await serviceWith([PM25_RULE], { store });
+    expect(a.service.getAlert(id).state).toBe('firing');
+    expect(b.service.getAlert(id).state).toBe('firing');
+    return { store, id, a, b };
+  };
+
+  it('of two acks made at once from the same version, exactly one wins and the other gets a 409', async () => {
+    const { store, id, a, b } = await twoNodes();
+    const results = await Promise.allSettled([a.service.ack(id, 'lan'), b.service.ack(id, 'minh')]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.reason).toMatchObject({ name: 'AlertsError', status: 409, code: 'conflict' });
+    // Both moves reached the compare-and-set from version 1; the store took one.
+    expect(store.casCalls.map((c) => `${c.basedOn}:${c.stored}`)).toEqual(['1:true', '1:false']);
+    const winner = (won[0] as PromiseFulfilledResult<Alert>).value;
+    const stored = store.alerts.get(id)!;
+    expect(stored).toEqual(winner);
+    expect(stored.state).toBe('acknowledged');
+    expect(stored.history!.map((e) => `${e.action}:${e.by}`)).toEqual([
+      'fire:system',
+      `ack:${winner.history!.at(-1)!.by}`,
+    ]);
+    // Only the winner told its listeners.
+    expect([...a.emitted, ...b.emitted].map((x) => x.state)).toEqual(['acknowledged']);
+    // The loser's next move starts from the stored version, not its stale copy.
+    const [loser, loserName] = results[0].status === 'rejected' ? [a, 'lan'] : [b, 'minh'];
+    await expect(loser.service.ack(id, loserName)).rejects.toMatchObject({ status: 409 });
+    const noted = await loser.service.note(id, loserName, 'seen it');
+    expect(noted.history!.map((e) => e.action)).toEqual(['fire', 'ack', 'note']);
+    expect(loser.service.getAlert(id)).toEqual(noted);
+    expect(store.alerts.get(id)).toEqual(noted);
+  });
+
+  it('a node moves an alert another node already moved, and finds it as the store has it', async () => {
+    const { store, id, a, b } = await twoNodes();
+    await a.service.ack(id, 'lan');
+    expect(b.service.getAlert(id).state).toBe('firing');
+    expect(await b.service.findAlert(id)).toMatchObject({ state: 'acknowledged' });
+    const resolved = await b.service.resolve(id, 'minh', 'fixed');
+    expect(resolved.history!.map((e) => `${e.action}:${e.by}`)).toEqual(['fire:system', 'ack:lan', 'resolve:minh']);
+    expect(await a.service.findAlert(id)).toEqual(resolved);
+    await expect(a.service.ack(id, 'lan')).rejects.toMatchObject({ status: 409 });
+    expect(await a.service.findAlert('nope')).toBeUndefined();
+    // A late save of an older version does not undo a newer one.
+    await a.service.flush();
+    await b.service.flush();
+    expect(store.alerts.get(id)).toEqual(resolved);
   });
 });
 
