@@ -1,15 +1,14 @@
 import { formatCityDate, formatCityTime, formatNumber } from '../i18n/format.js';
-import { useState } from 'react';
 import type { Me } from '../../contract/identity.js';
 import { t, useLocale } from '../i18n/i18n.js';
 import type { ConnectionStatus } from '../live/live-client.js';
 import type { KindCounts } from '../state/layer-kinds.js';
 import type { Observable } from '../state/observable.js';
 import { useObservable } from './hooks.js';
-import { signOut } from '../session/auth-api.js';
 import { useAccess } from '../session/use-session.js';
-import { AdminIcon, AuditIcon, RulesIcon, SignOutIcon, SoundIcon } from './icons.js';
+import { RulesIcon, SoundIcon } from './icons.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
+import { PageButtons, UserMenu, type ConsolePage } from './UserMenu.js';
 import { LAYER_KINDS } from '../state/layer-kinds.js';
 import { KIND_SWATCH } from './swatches.js';
 import { usePolled } from './hooks.js';
@@ -25,9 +24,6 @@ interface HeaderProps {
   /** Opens a full-screen page; the header offers only those `me` may use. */
   onOpen: (page: ConsolePage) => void;
 }
-
-/** The pages over the console the header can open. */
-export type ConsolePage = 'rules' | 'admin' | 'audit';
 
 function MuteSwitch({ muted }: { muted: Observable<boolean> }) {
   useLocale();
@@ -85,49 +81,6 @@ function Connection({ status, lastUpdate: readLastUpdate }: Pick<HeaderProps, 's
   );
 }
 
-function UserBox({ me }: { me: Me }) {
-  useLocale();
-  const [leaving, setLeaving] = useState(false);
-  const roles = me.roles.map((role) => t(`role.${role}`)).join(', ');
-  const initials = me.displayName
-    .split(/\s+/)
-    .filter((word) => word !== '')
-    .slice(-2)
-    .map((word) => word[0]?.toUpperCase() ?? '')
-    .join('');
-  const leave = () => {
-    setLeaving(true);
-    void signOut();
-  };
-  return (
-    <div className="user" data-testid="user" title={t('auth.signedInAs', { name: me.displayName, roles })}>
-      <span className="user__avatar" aria-hidden="true">
-        {initials || '?'}
-      </span>
-      <span className="user__text">
-        <span className="user__name" data-testid="user-name">
-          {me.displayName}
-        </span>
-        <span className="user__roles" data-testid="user-roles">
-          {roles}
-        </span>
-      </span>
-      <button
-        type="button"
-        className="head-button"
-        onClick={leave}
-        disabled={leaving}
-        aria-label={t('auth.signOut')}
-        title={t('auth.signOut')}
-        data-testid="sign-out"
-      >
-        <SignOutIcon />
-        <span className="head-button__text">{t('auth.signOut')}</span>
-      </button>
-    </div>
-  );
-}
-
 /** Top bar: identity, live counts per layer, connection state, rules, alarm sound, city clock and language. */
 export function Header({ status, lastUpdate, counts, muted, me, onOpen }: HeaderProps) {
   const locale = useLocale();
@@ -165,36 +118,11 @@ export function Header({ status, lastUpdate, counts, muted, me, onOpen }: Header
             <span className="head-button__text">{t('rules.open')}</span>
           </button>
         )}
-        {access.audit && (
-          <button
-            type="button"
-            className="head-button"
-            onClick={() => onOpen('audit')}
-            title={t('nav.audit')}
-            aria-label={t('nav.audit')}
-            data-testid="open-audit"
-          >
-            <AuditIcon />
-            <span className="head-button__text">{t('nav.audit')}</span>
-          </button>
-        )}
-        {access.admin && (
-          <button
-            type="button"
-            className="head-button"
-            onClick={() => onOpen('admin')}
-            title={t('nav.admin')}
-            aria-label={t('nav.admin')}
-            data-testid="open-admin"
-          >
-            <AdminIcon />
-            <span className="head-button__text">{t('nav.admin')}</span>
-          </button>
-        )}
+        <PageButtons access={access} onOpen={onOpen} />
         <MuteSwitch muted={muted} />
         <Clock />
         <LanguageSwitch />
-        <UserBox me={me} />
+        <UserMenu me={me} access={access} onOpen={onOpen} />
       </div>
     </header>
   );

@@ -120,7 +120,9 @@ export function AuditPage() {
                 </td>
                 <td data-label={t('audit.actor')}>{entry.actor}</td>
                 <td data-label={t('audit.action')} className="mono">
-                  <span className={`tag${entry.action === 'login_failed' ? ' tag--off' : ''}`}>{entry.action}</span>
+                  <span className={`tag tag--action${entry.action === 'login_failed' ? ' tag--off' : ''}`}>
+                    {entry.action}
+                  </span>
                 </td>
                 <td data-label={t('audit.target')} className="mono">
                   {entry.target}
