@@ -34,6 +34,7 @@ import { createAuthService } from './auth/auth-service.js';
 import { createAuthorizer } from './auth/authorizer.js';
 import { bootstrapAccounts, forgetGeneratedAdminPassword, type SignInBanner } from './auth/bootstrap.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
+import { createOidcRouter } from './auth/oidc.js';
 import { createAuthRouter } from './auth/routes.js';
 import { randomSecret } from './auth/secrets.js';
 import { StateSessionStore } from './auth/session-store.js';
@@ -208,6 +209,9 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       ],
       apiRouters: [
         createAuthRouter({ auth, audit, idleTimeout: config.auth.idleTimeout, ...(config.auth.oidc ? { oidc: { label: config.auth.oidc.label } } : {}) }),
+        ...(config.auth.oidc
+          ? [createOidcRouter({ oidc: config.auth.oidc, publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort}`, state, audit, logger: logger.child({ module: 'oidc' }) })]
+          : []),
         createUsersRouter({ state, auth, audit, onPasswordChanged: (username) => username === 'admin' && forgetGeneratedAdminPassword(config.dataDir) }),
         createTokensRouter({ state, auth, audit }),
         createAuditRouter({ audit }),
