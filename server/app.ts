@@ -43,6 +43,10 @@ import { createOpenApiRouter } from './http/openapi.js';
 import { createRouteMatcher, ROUTES } from './http/route-catalog.js';
 import { cors, originCheck, securityHeaders } from './http/security.js';
 import { createStateStore } from './state/index.js';
+import { createBrokerAuth, createInternalCredential, type BrokerAuth } from './devices/broker-auth.js';
+import { createDeviceService } from './devices/device-service.js';
+import { connectDynsec, type DynsecClient } from './devices/dynsec.js';
+import { createDeviceRouter } from './devices/routes.js';
 
 /** How long shutdown waits for Redis to acknowledge closing the fan-out connections. */
 const REDIS_CLOSE_TIMEOUT_MS = 3000;
@@ -131,11 +135,28 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     cleanups.push(() => pipeline.flushPending());
 
     let broker: EmbeddedBroker | undefined;
+    // The product's own MQTT clients log in to the embedded broker with a credential made at every start.
+    const internalMqtt = createInternalCredential();
+    let brokerAuth: BrokerAuth | undefined;
     if (!config.mqtt.url) {
-      broker = await startEmbeddedBroker(config.mqtt.port, config.host, logger.child({ module: 'broker' }));
+      brokerAuth = createBrokerAuth({
+        state,
+        topicRoot: config.mqtt.topicRoot,
+        allowLoopback: config.ingest.allowLoopback,
+        internal: internalMqtt,
+        logger: logger.child({ module: 'broker-auth' }),
+      });
+      broker = await startEmbeddedBroker(config.mqtt.port, config.host, logger.child({ module: 'broker' }), brokerAuth);
       cleanups.push(() => broker?.close());
     }
     const mqttUrl = config.mqtt.url ?? broker?.url ?? '';
+
+    let dynsec: DynsecClient | undefined;
+    if (config.mqtt.url && config.mqtt.dynsec) {
+      dynsec = await connectDynsec({ url: config.mqtt.url, ...config.mqtt.dynsec, logger: logger.child({ module: 'dynsec' }) });
+      cleanups.push(() => dynsec?.close());
+    }
+    const devices = createDeviceService({ state, topicRoot: config.mqtt.topicRoot, ...(dynsec ? { dynsec } : {}) });
 
     const counters = createIngestCounters();
     const domains = new Set(Object.keys(config.domains));
@@ -210,10 +231,11 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       apiRouters: [
         createAuthRouter({ auth, audit, idleTimeout: config.auth.idleTimeout, ...(config.auth.oidc ? { oidc: { label: config.auth.oidc.label } } : {}) }),
         ...(config.auth.oidc
-          ? [createOidcRouter({ oidc: config.auth.oidc, publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort}`, state, audit, logger: logger.child({ module: 'oidc' }) })]
+          ? [createOidcRouter({ oidc: config.auth.oidc, publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort}`, state, audit, auth, logger: logger.child({ module: 'oidc' }) })]
           : []),
         createUsersRouter({ state, auth, audit, onPasswordChanged: (username) => username === 'admin' && forgetGeneratedAdminPassword(config.dataDir) }),
         createTokensRouter({ state, auth, audit }),
+        createDeviceRouter({ service: devices, audit }),
         createAuditRouter({ audit }),
         createOpenApiRouter(ROUTES, { version: '1' }),
         createEntityRouter({ config, basemap, store, liveEntities: (query) => liveServer.entities(query) }),
@@ -226,7 +248,8 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
           if (!mqttIngest?.connected()) throw new Error(`not connected to the MQTT broker at ${mqttUrl}`);
         },
       },
-      metrics: () => collectMetrics({ counters, store, live, liveServer, alerts: alerts.service.stats() }),
+      metrics: () =>
+        collectMetrics({ counters, store, live, liveServer, alerts: alerts.service.stats(), broker: brokerAuth?.stats(), audit: audit.stats() }),
       clientDir: options.clientDir ?? path.join(ROOT, 'dist', 'client'),
       ...(basemapFile ? { basemapRouter: createBasemapRouter(basemapFile) } : {}),
       logger,
@@ -257,8 +280,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     mqttIngest = await startMqttIngest({
       url: mqttUrl,
       clientId: config.mqtt.clientId,
-      username: config.mqtt.username,
-      password: config.mqtt.password,
+      ...(broker ? { username: internalMqtt.username, password: internalMqtt.password } : { username: config.mqtt.username, password: config.mqtt.password }),
       topicRoot: config.mqtt.topicRoot,
       rejectedTopicRoot: config.mqtt.rejectedTopicRoot,
       sharedGroup: config.mqtt.sharedGroup,
@@ -275,6 +297,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         mqttUrl,
         httpUrl: `http://127.0.0.1:${port}/api/v1/ingest`,
         ingestToken: config.ingest.tokens[0],
+        ...(broker ? { mqttUsername: internalMqtt.username, mqttPassword: internalMqtt.password } : {}),
         topicRoot: config.mqtt.topicRoot,
         ...config.simulator,
         logger: logger.child({ module: 'simulator' }),

@@ -11,10 +11,13 @@ export interface MetricSources {
   live: LiveState;
   liveServer: LiveServer;
   alerts?: AlertServiceStats;
+  /** Embedded broker's device checks (absent with an external broker). */
+  broker?: { refusedConnects: number; droppedPublishes: number };
+  audit?: { written: number; failed: number };
 }
 
 /** Gathers the product's counters for GET /metrics. */
-export function collectMetrics({ counters, store, live, liveServer, alerts }: MetricSources): Sample[] {
+export function collectMetrics({ counters, store, live, liveServer, alerts, broker, audit }: MetricSources): Sample[] {
   const storeStats = store.stats();
   const liveStats = liveServer.stats();
   const entityValues = Object.entries(live.countByDomainAndStatus()).flatMap(([domain, byStatus]) =>
@@ -43,6 +46,18 @@ export function collectMetrics({ counters, store, live, liveServer, alerts }: Me
           { name: 'ioc_alerts_saved_total', help: 'Alert changes persisted', type: 'counter', values: [{ value: alerts.saved }] },
           { name: 'ioc_alerts_failed_saves_total', help: 'Alert changes that failed to persist', type: 'counter', values: [{ value: alerts.failedSaves }] },
           { name: 'ioc_alerts_pending_writes', help: 'Alert changes waiting to be persisted', type: 'gauge', values: [{ value: alerts.pendingWrites }] },
+        ] satisfies Sample[])
+      : []),
+    ...(broker
+      ? ([
+          { name: 'ioc_mqtt_refused_connects_total', help: 'MQTT connections refused (bad credentials, not allowed)', type: 'counter', values: [{ value: broker.refusedConnects }] },
+          { name: 'ioc_mqtt_dropped_publishes_total', help: 'Device publishes outside their own topic, dropped', type: 'counter', values: [{ value: broker.droppedPublishes }] },
+        ] satisfies Sample[])
+      : []),
+    ...(audit
+      ? ([
+          { name: 'ioc_audit_written_total', help: 'Audit entries written', type: 'counter', values: [{ value: audit.written }] },
+          { name: 'ioc_audit_failed_total', help: 'Audit entries that could not be written', type: 'counter', values: [{ value: audit.failed }] },
         ] satisfies Sample[])
       : []),
   ];

@@ -6,6 +6,9 @@ export interface SimulatorFeedOptions {
   mqttUrl: string;
   httpUrl: string;
   ingestToken?: string;
+  /** Login on the broker (the embedded broker's internal credential). */
+  mqttUsername?: string;
+  mqttPassword?: string;
   topicRoot: string;
   rate: number;
   httpShare: number;
@@ -26,6 +29,7 @@ export async function startSimulatorFeed(options: SimulatorFeedOptions): Promise
     clean: true,
     protocolVersion: 4,
     reconnectPeriod: 1000,
+    ...(options.mqttUsername !== undefined ? { username: options.mqttUsername, password: options.mqttPassword } : {}),
   });
   client.on('error', (err) => logger.warn('simulator MQTT error', { error: err.message }));
   let errorsLogged = 0;

@@ -65,8 +65,9 @@ export function createAuthorizer(options: AuthorizerOptions): RequestHandler {
       const identity = await resolveIdentity(req, options.auth);
       if (identity) setIdentity(req, identity);
       if (access === 'public') return;
-      if (access === 'ingest' && identity === undefined) {
-        if (options.allowLoopbackIngest && isLoopback(req.socket.remoteAddress)) return setIdentity(req, LOOPBACK_INGEST);
+      if (access === 'ingest' && (identity === undefined || !allows(identity, 'ingest'))) {
+        // Loopback ingest is open whoever asks (the demo simulator, mosquitto_pub beside the server, a signed-in tester).
+        if (options.allowLoopbackIngest && isLoopback(req.socket.remoteAddress)) return setIdentity(req, identity ?? LOOPBACK_INGEST);
         const bearer = bearerOf(req);
         if (bearer !== undefined && options.ingestTokens.some((t) => safeEqual(t, bearer))) return setIdentity(req, INGEST_IDENTITY);
       }

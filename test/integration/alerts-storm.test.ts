@@ -137,7 +137,7 @@ describe('an alert storm on InfluxDB', () => {
         const route = k % 2 === 0 ? '/healthz' : '/api/v1/rules';
         const duringWrites = proxy.inFlight > 0;
         const started = performance.now();
-        const res = await fetch(`${product.baseUrl}${route}`, { signal: AbortSignal.timeout(10_000) });
+        const res = await product.api.fetch(route, { signal: AbortSignal.timeout(10_000) });
         await res.arrayBuffer();
         probes.push({ path: route, status: res.status, ms: performance.now() - started, duringWrites });
         await new Promise((resolve) => setTimeout(resolve, 5));

@@ -6,6 +6,7 @@ import type { Alert } from '../../contract/index.js';
 import { startInfluxd, uniqueName, type RunningService } from '../support/services.js';
 import { connectLive, startTestIoc, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
+import { signIn, type ApiSession } from '../support/auth.js';
 
 const PM_RULE = {
   id: 'pm-high-test',
@@ -16,12 +17,9 @@ const PM_RULE = {
   severity: 'critical',
 };
 
-async function api<T>(product: TestIoc, method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${product.baseUrl}/api/v1${url}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+async function api<T>(product: TestIoc | ApiSession, method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const session = 'api' in product ? product.api : product;
+  const res = await session.fetch(`/api/v1${url}`, { method, ...(body === undefined ? {} : { json: body }) });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
@@ -52,7 +50,7 @@ describe.each(['embedded', 'influx'] as const)('alerts on the %s store', (kind) 
   });
 
   it('opens exactly one alert under a burst, pushes it live, and walks the lifecycle', async () => {
-    const live = await connectLive(product.baseUrl);
+    const live = await connectLive(product.baseUrl, product.api);
     const pushed: Alert[] = [];
     live.socket.on('alert', (alert) => pushed.push(alert));
     await live.subscribe({ layers: ['sensor'] });
@@ -71,12 +69,15 @@ describe.each(['embedded', 'influx'] as const)('alerts on the %s store', (kind) 
     await waitFor(() => pushed.some((a) => a.id === alert.id), 'alert pushed on /live');
     await waitFor(() => live.entities.get('sensor/al-1')?.status === 'alert', 'entity shown as alerted');
 
-    const acked = await api<Alert>(product, 'POST', `/alerts/${alert.id}/ack`, { by: 'operator-1', note: 'team sent' });
+    // The actor is whoever is signed in; a `by` in the body is ignored.
+    const password = await product.api.createUser('operator-1', ['operator']);
+    const operator = await signIn(product.baseUrl, 'operator-1', password);
+    const acked = await api<Alert>(operator, 'POST', `/alerts/${alert.id}/ack`, { by: 'someone-else', note: 'team sent' });
     expect(acked.status).toBe(200);
     expect(acked.body.state).toBe('acknowledged');
-    const assigned = await api<Alert>(product, 'POST', `/alerts/${alert.id}/assign`, { assignee: 'field-team-3', by: 'operator-1' });
+    const assigned = await api<Alert>(operator, 'POST', `/alerts/${alert.id}/assign`, { assignee: 'field-team-3' });
     expect(assigned.body.assignee).toBe('field-team-3');
-    const resolved = await api<Alert>(product, 'POST', `/alerts/${alert.id}/resolve`, { by: 'field-team-3' });
+    const resolved = await api<Alert>(product, 'POST', `/alerts/${alert.id}/resolve`, {});
     expect(resolved.body.state).toBe('resolved');
     const again = await api<{ error: { code: string } }>(product, 'POST', `/alerts/${alert.id}/resolve`, {});
     expect(again.status).toBe(409);
@@ -89,8 +90,11 @@ describe.each(['embedded', 'influx'] as const)('alerts on the %s store', (kind) 
       'fire:system',
       'ack:operator-1',
       'assign:operator-1',
-      'resolve:field-team-3',
+      'resolve:admin',
     ]);
+    const audit = await api<{ entries: { actor: string; action: string; target: string }[] }>(product, 'GET', `/audit?limit=50`);
+    const moves = audit.body.entries.filter((e) => e.target === alert.id).map((e) => `${e.action}:${e.actor}`);
+    expect(moves.sort()).toEqual(['alert.ack:operator-1', 'alert.assign:operator-1', 'alert.resolve:admin']);
     live.close();
   });
 

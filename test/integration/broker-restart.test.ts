@@ -47,10 +47,10 @@ describe('broker restart mid-stream', () => {
     await Promise.all(acked);
     await publisher.endAsync();
 
-    const url = `${product.baseUrl}/api/v1/entities/sensor/restart-1/history?from=${base}&to=${base + total}`;
+    const url = `/api/v1/entities/sensor/restart-1/history?from=${base}&to=${base + total}`;
     const points = await waitFor(
       async () => {
-        const body = (await (await fetch(url)).json()) as { points: { fields: { seq?: number } }[] };
+        const body = (await (await (product as TestIoc).api.fetch(url)).json()) as { points: { fields: { seq?: number } }[] };
         return body.points.length >= total ? body.points : undefined;
       },
       `${total} stored observations`,

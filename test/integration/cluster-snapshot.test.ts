@@ -9,6 +9,7 @@ import { CLUSTER_REQUEST_TIMEOUT_MS } from '../../server/live/cluster-snapshot.j
 import { connectLive, startTestIoc, type LiveRecorder, type TestIoc } from '../support/ioc.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { startMosquitto, startRedis, uniqueName, type RunningService } from '../support/services.js';
+import { fetchMetrics, TEST_ADMIN_PASSWORD } from '../support/auth.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DOMAINS = { sensor: { staleAfter: 120_000 }, traffic: { staleAfter: 2000 }, health: { staleAfter: 120_000 } };
@@ -26,7 +27,7 @@ async function ingest(node: { baseUrl: string }, observations: Observation[]): P
 
 /** Entities of `domain` in one node's own live state, from its metrics (status → count). */
 async function localEntities(baseUrl: string, domain: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const text = await fetchMetrics(baseUrl);
   const counts: Record<string, number> = {};
   for (const match of text.matchAll(new RegExp(`^ioc_entities\\{domain="${domain}",status="(\\w+)"\\} (\\d+)$`, 'gm'))) {
     counts[match[1] as string] = Number(match[2]);
@@ -55,7 +56,7 @@ async function startNodeProcess(env: Record<string, string>, clientId: string) {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, IOC_CONFIG: configFile, IOC_PORT: String(port), IOC_HOST: '127.0.0.1', IOC_DATA_DIR: dir, IOC_SIMULATE: '0', IOC_LOG_LEVEL: 'error' },
+    env: { ...process.env, ...env, IOC_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, IOC_CONFIG: configFile, IOC_PORT: String(port), IOC_HOST: '127.0.0.1', IOC_DATA_DIR: dir, IOC_SIMULATE: '0', IOC_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -100,7 +101,7 @@ describe('cluster-wide snapshot', () => {
     nodeA = await startTestIoc({ ...common, mqtt: { ...shared, clientId: uniqueName('a') } });
     nodeB = await startTestIoc({ ...common, mqtt: { ...shared, clientId: uniqueName('b') } });
     single = await startTestIoc({ domains: DOMAINS, live: LIVE, mqtt: { port: 0 } });
-    [liveA, liveB, liveSingle] = await Promise.all([connectLive(nodeA.baseUrl), connectLive(nodeB.baseUrl), connectLive(single.baseUrl)]);
+    [liveA, liveB, liveSingle] = await Promise.all([connectLive(nodeA.baseUrl, nodeA.api), connectLive(nodeB.baseUrl, nodeB.api), connectLive(single.baseUrl, single.api)]);
   });
 
   afterAll(async () => {

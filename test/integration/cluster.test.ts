@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, startRedis, uniqueName, type RunningService } from '../support/services.js';
 import { connectLive, startTestIoc, type LiveRecorder, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
+import { fetchMetrics } from '../support/auth.js';
 
 // Two nodes behind one broker: MQTT shared subscriptions split ingest, the Redis adapter fans deltas out.
 describe('two nodes with shared subscriptions and the Redis adapter', () => {
@@ -17,7 +18,7 @@ describe('two nodes with shared subscriptions and the Redis adapter', () => {
     const shared = { url: mosquitto.url, sharedGroup: 'ioc' };
     nodeA = await startTestIoc({ mqtt: { ...shared, clientId: uniqueName('a') }, redisUrl: redis.url });
     nodeB = await startTestIoc({ mqtt: { ...shared, clientId: uniqueName('b') }, redisUrl: redis.url });
-    live = await connectLive(nodeA.baseUrl);
+    live = await connectLive(nodeA.baseUrl, nodeA.api);
   });
 
   afterAll(async () => {
@@ -41,7 +42,7 @@ describe('two nodes with shared subscriptions and the Redis adapter', () => {
     for (let i = 0; i < count; i++) expect(live.entities.get(`sensor/c-${i}`)?.fields.pm25).toBe(i);
 
     const accepted = async (node: TestIoc) => {
-      const text = await (await fetch(`${node.baseUrl}/metrics`)).text();
+      const text = await fetchMetrics(node.baseUrl);
       return Number(/ioc_ingest_accepted_total (\d+)/.exec(text)?.[1] ?? 0);
     };
     const [a, b] = await Promise.all([accepted(nodeA), accepted(nodeB)]);
@@ -52,7 +53,7 @@ describe('two nodes with shared subscriptions and the Redis adapter', () => {
 
     // REST answers with the whole city from either node, though each node ingested only its share.
     for (const node of [nodeA, nodeB]) {
-      const body = (await (await fetch(`${node.baseUrl}/api/v1/entities?domain=sensor`)).json()) as {
+      const body = (await (await node.api.fetch(`/api/v1/entities?domain=sensor`)).json()) as {
         entities: { id: string; fields: { pm25: number } }[];
         partial?: unknown;
       };

@@ -8,7 +8,7 @@ describe('HTTP ingest and REST', () => {
   const token = 'test-token-123456';
 
   beforeAll(async () => {
-    product = await startTestIoc({ mqtt: { port: 0 }, ingest: { tokens: [token], maxPayloadBytes: 4096 } });
+    product = await startTestIoc({ mqtt: { port: 0 }, ingest: { tokens: [token], maxPayloadBytes: 4096, allowLoopback: false } });
   });
   afterAll(async () => {
     await product?.stop();
@@ -21,10 +21,23 @@ describe('HTTP ingest and REST', () => {
       body,
     });
 
-  it('needs a token once auth is on', async () => {
+  it('needs a token when loopback ingest is off: a config token or an API token with scope ingest', async () => {
     const res = await post('[]', 'application/json', '', false);
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    const item = JSON.stringify({ domain: 'sensor', id: 'token-1', ts: Date.now() - 1000, fields: { waiting: 1 } });
+    const withScope = async (scopes: ('ingest' | 'read')[]) =>
+      fetch(`${product.baseUrl}/api/v1/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await product.api.createToken(scopes)}` },
+        body: item,
+      });
+    expect((await withScope(['ingest'])).status).toBe(202);
+    const readOnly = await withScope(['read']);
+    expect(readOnly.status).toBe(403);
+    expect(((await readOnly.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    const wrong = await fetch(`${product.baseUrl}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-token-123457' }, body: item });
+    expect(wrong.status).toBe(401);
   });
 
   it('accepts the good items of a mixed JSON array and names the bad ones', async () => {
@@ -45,7 +58,7 @@ describe('HTTP ingest and REST', () => {
     expect(body.rejected[0]?.error).toMatch(/id/);
     expect(body.rejected[1]?.error).toMatch(/unknown domain/i);
     await waitFor(async () => {
-      const r = (await (await fetch(`${product.baseUrl}/api/v1/entities?domain=queue`)).json()) as { entities: unknown[] };
+      const r = (await (await product.api.fetch(`/api/v1/entities?domain=queue`)).json()) as { entities: unknown[] };
       return r.entities.length === 2;
     }, 'two queue entities');
   });
@@ -73,13 +86,13 @@ describe('HTTP ingest and REST', () => {
   });
 
   it('validates REST query parameters with a clear error', async () => {
-    const badBbox = await fetch(`${product.baseUrl}/api/v1/entities?bbox=1,2,3`);
+    const badBbox = await product.api.fetch(`/api/v1/entities?bbox=1,2,3`);
     expect(badBbox.status).toBe(400);
     expect(((await badBbox.json()) as { error: { message: string } }).error.message).toMatch(/bbox/);
-    const badEvery = await fetch(`${product.baseUrl}/api/v1/entities/queue/q-1/history?every=soon`);
+    const badEvery = await product.api.fetch(`/api/v1/entities/queue/q-1/history?every=soon`);
     expect(badEvery.status).toBe(400);
     expect(((await badEvery.json()) as { error: { message: string } }).error.message).toMatch(/every/);
-    const unknown = await fetch(`${product.baseUrl}/api/v1/nothing`);
+    const unknown = await product.api.fetch(`/api/v1/nothing`);
     expect(unknown.status).toBe(404);
   });
 
@@ -89,7 +102,7 @@ describe('HTTP ingest and REST', () => {
     expect((await post(JSON.stringify(items), 'application/json')).status).toBe(202);
     const body = await waitFor(async () => {
       const r = (await (
-        await fetch(`${product.baseUrl}/api/v1/entities/queue/q-9/history?from=${base}&to=${base + 119_999}&every=1m`)
+        await product.api.fetch(`/api/v1/entities/queue/q-9/history?from=${base}&to=${base + 119_999}&every=1m`)
       ).json()) as { points: { ts: number; fields: { waiting: number } }[] };
       return r.points.length === 2 ? r : undefined;
     }, 'two one-minute buckets');

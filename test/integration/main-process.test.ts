@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestIoc } from '../support/ioc.js';
 import { freePort, waitFor } from '../support/ports.js';
+import { signIn, TEST_ADMIN_PASSWORD } from '../support/auth.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -35,7 +36,7 @@ describe('server/main.ts', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'ioc-main-'));
     dirs.push(dataDir);
     const [port, mqttPort] = [await freePort(), await freePort()];
-    const run = runMain({ IOC_PORT: String(port), IOC_MQTT_PORT: String(mqttPort), IOC_DATA_DIR: dataDir, IOC_SIMULATE: '0' });
+    const run = runMain({ IOC_PORT: String(port), IOC_MQTT_PORT: String(mqttPort), IOC_DATA_DIR: dataDir, IOC_SIMULATE: '0', IOC_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
     children.push(run.child);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, `readyz (output: ${run.output()})`, 30_000, 100);
@@ -53,12 +54,51 @@ describe('server/main.ts', () => {
     const reopened = await startTestIoc({ mqtt: { port: 0 } }, dataDir);
     try {
       const body = (await (
-        await fetch(`${reopened.baseUrl}/api/v1/entities/sensor/flush-1/history?from=${t0}&to=${t0 + total}`)
+        await reopened.api.fetch(`/api/v1/entities/sensor/flush-1/history?from=${t0}&to=${t0 + total}`)
       ).json()) as { points: unknown[] };
       expect(body.points).toHaveLength(total);
     } finally {
       await reopened.stop();
     }
+  });
+
+  it('prints how to sign in on a first start: a generated admin password kept 0600, demo accounts, a wall link', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ioc-main-'));
+    dirs.push(dataDir);
+    const [port, mqttPort] = [await freePort(), await freePort()];
+    const run = runMain({ IOC_PORT: String(port), IOC_MQTT_PORT: String(mqttPort), IOC_DATA_DIR: dataDir, IOC_SIMULATE: '1', IOC_SIMULATE_RATE: '20' });
+    children.push(run.child);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(() => run.output().includes('Wall display:'), `the banner (output: ${run.output()})`, 30_000, 100);
+    const password = /Sign in as admin with password: (\S+)/.exec(run.output())?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3}$/);
+    const file = path.join(dataDir, 'admin-password.txt');
+    expect(readFileSync(file, 'utf8').trim()).toBe(password);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const admin = await signIn(base, 'admin', password);
+    expect(((await (await admin.fetch('/api/v1/auth/me')).json()) as { roles: string[] }).roles).toEqual(['admin']);
+    // Every demo account named in the banner signs in with the role it is shown with.
+    const demo = [...run.output().matchAll(/^ {2}(operator|supervisor|field|analyst) +(\S+) +\((.+)\)$/gm)];
+    expect(demo.map((m) => m[1])).toEqual(['operator', 'supervisor', 'field', 'analyst']);
+    for (const [, username, pw] of demo) {
+      const me = (await (await (await signIn(base, username, pw)).fetch('/api/v1/auth/me')).json()) as { roles: string[]; zones: string[] };
+      expect(me.roles).toEqual([username]);
+      if (username === 'field') expect(me.zones).toEqual(['central']);
+    }
+    const wallToken = /Wall display: \S+\/wall\?token=(\S+)/.exec(run.output())?.[1] ?? '';
+    const asWall = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${wallToken}` } });
+    expect(((await asWall.json()) as { scopes: string[] }).scopes).toEqual(['display']);
+    // The password never reaches the log lines (stderr is JSON lines; the banner is plain stdout).
+    expect(run.output().split('\n').filter((line) => line.startsWith('{') && line.includes(password ?? '?'))).toEqual([]);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    // A second start does not print the password again; it names the file.
+    const again = runMain({ IOC_PORT: String(port), IOC_MQTT_PORT: String(mqttPort), IOC_DATA_DIR: dataDir, IOC_SIMULATE: '0' });
+    children.push(again.child);
+    await waitFor(() => again.output().includes('Admin password: see'), `second banner (output: ${again.output()})`, 30_000, 100);
+    expect(again.output()).not.toContain(password);
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
   });
 
   it('says how to use a broker already on the MQTT port', async () => {

@@ -17,7 +17,7 @@ describe('pipeline on the embedded broker and store', () => {
       queue: { staleAfter: 120_000 },
     } });
     publisher = await mqtt.connectAsync(product.ioc.mqttUrl, { clientId: 'embedded-test-pub' });
-    live = await connectLive(product.baseUrl);
+    live = await connectLive(product.baseUrl, product.api);
   });
 
   afterAll(async () => {
@@ -45,7 +45,7 @@ describe('pipeline on the embedded broker and store', () => {
     await publisher.publishAsync('city/health/h-1', JSON.stringify({ ts: ts - 10_000, erWait: 99 }), { qos: 1 });
     const history = await waitFor(async () => {
       const body = (await (
-        await fetch(`${product.baseUrl}/api/v1/entities/health/h-1/history?from=${ts - 20_000}&to=${ts + 10}`)
+        await product.api.fetch(`/api/v1/entities/health/h-1/history?from=${ts - 20_000}&to=${ts + 10}`)
       ).json()) as { points: { ts: number; fields: Record<string, unknown> }[] };
       return body.points.length === 3 ? body.points : undefined;
     }, 'three stored points');

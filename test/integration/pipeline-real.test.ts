@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { influxQuery, startInfluxd, startMosquitto, uniqueName, type RunningService } from '../support/services.js';
 import { connectLive, startTestIoc, type LiveRecorder, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
+import { fetchMetrics } from '../support/auth.js';
 
 // MQTT → store → socket delta, end to end on real Mosquitto and real InfluxDB.
 describe('pipeline on Mosquitto + InfluxDB', () => {
@@ -26,7 +27,7 @@ describe('pipeline on Mosquitto + InfluxDB', () => {
     publisher.on('message', (topic, payload) => {
       if (topic.startsWith('ioc/rejected/')) rejected.push({ topic, body: JSON.parse(payload.toString()) as never });
     });
-    live = await connectLive(product.baseUrl);
+    live = await connectLive(product.baseUrl, product.api);
   });
 
   afterAll(async () => {
@@ -71,11 +72,11 @@ describe('pipeline on Mosquitto + InfluxDB', () => {
     }, 'three sensor points in InfluxDB');
     expect(stored).toBe(3);
 
-    const entities = (await (await fetch(`${product.baseUrl}/api/v1/entities?domain=traffic`)).json()) as { entities: { id: string }[] };
+    const entities = (await (await product.api.fetch(`/api/v1/entities?domain=traffic`)).json()) as { entities: { id: string }[] };
     expect(entities.entities.map((e) => e.id)).toEqual(['j-1']);
 
     const history = (await (
-      await fetch(`${product.baseUrl}/api/v1/entities/sensor/aq-1/history?from=${ts - 1000}&to=${ts + 1000}`)
+      await product.api.fetch(`/api/v1/entities/sensor/aq-1/history?from=${ts - 1000}&to=${ts + 1000}`)
     ).json()) as { points: { ts: number; fields: Record<string, unknown> }[] };
     expect(history.points).toEqual([{ ts, fields: expect.objectContaining({ pm25: 42.5 }) as unknown }]);
   });
@@ -103,7 +104,7 @@ describe('pipeline on Mosquitto + InfluxDB', () => {
     expect(reasons).toMatch(/ahead of server time/);
     expect(live.entities.has('sensor/aq-11')).toBe(false);
     expect(live.entities.has('sensor/aq-14')).toBe(false);
-    const metrics = await (await fetch(`${product.baseUrl}/metrics`)).text();
+    const metrics = await fetchMetrics(product.baseUrl);
     expect(metrics).toMatch(/ioc_ingest_rejected_total\{transport="mqtt"\} [4-9]/);
   });
 });

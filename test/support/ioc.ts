@@ -14,12 +14,15 @@ import { loadConfig } from '../../config/load.js';
 import { silentLogger } from '../../config/logger.js';
 import type { Config } from '../../config/schema.js';
 import { startIoc, type RunningIoc } from '../../server/app.js';
+import { signIn, TEST_ADMIN_PASSWORD, type ApiSession } from './auth.js';
 
 export interface TestIoc {
   ioc: RunningIoc;
   config: Config;
   baseUrl: string;
   dataDir: string;
+  /** Signed in as admin (password TEST_ADMIN_PASSWORD). */
+  api: ApiSession;
   /** Stops the product and removes its data dir. */
   stop(): Promise<void>;
 }
@@ -27,17 +30,27 @@ export interface TestIoc {
 /** Starts the real product on port 0 with a temp data dir; `overrides` as in the config file. */
 export async function startTestIoc(overrides: Record<string, unknown> = {}, keepDataDir?: string): Promise<TestIoc> {
   const dataDir = keepDataDir ?? mkdtempSync(path.join(tmpdir(), 'ioc-data-'));
+  const auth = { adminPassword: TEST_ADMIN_PASSWORD, ...(overrides.auth as Record<string, unknown> | undefined) };
   const config = loadConfig({
     noFile: true,
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', dataDir, simulate: false, logLevel: 'silent', ...overrides },
+    overrides: { port: 0, host: '127.0.0.1', dataDir, simulate: false, logLevel: 'silent', ...overrides, auth },
   });
   const ioc = await startIoc(config, { logger: silentLogger });
+  const baseUrl = `http://127.0.0.1:${ioc.port}`;
+  let api: ApiSession;
+  try {
+    api = await signIn(baseUrl);
+  } catch (err) {
+    await ioc.close();
+    throw err;
+  }
   return {
     ioc,
     config,
-    baseUrl: `http://127.0.0.1:${ioc.port}`,
+    baseUrl,
     dataDir,
+    api,
     stop: async () => {
       await ioc.close();
       if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -56,9 +69,17 @@ export interface LiveRecorder {
   close(): void;
 }
 
+/** Who the socket is: a session (its cookie) or an API token. */
+export type LiveCredentials = { cookie: string } | { token: string };
+
 /** Connects to `/live` (own connection) and keeps the latest entity state from snapshot + deltas. */
-export async function connectLive(baseUrl: string): Promise<LiveRecorder> {
-  const socket: LiveClient = connect(`${baseUrl}/live`, { transports: ['websocket'], forceNew: true, reconnection: false });
+export async function connectLive(baseUrl: string, credentials: LiveCredentials): Promise<LiveRecorder> {
+  const socket: LiveClient = connect(`${baseUrl}/live`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...('cookie' in credentials ? { extraHeaders: { cookie: credentials.cookie } } : { auth: { token: credentials.token } }),
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => reject(err));
