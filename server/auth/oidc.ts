@@ -6,6 +6,7 @@ import type { Config } from '../../config/schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { HttpError } from '../http/errors.js';
 import { StateConflictError, type StateStore, type StoredUser } from '../state/types.js';
+import type { AuthService } from './auth-service.js';
 import { clientIp } from './request.js';
 import { isDisplayOnly, startSession } from './routes.js';
 
@@ -43,6 +44,8 @@ export interface OidcRouterDeps {
   publicUrl: () => string;
   state: StateStore;
   audit: AuditLog;
+  /** Forgets the cached identity of a user whose roles or zones a sign-in just changed. */
+  auth?: Pick<AuthService, 'forget'>;
   logger: Logger;
   clock?: () => number;
 }
@@ -158,14 +161,19 @@ export function createOidcRouter(deps: OidcRouterDeps): Router {
         idTokenExpected: true,
       });
     } catch (err) {
-      const reason = err instanceof client.AuthorizationResponseError ? `provider answered ${err.error}` : `code exchange failed: ${messageOf(err)}`;
+      const reason =
+        err instanceof client.AuthorizationResponseError
+          ? `provider answered ${err.error}`
+          : `code exchange failed: ${messageOf(err)}`;
       throw new LoginRefused('failed', reason);
     }
     const idClaims: Record<string, unknown> = { ...tokens.claims() };
     if (idClaims[oidc.rolesClaim] !== undefined) return idClaims;
-    const userinfo = await client.fetchUserInfo(config, tokens.access_token, String(idClaims.sub)).catch((err: unknown) => {
-      throw new LoginRefused('failed', `userinfo failed: ${messageOf(err)}`);
-    });
+    const userinfo = await client
+      .fetchUserInfo(config, tokens.access_token, String(idClaims.sub))
+      .catch((err: unknown) => {
+        throw new LoginRefused('failed', `userinfo failed: ${messageOf(err)}`);
+      });
     return { ...userinfo, ...idClaims };
   };
 
@@ -179,21 +187,32 @@ export function createOidcRouter(deps: OidcRouterDeps): Router {
     if (roles.length === 0) throw new LoginRefused('no_role', `no role mapped from claim ${oidc.rolesClaim}`, username);
     const now = clock();
     const fromClaims = {
-      displayName: typeof claims.name === 'string' && claims.name.trim() !== '' ? claims.name.trim().slice(0, 128) : username,
+      displayName:
+        typeof claims.name === 'string' && claims.name.trim() !== '' ? claims.name.trim().slice(0, 128) : username,
       roles,
       zones: oidc.zonesClaim ? zonesOf(claims[oidc.zonesClaim]) : [],
       ...(typeof claims.email === 'string' ? { email: claims.email.slice(0, 254) } : {}),
     };
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const existing = await state.getUser(username);
-      if (existing?.source === 'local') throw new LoginRefused('account_conflict', 'a local account has this username', username);
+      if (existing?.source === 'local')
+        throw new LoginRefused('account_conflict', 'a local account has this username', username);
       if (existing?.disabled) throw new LoginRefused('disabled', 'the account is disabled', username);
       if (existing) {
         const updated = await state.updateUser({ ...existing, ...fromClaims, updatedAt: now, lastLoginAt: now });
+        deps.auth?.forget(`user:${username}`);
         if (updated) return updated;
         continue;
       }
-      const user: StoredUser = { username, ...fromClaims, disabled: false, source: 'oidc', createdAt: now, updatedAt: now, lastLoginAt: now };
+      const user: StoredUser = {
+        username,
+        ...fromClaims,
+        disabled: false,
+        source: 'oidc',
+        createdAt: now,
+        updatedAt: now,
+        lastLoginAt: now,
+      };
       try {
         await state.createUser(user);
         return user;
@@ -216,7 +235,13 @@ export function createOidcRouter(deps: OidcRouterDeps): Router {
       if (!(err instanceof LoginRefused)) throw err;
       const who = err.username ?? 'oidc';
       logger.warn('single sign-on refused', { username: who, reason: err.reason });
-      audit.record({ actor: who, action: 'login_failed', target: who, ip, details: { method: 'oidc', reason: err.reason } });
+      audit.record({
+        actor: who,
+        action: 'login_failed',
+        target: who,
+        ip,
+        details: { method: 'oidc', reason: err.reason },
+      });
       res.redirect(302, `/?login_error=${err.code}`);
     }
   });

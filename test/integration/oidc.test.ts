@@ -17,7 +17,12 @@ const CALLBACK_PATH = '/api/v1/auth/oidc/callback';
 
 /** People at the provider: their claims as the provider hands them out. */
 const ACCOUNTS: Record<string, Record<string, unknown>> = {
-  alice: { preferred_username: 'Alice', name: 'Alice Nguyen', roles: ['ioc-operators', 'canteen-committee'], zones: ['district-1', 'district-3'] },
+  alice: {
+    preferred_username: 'Alice',
+    name: 'Alice Nguyen',
+    roles: ['ioc-operators', 'canteen-committee'],
+    zones: ['district-1', 'district-3'],
+  },
   carol: { preferred_username: 'carol', name: 'Carol Tran', roles: 'ioc-supervisors ioc-field', zones: ['district-7'] },
   bob: { preferred_username: 'bob', name: 'Bob Le', roles: ['canteen-committee'], zones: [] },
   mallory: { preferred_username: 'admin', name: 'Not The Admin', roles: ['ioc-operators'], zones: [] },
@@ -61,10 +66,12 @@ async function signInAtProvider(authorizationUrl: string, account: string): Prom
       continue;
     }
     const html = await res.text();
-    if (res.status !== 200) throw new Error(`provider answered ${res.status} at ${url.pathname}: ${html.slice(0, 500)}`);
+    if (res.status !== 200)
+      throw new Error(`provider answered ${res.status} at ${url.pathname}: ${html.slice(0, 500)}`);
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
     const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
-    if (action === undefined || prompt === undefined) throw new Error(`no login or consent form at ${url.pathname}: ${html.slice(0, 500)}`);
+    if (action === undefined || prompt === undefined)
+      throw new Error(`no login or consent form at ${url.pathname}: ${html.slice(0, 500)}`);
     const form = new URLSearchParams({ prompt });
     if (prompt === 'login') {
       form.set('login', account);
@@ -82,7 +89,10 @@ describe('OpenID Connect single sign-on against oidc-provider', () => {
   let issuer: string;
 
   /** The whole browser round trip: product login → provider forms → product callback. */
-  async function singleSignOn(account: string, tamper?: (callback: URL) => void): Promise<{ location: string; jar: CookieJar }> {
+  async function singleSignOn(
+    account: string,
+    tamper?: (callback: URL) => void,
+  ): Promise<{ location: string; jar: CookieJar }> {
     const jar = new CookieJar();
     const start = await fetch(`${ioc.baseUrl}/api/v1/auth/oidc/login`, { redirect: 'manual' });
     expect(start.status).toBe(302);
@@ -200,19 +210,54 @@ describe('OpenID Connect single sign-on against oidc-provider', () => {
     const res = await me(jar);
     expect(res.status).toBe(200);
     const who = (await res.json()) as Me;
-    expect(who).toMatchObject({ username: 'alice', displayName: 'Alice Nguyen', roles: ['operator'], zones: ['district-1', 'district-3'], kind: 'session' });
+    expect(who).toMatchObject({
+      username: 'alice',
+      displayName: 'Alice Nguyen',
+      roles: ['operator'],
+      zones: ['district-1', 'district-3'],
+      kind: 'session',
+    });
 
     const user = (await (await asAdmin('/api/v1/users/alice')).json()) as { source: string; roles: string[] };
     expect(user).toMatchObject({ source: 'oidc', roles: ['operator'] });
   });
 
-  it('maps a space-separated roles claim, and signs the same person in again', async () => {
-    for (let round = 0; round < 2; round += 1) {
-      const { location, jar } = await singleSignOn('carol');
-      expect(location).toBe('/');
-      const who = (await (await me(jar)).json()) as Me;
-      expect(who).toMatchObject({ username: 'carol', roles: ['supervisor', 'field'], zones: ['district-7'] });
-    }
+  it('maps a space-separated roles claim, and takes roles and zones from the claims on every sign-in', async () => {
+    const first = await singleSignOn('carol');
+    expect(first.location).toBe('/');
+    expect((await (await me(first.jar)).json()) as Me).toMatchObject({
+      username: 'carol',
+      roles: ['supervisor', 'field'],
+      zones: ['district-7'],
+    });
+
+    ACCOUNTS.carol = { ...ACCOUNTS.carol, roles: 'ioc-field', zones: ['district-8'] };
+    const again = await singleSignOn('carol');
+    expect(again.location).toBe('/');
+    expect((await (await me(again.jar)).json()) as Me).toMatchObject({
+      username: 'carol',
+      roles: ['field'],
+      zones: ['district-8'],
+    });
+  });
+
+  it('refuses a disabled single-sign-on user', async () => {
+    const login = await fetch(`${ioc.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const admin = new CookieJar();
+    admin.store(login);
+    const disable = await fetch(`${ioc.baseUrl}/api/v1/users/carol`, {
+      method: 'PATCH',
+      headers: { cookie: admin.header(), 'content-type': 'application/json' },
+      body: JSON.stringify({ disabled: true }),
+    });
+    expect(disable.status).toBe(200);
+    const { location, jar } = await singleSignOn('carol');
+    expect(location).toBe('/?login_error=disabled');
+    expect((await me(jar)).status).toBe(401);
   });
 
   it('refuses a person without a mapped role', async () => {
@@ -231,7 +276,9 @@ describe('OpenID Connect single sign-on against oidc-provider', () => {
   });
 
   it('refuses a callback whose state was tampered with', async () => {
-    const { location, jar } = await singleSignOn('alice', (callback) => callback.searchParams.set('state', 'forged-state'));
+    const { location, jar } = await singleSignOn('alice', (callback) =>
+      callback.searchParams.set('state', 'forged-state'),
+    );
     expect(location).toBe('/?login_error=failed');
     expect((await me(jar)).status).toBe(401);
   });
@@ -247,10 +294,17 @@ describe('OpenID Connect single sign-on against oidc-provider', () => {
 
   it('audits the single-sign-on logins and the refusals', async () => {
     const logins = ((await (await asAdmin('/api/v1/audit?action=login')).json()) as { entries: AuditEntry[] }).entries;
-    expect(logins).toContainEqual(expect.objectContaining({ actor: 'alice', target: 'alice', details: { method: 'oidc' } }));
-    const failed = ((await (await asAdmin('/api/v1/audit?action=login_failed')).json()) as { entries: AuditEntry[] }).entries;
-    expect(failed).toContainEqual(expect.objectContaining({ actor: 'bob', details: expect.objectContaining({ method: 'oidc' }) as unknown }));
-    expect(failed).toContainEqual(expect.objectContaining({ actor: 'admin', details: expect.objectContaining({ method: 'oidc' }) as unknown }));
+    expect(logins).toContainEqual(
+      expect.objectContaining({ actor: 'alice', target: 'alice', details: { method: 'oidc' } }),
+    );
+    const failed = ((await (await asAdmin('/api/v1/audit?action=login_failed')).json()) as { entries: AuditEntry[] })
+      .entries;
+    expect(failed).toContainEqual(
+      expect.objectContaining({ actor: 'bob', details: expect.objectContaining({ method: 'oidc' }) as unknown }),
+    );
+    expect(failed).toContainEqual(
+      expect.objectContaining({ actor: 'admin', details: expect.objectContaining({ method: 'oidc' }) as unknown }),
+    );
     const stateRefusal = failed.find((e) => e.actor === 'oidc' && String(e.details.reason).includes('"state"'));
     expect(stateRefusal).toBeDefined();
   });
