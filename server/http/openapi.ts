@@ -10,15 +10,33 @@ import type { Access, RouteSpec } from './route-catalog.js';
 
 type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+/** Definitions of recursive schemas (rule conditions), hoisted into components.schemas. */
+type Definitions = Record<string, unknown>;
+
+/** Points `#/$defs/<name>` references at `#/components/schemas/<prefix><name>`. */
+function rewriteRefs(node: unknown, prefix: string): unknown {
+  if (Array.isArray(node)) return node.map((item) => rewriteRefs(item, prefix));
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    out[key] = key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/') ? `#/components/schemas/${prefix}${value.slice(8)}` : rewriteRefs(value, prefix);
+  }
+  return out;
+}
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output', definitions: Definitions, prefix: string): JsonSchema {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
   delete json.$schema;
-  return json;
+  const defs = json.$defs as Record<string, unknown> | undefined;
+  delete json.$defs;
+  if (defs === undefined) return json;
+  for (const [name, def] of Object.entries(defs)) definitions[`${prefix}${name}`] = rewriteRefs(def, prefix);
+  return rewriteRefs(json, prefix) as JsonSchema;
 }
 
 /** Query parameters from an object schema's properties (each one a string in the URL). */
-function queryParameters(schema: z.ZodType): unknown[] {
-  const json = schemaOf(schema, 'input');
+function queryParameters(schema: z.ZodType, definitions: Definitions, prefix: string): unknown[] {
+  const json = schemaOf(schema, 'input', definitions, prefix);
   const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((json.required as string[] | undefined) ?? []);
   return Object.entries(properties).map(([name, property]) => ({
@@ -51,10 +69,11 @@ const ERROR_BODY = {
   },
 };
 
-function operation(spec: RouteSpec): Record<string, unknown> {
+function operation(spec: RouteSpec, definitions: Definitions): Record<string, unknown> {
+  const operationId = `${spec.method}${spec.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
   const status = String(spec.status ?? 200);
   const success: Record<string, unknown> = { description: 'Success' };
-  if (spec.response) success.content = { 'application/json': { schema: schemaOf(spec.response, 'output') } };
+  if (spec.response) success.content = { 'application/json': { schema: schemaOf(spec.response, 'output', definitions, `${operationId}Response`) } };
   else if (spec.produces) success.content = { [spec.produces]: { schema: { type: 'string' } } };
   const responses: Record<string, unknown> = { [status]: success };
   const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
@@ -64,7 +83,7 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     if (spec.access !== 'authenticated') responses['403'] = { description: 'The caller\'s role or scope may not do this.', content: errorContent };
   }
   const op: Record<string, unknown> = {
-    operationId: `${spec.method}${spec.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    operationId,
     summary: spec.summary,
     description: accessText(spec.access),
     tags: [spec.tag],
@@ -75,10 +94,10 @@ function operation(spec: RouteSpec): Record<string, unknown> {
   for (const name of spec.path.match(/:([A-Za-z0-9_]+)/g) ?? []) {
     parameters.push({ name: name.slice(1), in: 'path', required: true, schema: { type: 'string' } });
   }
-  if (spec.query) parameters.push(...queryParameters(spec.query));
+  if (spec.query) parameters.push(...queryParameters(spec.query, definitions, `${operationId}Query`));
   if (parameters.length > 0) op.parameters = parameters;
   if (spec.body) {
-    const content: Record<string, unknown> = { 'application/json': { schema: schemaOf(spec.body, 'input') } };
+    const content: Record<string, unknown> = { 'application/json': { schema: schemaOf(spec.body, 'input', definitions, `${operationId}Body`) } };
     for (const type of spec.bodyTypes ?? []) content[type] = { schema: { type: 'string' } };
     op.requestBody = { required: true, content };
   }
@@ -88,9 +107,10 @@ function operation(spec: RouteSpec): Record<string, unknown> {
 /** The whole document for `routes`. */
 export function buildOpenApi(routes: readonly RouteSpec[], info: { version: string; serverUrl?: string }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const definitions: Definitions = {};
   for (const spec of routes) {
     const path = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    (paths[path] ??= {})[spec.method] = operation(spec);
+    (paths[path] ??= {})[spec.method] = operation(spec, definitions);
   }
   return {
     openapi: '3.1.0',
@@ -102,7 +122,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: { version: stri
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
     paths,
     components: {
-      schemas: { Error: ERROR_BODY },
+      schemas: { Error: ERROR_BODY, ...definitions },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'ioc_session' },
         bearer: { type: 'http', scheme: 'bearer' },

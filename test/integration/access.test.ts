@@ -1,0 +1,150 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { io as connect } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role, TokenScope } from '../../contract/index.js';
+import { signIn, type ApiSession } from '../support/auth.js';
+import { startTestIoc, type TestIoc } from '../support/ioc.js';
+
+/*
+ * Every route in the OpenAPI document × every role and token scope: 401 without identity, 403
+ * for a role the role table refuses, through the door (and 2xx for list reads) for the others.
+ * The expectations below are written from the product's role table (README, "Roles"), not read
+ * from the code's policy module, so a drift between the two fails here.
+ */
+
+type Caller = { kind: 'none' } | { kind: 'role'; role: Role } | { kind: 'scope'; scope: TokenScope };
+
+const ALL: Role[] = ['admin', 'supervisor', 'operator', 'field', 'analyst', 'display'];
+/** Who may call what: [method path] → roles and scopes allowed; 'public' for everyone. */
+const EXPECTED: Record<string, 'public' | 'any' | { roles: Role[]; scopes: TokenScope[] }> = {};
+const allow = (roles: Role[], scopes: TokenScope[], ...routes: string[]) => {
+  for (const route of routes) EXPECTED[route] = { roles, scopes };
+};
+for (const route of ['get /healthz', 'get /readyz', 'get /api/v1/auth/options', 'post /api/v1/auth/login', 'get /api/v1/auth/oidc/login', 'get /api/v1/auth/oidc/callback']) {
+  EXPECTED[route] = 'public';
+}
+for (const route of ['post /api/v1/auth/logout', 'get /api/v1/auth/me', 'get /api/v1/openapi.json']) EXPECTED[route] = 'any';
+allow([], ['metrics'], 'get /metrics');
+allow([], ['ingest'], 'post /api/v1/ingest');
+allow(ALL, ['read', 'display'], 'get /api/v1/entities', 'get /api/v1/console-config', 'get /basemap/{name}', 'get /api/v1/alerts', 'get /api/v1/alerts/{id}');
+allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/entities/{domain}/{id}/history', 'post /api/v1/rules/{id}/backtest', 'get /api/v1/rules', 'get /api/v1/rules/{id}');
+allow(['admin', 'supervisor'], [], 'post /api/v1/rules', 'put /api/v1/rules/{id}', 'delete /api/v1/rules/{id}', 'get /api/v1/audit');
+allow(['admin', 'supervisor', 'operator', 'field'], [], 'post /api/v1/alerts/{id}/ack', 'post /api/v1/alerts/{id}/snooze', 'post /api/v1/alerts/{id}/resolve', 'post /api/v1/alerts/{id}/note');
+allow(['admin', 'supervisor', 'operator'], [], 'post /api/v1/alerts/{id}/assign');
+for (const route of ['/api/v1/users', '/api/v1/tokens', '/api/v1/devices']) allow(['admin'], [], `get ${route}`, `post ${route}`);
+allow(['admin'], [], 'get /api/v1/users/{username}', 'patch /api/v1/users/{username}', 'delete /api/v1/users/{username}', 'delete /api/v1/tokens/{id}', 'delete /api/v1/devices/{id}');
+
+const label = (caller: Caller) => (caller.kind === 'none' ? 'nobody' : caller.kind === 'role' ? caller.role : `token:${caller.scope}`);
+
+describe('access: every route × every role', () => {
+  let product: TestIoc;
+  let document: { paths: Record<string, Record<string, unknown>> };
+  const sessions = new Map<Role, ApiSession>();
+  const tokens = new Map<TokenScope, string>();
+
+  beforeAll(async () => {
+    // Loopback ingest off, so ingest is judged like any other door.
+    product = await startTestIoc({ mqtt: { port: 0 }, ingest: { allowLoopback: false } });
+    sessions.set('admin', product.api);
+    for (const role of ALL.filter((r) => r !== 'admin')) {
+      const password = await product.api.createUser(`u-${role}`, [role], role === 'field' ? ['central'] : []);
+      sessions.set(role, await signIn(product.baseUrl, `u-${role}`, password));
+    }
+    for (const scope of ['ingest', 'read', 'display', 'metrics'] as const) tokens.set(scope, await product.api.createToken([scope]));
+    document = (await (await product.api.fetch('/api/v1/openapi.json')).json()) as typeof document;
+  });
+  afterAll(async () => {
+    await product?.stop();
+  });
+
+  it('serves an OpenAPI document that a standard validator accepts, listing exactly the routes of the role table', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    const listed = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+    expect(listed.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('answers 401 without identity, 403 for a refused role or scope, and lets the allowed ones through', async () => {
+    const callers: Caller[] = [{ kind: 'none' }, ...ALL.map((role) => ({ kind: 'role', role }) as const), ...[...tokens.keys()].map((scope) => ({ kind: 'scope', scope }) as const)];
+    const failures: string[] = [];
+    // Logout last: it ends the session the other calls use.
+    const routes = Object.keys(EXPECTED).sort((a, b) => Number(a.includes('logout')) - Number(b.includes('logout')));
+    let checked = 0;
+    for (const route of routes) {
+      const [method = 'get', template = ''] = route.split(' ');
+      const path = template.replace(/\{[^}]+\}/g, 'x');
+      const rule = EXPECTED[route];
+      for (const caller of callers) {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (caller.kind === 'scope') headers.authorization = `Bearer ${tokens.get(caller.scope)}`;
+        const init: RequestInit = { method: method.toUpperCase(), headers, redirect: 'manual', ...(method === 'get' || method === 'delete' ? {} : { body: '{}' }) };
+        const res = caller.kind === 'role' ? await (sessions.get(caller.role) as ApiSession).fetch(path, init) : await fetch(`${product.baseUrl}${path}`, init);
+        const status = res.status;
+        await res.arrayBuffer();
+        checked += 1;
+        const allowed =
+          rule === 'public' ||
+          (rule === 'any' && caller.kind !== 'none') ||
+          (typeof rule === 'object' && ((caller.kind === 'role' && rule.roles.includes(caller.role)) || (caller.kind === 'scope' && rule.scopes.includes(caller.scope))));
+        const expected = allowed ? 'through' : caller.kind === 'none' ? 401 : 403;
+        const got = status === 401 || status === 403 ? status : status >= 500 ? `error ${status}` : 'through';
+        if (got !== expected) failures.push(`${route} as ${label(caller)}: expected ${expected}, got ${status}`);
+        // A list read that is let through answers 2xx.
+        if (allowed && method === 'get' && !path.includes('/x') && !path.includes('oidc') && (status < 200 || status >= 300)) {
+          failures.push(`${route} as ${label(caller)}: allowed but answered ${status}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBe(routes.length * callers.length);
+    // The walk ended every session with logout: sign in again for the tests below.
+    expect((await product.api.fetch('/api/v1/auth/me')).status).toBe(401);
+    for (const role of ALL) sessions.set(role, await signIn(product.baseUrl, role === 'admin' ? 'admin' : `u-${role}`, role === 'admin' ? undefined : `pw-u-${role}-0123456789`));
+    product.api = sessions.get('admin') as ApiSession;
+  });
+
+  it('refuses a socket without identity and accepts a session or a token', async () => {
+    const attempt = (options: Record<string, unknown>) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(`${product.baseUrl}/live`, { transports: ['websocket'], forceNew: true, reconnection: false, ...options });
+        socket.once('connect', () => {
+          socket.disconnect();
+          resolve('connected');
+        });
+        socket.once('connect_error', (err) => {
+          socket.disconnect();
+          resolve(err.message);
+        });
+      });
+    expect(await attempt({})).toBe('unauthorized');
+    expect(await attempt({ auth: { token: 'ioc_not-a-real-token' } })).toBe('unauthorized');
+    expect(await attempt({ extraHeaders: { cookie: 'ioc_session=s%3Aforged.signature' } })).toBe('unauthorized');
+    expect(await attempt({ auth: { token: tokens.get('ingest') } })).toBe('unauthorized');
+    expect(await attempt({ auth: { token: tokens.get('display') } })).toBe('connected');
+    expect(await attempt({ extraHeaders: { cookie: (sessions.get('field') as ApiSession).cookie } })).toBe('connected');
+  });
+
+  it('refuses a cross-site write carrying the session cookie', async () => {
+    const res = await product.api.fetch('/api/v1/tokens', { method: 'POST', headers: { origin: 'http://evil.example' }, json: { name: 'x', scopes: ['read'] } });
+    expect(res.status).toBe(403);
+    const listed = (await (await product.api.fetch('/api/v1/tokens')).json()) as { tokens: { name: string }[] };
+    expect(listed.tokens.some((t) => t.name === 'x')).toBe(false);
+    const sameSite = await product.api.fetch('/api/v1/tokens', { method: 'POST', headers: { origin: product.baseUrl }, json: { name: 'y', scopes: ['read'] } });
+    expect(sameSite.status).toBe(201);
+  });
+
+  it('sends security headers on the console and the API', async () => {
+    for (const path of ['/', '/api/v1/auth/options']) {
+      const res = await fetch(`${product.baseUrl}${path}`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('same-origin');
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+  });
+});
