@@ -11,6 +11,8 @@ import { startIoc } from '../../server/app.js';
 import { startMosquitto, uniqueName, type RunningService } from '../support/services.js';
 import { launchChromium } from './support/browser.js';
 import { e2eOverrides } from './support/city.js';
+import { signIn, type ApiSession } from '../support/auth.js';
+import { signInPage } from './support/session.js';
 
 // The alert console in real Chromium against the real product: Mosquitto → rule → /live → queue, ack, resolve, rules.
 
@@ -45,8 +47,9 @@ describe('alert console in Chromium', () => {
   let dataDir: string;
   let alertId = '';
 
+  let admin: ApiSession;
   const api = async <T>(pathname: string): Promise<T> => {
-    const res = await fetch(`${baseUrl}/api/v1${pathname}`);
+    const res = await admin.fetch(`/api/v1${pathname}`);
     expect(res.status).toBe(200);
     return (await res.json()) as T;
   };
@@ -65,6 +68,8 @@ describe('alert console in Chromium', () => {
     publisher = await mqtt.connectAsync(mosquitto.url, { clientId: uniqueName('e2e-pub') });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    admin = await signIn(baseUrl);
+    await signInPage(page, baseUrl);
   });
 
   afterAll(async () => {
@@ -157,15 +162,11 @@ describe('alert console in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'alerts-action-error.png') });
 
     // Resolved by someone else: the `alert` event takes it out of this console's queue.
-    const res = await fetch(`${baseUrl}/api/v1/alerts/${id}/resolve`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by: 'field team' }),
-    });
+    const res = await admin.fetch(`/api/v1/alerts/${id}/resolve`, { method: 'POST', json: {} });
     expect(res.status).toBe(200);
     await expect.poll(() => page.locator(`[data-testid=alert-row][data-alert-id="${id}"]`).count()).toBe(0);
     // Acting on it now is an illegal move: 409.
-    expect((await fetch(`${baseUrl}/api/v1/alerts/${id}/ack`, { method: 'POST' })).status).toBe(409);
+    expect((await admin.fetch(`/api/v1/alerts/${id}/ack`, { method: 'POST' })).status).toBe(409);
   });
 
   it('mutes the alarm and remembers it', async () => {
@@ -244,6 +245,7 @@ describe('alert console in Chromium', () => {
 
   it('makes the queue the main view on a phone, with one-tap actions', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await signInPage(phone, baseUrl);
     await phone.goto(baseUrl);
     const first = phone.getByTestId('alert-row').first();
     await first.waitFor({ timeout: 30_000 });

@@ -10,6 +10,7 @@ import { startTestIoc, type TestIoc } from '../support/ioc.js';
 import { buildPmtiles, solidPng, waterAndRoadTile } from '../support/pmtiles-fixture.js';
 import { isLocalUrl, launchChromium } from './support/browser.js';
 import { decodePng, pixel } from './support/png.js';
+import { signInPage } from './support/session.js';
 
 // Tile basemaps in real Chromium: a PMTiles archive (raster and vector) served by the product itself, an XYZ
 // tile server, and what the operator sees when the basemap cannot be read.
@@ -112,6 +113,7 @@ describe('tile basemaps in Chromium', () => {
     page.on('response', (res) => {
       if (res.url().includes('/basemap/')) ranges.push(res.status());
     });
+    await signInPage(page, ioc.baseUrl);
     await page.goto(ioc.baseUrl);
     await page.waitForFunction(() => (globalThis as unknown as Partial<PageGlobals>).__ioc?.ready() === true, null, {
       timeout: 30_000,

@@ -12,6 +12,7 @@ import { startMosquitto, uniqueName, type RunningService } from '../support/serv
 import { isLocalUrl, launchChromium } from './support/browser.js';
 import { e2eOverrides } from './support/city.js';
 import { decodePng, pixel } from './support/png.js';
+import { signInPage } from './support/session.js';
 
 // The console in real Chromium against the real product: Mosquitto → ingest → /live → map, inspector, i18n.
 
@@ -89,6 +90,7 @@ describe('operator console in Chromium', () => {
     page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     page.on('request', (request) => requests.push(request.url()));
     page.on('websocket', (socket) => requests.push(socket.url()));
+    await signInPage(page, baseUrl);
   });
 
   afterAll(async () => {
@@ -233,6 +235,7 @@ describe('operator console in Chromium', () => {
   it('fits a phone screen', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     phone.on('request', (request) => requests.push(request.url()));
+    await signInPage(phone, baseUrl);
     await phone.goto(baseUrl);
     await phone.waitForFunction(() => (globalThis as unknown as Partial<PageGlobals>).__ioc?.ready() === true, null, {
       timeout: 30_000,

@@ -1,3 +1,5 @@
+import { TEST_ADMIN_PASSWORD } from '../../support/auth.js';
+
 /** Product settings shared by the console e2e tests: an external broker, no simulator, one city zone. */
 export function e2eOverrides(mqttUrl: string, clientId: string, dataDir: string): Record<string, unknown> {
   return {
@@ -7,6 +9,7 @@ export function e2eOverrides(mqttUrl: string, clientId: string, dataDir: string)
     simulate: false,
     logLevel: 'warn',
     mqtt: { url: mqttUrl, clientId },
+    auth: { adminPassword: TEST_ADMIN_PASSWORD },
     map: {
       center: [106.19, 21.276],
       zoom: 13,
