@@ -75,8 +75,10 @@ export function RuleEditor({ alerts, onClose }: { alerts: AlertsRuntime; onClose
   const access = useAccess();
   const ruleMap = useObservable(alerts.rules);
   const rules = useMemo(() => [...ruleMap.values()].sort((a, b) => a.name.localeCompare(b.name)), [ruleMap]);
-  const [selected, setSelected] = useState<string | null>(null);
-  const [text, setText] = useState(NEW_RULE_TEXT);
+  // Readers open on the first rule, not on the blank new-rule template.
+  const [opening] = useState(() => (access.rulesWrite ? undefined : rules[0]));
+  const [selected, setSelected] = useState<string | null>(opening?.id ?? null);
+  const [text, setText] = useState(() => (opening ? ruleToText(opening) : NEW_RULE_TEXT));
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const check = useMemo(() => checkRuleText(text), [text]);
   const current = selected === null ? undefined : ruleMap.get(selected);
@@ -137,7 +139,11 @@ export function RuleEditor({ alerts, onClose }: { alerts: AlertsRuntime; onClose
         <RuleList rules={rules} selected={selected} onSelect={select} onToggle={toggle} canWrite={access.rulesWrite} />
         <div className="rules__editor">
           <h3 className="rules__subtitle">
-            {current ? t('rules.editing', { name: current.name }) : t('rules.creating')}
+            {current
+              ? t('rules.editing', { name: current.name })
+              : access.rulesWrite
+                ? t('rules.creating')
+                : t('rules.pickOne')}
           </h3>
           <label className="rules__label" htmlFor="rule-json">
             {t('rules.json')}
