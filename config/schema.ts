@@ -67,7 +67,7 @@ export const ConfigSchema = z.strictObject({
       /** Password of the `admin` user created on first start; unset: generated, printed once, kept in <dataDir>/admin-password.txt. */
       adminPassword: z.string().min(10).max(256).optional(),
       /** A signed-in person is signed out after this long without activity (display sessions never idle out). */
-      idleTimeout: DurationSchema.pipe(z.number().min(60_000)).default(30 * 60_000),
+      idleTimeout: DurationSchema.pipe(z.number().min(1000)).default(30 * 60_000),
       /** Failed logins allowed per username+address before 429; per address alone it is five times this. */
       maxFailedLogins: z.number().int().min(1).max(1000).default(5),
       /** How long those failures are remembered, and how long the block lasts. */
