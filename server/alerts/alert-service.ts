@@ -199,12 +199,19 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     for (const alert of book.openOfRule(ruleId)) commit(lifecycle.resolve(alert, lifecycle.SYSTEM, now, note));
   };
 
-  /** The newer of this node's copy and the stored one (another node may have moved it). */
+  /**
+   * The newer of this node's copy and the stored one. Another node may have moved an alert this
+   * node holds: its copy is refreshed, so the engine's next change builds on the stored version.
+   */
   const current = async (id: string): Promise<Alert | undefined> => {
     const local = book.get(id);
     const stored = await store.getAlert(id);
     if (stored === undefined) return local;
-    if (local === undefined || alertVersion(stored) > alertVersion(local)) return stored;
+    if (local === undefined) return stored;
+    if (alertVersion(stored) > alertVersion(local)) {
+      book.put(stored);
+      return stored;
+    }
     return local;
   };
 
@@ -213,6 +220,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     if (alert === undefined) throw notFound('alert', id);
     const next = move(alert, clock());
     if (!(await store.casAlert(next, alertVersion(alert)))) {
+      await current(id);
       throw conflict(`alert "${id}" was changed by someone else at the same moment; reload it and try again`);
     }
     if (next.state !== 'firing') escalationDue.delete(id);

@@ -1,9 +1,9 @@
 import type { Rule, RuleInput } from '../../contract/index.js';
-import type { TelemetryStore } from '../store/types.js';
+import type { StateStore } from '../state/types.js';
 import { AlertsError, badRequest, conflict, notFound } from './errors.js';
 import { generatedRuleId, parseRule, slug } from './rules.js';
 
-export type RuleStore = Pick<TelemetryStore, 'saveRule' | 'deleteRule' | 'loadRules'>;
+export type RuleStore = Pick<StateStore, 'saveRule' | 'deleteRule' | 'loadRules'>;
 
 /** The rule set in memory, persisted through the store; rules from the config file are marked. */
 export interface RuleRegistry {
