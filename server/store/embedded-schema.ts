@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import type { Alert } from '../../contract/index.js';
 
+// Files written before rules and alerts moved to the state store also hold \`rules\` and \`alerts\`
+// tables: nothing reads or writes them any more, and they are left as they are.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS observations (
   domain TEXT NOT NULL,
@@ -23,17 +24,6 @@ CREATE TABLE IF NOT EXISTS latest (
   tags TEXT,
   PRIMARY KEY (domain, id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rules (
-  id TEXT PRIMARY KEY,
-  json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS alerts (
-  id TEXT PRIMARY KEY,
-  started_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS alerts_started ON alerts (started_at);
 CREATE TABLE IF NOT EXISTS write_progress (
   writer INTEGER PRIMARY KEY CHECK (writer = 0),
   batch INTEGER NOT NULL
@@ -83,10 +73,6 @@ export function openDatabase(file: string) {
        WHERE (ts, rowid) > (@ts, @rid) AND ts <= @to AND ${DOMAIN_FILTER}
        ORDER BY ts, rowid LIMIT @limit`,
     ),
-    loadRules: db.prepare<[], { json: string }>('SELECT json FROM rules ORDER BY id'),
-    loadAlerts: db.prepare<[number], { json: string }>(
-      'SELECT json FROM alerts WHERE started_at >= ? ORDER BY started_at, id',
-    ),
   };
   return { db, statements };
 }
@@ -109,22 +95,8 @@ export function openWriterDatabase(file: string, checkpointPages: number) {
     recordBatch: db.prepare<[number]>(
       'INSERT INTO write_progress (writer, batch) VALUES (0, ?) ON CONFLICT (writer) DO UPDATE SET batch = excluded.batch',
     ),
-    saveRule: db.prepare<[string, string]>('INSERT OR REPLACE INTO rules (id, json) VALUES (?, ?)'),
-    deleteRule: db.prepare<[string]>('DELETE FROM rules WHERE id = ?'),
-    saveAlert: db.prepare<[string, number, number, string]>(
-      `INSERT INTO alerts (id, started_at, updated_at, json) VALUES (?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, updated_at = excluded.updated_at,
-         json = excluded.json
-       WHERE excluded.updated_at >= alerts.updated_at`,
-    ),
   };
-  // One transaction per batch: a storm of alerts is one commit, not one per alert.
-  const saveAlerts = db.transaction((alerts: readonly Alert[]) => {
-    for (const alert of alerts) {
-      statements.saveAlert.run(alert.id, alert.startedAt, alert.updatedAt, JSON.stringify(alert));
-    }
-  });
-  return { db, statements, saveAlerts };
+  return { db, statements };
 }
 
 export type EmbeddedWriterDatabase = ReturnType<typeof openWriterDatabase>;

@@ -1,14 +1,13 @@
 import type { Observation } from '../../contract/index.js';
 import { LatestMirror, type LatestState } from './embedded-latest.js';
 import { openWriterDatabase } from './embedded-schema.js';
-import type { WriterCall } from './embedded-writer-protocol.js';
 
 /**
  * Everything written to the SQLite file, in the writer thread: observation batches (rows, the
- * `latest` upserts and the batch number, in one transaction) and rule and alert writes.
+ * `latest` upserts and the batch number, in one transaction).
  */
 export function createEmbeddedWriter(file: string, checkpointPages: number) {
-  const { db, statements, saveAlerts } = openWriterDatabase(file, checkpointPages);
+  const { db, statements } = openWriterDatabase(file, checkpointPages);
   const mirror = new LatestMirror();
   mirror.load(statements.latestRows.iterate());
   const transaction = db.transaction(
@@ -47,12 +46,6 @@ export function createEmbeddedWriter(file: string, checkpointPages: number) {
       const changed = new Map<string, LatestState>();
       transaction(seq, batch, changed);
       mirror.apply(changed);
-    },
-    /** Runs one rule or alert write. */
-    apply(write: WriterCall): void {
-      if (write.op === 'saveRule') statements.saveRule.run(write.rule.id, JSON.stringify(write.rule));
-      else if (write.op === 'deleteRule') statements.deleteRule.run(write.id);
-      else saveAlerts(write.alerts);
     },
     /** Copies WAL pages back into the file: PASSIVE never waits for readers, TRUNCATE also empties the WAL. */
     checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Observation } from '../../contract/index.js';
-import type { WriterCall, WriterReport, WriterRequest, WriterSettings } from './embedded-writer-protocol.js';
+import type { WriterReport, WriterRequest, WriterSettings } from './embedded-writer-protocol.js';
 import { errorMessage, type StoreLogger } from './types-logger.js';
 
 /** What the store learns from its writer thread. */
@@ -17,17 +17,8 @@ export interface WriterEvents {
 const MAX_RESTARTS = 4;
 
 interface PendingBatch {
-  type: 'batch';
   seq: number;
   observations: readonly Observation[];
-}
-
-interface PendingCall {
-  type: 'call';
-  call: number;
-  write: WriterCall;
-  resolve: () => void;
-  reject: (err: Error) => void;
 }
 
 /** The writer thread's own entry module, next to this file (TypeScript under tsx and vitest, else JavaScript). */
@@ -48,16 +39,14 @@ function startWorker(entry: URL, settings: WriterSettings): Worker {
 }
 
 /**
- * The main thread's side of the writer thread: sends batches and rule/alert writes in order, keeps
- * each until the thread reports it done, and on a crash restarts the thread and sends again what was
+ * The main thread's side of the writer thread: sends batches in order, keeps each until the thread
+ * reports it committed or dropped, and on a crash restarts the thread and sends again what was
  * not reported (batches already committed are recognised by their number, so none is written twice).
  */
 export class EmbeddedWriterLink {
   private worker: Worker | undefined;
-  private pending: (PendingBatch | PendingCall)[] = [];
+  private pending: PendingBatch[] = [];
   private nextSeq = 1;
-  private nextCall = 1;
-  private batches = 0;
   private restarts = 0;
   private threadError: string | undefined;
   private failure: string | undefined;
@@ -90,7 +79,7 @@ export class EmbeddedWriterLink {
 
   /** Batches sent and not yet reported. */
   get batchesInFlight(): number {
-    return this.batches;
+    return this.pending.length;
   }
 
   /** Why the writer was given up on, once it has been. */
@@ -104,20 +93,9 @@ export class EmbeddedWriterLink {
       this.events.settled(observations.length, 'dropped');
       return;
     }
-    const batch: PendingBatch = { type: 'batch', seq: this.nextSeq++, observations };
+    const batch: PendingBatch = { seq: this.nextSeq++, observations };
     this.pending.push(batch);
-    this.batches += 1;
     this.post(batch);
-  }
-
-  /** Runs a rule or alert write in the writer thread, after everything sent before it. */
-  call(write: WriterCall): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
-    return new Promise((resolve, reject) => {
-      const call: PendingCall = { type: 'call', call: this.nextCall++, write, resolve, reject };
-      this.pending.push(call);
-      this.post(call);
-    });
   }
 
   /** Stops the thread after everything sent has been handled (call once the store has flushed). */
@@ -129,18 +107,16 @@ export class EmbeddedWriterLink {
       worker.ref();
       worker.once('exit', () => resolve());
       worker.postMessage({ type: 'close' } satisfies WriterRequest);
-    }).then(() => this.abandon('the embedded store is closed'));
+    }).then(() => this.abandon());
     return this.closing;
   }
 
-  private post(item: PendingBatch | PendingCall): void {
+  private post(batch: PendingBatch): void {
     const worker = this.worker;
     if (!worker) return;
     // A thread with work outstanding keeps the process alive; an idle one does not.
     worker.ref();
-    if (item.type === 'batch')
-      worker.postMessage({ type: 'batch', seq: item.seq, observations: item.observations } satisfies WriterRequest);
-    else worker.postMessage({ type: 'call', call: item.call, write: item.write } satisfies WriterRequest);
+    worker.postMessage({ type: 'batch', seq: batch.seq, observations: batch.observations } satisfies WriterRequest);
   }
 
   // The first start rejects when the thread cannot open the file; a restart that fails counts as a crash.
@@ -177,15 +153,13 @@ export class EmbeddedWriterLink {
   private resume(committedSeq: number, first: boolean): void {
     // Batch numbers go on from the file's last one, so those of an earlier run are never mistaken for ours.
     if (first) this.nextSeq = committedSeq + 1;
-    const unsent: (PendingBatch | PendingCall)[] = [];
-    for (const item of this.pending) {
-      if (item.type === 'batch' && item.seq <= committedSeq) {
-        this.batches -= 1;
-        this.events.settled(item.observations.length, 'written');
-      } else unsent.push(item);
+    const unsent: PendingBatch[] = [];
+    for (const batch of this.pending) {
+      if (batch.seq <= committedSeq) this.events.settled(batch.observations.length, 'written');
+      else unsent.push(batch);
     }
     this.pending = unsent;
-    for (const item of unsent) this.post(item);
+    for (const batch of unsent) this.post(batch);
     this.idleCheck();
   }
 
@@ -193,10 +167,9 @@ export class EmbeddedWriterLink {
     switch (report.type) {
       case 'committed':
       case 'dropped': {
-        const index = this.pending.findIndex((item) => item.type === 'batch' && item.seq === report.seq);
+        const index = this.pending.findIndex((batch) => batch.seq === report.seq);
         if (index < 0) return;
-        const [batch] = this.pending.splice(index, 1) as PendingBatch[];
-        this.batches -= 1;
+        const [batch] = this.pending.splice(index, 1);
         this.restarts = 0;
         if (report.type === 'dropped') {
           this.logger.error('embedded store write failed repeatedly; batch dropped', {
@@ -212,15 +185,6 @@ export class EmbeddedWriterLink {
         this.logger.warn('embedded store write failed; retrying', { error: report.error, attempt: report.attempt });
         this.events.failed(report.error);
         break;
-      case 'done': {
-        const index = this.pending.findIndex((item) => item.type === 'call' && item.call === report.call);
-        if (index < 0) return;
-        const [call] = this.pending.splice(index, 1) as PendingCall[];
-        this.restarts = 0;
-        if (report.error === undefined) call!.resolve();
-        else call!.reject(new Error(report.error));
-        break;
-      }
       default:
         break;
     }
@@ -242,7 +206,7 @@ export class EmbeddedWriterLink {
     this.logger.error('embedded writer thread stopped; restarting it and sending unwritten batches again', {
       error,
       restartInMs: delay,
-      batchesInFlight: this.batches,
+      batchesInFlight: this.pending.length,
     });
     // Keeps the process alive until unwritten batches are safe again.
     this.restartTimer = setTimeout(() => {
@@ -254,18 +218,14 @@ export class EmbeddedWriterLink {
   private giveUp(error: string): void {
     this.failure = error;
     this.logger.error('embedded writer thread cannot be kept running; the store stops writing', { error });
-    this.abandon(error);
+    this.abandon();
     this.events.fatal(error);
   }
 
-  // Settles whatever is still pending: batches as dropped (counted), calls rejected.
-  private abandon(error: string): void {
+  // Settles whatever is still pending as dropped (counted).
+  private abandon(): void {
     const pending = this.pending;
     this.pending = [];
-    this.batches = 0;
-    for (const item of pending) {
-      if (item.type === 'batch') this.events.settled(item.observations.length, 'dropped');
-      else item.reject(new Error(error));
-    }
+    for (const batch of pending) this.events.settled(batch.observations.length, 'dropped');
   }
 }

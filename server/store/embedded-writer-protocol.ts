@@ -1,4 +1,4 @@
-import type { Alert, Observation, Rule } from '../../contract/index.js';
+import type { Observation } from '../../contract/index.js';
 
 /** What the writer thread is started with (`workerData`). */
 export interface WriterSettings {
@@ -12,17 +12,11 @@ export interface WriterSettings {
   idleCheckpointMs: number;
 }
 
-/** A rule or alert write: idempotent, so replaying it after a writer restart is harmless. */
-export type WriterCall =
-  { op: 'saveRule'; rule: Rule } | { op: 'deleteRule'; id: string } | { op: 'saveAlerts'; alerts: readonly Alert[] };
-
 /** Main thread → writer thread; handled strictly in the order sent. */
 export type WriterRequest =
   // Structured-cloned as is: measured as cheap for the main thread as a flat array of primitives
   // (~1–2 µs per observation), cheaper than JSON text or a transferred buffer.
-  | { type: 'batch'; seq: number; observations: readonly Observation[] }
-  | { type: 'call'; call: number; write: WriterCall }
-  | { type: 'close' };
+  { type: 'batch'; seq: number; observations: readonly Observation[] } | { type: 'close' };
 
 /** Writer thread → main thread. `seq` numbers batches; the last committed one is stored with the data. */
 export type WriterReport =
@@ -30,5 +24,4 @@ export type WriterReport =
   | { type: 'committed'; seq: number; count: number }
   | { type: 'retrying'; seq: number; attempt: number; error: string }
   | { type: 'dropped'; seq: number; count: number; error: string }
-  | { type: 'done'; call: number; error?: string }
   | { type: 'closed' };

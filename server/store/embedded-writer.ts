@@ -17,15 +17,6 @@ const report = (message: WriterReport) => port.postMessage(message);
 
 // Handles the request at the head of the queue; false when it must be retried later.
 function handle(request: WriterRequest): boolean {
-  if (request.type === 'call') {
-    try {
-      writer.apply(request.write);
-      report({ type: 'done', call: request.call });
-    } catch (err) {
-      report({ type: 'done', call: request.call, error: errorMessage(err) });
-    }
-    return true;
-  }
   if (request.type === 'close') {
     clearTimeout(idleTimer);
     checkpoint('TRUNCATE');

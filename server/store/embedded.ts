@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import type { Alert, HistoryPoint, Observation, Rule } from '../../contract/index.js';
+import type { HistoryPoint, Observation } from '../../contract/index.js';
 import { readHistory, readLatest, readScan } from './embedded-read.js';
 import { openDatabase, type EmbeddedDatabase } from './embedded-schema.js';
 import { EmbeddedWriterLink, WRITER_ENTRY, type WriterEvents } from './embedded-writer-link.js';
-import type { WriterCall } from './embedded-writer-protocol.js';
 import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions, StoreStats, TelemetryStore } from './types.js';
 import { errorMessage, quietLogger, type StoreLogger } from './types-logger.js';
 
@@ -144,45 +143,6 @@ export class EmbeddedStore implements TelemetryStore {
     this.database = undefined;
   }
 
-  /** Stores (replaces) a rule. */
-  saveRule(rule: Rule): Promise<void> {
-    return this.call({ op: 'saveRule', rule });
-  }
-
-  /** Deletes a rule; unknown ids are ignored. */
-  deleteRule(id: string): Promise<void> {
-    return this.call({ op: 'deleteRule', id });
-  }
-
-  /** Every rule, by id. */
-  loadRules(): Promise<Rule[]> {
-    return this.run(() =>
-      this.open()
-        .statements.loadRules.all()
-        .map((row) => JSON.parse(row.json) as Rule),
-    );
-  }
-
-  /** Stores an alert version unless a newer one (by updatedAt) is already stored. */
-  saveAlert(alert: Alert): Promise<void> {
-    return this.saveAlerts([alert]);
-  }
-
-  /** Stores alert versions in one transaction (all or none); per id, a stored newer version is kept. */
-  saveAlerts(alerts: readonly Alert[]): Promise<void> {
-    if (alerts.length === 0) return this.run(() => void this.open());
-    return this.call({ op: 'saveAlerts', alerts });
-  }
-
-  /** The newest version of each alert started at or after `since`. */
-  loadAlerts(since?: number): Promise<Alert[]> {
-    return this.run(() =>
-      this.open()
-        .statements.loadAlerts.all(since ?? Number.MIN_SAFE_INTEGER)
-        .map((row) => JSON.parse(row.json) as Alert),
-    );
-  }
-
   /** The writer thread, for diagnostics and fault-injection tests; undefined while it restarts. */
   get writerThread(): Worker | undefined {
     return this.writer?.thread;
@@ -245,12 +205,6 @@ export class EmbeddedStore implements TelemetryStore {
     if (!this.database)
       throw new Error(this.closed ? 'the embedded store is closed' : 'the embedded store is not initialised');
     return this.database;
-  }
-
-  // A rule or alert write, run by the writer thread so it never waits for a lock on this thread.
-  private call(write: WriterCall): Promise<void> {
-    if (!this.database || !this.writer) return this.run(() => void this.open());
-    return this.writer.call(write);
   }
 
   // Synchronous SQLite work behind the async interface: errors become rejections, never throws.

@@ -186,14 +186,3 @@ export function literal(value: string): string {
 export function msTime(ms: number): string {
   return `${Math.trunc(ms)}ms`;
 }
-
-/** Rows of a series as objects keyed by column name. */
-export function rowsOf(series: InfluxSeries): Record<string, unknown>[] {
-  return series.values.map((values) => {
-    const row: Record<string, unknown> = {};
-    series.columns.forEach((column, i) => {
-      row[column] = values[i];
-    });
-    return row;
-  });
-}

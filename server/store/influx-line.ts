@@ -59,35 +59,3 @@ export function observationToLine(obs: Observation): string | undefined {
   if (sep === ' ') return undefined;
   return line + ' ' + String(Math.trunc(obs.ts));
 }
-
-/** A line for the rules/alerts measurements: one string tag, string/number/boolean fields. */
-export function metaLine(
-  measurement: string,
-  tagKey: string,
-  tagValue: string,
-  fields: Record<string, string | number | boolean>,
-  ts: number,
-): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(fields)) parts.push(`${escape.tag(key)}=${fieldValue(value) ?? '0'}`);
-  return `${escape.measurement(measurement)},${escape.tag(tagKey)}=${escape.tag(tagValue)} ${parts.join(',')} ${ts}`;
-}
-
-/**
- * Joins lines into `/write` bodies of at most `maxLines` lines and about `maxChars` characters each
- * (a single longer line gets a body of its own), so a large batch is a few requests, not one per line.
- */
-export function* lineBodies(lines: Iterable<string>, maxLines: number, maxChars: number): Generator<string> {
-  let body: string[] = [];
-  let chars = 0;
-  for (const line of lines) {
-    if (body.length > 0 && (body.length >= maxLines || chars + line.length + 1 > maxChars)) {
-      yield body.join('\n');
-      body = [];
-      chars = 0;
-    }
-    body.push(line);
-    chars += line.length + 1;
-  }
-  if (body.length > 0) yield body.join('\n');
-}

@@ -3,19 +3,20 @@ import { ident, literal, msTime, queryChunked, type InfluxHttp, type InfluxResul
 import { ID_TAG } from './influx-line.js';
 import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions } from './types.js';
 
-/** Measurements holding rules and alerts, never treated as domains. */
-export const RULES_MEASUREMENT = 'ioc_rules';
-export const ALERTS_MEASUREMENT = 'ioc_alerts';
-const META = new Set([RULES_MEASUREMENT, ALERTS_MEASUREMENT]);
+/**
+ * Measurements in which earlier versions kept rules and alerts (now in the state store): never
+ * written any more, and never treated as domains in databases that still hold them.
+ */
+export const LEGACY_MEASUREMENTS: ReadonlySet<string> = new Set(['ioc_rules', 'ioc_alerts']);
 
 type Scalar = number | boolean | string;
 
-/** The given domains, or every measurement except the rules/alerts ones. */
+/** The given domains, or every measurement except the legacy rules/alerts ones. */
 export async function listDomains(http: InfluxHttp, domains?: string[]): Promise<string[]> {
   if (domains) return domains;
   const [result] = await http.query('SHOW MEASUREMENTS');
   const names = result?.series?.[0]?.values.map((v) => String(v[0])) ?? [];
-  return names.filter((name) => !META.has(name));
+  return names.filter((name) => !LEGACY_MEASUREMENTS.has(name));
 }
 
 // SHOW TAG KEYS answers one series per measurement.

@@ -1,7 +1,7 @@
-import type { Alert, HistoryPoint, Observation, Rule } from '../../contract/index.js';
-import { ident, InfluxHttp, rowsOf } from './influx-http.js';
-import { lineBodies, metaLine, observationToLine } from './influx-line.js';
-import { ALERTS_MEASUREMENT, queryHistory, queryLatest, RULES_MEASUREMENT, scanInflux } from './influx-read.js';
+import type { HistoryPoint, Observation } from '../../contract/index.js';
+import { ident, InfluxHttp } from './influx-http.js';
+import { observationToLine } from './influx-line.js';
+import { queryHistory, queryLatest, scanInflux } from './influx-read.js';
 import { LineWriter } from './influx-writer.js';
 import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions, StoreStats, TelemetryStore } from './types.js';
 import { errorMessage, quietLogger, type StoreLogger } from './types-logger.js';
@@ -20,21 +20,14 @@ export interface InfluxStoreOptions {
   closeTimeoutMs?: number;
 }
 
-/** Most alert lines in one `/write`. */
-export const ALERT_LINES_PER_WRITE = 5000;
-// Well under InfluxDB 1.x's default 25 MB `max-body-size`, even for long alert histories in UTF-8.
-const ALERT_CHARS_PER_WRITE = 4_000_000;
-
 /**
  * The production store: InfluxDB through the v1-compatible HTTP API (line protocol `/write`,
- * InfluxQL `/query`) that InfluxDB 1.x, 2.x and 3.x serve. Observations are batched by a
- * LineWriter; rules and alerts are written at once as JSON string fields of their own measurements.
+ * InfluxQL `/query`) that InfluxDB 1.x, 2.x and 3.x serve. Observations are batched by a LineWriter.
  */
 export class InfluxStore implements TelemetryStore {
   readonly kind = 'influx' as const;
   private readonly http: InfluxHttp;
   private readonly writer: LineWriter;
-  private lastMetaTs = 0;
   private closed = false;
 
   constructor(
@@ -131,79 +124,4 @@ export class InfluxStore implements TelemetryStore {
     this.writer.abandon();
     this.http.close();
   }
-
-  /** Stores a rule version (the newest write wins). */
-  async saveRule(rule: Rule): Promise<void> {
-    await this.writeMeta(
-      metaLine(RULES_MEASUREMENT, 'rule', rule.id, { json: JSON.stringify(rule), deleted: false }, this.metaTs()),
-    );
-  }
-
-  /** Writes a tombstone: the rule is no longer loaded. */
-  async deleteRule(id: string): Promise<void> {
-    await this.writeMeta(metaLine(RULES_MEASUREMENT, 'rule', id, { json: '', deleted: true }, this.metaTs()));
-  }
-
-  /** Every rule whose newest version is not a tombstone, by id. */
-  async loadRules(): Promise<Rule[]> {
-    const [result] = await this.http.query(
-      `SELECT last("json") AS "json", last("deleted") AS "deleted" FROM ${ident(RULES_MEASUREMENT)} GROUP BY "rule"`,
-    );
-    const rules: Rule[] = [];
-    for (const series of result?.series ?? []) {
-      const row = rowsOf(series)[0];
-      if (!row || row.deleted === true || typeof row.json !== 'string' || row.json === '') continue;
-      rules.push(JSON.parse(row.json) as Rule);
-    }
-    return rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-
-  /** Stores an alert version at its updatedAt time, so the newest version wins whatever the save order. */
-  saveAlert(alert: Alert): Promise<void> {
-    return this.saveAlerts([alert]);
-  }
-
-  /**
-   * Stores alert versions as one line-protocol POST per chunk of at most ALERT_LINES_PER_WRITE lines,
-   * chunks one after another. Rejects on the first failed chunk; saving the batch again is harmless
-   * (a version is a point at its updatedAt time, and the same point overwrites itself).
-   */
-  async saveAlerts(alerts: readonly Alert[]): Promise<void> {
-    for (const body of lineBodies(alerts.map(alertLine), ALERT_LINES_PER_WRITE, ALERT_CHARS_PER_WRITE)) {
-      await this.writeMeta(body);
-    }
-  }
-
-  /** The newest version of each alert started at or after `since`. */
-  async loadAlerts(since?: number): Promise<Alert[]> {
-    const where = since === undefined ? '' : ` WHERE "startedAt" >= ${Number(since)}`;
-    const [result] = await this.http.query(
-      `SELECT last("json") AS "json" FROM ${ident(ALERTS_MEASUREMENT)}${where} GROUP BY "alert"`,
-    );
-    const alerts: Alert[] = [];
-    for (const series of result?.series ?? []) {
-      const row = rowsOf(series)[0];
-      if (row && typeof row.json === 'string') alerts.push(JSON.parse(row.json) as Alert);
-    }
-    return alerts.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
-  }
-
-  // Strictly increasing times keep save/delete order within this process (same time = overwrite).
-  private metaTs(): number {
-    this.lastMetaTs = Math.max(Date.now(), this.lastMetaTs + 1);
-    return this.lastMetaTs;
-  }
-
-  private async writeMeta(body: string): Promise<void> {
-    const res = await this.http.write(body);
-    if (res.status < 200 || res.status >= 300) {
-      throw new Error(`InfluxDB /write answered ${res.status}: ${res.body.slice(0, 300)}`);
-    }
-  }
-}
-
-/** An alert version as a line of the alerts measurement: tag `alert` = id, at its updatedAt time. */
-function alertLine(alert: Alert): string {
-  const fields = { json: JSON.stringify(alert), startedAt: alert.startedAt };
-  return metaLine(ALERTS_MEASUREMENT, 'alert', alert.id, fields, Math.trunc(alert.updatedAt));
 }

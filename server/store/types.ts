@@ -1,4 +1,4 @@
-import type { Alert, HistoryPoint, Observation, Rule } from '../../contract/index.js';
+import type { HistoryPoint, Observation } from '../../contract/index.js';
 
 /** Counters every store reports on /metrics and /readyz. */
 export interface StoreStats {
@@ -41,8 +41,9 @@ export interface ScanOptions {
 }
 
 /**
- * The time-series store. `write` buffers and returns at once: it never throws and never blocks
- * the ingest path; failures are retried, and what cannot be kept is counted in `stats().dropped`.
+ * The time-series store: observations only (rules, alerts and the rest live in the StateStore).
+ * `write` buffers and returns at once: it never throws and never blocks the ingest path; failures
+ * are retried, and what cannot be kept is counted in `stats().dropped`.
  */
 export interface TelemetryStore {
   readonly kind: 'influx' | 'embedded';
@@ -62,15 +63,4 @@ export interface TelemetryStore {
   stats(): StoreStats;
   /** Flushes and releases connections/files. */
   close(): Promise<void>;
-
-  // Alert rules and alert lifecycle persistence (survive restarts).
-  saveRule(rule: Rule): Promise<void>;
-  deleteRule(id: string): Promise<void>;
-  loadRules(): Promise<Rule[]>;
-  /** Stores the alert's current state (its latest version wins per alert id). */
-  saveAlert(alert: Alert): Promise<void>;
-  /** Stores many alert versions in one database write per chunk (a storm is one write, not one per alert). */
-  saveAlerts(alerts: readonly Alert[]): Promise<void>;
-  /** Latest version of every alert that started at or after `since` (all when absent). */
-  loadAlerts(since?: number): Promise<Alert[]>;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Alert, Observation, Rule } from '../../contract/index.js';
+import type { Observation } from '../../contract/index.js';
 import type { TelemetryStore } from '../../server/store/types.js';
 
 /** A fresh, initialised store with its own database, and how to dispose of it. */
@@ -27,66 +27,6 @@ async function collect(iterable: AsyncIterable<Observation[]>): Promise<Observat
   return chunks;
 }
 
-function rule(id: string, value: number): Rule {
-  return {
-    id,
-    name: `PM2.5 above ${value}`,
-    domain: 'sensor',
-    match: { tags: { district: 'Trần Phú' } },
-    condition: { field: 'pm25', op: '>', value, clear: value - 10 },
-    for: 30_000,
-    severity: 'warning',
-    enabled: true,
-  };
-}
-
-function alert(id: string, startedAt: number, updatedAt: number, state: Alert['state']): Alert {
-  return {
-    id,
-    ruleId: 'pm25-high',
-    domain: 'sensor',
-    entityId: 'S1',
-    severity: 'critical',
-    state,
-    startedAt,
-    updatedAt,
-    value: 180.5,
-    message: 'PM2.5 "high", 180.5 µg/m³',
-    lat: A.lat,
-    lon: A.lon,
-    history: [{ at: startedAt, by: 'engine', action: 'fire' }],
-  };
-}
-
-const STATES: Alert['state'][] = ['firing', 'acknowledged', 'snoozed', 'resolved'];
-const VALUES: Alert['value'][] = [180.5, true, 'level "high", 3\\4', null, -0.25];
-
-/** `count` alerts with every optional field in play, over the hour before `now`. */
-function storm(count: number, now: number): Alert[] {
-  return Array.from({ length: count }, (_, k) => {
-    const startedAt = now - 3_600_000 + k * 1000;
-    const state = STATES[k % STATES.length]!;
-    const stormAlert: Alert = {
-      ...alert(`storm-${String(k).padStart(4, '0')}`, startedAt, startedAt + 500 + (k % 7), state),
-      ruleId: `rule-${k % 13}`,
-      entityId: `E ${k}, "north"`,
-      severity: k % 3 === 0 ? 'critical' : 'warning',
-      value: VALUES[k % VALUES.length]!,
-      message: `alert ${k}: ngập nước, line one\nline two = "x"`,
-      lat: k % 5 === 0 ? null : A.lat + k / 1e6,
-      lon: k % 5 === 0 ? null : A.lon - k / 1e6,
-      history: [
-        { at: startedAt, by: 'engine', action: 'fire' },
-        { at: startedAt + 200, by: 'operator-1', action: 'note', note: `team ${k}, gate "B"\\2` },
-      ],
-    };
-    if (state === 'acknowledged') stormAlert.assignee = `team-${k % 4}`;
-    if (state === 'snoozed') stormAlert.snoozedUntil = startedAt + 900_000;
-    if (k % 11 === 0) delete stormAlert.history;
-    return stormAlert;
-  });
-}
-
 // Three entities in two domains; S1 reports twice (merged fields, moved), S2 never has a position.
 const BASIC: Observation[] = [
   obs('sensor', 'S1', 0, { pm25: 10, noise: 50 }, A),
@@ -95,7 +35,10 @@ const BASIC: Observation[] = [
   obs('sensor', 'S1', 1000, { pm25: 12 }, B),
 ];
 
-/** The store contract: every TelemetryStore implementation must pass these tests. */
+/**
+ * The store contract: every TelemetryStore implementation must pass these tests. Rules and alerts
+ * are the state store's (test/integration/state-contract.ts).
+ */
 export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
   describe(`${name} store contract`, () => {
     let subject: StoreUnderTest;
@@ -237,63 +180,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const [scanned] = (await collect(store.scan({ from: T0, to: T0 }))).flat();
       expect(scanned).toEqual({ domain: 'sensor', id: 'S9', ts: T0, ...A, fields, tags });
       expect(await store.history({ domain: 'sensor', id: 'S9', from: T0, to: T0 })).toEqual([{ ts: T0, fields }]);
-    });
-
-    it('saves, replaces, loads and deletes rules', async () => {
-      expect(await store.loadRules()).toEqual([]);
-      await store.saveRule(rule('r2', 100));
-      await store.saveRule(rule('r1', 80));
-      expect(await store.loadRules()).toEqual([rule('r1', 80), rule('r2', 100)]);
-      await store.saveRule(rule('r1', 90));
-      await store.deleteRule('r2');
-      await store.deleteRule('never-existed');
-      expect(await store.loadRules()).toEqual([rule('r1', 90)]);
-      await store.saveRule(rule('r2', 120));
-      expect(await store.loadRules()).toEqual([rule('r1', 90), rule('r2', 120)]);
-    });
-
-    it('keeps the newest version of each alert and loads those started since a time', async () => {
-      const now = Date.now();
-      await store.saveAlert(alert('a1', now - 60_000, now - 60_000, 'firing'));
-      await store.saveAlert({ ...alert('a1', now - 60_000, now - 30_000, 'acknowledged'), assignee: 'team-3' });
-      // An older version saved late must not win.
-      await store.saveAlert(alert('a1', now - 60_000, now - 45_000, 'firing'));
-      await store.saveAlert(alert('a2', now - 10_000, now - 10_000, 'firing'));
-      const all = await store.loadAlerts();
-      expect(all.map((a) => [a.id, a.state])).toEqual([
-        ['a1', 'acknowledged'],
-        ['a2', 'firing'],
-      ]);
-      expect(all[0]).toEqual({ ...alert('a1', now - 60_000, now - 30_000, 'acknowledged'), assignee: 'team-3' });
-      expect((await store.loadAlerts(now - 20_000)).map((a) => a.id)).toEqual(['a2']);
-      expect(await store.loadAlerts(now)).toEqual([]);
-      // Rules and alerts never show up as telemetry.
-      await store.saveRule(rule('r1', 80));
-      expect(await store.latest()).toEqual([]);
-      expect(await collect(store.scan({ from: 0, to: now + 60_000 }))).toEqual([]);
-    });
-
-    it('saves a storm of 2 000 alerts in one call and loads every one back unchanged', async () => {
-      const now = Date.now();
-      const alerts = storm(2000, now);
-      await store.saveAlerts(alerts);
-      const loaded = await store.loadAlerts();
-      expect(loaded).toHaveLength(2000);
-      expect(loaded).toEqual(alerts);
-      // A later batch: newer versions win, an older version saved late does not, new alerts join.
-      const newer = alerts
-        .slice(0, 10)
-        .map((a) => ({ ...a, state: 'resolved' as const, updatedAt: a.updatedAt + 60_000 }));
-      const older = alerts.slice(10, 20).map((a) => ({ ...a, state: 'firing' as const, updatedAt: a.updatedAt - 1 }));
-      const fresh = storm(2001, now).slice(2000);
-      await store.saveAlerts([...newer, ...older, ...fresh]);
-      const again = await store.loadAlerts();
-      expect(again).toHaveLength(2001);
-      expect(again.slice(0, 20)).toEqual([...newer, ...alerts.slice(10, 20)]);
-      expect(again.at(-1)).toEqual(fresh[0]);
-      expect(await store.loadAlerts(alerts[1990]!.startedAt)).toEqual([...alerts.slice(1990), ...fresh]);
-      await store.saveAlerts([]);
-      expect(await store.loadAlerts()).toHaveLength(2001);
     });
 
     it('reports honest counters', async () => {

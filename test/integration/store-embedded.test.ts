@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../config/schema.js';
 import { EmbeddedStore } from '../../server/store/embedded.js';
@@ -34,7 +35,7 @@ describe('embedded store', () => {
     await store.close();
   });
 
-  it('keeps observations, rules and alerts across close and reopen', async () => {
+  it('keeps observations across close and reopen', async () => {
     const dataDir = tempDir();
     const first = new EmbeddedStore({ dataDir });
     await first.init();
@@ -43,14 +44,6 @@ describe('embedded store', () => {
       { domain: 'health', id: 'H1', ts, fields: { beds: 12, er: 'open' } },
       { domain: 'health', id: 'H1', ts: ts + 1000, fields: { beds: 11 }, lat: 21.27, lon: 106.19 },
     ]);
-    await first.saveRule({
-      id: 'beds-low',
-      name: 'Beds low',
-      domain: 'health',
-      condition: { field: 'beds', op: '<', value: 5 },
-      severity: 'critical',
-      enabled: true,
-    });
     // close() must commit what is still buffered.
     await first.close();
     expect(first.stats()).toMatchObject({ written: 2, buffered: 0, dropped: 0 });
@@ -62,13 +55,63 @@ describe('embedded store', () => {
         { domain: 'health', id: 'H1', ts: ts + 1000, lat: 21.27, lon: 106.19, fields: { beds: 11, er: 'open' } },
       ]);
       expect(await second.history({ domain: 'health', id: 'H1', from: ts, to: ts + 1000 })).toHaveLength(2);
-      expect((await second.loadRules()).map((r) => r.id)).toEqual(['beds-low']);
       // New observations merge with the state kept in the file.
       second.write([{ domain: 'health', id: 'H1', ts: ts + 2000, fields: { beds: 10 } }]);
       await second.flush();
       expect((await second.latest())[0]).toMatchObject({ ts: ts + 2000, lat: 21.27, fields: { beds: 10, er: 'open' } });
     } finally {
       await second.close();
+    }
+  });
+
+  it('opens a file from before rules and alerts moved to the state store, leaving their tables alone', async () => {
+    const dataDir = tempDir();
+    const file = path.join(dataDir, 'ioc.sqlite');
+    // The tables and rows an earlier version kept in the telemetry file.
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE rules (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE alerts (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, json TEXT NOT NULL);
+      CREATE INDEX alerts_started ON alerts (started_at);
+      INSERT INTO rules VALUES ('beds-low', '{"id":"beds-low"}');
+      INSERT INTO alerts VALUES ('a1', 1, 2, '{"id":"a1"}');
+    `);
+    old.close();
+
+    const store = new EmbeddedStore({ dataDir });
+    await store.init();
+    const ts = Date.UTC(2026, 0, 5);
+    store.write([{ domain: 'health', id: 'H1', ts, fields: { beds: 12 } }]);
+    await store.flush();
+    expect(await store.latest()).toEqual([{ domain: 'health', id: 'H1', ts, fields: { beds: 12 } }]);
+    await store.close();
+
+    const after = new Database(file, { readonly: true });
+    try {
+      expect(after.prepare('SELECT id, json FROM rules').all()).toEqual([
+        { id: 'beds-low', json: '{"id":"beds-low"}' },
+      ]);
+      expect(after.prepare('SELECT id FROM alerts').all()).toEqual([{ id: 'a1' }]);
+    } finally {
+      after.close();
+    }
+  });
+
+  it('creates no rules or alerts tables in a new file', async () => {
+    const dataDir = tempDir();
+    const store = new EmbeddedStore({ dataDir });
+    await store.init();
+    await store.close();
+    const db = new Database(path.join(dataDir, 'ioc.sqlite'), { readonly: true });
+    try {
+      const tables = (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+      ).map((t) => t.name);
+      expect(tables).toContain('observations');
+      expect(tables).not.toContain('rules');
+      expect(tables).not.toContain('alerts');
+    } finally {
+      db.close();
     }
   });
 

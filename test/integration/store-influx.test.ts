@@ -1,10 +1,10 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '../../contract/index.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { createStore } from '../../server/store/index.js';
 import { InfluxStore, type InfluxStoreOptions } from '../../server/store/influx.js';
-import { InfluxHttp } from '../../server/store/influx-http.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { influxQuery, startInfluxd, uniqueName, type RunningService } from '../support/services.js';
 import { describeStoreContract } from './store-contract.js';
@@ -148,33 +148,24 @@ describe('influx store', () => {
     await influxQuery(influxd.url, `DROP DATABASE "${opts.db}"`);
   });
 
-  it('saves a batch of alerts in one /write per 5 000 lines', async () => {
+  it('never reads the rules and alerts measurements an earlier version left as domains', async () => {
     const opts = options(influxd.url);
     const store = new InfluxStore(opts);
     await store.init();
-    const started = Date.UTC(2026, 0, 6);
-    const alerts = Array.from({ length: 12_000 }, (_, k) => ({
-      id: `al-${k}`,
-      ruleId: 'pm25-high',
-      domain: 'sensor',
-      entityId: `S${k}`,
-      severity: 'warning' as const,
-      state: 'firing' as const,
-      startedAt: started + k,
-      updatedAt: started + k,
-      value: k,
-      message: 'PM2.5 high',
-    }));
-    const writes: number[] = [];
-    const spy = vi.spyOn(InfluxHttp.prototype, 'write');
-    try {
-      await store.saveAlerts(alerts);
-      writes.push(...spy.mock.calls.map(([body]) => body.split('\n').length));
-    } finally {
-      spy.mockRestore();
-    }
-    expect(writes).toEqual([5000, 5000, 2000]);
-    expect(await store.loadAlerts()).toHaveLength(12_000);
+    const ts = Date.UTC(2026, 0, 6);
+    // Lines as earlier versions wrote rules and alerts into the telemetry database.
+    const legacy = [
+      `ioc_rules,rule=pm25-high json="{}",deleted=false ${ts}`,
+      `ioc_alerts,alert=a1 json="{}",startedAt=${ts} ${ts}`,
+    ].join('\n');
+    const res = await fetch(`${influxd.url}/write?db=${opts.db}&precision=ms`, { method: 'POST', body: legacy });
+    expect(res.status).toBe(204);
+    store.write([{ domain: 'sensor', id: 'S1', ts, fields: { v: 1 } }]);
+    await store.flush();
+    expect(await store.latest()).toEqual([{ domain: 'sensor', id: 'S1', ts, fields: { v: 1 } }]);
+    const scanned: Observation[] = [];
+    for await (const chunk of store.scan({ from: ts - 1000, to: ts + 1000 })) scanned.push(...chunk);
+    expect(scanned.map((o) => o.domain)).toEqual(['sensor']);
     await store.close();
     await influxQuery(influxd.url, `DROP DATABASE "${opts.db}"`);
   });
