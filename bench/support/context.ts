@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPostgres, type RunningPostgres } from '../../test/support/postgres.js';
 import { influxQuery, startInfluxd, startMosquitto, type RunningService } from '../../test/support/services.js';
 import { startProduct, type ProductProcess } from './product.js';
 import { startPublisher, type Publisher } from './publisher.js';
@@ -24,6 +25,10 @@ export interface BenchContext {
   influxd(): Promise<RunningService>;
   /** Creates a fresh database on the shared influxd and returns its name. */
   influxDatabase(prefix: string): Promise<string>;
+  /** A shared PostgreSQL (Debian's, as the tests start it: fsync off), started on first use. */
+  postgres(): Promise<RunningPostgres>;
+  /** Creates a fresh database on the shared PostgreSQL and returns its URL. */
+  postgresDatabase(prefix: string): Promise<string>;
   /**
    * The product on the shared broker (and, for 'influx', the shared influxd), started on first use
    * and shared by the suites of a run (each start costs seconds); suites must not stop it.
@@ -59,6 +64,7 @@ export interface Suite {
 export function createContext(options: { quick: boolean; profile: boolean; teardown: Teardown }): BenchContext {
   let mosquitto: Promise<RunningService> | undefined;
   let influxd: Promise<RunningService> | undefined;
+  let postgres: Promise<RunningPostgres> | undefined;
   let databases = 0;
   const products = new Map<string, Promise<SharedProduct>>();
   let publisher: Promise<Publisher> | undefined;
@@ -87,6 +93,19 @@ export function createContext(options: { quick: boolean; profile: boolean; teard
       const name = `${prefix}_${databases}_${Date.now().toString(36)}`;
       await influxQuery(influx.url, `CREATE DATABASE "${name}"`);
       return name;
+    },
+    postgres() {
+      // pg_ctl daemonises: no child to track; the stop step (and startPostgres' exit hook) stops it by PID.
+      postgres ??= startPostgres().then((service) => {
+        options.teardown.add('postgres', () => service.stop());
+        return service;
+      });
+      return postgres;
+    },
+    async postgresDatabase(prefix) {
+      const server = await ctx.postgres();
+      databases += 1;
+      return server.createDatabase(`${prefix}_${databases}_${Date.now().toString(36)}`);
     },
     product(store) {
       let shared = products.get(store);
