@@ -6,6 +6,19 @@ import { loginFailureText } from '../session/failure-text.js';
 import { signedIn } from '../session/session.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 
+const SSO_ERRORS = ['no_role', 'account_conflict', 'disabled', 'bad_username', 'unavailable', 'failed'] as const;
+type SsoError = (typeof SSO_ERRORS)[number];
+
+/** Why single sign-on sent the browser back (`/?login_error=<code>`), once; the code leaves the URL. */
+function takeSsoError(): SsoError | null {
+  const url = new URL(window.location.href);
+  const code = url.searchParams.get('login_error');
+  if (code === null) return null;
+  url.searchParams.delete('login_error');
+  window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  return (SSO_ERRORS as readonly string[]).includes(code) ? (code as SsoError) : 'failed';
+}
+
 /** Username and password (and single sign-on when the server offers it); `ended` adds the "session ended" notice. */
 export function LoginPage({ ended }: { ended: boolean }) {
   useLocale();
@@ -16,6 +29,7 @@ export function LoginPage({ ended }: { ended: boolean }) {
   // The failure itself, so its text follows a language switch.
   const [failure, setFailure] = useState<unknown>(null);
   const [options, setOptions] = useState<AuthOptions>({});
+  const [ssoError] = useState(takeSsoError);
 
   useEffect(() => {
     let current = true;
@@ -96,6 +110,11 @@ export function LoginPage({ ended }: { ended: boolean }) {
             onChange={(e) => setPassword(e.target.value)}
             data-testid="login-password"
           />
+          {failure === null && ssoError !== null && (
+            <p className="login__error" role="alert" data-testid="login-error">
+              {t(`sso.${ssoError}`)}
+            </p>
+          )}
           {failure !== null && (
             <p className="login__error" role="alert" data-testid="login-error">
               {loginFailureText(failure, t)}

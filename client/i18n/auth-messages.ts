@@ -31,6 +31,12 @@ export const viAuth = {
   'role.field': 'Hiện trường',
   'role.analyst': 'Phân tích',
   'role.display': 'Màn hình',
+  'sso.no_role': 'Tài khoản đăng nhập một lần chưa được cấp vai trò nào trong hệ thống; hãy liên hệ quản trị viên',
+  'sso.account_conflict': 'Tên đăng nhập này đã thuộc một tài khoản nội bộ; hãy đăng nhập bằng mật khẩu hoặc liên hệ quản trị viên',
+  'sso.disabled': 'Tài khoản đã bị khóa; hãy liên hệ quản trị viên',
+  'sso.bad_username': 'Tên đăng nhập từ hệ thống đăng nhập một lần không hợp lệ; hãy liên hệ quản trị viên',
+  'sso.unavailable': 'Không kết nối được hệ thống đăng nhập một lần; hãy thử lại sau hoặc đăng nhập bằng mật khẩu',
+  'sso.failed': 'Đăng nhập một lần không thành công; hãy thử lại',
 } as const;
 
 export type AuthMessageKey = keyof typeof viAuth;
@@ -66,4 +72,10 @@ export const enAuth: Record<AuthMessageKey, string> = {
   'role.field': 'Field',
   'role.analyst': 'Analyst',
   'role.display': 'Display',
+  'sso.no_role': 'Your single sign-on account has no role in this console yet; ask an administrator',
+  'sso.account_conflict': 'This username belongs to a local account; sign in with its password or ask an administrator',
+  'sso.disabled': 'This account is disabled; ask an administrator',
+  'sso.bad_username': 'The single sign-on username is not valid here; ask an administrator',
+  'sso.unavailable': 'The single sign-on service cannot be reached; try again later or sign in with a password',
+  'sso.failed': 'Single sign-on did not complete; please try again',
 };

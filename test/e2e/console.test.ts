@@ -156,6 +156,8 @@ describe('operator console in Chromium', () => {
   });
 
   it('opens the inspector with the entity values on click', async () => {
+    // A click while the map is still rendering a busy frame can be lost on software WebGL: wait for idle.
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).__ioc.whenIdle());
     const [x, y] = await screenPoint(SENSOR.key);
     await page.mouse.click(x, y);
     const inspector = page.locator('[data-testid=inspector]');
