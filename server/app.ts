@@ -35,7 +35,7 @@ import { createAuthorizer } from './auth/authorizer.js';
 import { bootstrapAccounts, forgetGeneratedAdminPassword, type SignInBanner } from './auth/bootstrap.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createOidcRouter } from './auth/oidc.js';
-import { createAuthRouter } from './auth/routes.js';
+import { createAuthRouter, createWallEntryRouter } from './auth/routes.js';
 import { randomSecret } from './auth/secrets.js';
 import { StateSessionStore } from './auth/session-store.js';
 import { installSocketAuth } from './auth/socket-auth.js';
@@ -205,7 +205,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
 
     let mqttIngest: MqttIngest | undefined = undefined;
     let boundPort = config.port;
-    const guardedPaths = ['/api', '/metrics', '/basemap'];
+    const guardedPaths = ['/api', '/metrics', '/basemap', '/wall'];
     const app = createHttpApp({
       guards: [
         securityHeaders(config),
@@ -218,6 +218,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
           allowLoopbackIngest: config.ingest.allowLoopback,
           ingestTokens: config.ingest.tokens,
         }),
+        createWallEntryRouter({ auth, audit }),
       ],
       rawApiRouters: [
         createIngestRouter({

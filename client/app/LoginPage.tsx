@@ -6,7 +6,7 @@ import { loginFailureText } from '../session/failure-text.js';
 import { signedIn } from '../session/session.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 
-const SSO_ERRORS = ['no_role', 'account_conflict', 'disabled', 'bad_username', 'unavailable', 'failed'] as const;
+const SSO_ERRORS = ['no_role', 'account_conflict', 'disabled', 'bad_username', 'unavailable', 'failed', 'bad_token'] as const;
 type SsoError = (typeof SSO_ERRORS)[number];
 
 /** Why single sign-on sent the browser back (`/?login_error=<code>`), once; the code leaves the URL. */

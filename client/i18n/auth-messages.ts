@@ -37,6 +37,7 @@ export const viAuth = {
   'sso.bad_username': 'Tên đăng nhập từ hệ thống đăng nhập một lần không hợp lệ; hãy liên hệ quản trị viên',
   'sso.unavailable': 'Không kết nối được hệ thống đăng nhập một lần; hãy thử lại sau hoặc đăng nhập bằng mật khẩu',
   'sso.failed': 'Đăng nhập một lần không thành công; hãy thử lại',
+  'sso.bad_token': 'Mã màn hình không hợp lệ hoặc đã bị thu hồi; hãy xin quản trị viên một đường dẫn mới',
 } as const;
 
 export type AuthMessageKey = keyof typeof viAuth;
@@ -78,4 +79,5 @@ export const enAuth: Record<AuthMessageKey, string> = {
   'sso.bad_username': 'The single sign-on username is not valid here; ask an administrator',
   'sso.unavailable': 'The single sign-on service cannot be reached; try again later or sign in with a password',
   'sso.failed': 'Single sign-on did not complete; please try again',
+  'sso.bad_token': 'This display link is invalid or revoked; ask an administrator for a new one',
 };

@@ -17,6 +17,8 @@ export interface AuthService {
   identityOfUser(username: string): Promise<Identity | undefined>;
   /** The identity of a bearer token secret, or undefined when unknown, revoked or expired. */
   identityOfToken(secret: string): Promise<Identity | undefined>;
+  /** The same, from the SHA-256 of the secret (a wall display's session keeps only that). */
+  identityOfTokenHash(hash: string): Promise<Identity | undefined>;
   /** Forgets cached lookups (after a user or token changed on this node). */
   forget(key?: string): void;
 }
@@ -76,6 +78,24 @@ export function createAuthService(deps: {
     return identity;
   };
 
+  const identityOfTokenHash = async (hash: string): Promise<Identity | undefined> => {
+    const identity = await cached(`token:${hash}`, async () => {
+      const token = await state.findTokenByHash(hash);
+      if (!token || (token.expiresAt !== undefined && token.expiresAt <= clock())) return undefined;
+      return identityOfStoredToken(token);
+    });
+    const tokenId = identity?.tokenId;
+    if (tokenId !== undefined) {
+      // lastUsedAt at most once a minute per token: a busy ingest token must not write on every request.
+      const now = clock();
+      if (now - (lastTouched.get(tokenId) ?? 0) > 60_000) {
+        lastTouched.set(tokenId, now);
+        state.touchToken(tokenId, now).catch((err: Error) => logger.warn('token last-use not recorded', { error: err.message }));
+      }
+    }
+    return identity;
+  };
+
   return {
     async login(username, password, ip) {
       const name = username.trim().toLowerCase();
@@ -102,25 +122,11 @@ export function createAuthService(deps: {
         return user && !user.disabled ? identityOfStoredUser(user) : undefined;
       }),
 
-    async identityOfToken(secret) {
-      if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
-      const hash = sha256Hex(secret);
-      const identity = await cached(`token:${hash}`, async () => {
-        const token = await state.findTokenByHash(hash);
-        if (!token || (token.expiresAt !== undefined && token.expiresAt <= clock())) return undefined;
-        return identityOfStoredToken(token);
-      });
-      const tokenId = identity?.tokenId;
-      if (tokenId !== undefined) {
-        // lastUsedAt at most once a minute per token: a busy ingest token must not write on every request.
-        const now = clock();
-        if (now - (lastTouched.get(tokenId) ?? 0) > 60_000) {
-          lastTouched.set(tokenId, now);
-          state.touchToken(tokenId, now).catch((err: Error) => logger.warn('token last-use not recorded', { error: err.message }));
-        }
-      }
-      return identity;
+    identityOfToken(secret) {
+      if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return Promise.resolve(undefined);
+      return identityOfTokenHash(sha256Hex(secret));
     },
+    identityOfTokenHash,
 
     forget(key) {
       if (key === undefined) cache.clear();

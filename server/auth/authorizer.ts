@@ -38,6 +38,12 @@ const LOOPBACK_INGEST: Identity = { kind: 'token', name: 'ingest:loopback', disp
 export async function resolveIdentity(req: Request, auth: AuthService): Promise<Identity | undefined> {
   const bearer = bearerOf(req);
   if (bearer !== undefined) return auth.identityOfToken(bearer);
+  const tokenHash = req.session?.tokenHash;
+  if (tokenHash !== undefined) {
+    const display = await auth.identityOfTokenHash(tokenHash);
+    if (display === undefined) req.session.destroy(() => undefined);
+    return display;
+  }
   const username = req.session?.username;
   if (username === undefined) return undefined;
   const identity = await auth.identityOfUser(username);

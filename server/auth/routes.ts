@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { badRequest } from '../http/errors.js';
 import { identityOfStoredUser, meOf, TooManyAttemptsError, type AuthService } from './auth-service.js';
 import { clientIp, identityOf } from './request.js';
+import { sha256Hex } from './secrets.js';
 
 /** Display sessions (wall screens) never idle out; the cookie lasts as long as browsers keep one. */
 const DISPLAY_SESSION_MS = 400 * 86_400_000;
@@ -32,6 +33,42 @@ export function startSession(req: Request, username: string, display: boolean): 
       req.session.save((saveErr) => (saveErr ? reject(saveErr as Error) : resolve()));
     });
   });
+}
+
+/** A wall display's session: it stands for the display token (by its hash) and never idles out. */
+function startTokenSession(req: Request, tokenHash: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    req.session.regenerate((err) => {
+      if (err) return reject(err as Error);
+      req.session.tokenHash = tokenHash;
+      req.session.display = true;
+      req.session.cookie.maxAge = DISPLAY_SESSION_MS;
+      req.session.save((saveErr) => (saveErr ? reject(saveErr as Error) : resolve()));
+    });
+  });
+}
+
+/**
+ * `GET /wall?token=<display token>`: trades the token for a display session and sends the browser
+ * to `/wall` without it, so the secret leaves the address bar and the history. Revoking the token
+ * ends the session.
+ */
+export function createWallEntryRouter(deps: { auth: AuthService; audit: AuditLog }): Router {
+  const router = express.Router();
+  router.get('/wall', async (req, res, next) => {
+    const token = req.query.token;
+    if (typeof token !== 'string') return next();
+    const identity = await deps.auth.identityOfToken(token);
+    if (identity === undefined || !identity.scopes.includes('display')) {
+      deps.audit.record({ actor: 'display token', action: 'login_failed', target: 'wall', ip: clientIp(req), details: { method: 'display token' } });
+      res.redirect(303, '/?login_error=bad_token');
+      return;
+    }
+    await startTokenSession(req, sha256Hex(token));
+    deps.audit.record({ actor: identity.name, action: 'login', target: 'wall', ip: clientIp(req), details: { method: 'display token' } });
+    res.redirect(303, '/wall');
+  });
+  return router;
 }
 
 /** Login, logout, who-am-I and the login page's options. */
@@ -79,7 +116,7 @@ export function createAuthRouter(deps: AuthRoutesDeps): Router {
 
   router.get('/auth/me', (req, res) => {
     const identity = identityOf(req);
-    const display = identity.kind === 'session' && req.session?.display === true;
+    const display = req.session?.display === true;
     res.json(meOf(identity, identity.kind === 'session' && !display ? deps.idleTimeout : undefined));
   });
 

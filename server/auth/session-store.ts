@@ -8,6 +8,8 @@ declare module 'express-session' {
     username: string;
     /** Display (wall) sessions never idle out. */
     display: boolean;
+    /** A wall display opened with a display token: the token's SHA-256 (revoking the token ends the session). */
+    tokenHash: string;
   }
 }
 

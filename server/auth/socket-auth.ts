@@ -24,7 +24,7 @@ export function summaryRooms(summaries: readonly AlertSummary[]): string[] {
   return [ALERT_ROOM_ALL, ...new Set(summaries.map((s) => zoneRoom(s.zone)))];
 }
 
-type SessionRequest = IncomingMessage & { session?: { username?: string }; sessionID?: string };
+type SessionRequest = IncomingMessage & { session?: { username?: string; tokenHash?: string }; sessionID?: string };
 
 /** How often open sockets are checked against their session (signed out, expired, disabled). */
 const RECHECK_MS = 30_000;
@@ -46,18 +46,24 @@ export function installSocketAuth(deps: {
   const { io, nsp, auth, state, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const identities = new WeakMap<LiveSocket, Identity>();
-  const sessions = new WeakMap<LiveSocket, string>();
+  /** Asks again whether the socket's identity still holds (session alive, user enabled, token not revoked). */
+  const revalidators = new WeakMap<LiveSocket, () => Promise<boolean>>();
   io.engine.use(deps.sessionMiddleware);
 
   nsp.use((socket, next) => {
     const resolve = async (): Promise<Identity | undefined> => {
       const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      if (typeof token === 'string' && token.length > 0) return auth.identityOfToken(token);
+      if (typeof token === 'string' && token.length > 0) {
+        revalidators.set(socket, async () => (await auth.identityOfToken(token)) !== undefined);
+        return auth.identityOfToken(token);
+      }
       const request = socket.request as SessionRequest;
-      const username = request.session?.username;
-      if (username === undefined) return undefined;
-      if (request.sessionID !== undefined) sessions.set(socket, request.sessionID);
-      return auth.identityOfUser(username);
+      const sid = request.sessionID;
+      const { username, tokenHash } = request.session ?? {};
+      if (sid === undefined || (username === undefined && tokenHash === undefined)) return undefined;
+      const lookup = () => (tokenHash !== undefined ? auth.identityOfTokenHash(tokenHash) : auth.identityOfUser(username ?? ''));
+      revalidators.set(socket, async () => (await state.getSession(sid, clock())) !== undefined && (await lookup()) !== undefined);
+      return lookup();
     };
     resolve().then(
       (identity) => {
@@ -79,14 +85,7 @@ export function installSocketAuth(deps: {
 
   const timer = setInterval(() => {
     for (const socket of nsp.sockets.values()) {
-      const sid = sessions.get(socket);
-      const identity = identities.get(socket);
-      const stillValid = async () => {
-        if (identity?.kind === 'token') return (await auth.identityOfToken((socket.handshake.auth as { token: string }).token)) !== undefined;
-        if (sid === undefined || identity === undefined) return false;
-        const record = await state.getSession(sid, clock());
-        return record !== undefined && (await auth.identityOfUser(identity.name)) !== undefined;
-      };
+      const stillValid = revalidators.get(socket) ?? (() => Promise.resolve(false));
       stillValid().then(
         (ok) => {
           if (!ok) socket.disconnect(true);

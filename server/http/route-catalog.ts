@@ -79,6 +79,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'get', path: '/metrics', access: 'metrics', tag: 'ops', summary: 'Prometheus metrics (token with scope `metrics`).', produces: 'text/plain' },
 
   // Identity.
+  { method: 'get', path: '/wall', access: 'public', tag: 'auth', summary: 'Wall display: `?token=<display token>` becomes a display session that never idles out, then redirects to /wall without the token.', query: z.strictObject({ token: z.string().optional() }), status: 303 },
   { method: 'get', path: '/api/v1/auth/options', access: 'public', tag: 'auth', summary: 'How the login page may sign people in (single sign-on when configured).', response: AuthOptionsSchema },
   { method: 'post', path: '/api/v1/auth/login', access: 'public', tag: 'auth', summary: 'Sign in with a username and password; sets the `ioc_session` cookie. 401 when wrong, 429 with Retry-After after repeated failures.', body: LoginRequestSchema, response: LoginResponseSchema },
   { method: 'post', path: '/api/v1/auth/logout', access: 'authenticated', tag: 'auth', summary: 'Sign out (ends the session).', status: 204 },

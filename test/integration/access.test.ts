@@ -20,7 +20,7 @@ const EXPECTED: Record<string, 'public' | 'any' | { roles: Role[]; scopes: Token
 const allow = (roles: Role[], scopes: TokenScope[], ...routes: string[]) => {
   for (const route of routes) EXPECTED[route] = { roles, scopes };
 };
-for (const route of ['get /healthz', 'get /readyz', 'get /api/v1/auth/options', 'post /api/v1/auth/login', 'get /api/v1/auth/oidc/login', 'get /api/v1/auth/oidc/callback']) {
+for (const route of ['get /wall', 'get /healthz', 'get /readyz', 'get /api/v1/auth/options', 'post /api/v1/auth/login', 'get /api/v1/auth/oidc/login', 'get /api/v1/auth/oidc/callback']) {
   EXPECTED[route] = 'public';
 }
 for (const route of ['post /api/v1/auth/logout', 'get /api/v1/auth/me', 'get /api/v1/openapi.json']) EXPECTED[route] = 'any';

@@ -91,6 +91,29 @@ describe('people, sessions, tokens and audit', () => {
     expect((await wall.fetch('/api/v1/rules', { method: 'POST', json: {} })).status).toBe(403);
   });
 
+  it('trades a display token in /wall?token= for a display session without the token in the URL', async () => {
+    const created = (await (await product.api.fetch('/api/v1/tokens', { method: 'POST', json: { name: 'wall 1', scopes: ['display'] } })).json()) as { id: string; token: string };
+    const entry = await fetch(`${product.baseUrl}/wall?token=${created.token}`, { redirect: 'manual' });
+    expect(entry.status).toBe(303);
+    expect(entry.headers.get('location')).toBe('/wall');
+    const cookie = /ioc_session=[^;]+/.exec(entry.headers.get('set-cookie') ?? '')?.[0] ?? '';
+    const me = async () => fetch(`${product.baseUrl}/api/v1/auth/me`, { headers: { cookie } });
+    const body = (await (await me()).json()) as Me;
+    expect(body).toMatchObject({ kind: 'token', scopes: ['display'], permissions: ['live.read', 'alerts.read', 'kpis.read'] });
+    expect(body.idleTimeout).toBeUndefined();
+    await new Promise((r) => setTimeout(r, IDLE_MS + 500));
+    expect((await me()).status).toBe(200);
+    // Revoking the token ends the wall's session (the admin signs in again: their own session idled out meanwhile).
+    product.api = await signIn(product.baseUrl);
+    expect((await product.api.fetch(`/api/v1/tokens/${created.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await me()).status).toBe(401);
+    // A wrong or non-display token sends the browser to the login page with the reason.
+    const bad = await fetch(`${product.baseUrl}/wall?token=ioc_wrong`, { redirect: 'manual' });
+    expect(bad.headers.get('location')).toBe('/?login_error=bad_token');
+    const readToken = await product.api.createToken(['read']);
+    expect((await fetch(`${product.baseUrl}/wall?token=${readToken}`, { redirect: 'manual' })).headers.get('location')).toBe('/?login_error=bad_token');
+  });
+
   it('disabling a user or changing their password ends their sessions and sockets', async () => {
     const password = await product.api.createUser('leaver', ['operator']);
     const leaver = await signIn(product.baseUrl, 'leaver', password);
