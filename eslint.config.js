@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    // Dependency direction (STYLE.md): the client sees only contract/; ingest and server never import the client.
+    // Dependency direction (docs/STYLE.md): the client sees only contract/; ingest and server never import the client.
     files: ['client/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [

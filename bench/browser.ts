@@ -21,7 +21,7 @@ const BASE_ARGS = [
   '--disable-renderer-backgrounding',
   '--disable-background-timer-throttling',
 ];
-/** Mesa llvmpipe through ANGLE (2–3× SwiftShader here, TESTING.md); SwiftShader is the fallback. */
+/** Mesa llvmpipe through ANGLE (2–3× SwiftShader here, docs/TESTING.md); SwiftShader is the fallback. */
 const LLVMPIPE = ['--use-gl=angle', '--use-angle=gl-egl', '--ignore-gpu-blocklist'];
 const SWIFTSHADER = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 

@@ -47,7 +47,7 @@ export interface NodeRedFlow {
 }
 
 /**
- * The flow PERFORMANCE.md measured: mqtt in (QoS 1, parsed JSON) → influxdb out (one write per
+ * The flow docs/PERFORMANCE.md measured: mqtt in (QoS 1, parsed JSON) → influxdb out (one write per
  * message). A function node between them turns the per-entity payload into fields + tags with the
  * payload's own time, so that Node-RED stores the same points as the product (without it, the
  * `tags` object makes every write invalid line protocol).

@@ -1,5 +1,5 @@
-// Synthetic city traffic in every payload shape of wire contract v1 (DESIGN.md), ~150-byte
-// observations like PERFORMANCE.md's yardsticks. Each observation carries `sentAt` (wall-clock ms,
+// Synthetic city traffic in every payload shape of wire contract v1 (docs/DESIGN.md), ~150-byte
+// observations like docs/PERFORMANCE.md's yardsticks. Each observation carries `sentAt` (wall-clock ms,
 // set when the message is built) so that latency can be read off the live deltas.
 
 /** The payload shapes the benchmarks sweep. */

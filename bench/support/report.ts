@@ -1,6 +1,6 @@
 import { formatNumber } from './stats.js';
 
-/** A target from PERFORMANCE.md that a figure is held against (reported, never asserted). */
+/** A target from docs/PERFORMANCE.md that a figure is held against (reported, never asserted). */
 export interface Target {
   /** e.g. "≥ 50 000 obs/s". */
   text: string;

@@ -144,7 +144,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
   };
 
   const turns = createAckTurns(client);
-  // mqtt.js reads the next packet only after this callback: delaying it is our backpressure (PERFORMANCE.md).
+  // mqtt.js reads the next packet only after this callback: delaying it is our backpressure (docs/PERFORMANCE.md).
   client.handleMessage = (packet, done) => {
     const yieldNow = turns.begin();
     try {

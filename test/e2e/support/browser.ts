@@ -10,7 +10,7 @@ const BASE_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-// Mesa llvmpipe through ANGLE is 2-3x faster than SwiftShader; it needs libegl-mesa0 (TESTING.md).
+// Mesa llvmpipe through ANGLE is 2-3x faster than SwiftShader; it needs libegl-mesa0 (docs/TESTING.md).
 const LLVMPIPE_ARGS = ['--use-gl=angle', '--use-angle=gl-egl', '--ignore-gpu-blocklist'];
 const SWIFTSHADER_ARGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 
