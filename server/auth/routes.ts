@@ -106,7 +106,8 @@ export function createAuthRouter(deps: AuthRoutesDeps): Router {
 
   router.post('/auth/logout', async (req, res) => {
     const identity = identityOf(req);
-    if (identity.kind === 'session') {
+    // A person's session or a wall display's; a bearer token has no session to end.
+    if (req.session?.username !== undefined || req.session?.tokenHash !== undefined) {
       await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
       audit.record({ actor: identity.name, action: 'logout', target: identity.name, ip: clientIp(req), details: {} });
     }
