@@ -60,6 +60,13 @@ export const ConfigSchema = z.strictObject({
   redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
   /** PostgreSQL for the state store (users, sessions, tokens, devices, audit, rules, alerts); unset: SQLite in dataDir. */
   postgresUrl: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /**
+   * Reverse proxies in front of the product (express's `trust proxy`: a hop count, or addresses /
+   * subnets such as "127.0.0.1" or "10.0.0.0/8"). Set it behind a proxy, or every caller looks like
+   * the proxy: one login-throttle budget for all, the proxy's address in the audit, and loopback
+   * ingest open to everyone when the proxy runs on the same machine.
+   */
+  trustProxy: z.union([z.number().int().min(0).max(10), z.string().min(1)]).optional(),
   /** The URL people open: links in notifications, the OIDC redirect, Secure cookies when https. Default http://localhost:<port>. */
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   auth: z
@@ -189,6 +196,7 @@ export const ENV_OVERRIDES = {
   IOC_REDIS_URL: { path: ['redisUrl'], type: 'string' },
   IOC_POSTGRES_URL: { path: ['postgresUrl'], type: 'string' },
   IOC_PUBLIC_URL: { path: ['publicUrl'], type: 'string' },
+  IOC_TRUST_PROXY: { path: ['trustProxy'], type: 'string' },
   IOC_ADMIN_PASSWORD: { path: ['auth', 'adminPassword'], type: 'string' },
   IOC_SIMULATE: { path: ['simulate'], type: 'bool' },
   IOC_SIMULATE_RATE: { path: ['simulator', 'rate'], type: 'number' },

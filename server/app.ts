@@ -207,6 +207,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     let boundPort = config.port;
     const guardedPaths = ['/api', '/metrics', '/basemap', '/wall'];
     const app = createHttpApp({
+      ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
       guards: [
         securityHeaders(config),
         cors(config),

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, Delta, ServerToClientEvents, Snapshot } from '../../contract/index.js';
 import { BUILT_IN_DOMAINS } from '../../contract/index.js';
+import { tokenFor } from './product.js';
 
 type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -22,6 +23,7 @@ export async function connectLiveClient(
     forceNew: true,
     reconnection: false,
     timeout: timeoutMs,
+    auth: { token: tokenFor(baseUrl) },
   });
   const client: LiveClient = { deltas: 0, upserts: 0, close: () => socket.disconnect() };
   try {

@@ -6,6 +6,36 @@ import type { Teardown } from './teardown.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
+/** The admin password every benchmarked product starts with (config `auth.adminPassword`). */
+const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
+/** An API token (scopes read + metrics) per running product, for /metrics and /live clients. */
+const tokens = new Map<string, string>();
+
+/** The bearer token of the product at `baseUrl` (made by startProduct); /metrics and /live need one. */
+export function tokenFor(baseUrl: string): string {
+  const token = tokens.get(baseUrl);
+  if (token === undefined) throw new Error(`no API token for ${baseUrl}: start the product with startProduct()`);
+  return token;
+}
+
+/** Signs in as admin and makes a read + metrics token, as an operator would for Prometheus and a dashboard. */
+async function makeToken(baseUrl: string): Promise<string> {
+  const login = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
+  });
+  const cookie = /ioc_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0];
+  if (login.status !== 200 || cookie === undefined) throw new Error(`bench sign-in failed: ${login.status}`);
+  const created = await fetch(`${baseUrl}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: 'bench', scopes: ['read', 'metrics'] }),
+  });
+  if (created.status !== 201) throw new Error(`bench token not created: ${created.status}`);
+  return ((await created.json()) as { token: string }).token;
+}
+
 /** Event-loop delay percentiles in ms. */
 export interface LoopDelay {
   p50: number;
@@ -48,6 +78,7 @@ export async function startProduct(options: ProductOptions): Promise<ProductProc
     simulate: false,
     logLevel: 'silent',
     ...options.overrides,
+    auth: { adminPassword: BENCH_ADMIN_PASSWORD, ...(options.overrides.auth as Record<string, unknown> | undefined) },
   };
   const child = fork(path.join(HERE, 'product-child.ts'), [JSON.stringify(overrides)], {
     execArgv: ['--import', 'tsx'],
@@ -95,11 +126,14 @@ export async function startProduct(options: ProductOptions): Promise<ProductProc
       child.on('message', listener);
       child.send(message);
     });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  tokens.set(baseUrl, await makeToken(baseUrl));
   return {
     port,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     pid: child.pid ?? -1,
     stop: async () => {
+      tokens.delete(baseUrl);
       if (child.connected) child.send({ type: 'stop' });
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -124,7 +158,8 @@ export async function startProduct(options: ProductOptions): Promise<ProductProc
 
 /** Reads counters from the product's Prometheus /metrics: name (labels ignored, summed) → value. */
 export async function readMetrics(baseUrl: string): Promise<Map<string, number>> {
-  const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000), headers: { authorization: `Bearer ${tokenFor(baseUrl)}` } });
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
   const text = await res.text();
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../http/errors.js';
+import { isLoopbackAddress } from '../net/loopback.js';
 import type { MatchedRoute } from '../http/route-catalog.js';
 import type { AuthService } from './auth-service.js';
 import { allows, type Identity } from './policy.js';
@@ -13,13 +14,6 @@ export interface AuthorizerOptions {
   allowLoopbackIngest: boolean;
   /** Static ingest tokens from the config file (compared in constant time). */
   ingestTokens: readonly string[];
-}
-
-/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
-export function isLoopback(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
 }
 
 function bearerOf(req: Request): string | undefined {
@@ -73,7 +67,8 @@ export function createAuthorizer(options: AuthorizerOptions): RequestHandler {
       if (access === 'public') return;
       if (access === 'ingest' && (identity === undefined || !allows(identity, 'ingest'))) {
         // Loopback ingest is open whoever asks (the demo simulator, mosquitto_pub beside the server, a signed-in tester).
-        if (options.allowLoopbackIngest && isLoopback(req.socket.remoteAddress)) return setIdentity(req, identity ?? LOOPBACK_INGEST);
+        // req.ip: the socket's address, or the client's behind a trusted proxy (config trustProxy).
+        if (options.allowLoopbackIngest && isLoopbackAddress(req.ip)) return setIdentity(req, identity ?? LOOPBACK_INGEST);
         const bearer = bearerOf(req);
         if (bearer !== undefined && options.ingestTokens.some((t) => safeEqual(t, bearer))) return setIdentity(req, INGEST_IDENTITY);
       }

@@ -9,6 +9,7 @@ import { StateConflictError, type StateStore, type StoredUser } from '../state/t
 import type { AuthService } from './auth-service.js';
 import { clientIp } from './request.js';
 import { isDisplayOnly, startSession } from './routes.js';
+import { isLoopbackHost } from '../net/loopback.js';
 
 export type OidcConfig = NonNullable<Config['auth']['oidc']>;
 
@@ -56,10 +57,6 @@ function messageOf(err: unknown): string {
   return cause instanceof Error ? `${message}: ${cause.message}` : message;
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 /**
  * Discovers the provider on first use and keeps the result; a failed discovery is forgotten so the
  * next sign-in tries again (the product starts while the provider is down).
@@ -69,7 +66,7 @@ function lazyDiscovery(oidc: OidcConfig): () => Promise<client.Configuration> {
   const discover = async () => {
     const issuer = new URL(oidc.issuer);
     const insecure = issuer.protocol === 'http:';
-    if (insecure && !isLoopback(issuer.hostname)) {
+    if (insecure && !isLoopbackHost(issuer.hostname)) {
       throw new Error(`auth.oidc.issuer ${oidc.issuer} uses plain http; only a loopback provider may (use https)`);
     }
     return client.discovery(issuer, oidc.clientId, oidc.clientSecret, undefined, {

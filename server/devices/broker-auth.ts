@@ -3,6 +3,7 @@ import argon2 from 'argon2';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../../config/logger.js';
 import type { StateStore } from '../state/types.js';
+import { isLoopbackAddress } from '../net/loopback.js';
 import { deviceTopic } from './names.js';
 
 /** The login the product's own MQTT clients (ingest subscriber, simulator) use on the embedded broker. */
@@ -49,14 +50,7 @@ export function createInternalCredential(): InternalCredential {
   return { username: 'ioc-internal', password: randomBytes(32).toString('base64url') };
 }
 
-/** True for 127.0.0.0/8, ::1 and IPv4-mapped 127.x (::ffff:127.x.y.z). */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const a = address.toLowerCase();
-  if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
-  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
-}
+export { isLoopbackAddress };
 
 function refusal(message: string, returnCode: number): AuthenticateError {
   const err = new Error(message) as AuthenticateError;

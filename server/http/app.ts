@@ -8,6 +8,8 @@ import { errorHandler } from './errors.js';
 import { renderMetrics, type Sample } from './metrics.js';
 
 export interface HttpAppOptions {
+  /** express's `trust proxy`: which proxies' X-Forwarded-For to believe for the caller's address. */
+  trustProxy?: number | string;
   /** Run before every route, in order: security headers, CORS, origin check, sessions, the authorizer. */
   guards: RequestHandler[];
   /** Routers that read the raw body themselves (ingest); mounted before the JSON parser. */
@@ -29,6 +31,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // "2" from an environment variable is a hop count, not an address.
+  const trust = typeof options.trustProxy === 'string' && /^\d+$/.test(options.trustProxy) ? Number(options.trustProxy) : options.trustProxy;
+  if (trust !== undefined) app.set('trust proxy', trust);
   app.use(...options.guards);
 
   app.get('/healthz', (_req, res) => {

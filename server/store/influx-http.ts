@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isLoopbackHost } from '../net/loopback.js';
 /** One series of an InfluxQL answer. */
 export interface InfluxSeries {
   name: string;
@@ -118,11 +119,6 @@ export class InfluxHttp {
   }
 }
 
-/** True for InfluxDB on this machine, where compressing answers costs CPU and saves nothing. */
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-}
 
 /**
  * Streams one SELECT's rows with `chunked=true`: InfluxDB answers one JSON line per chunk of at most
@@ -140,7 +136,8 @@ export async function* queryChunked(http: InfluxHttp, q: string, chunkSize: numb
     timer = setTimeout(() => idle.abort(new Error(`InfluxDB sent nothing for ${idleMs} ms`)), idleMs);
   };
   const headers: Record<string, string> = token ? { Authorization: `Token ${token}` } : {};
-  if (isLoopback(url)) headers['Accept-Encoding'] = 'identity';
+  // InfluxDB on this machine: compressing answers costs CPU and saves nothing.
+  if (isLoopbackHost(new URL(url).hostname)) headers['Accept-Encoding'] = 'identity';
   try {
     const res = await fetch(`${url.replace(/\/+$/, '')}/query?${params.toString()}`, { headers, signal: idle.signal });
     if (!res.ok || !res.body) throw new Error(`InfluxDB /query answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
