@@ -10,6 +10,27 @@ export const ROLES = RoleSchema.options;
 export const TokenScopeSchema = z.enum(['ingest', 'read', 'display', 'metrics']);
 export type TokenScope = z.infer<typeof TokenScopeSchema>;
 
+/**
+ * What a caller may do, as the server's role table grants it and the console hides what is not
+ * granted: live map and entities, alerts (read, act, assign), rules (read, write), history and
+ * backtests, KPIs, users/tokens/devices (admin), audit, ingest, metrics.
+ */
+export const PermissionSchema = z.enum([
+  'live.read',
+  'alerts.read',
+  'alerts.act',
+  'alerts.assign',
+  'rules.read',
+  'rules.write',
+  'history.read',
+  'kpis.read',
+  'admin',
+  'audit.read',
+  'ingest',
+  'metrics',
+]);
+export type Permission = z.infer<typeof PermissionSchema>;
+
 export const UsernameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit');
@@ -80,12 +101,8 @@ export const MeSchema = z.object({
   scopes: z.array(TokenScopeSchema).optional(),
   /** Idle timeout of this session in ms; absent for sessions that never idle out (wall displays). */
   idleTimeout: z.number().optional(),
-  /**
-   * What this caller may do (the server's permission names: live.read, alerts.read, alerts.act,
-   * alerts.assign, rules.read, rules.write, history.read, kpis.read, admin, audit.read, ingest,
-   * metrics); the console hides what is not listed.
-   */
-  permissions: z.array(z.string()),
+  /** What this caller may do; the console hides what is not listed. */
+  permissions: z.array(PermissionSchema),
 });
 export type Me = z.infer<typeof MeSchema>;
 

@@ -1,17 +1,6 @@
-import type { Me } from '../../contract/identity.js';
+import type { Me, Permission } from '../../contract/identity.js';
 
-/** The server's permission names the console acts on (`Me.permissions`). */
-export type Permission =
-  | 'live.read'
-  | 'alerts.read'
-  | 'alerts.act'
-  | 'alerts.assign'
-  | 'rules.read'
-  | 'rules.write'
-  | 'history.read'
-  | 'kpis.read'
-  | 'admin'
-  | 'audit.read';
+export type { Permission };
 
 /** Whether the caller may do `permission`; nobody signed in may do nothing. */
 export function can(me: Me | null, permission: Permission): boolean {

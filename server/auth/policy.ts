@@ -1,4 +1,4 @@
-import type { Role, TokenScope } from '../../contract/index.js';
+import type { Permission, Role, TokenScope } from '../../contract/index.js';
 
 /*
  * Who may do what: the one table every door consults (REST routes through the route catalog,
@@ -6,31 +6,7 @@ import type { Role, TokenScope } from '../../contract/index.js';
  * "Identity and access".
  */
 
-/** Everything a caller may be allowed to do. */
-export type Permission =
-  /** Live map, entities, console config. */
-  | 'live.read'
-  /** Alerts (and later reports): read. Field users: only assigned to them or in their zones. */
-  | 'alerts.read'
-  /** Alerts: ack, snooze, resolve, note. Field users: only assigned to them or in their zones. */
-  | 'alerts.act'
-  /** Alerts: assign to someone. */
-  | 'alerts.assign'
-  /** Rules (and escalation policies): read. */
-  | 'rules.read'
-  /** Rules (and escalation policies): create, change, delete. */
-  | 'rules.write'
-  /** Backtest, history, replay, export. */
-  | 'history.read'
-  /** KPIs and data quality. */
-  | 'kpis.read'
-  /** Users, tokens, devices. */
-  | 'admin'
-  | 'audit.read'
-  /** POST /api/v1/ingest from outside loopback. */
-  | 'ingest'
-  /** GET /metrics. */
-  | 'metrics';
+export type { Permission };
 
 const ALL_ROLES: readonly Role[] = ['admin', 'supervisor', 'operator', 'field', 'analyst', 'display'];
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Me } from '../../../contract/identity.js';
+import type { Me, Permission } from '../../../contract/identity.js';
 import { translator } from '../../../client/i18n/format.js';
 import { ApiFailure, call, parseRetryAfter } from '../../../client/live/http.js';
 import { failureText, loginFailureText, retryMinutes } from '../../../client/session/failure-text.js';
@@ -10,7 +10,7 @@ const tEn = translator('en');
 const tVi = translator('vi');
 
 /** What the server lists in `permissions` per role (DESIGN, "Identity and access"). */
-const ROLE_PERMISSIONS: Record<string, string[]> = {
+const ROLE_PERMISSIONS: Record<string, Permission[]> = {
   admin: [
     'live.read',
     'alerts.read',
