@@ -9,11 +9,6 @@ export function identityOf(req: Request): Identity {
   return identity;
 }
 
-/** The identity, when the request has one (public routes may be called either way). */
-export function maybeIdentityOf(req: Request): Identity | undefined {
-  return (req as Request & { identity?: Identity }).identity;
-}
-
 export function setIdentity(req: Request, identity: Identity): void {
   (req as Request & { identity?: Identity }).identity = identity;
 }

@@ -42,10 +42,9 @@ export function installSocketAuth(deps: {
   state: StateStore;
   logger: Logger;
   clock?: () => number;
-}): { stop(): void; identityOf(socket: LiveSocket): Identity | undefined } {
+}): { stop(): void } {
   const { io, nsp, auth, state, logger } = deps;
   const clock = deps.clock ?? Date.now;
-  const identities = new WeakMap<LiveSocket, Identity>();
   /** Asks again whether the socket's identity still holds (session alive, user enabled, token not revoked). */
   const revalidators = new WeakMap<LiveSocket, () => Promise<boolean>>();
   io.engine.use(deps.sessionMiddleware);
@@ -68,7 +67,6 @@ export function installSocketAuth(deps: {
     resolve().then(
       (identity) => {
         if (identity === undefined || !allows(identity, 'live.read')) return next(new Error('unauthorized'));
-        identities.set(socket, identity);
         if (!allows(identity, 'alerts.read')) {
           // No alert rooms.
         } else if (limitedToZones(identity)) {
@@ -96,5 +94,5 @@ export function installSocketAuth(deps: {
   }, RECHECK_MS);
   timer.unref();
 
-  return { stop: () => clearInterval(timer), identityOf: (socket) => identities.get(socket) };
+  return { stop: () => clearInterval(timer) };
 }
