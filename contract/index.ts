@@ -7,3 +7,4 @@ export * from './topics.js';
 export * from './live-events.js';
 export * from './api.js';
 export * from './identity.js';
+export * from './replay.js';
