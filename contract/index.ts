@@ -7,4 +7,5 @@ export * from './topics.js';
 export * from './live-events.js';
 export * from './api.js';
 export * from './identity.js';
+export * from './export.js';
 export * from './replay.js';
