@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import express, { type Response, type Router } from 'express';
 import {
   ReplayAlertsQuerySchema,
@@ -119,9 +118,16 @@ export function createReplayRouter({ telemetry, state, config, logger = silentLo
   return router;
 }
 
-/** Writes one NDJSON line, waiting for the socket to drain when its buffer is full. */
+/** Writes one NDJSON line, waiting for the socket to drain when its buffer is full (or for the client to leave). */
 async function writeLine(res: Response, value: unknown): Promise<void> {
-  if (res.write(`${JSON.stringify(value)}\n`)) return;
-  if (res.destroyed) return;
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  if (res.write(`${JSON.stringify(value)}\n`) || res.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

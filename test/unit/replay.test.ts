@@ -18,7 +18,9 @@ import {
   snooze,
 } from '../../server/alerts/lifecycle.js';
 import { alertAt, alertTimeline, openAt } from '../../server/replay/alert-history.js';
+import { buildOpenApi } from '../../server/http/openapi.js';
 import { MinHeap } from '../../server/replay/min-heap.js';
+import { REPLAY_ROUTES } from '../../server/replay/routes.js';
 import { createReplayService, REPLAY_LOOKBACK_MS } from '../../server/replay/replay-service.js';
 import type { LatestQueryOptions, ScanOptions } from '../../server/store/types.js';
 
@@ -41,8 +43,10 @@ const ALL = { layers: ['sensor', 'traffic'] };
 function memoryTelemetry(observations: Observation[]) {
   const sorted = [...observations].sort((a, b) => a.ts - b.ts);
   const scans: ScanOptions[] = [];
+  const closed: boolean[] = [];
   return {
     scans,
+    closed,
     latest(options: LatestQueryOptions = {}): Promise<Observation[]> {
       const at = options.at ?? Infinity;
       const byKey = new Map<string, Observation>();
@@ -63,9 +67,14 @@ function memoryTelemetry(observations: Observation[]) {
         (o) => o.ts >= options.from && o.ts <= options.to && (!options.domains || options.domains.includes(o.domain)),
       );
       const size = options.chunkSize ?? 1000;
-      for (let i = 0; i < inWindow.length; i += size) {
-        await Promise.resolve();
-        yield inWindow.slice(i, i + size);
+      closed.push(false);
+      try {
+        for (let i = 0; i < inWindow.length; i += size) {
+          await Promise.resolve();
+          yield inWindow.slice(i, i + size);
+        }
+      } finally {
+        closed[closed.length - 1] = true;
       }
     },
   };
@@ -284,6 +293,30 @@ describe('replay frames', () => {
   });
 });
 
+describe('replay frames read lazily', () => {
+  it('reads the scan chunk by chunk and closes it when the reader stops early', async () => {
+    const observations: Observation[] = Array.from({ length: 12_000 }, (_, k) => ({
+      domain: 'sensor',
+      id: `S${k % 100}`,
+      ts: T0 + 1 + k * 10,
+      lat: 21,
+      lon: 106,
+      fields: { v: k },
+    }));
+    const { service, telemetry } = serviceOver(observations);
+    const frames = service.frames(T0, T0 + 120_000, 1_000, ALL);
+    const seen: ReplayFrame[] = [];
+    for await (const frame of frames) {
+      if ('upserts' in frame) seen.push(frame);
+      if (seen.length === 3) break;
+    }
+    // 100 observations per second: each frame upserts the 100 entities that reported in it.
+    expect(seen.map((f) => f.upserts.length)).toEqual([100, 100, 100]);
+    expect(seen[2]!.upserts.find((e) => e.id === 'S0')?.fields.v).toBe(200);
+    expect(telemetry.closed).toEqual([true]);
+  });
+});
+
 describe('replay query limits', () => {
   const parse = (q: Record<string, string>) => ReplayFramesQuerySchema.safeParse(q);
   const paths = (q: Record<string, string>) => {
@@ -298,6 +331,23 @@ describe('replay query limits', () => {
     expect(paths({ from: String(T0), to: String(T0 + 100_001), step: '1ms' })).toEqual(['step']);
     expect(paths({ from: String(T0), to: String(T0 + 100_000), step: '1ms' })).toEqual([]);
     expect(paths({ from: String(T0), to: String(T0 + 60_000), step: 'soon' })).toEqual(['step']);
+  });
+});
+
+describe('replay route specs', () => {
+  it('document their query keys in OpenAPI, for the history.read permission', () => {
+    const doc = buildOpenApi(REPLAY_ROUTES, { version: 'test' }) as {
+      paths: Record<string, { get: { parameters?: { name: string }[] } }>;
+    };
+    const params = Object.fromEntries(
+      Object.entries(doc.paths).map(([p, v]) => [p, v.get.parameters?.map((x) => x.name)]),
+    );
+    expect(params).toEqual({
+      '/api/v1/replay/state': ['at', 'layers', 'bbox'],
+      '/api/v1/replay/frames': ['from', 'to', 'step', 'layers', 'bbox'],
+      '/api/v1/replay/alerts': ['from', 'to'],
+    });
+    expect(new Set(REPLAY_ROUTES.map((r) => r.access))).toEqual(new Set(['history.read']));
   });
 });
 
