@@ -14,6 +14,7 @@ import type { StateStore } from '../state/types.js';
 import type { TelemetryStore } from '../store/types.js';
 import { alertAt, alertEvents, alertTimeline, openAt } from './alert-history.js';
 import { MinHeap } from './min-heap.js';
+import { ScanCursor } from './scan-cursor.js';
 
 /** Entities silent for longer than this before the replayed time are left out (7 days, ms). */
 export const REPLAY_LOOKBACK_MS = 7 * 86_400_000;
@@ -155,83 +156,67 @@ export function createReplayService({ telemetry, state, domains }: ReplayService
       moves.sort((a, b) => a.at - b.at);
       let nextMove = 0;
 
-      const window = telemetry.scan({ from: from + 1, to, domains: [...scope.layers], chunkSize: REPLAY_SCAN_CHUNK });
-      const scan = window[Symbol.asyncIterator]();
-      let chunk: Observation[] = [];
-      let index = 0;
-      let scanDone = false;
+      // Sends an entity when what the answer shows of it changed, or removes it when it left the answer.
+      const diff = (ts: number, candidates: Iterable<string>) => {
+        const upserts: Entity[] = [];
+        const removes: string[] = [];
+        for (const key of candidates) {
+          const t = tracked.get(key);
+          const entity = t && entityAt(t, ts, (k) => openAlerts(k, ts), scope);
+          const before = sent.get(key);
+          if (!entity) {
+            if (before !== undefined) removes.push(key);
+            sent.delete(key);
+            continue;
+          }
+          const json = JSON.stringify(entity);
+          if (json !== before) {
+            sent.set(key, json);
+            upserts.push(entity);
+          }
+        }
+        return { upserts, removes };
+      };
+
+      const cursor = new ScanCursor(
+        telemetry.scan({ from: from + 1, to, domains: [...scope.layers], chunkSize: REPLAY_SCAN_CHUNK }),
+      );
       try {
         const steps = Math.ceil((to - from) / step);
         for (let k = 1; k <= steps; k++) {
           const ts = Math.min(from + k * step, to);
           const candidates = new Set<string>();
-
-          // Observations in (ts - step, ts], read from the one scan as they are needed.
-          for (;;) {
-            if (index >= chunk.length) {
-              if (scanDone) break;
-              const next = await scan.next();
-              if (next.done) {
-                scanDone = true;
-                break;
-              }
-              chunk = next.value;
-              index = 0;
-              continue;
-            }
-            const o = chunk[index]!;
-            if (o.ts > ts) break;
-            index++;
+          await cursor.readUntil(ts, (o) => {
             const key = entityKey(o.domain, o.id);
             const t = tracked.get(key);
             if (t) mergeObservation(t, o);
             else tracked.set(key, toTracked(o));
             if (!pending.has(key)) scheduleRecheck(key, tracked.get(key)!, o.ts);
             candidates.add(key);
-          }
+          });
           while (rechecks.size > 0 && rechecks.peekKey()! <= ts) {
             const key = rechecks.pop()!;
             pending.delete(key);
             candidates.add(key);
             scheduleRecheck(key, tracked.get(key)!, ts);
           }
-
           const moved = new Map<string, Alert>();
           while (nextMove < moves.length && moves[nextMove]!.at <= ts) {
             const { alert } = moves[nextMove++]!;
             moved.set(alert.id, alert);
             candidates.add(entityKey(alert.domain, alert.entityId));
           }
-
-          const upserts: Entity[] = [];
-          const removes: string[] = [];
-          for (const key of candidates) {
-            const t = tracked.get(key);
-            const entity = t && entityAt(t, ts, (k2) => openAlerts(k2, ts), scope);
-            const before = sent.get(key);
-            if (!entity) {
-              if (before !== undefined) {
-                sent.delete(key);
-                removes.push(key);
-              }
-              continue;
-            }
-            const json = JSON.stringify(entity);
-            if (json !== before) {
-              sent.set(key, json);
-              upserts.push(entity);
-            }
-          }
+          const { upserts, removes } = diff(ts, candidates);
           const frameAlerts: Alert[] = [];
           for (const alert of moved.values()) {
             const version = alertAt(alert, ts);
-            if (version && alertInScope(alert, scope, (k2) => sent.has(k2))) frameAlerts.push(version);
+            if (version && alertInScope(alert, scope, (key) => sent.has(key))) frameAlerts.push(version);
           }
           const frame: ReplayFrame = { ts, upserts, removes, alerts: frameAlerts };
           yield frame;
         }
       } finally {
-        if (!scanDone) await scan.return?.();
+        await cursor.close();
       }
     },
 
