@@ -43,6 +43,7 @@ import { createOpenApiRouter } from './http/openapi.js';
 import { createRouteMatcher, ROUTES } from './http/route-catalog.js';
 import { cors, originCheck, securityHeaders } from './http/security.js';
 import { createStateStore } from './state/index.js';
+import { createReplayRouter } from './replay/routes.js';
 import { createBrokerAuth, createInternalCredential, type BrokerAuth } from './devices/broker-auth.js';
 import { createDeviceService } from './devices/device-service.js';
 import { connectDynsec, type DynsecClient } from './devices/dynsec.js';
@@ -242,6 +243,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         createOpenApiRouter(ROUTES, { version: '1' }),
         createEntityRouter({ config, basemap, store, liveEntities: (query) => liveServer.entities(query) }),
         createAlertsRouter(alerts.service, { audit }),
+        createReplayRouter({ telemetry: store, state, config, logger: logger.child({ module: 'replay' }) }),
       ],
       readiness: {
         store: () => store.ping(),

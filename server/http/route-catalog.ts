@@ -32,6 +32,7 @@ import {
   SnoozeSchema,
 } from '../alerts/routes.js';
 import type { Permission } from '../auth/policy.js';
+import { REPLAY_ROUTES } from '../replay/routes.js';
 
 /*
  * Every HTTP route of the product, with who may call it and the schemas of what it takes and
@@ -135,6 +136,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'post', path: '/api/v1/alerts/:id/snooze', access: 'alerts.act', tag: 'alerts', summary: 'Snooze until a time or for a duration.', body: SnoozeSchema, response: AlertSchema },
   { method: 'post', path: '/api/v1/alerts/:id/resolve', access: 'alerts.act', tag: 'alerts', summary: 'Resolve.', body: ByNoteSchema, response: AlertSchema },
   { method: 'post', path: '/api/v1/alerts/:id/note', access: 'alerts.act', tag: 'alerts', summary: 'Add a note.', body: NoteSchema, response: AlertSchema },
+
+  // The city at any past moment.
+  ...REPLAY_ROUTES,
 
   // Basemap archive served by the product.
   { method: 'get', path: '/basemap/:name', access: 'live.read', tag: 'live', summary: 'The local PMTiles basemap (range requests).', produces: 'application/vnd.pmtiles' },
