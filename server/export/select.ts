@@ -10,31 +10,47 @@ export const MAX_EXPORT_COLUMNS = 1000;
 const PERSONAL = new Set(PERSONAL_DATA_FIELDS);
 const FIXED = new Set<string>(FIXED_COLUMNS);
 
+/** Whether a field or tag name may be exported (personal data never is). */
+function exportable(name: string): boolean {
+  return !PERSONAL.has(name);
+}
+
+/** The rows an export keeps: window and domain come from the scan, ids and bbox are applied here. */
+function rowFilter(query: ExportQuery): (obs: Observation) => boolean {
+  const ids = query.ids === undefined ? undefined : new Set(query.ids);
+  const { bbox } = query;
+  return (obs) => (ids === undefined || ids.has(obs.id)) && (bbox === undefined || inBbox(bbox, obs.lat ?? null, obs.lon ?? null));
+}
+
+/** The fields an export keeps: those asked for (all when none were), never personal data. */
+function fieldFilter(query: ExportQuery): (name: string) => boolean {
+  const fields = query.fields === undefined ? undefined : new Set(query.fields);
+  return fields === undefined ? exportable : (name) => fields.has(name) && exportable(name);
+}
+
 /** The rows an export keeps, and the fields each row carries: ids, bbox and fields applied, personal data gone. */
 export function selector(query: ExportQuery): (chunk: readonly Observation[]) => Observation[] {
-  const ids = query.ids === undefined ? undefined : new Set(query.ids);
-  const fields = query.fields === undefined ? undefined : new Set(query.fields);
-  const { bbox } = query;
-  const keepField = (name: string) => !PERSONAL.has(name) && (fields === undefined || fields.has(name));
+  const keepRow = rowFilter(query);
+  const keepField = fieldFilter(query);
   return (chunk) => {
     const out: Observation[] = [];
-    for (const obs of chunk) {
-      if (ids !== undefined && !ids.has(obs.id)) continue;
-      if (bbox !== undefined && !inBbox(bbox, obs.lat ?? null, obs.lon ?? null)) continue;
-      out.push(withoutPersonalData(obs, keepField));
-    }
+    for (const obs of chunk) if (keepRow(obs)) out.push(pruned(obs, keepField));
     return out;
   };
 }
 
-function withoutPersonalData(obs: Observation, keepField: (name: string) => boolean): Observation {
+/** The observation with only the fields and tags it may carry; the same object when nothing goes. */
+function pruned(obs: Observation, keepField: (name: string) => boolean): Observation {
+  const dropField = Object.keys(obs.fields).some((name) => !keepField(name));
+  const dropTag = obs.tags !== undefined && Object.keys(obs.tags).some((key) => !exportable(key));
+  if (!dropField && !dropTag) return obs;
   const fields: Observation['fields'] = {};
   for (const [name, value] of Object.entries(obs.fields)) if (keepField(name)) fields[name] = value;
   const out: Observation = { domain: obs.domain, id: obs.id, ts: obs.ts, fields };
   if (obs.lat !== undefined) out.lat = obs.lat;
   if (obs.lon !== undefined) out.lon = obs.lon;
   if (obs.tags !== undefined) {
-    const tags = Object.fromEntries(Object.entries(obs.tags).filter(([key]) => !PERSONAL.has(key)));
+    const tags = Object.fromEntries(Object.entries(obs.tags).filter(([key]) => exportable(key)));
     if (Object.keys(tags).length > 0) out.tags = tags;
   }
   return out;
@@ -67,13 +83,16 @@ export async function planColumns(
   options: { chunkSize: number; signal: AbortSignal },
 ): Promise<FieldColumn[]> {
   if (need === 'names' && query.fields !== undefined) return query.fields.map((f) => column(f, 'string'));
-  const select = selector(query);
+  const keepRow = rowFilter(query);
+  const keepField = fieldFilter(query);
   const kinds = new Map<string, ColumnKind>();
   for await (const chunk of store.scan(scanOptionsOf(query, options.chunkSize))) {
     if (options.signal.aborted) break;
-    for (const obs of select(chunk)) {
-      for (const [name, value] of Object.entries(obs.fields)) {
-        const kind = kindOf(value);
+    for (const obs of chunk) {
+      if (!keepRow(obs)) continue;
+      for (const name in obs.fields) {
+        if (!keepField(name)) continue;
+        const kind = kindOf(obs.fields[name]!);
         const seen = kinds.get(name);
         if (seen === undefined) kinds.set(name, kind);
         else if (seen !== kind) kinds.set(name, 'string');
