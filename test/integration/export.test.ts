@@ -11,7 +11,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseCsvStream } from 'csv-parse';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import express from 'express';
+import { tableFromIPC } from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { readParquet } from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, Observation } from '../../contract/index.js';
 import { silentLogger } from '../../config/logger.js';
@@ -235,6 +237,32 @@ describe('GET /api/v1/export', () => {
       parquetRow(T0 + 4000, 'sensor', 'S-3', null, null, { level: 1.5 }),
     ]);
     expect(Buffer.from(file).includes('98A')).toBe(false);
+  });
+
+  it('Parquet: the Apache Arrow Rust reader (parquet-wasm) reads the same rows with UTC millisecond timestamps', async () => {
+    const file = new Uint8Array(await (await fetch(url('format=parquet'))).arrayBuffer());
+    const table = tableFromIPC(readParquet(file).intoIPCStream());
+    expect(table.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual([
+      'time:Timestamp<MILLISECOND, UTC>',
+      'domain:Utf8',
+      'id:Utf8',
+      'lat:Float64',
+      'lon:Float64',
+      'level:Float64',
+      'note:Utf8',
+      'ok:Bool',
+      'pm25:Float64',
+      'speed:Float64',
+    ]);
+    expect(table.toArray().map((row: { toJSON(): Record<string, unknown> }) => row.toJSON())).toEqual(
+      [
+        parquetRow(T0, 'sensor', 'S-1', 21.27, 106.19, { pm25: 42, note: NOTE }),
+        parquetRow(T0 + 1000, 'sensor', 'S-2', 21.3, 106.3, { pm25: 10 }),
+        parquetRow(T0 + 2000, 'sensor', 'S-1', 21.27, 106.19, { pm25: 40.5, ok: true }),
+        parquetRow(T0 + 3000, 'traffic', 'cam-1', 21.28, 106.2, { speed: 30 }),
+        parquetRow(T0 + 4000, 'sensor', 'S-3', null, null, { level: 1.5 }),
+      ].map((row) => ({ ...row, time: row.time.getTime() })),
+    );
   });
 
   it('Parquet: an empty selection is a valid file with no rows', async () => {
