@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { t, useLocale } from '../i18n/i18n.js';
 import { loadConsoleConfig } from '../live/api.js';
 import { LayerPanel } from '../features/layers/LayerPanel.js';
@@ -25,6 +25,11 @@ import { MapPane } from './MapPane.js';
 import { sameRecord, useObservable, usePolled } from './hooks.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { countRender } from './test-hook.js';
+import { ReplayBanner, ReplayBar } from '../features/replay/ReplayBar.js';
+import { replayAlertsSource } from '../features/replay/replay-alerts.js';
+import { defaultReplayMoment, enterReplay, leaveReplay, replayFromUrl } from '../features/replay/replay-mode.js';
+import '../features/replay/replay.css';
+import { can } from '../session/permissions.js';
 
 const COUNTS_INTERVAL_MS = 500;
 const PHONE_QUERY = '(max-width: 760px)';
@@ -58,8 +63,22 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
   countRender();
   useLocale();
   const status = useObservable(runtime.live.status);
-  const counts = usePolled(() => runtime.store.counts(), COUNTS_INTERVAL_MS, sameRecord);
-  const openAlerts = usePolled(() => runtime.alerts.book.size, COUNTS_INTERVAL_MS);
+  const replay = useObservable(runtime.replay);
+  const mayReplay = can(me, 'history.read');
+  // A shared link opens the same past moment (for those who may see history).
+  useEffect(() => {
+    const moment = replayFromUrl();
+    if (moment !== null && mayReplay && runtime.replay.get() === null) enterReplay(runtime, moment);
+  }, [runtime, mayReplay]);
+  const store = replay?.store ?? runtime.store;
+  const alertsSource = useMemo(
+    () => (replay ? replayAlertsSource(replay, runtime.alerts) : runtime.alerts),
+    [replay, runtime],
+  );
+  const startReplay = useCallback(() => enterReplay(runtime, defaultReplayMoment()), [runtime]);
+  const backToLive = useCallback(() => leaveReplay(runtime), [runtime]);
+  const counts = usePolled(() => store.counts(), COUNTS_INTERVAL_MS, sameRecord);
+  const openAlerts = usePolled(() => alertsSource.book.size, COUNTS_INTERVAL_MS);
   const [panelOpen, setPanelOpen] = useState(() => !window.matchMedia(PHONE_QUERY).matches);
   const [view, setView] = useState<View>('alerts');
   const [page, setPage] = useState<ConsolePage | null>(null);
@@ -67,13 +86,13 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
   const closePage = useCallback(() => setPage(null), []);
   const showAlert = useCallback(
     (alert: Alert) => {
-      locateAlert(alert, runtime.store);
+      locateAlert(alert, store);
       setView('map');
     },
-    [runtime],
+    [store],
   );
   return (
-    <div className="app">
+    <div className={replay ? 'app app--replay' : 'app'} data-mode={replay ? 'replay' : 'live'}>
       <Header
         status={status}
         lastUpdate={() => lastUpdateWallClock(runtime)}
@@ -81,11 +100,15 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
         muted={runtime.alerts.muted}
         me={me}
         onOpen={setPage}
+        replaying={replay !== null}
+        onReplay={mayReplay ? startReplay : undefined}
       />
       <ViewSwitch view={view} onChange={setView} open={openAlerts} />
+      {replay && <ReplayBanner replay={replay} strip />}
       <div className="body" data-view={view}>
         <main className={`stage stage--${status.state}`}>
           <MapPane runtime={runtime} />
+          {replay && <ReplayBanner replay={replay} />}
           <button
             type="button"
             className="panel-toggle"
@@ -99,9 +122,9 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
           <aside id="side-panel" className="panel side" hidden={!panelOpen}>
             <LayerPanel counts={counts} />
           </aside>
-          <Inspector store={runtime.store} />
-          <Tooltip store={runtime.store} />
-          <CriticalToast alerts={runtime.alerts} store={runtime.store} onShow={showAlert} />
+          <Inspector store={store} />
+          <Tooltip store={store} />
+          {!replay && <CriticalToast alerts={runtime.alerts} store={runtime.store} onShow={showAlert} />}
           {fallback && (
             <div className="notice" role="alert">
               {t('map.configFallback')}
@@ -109,9 +132,16 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
           )}
         </main>
         <aside className="panel alerts-pane" id="alerts-pane">
-          <AlertQueue alerts={runtime.alerts} store={runtime.store} config={runtime.config} onLocated={showMap} />
+          <AlertQueue
+            alerts={alertsSource}
+            store={store}
+            config={runtime.config}
+            onLocated={showMap}
+            readOnly={replay !== null}
+          />
         </aside>
       </div>
+      {replay && <ReplayBar replay={replay} onLive={backToLive} />}
       {page === 'rules' && <RuleEditor alerts={runtime.alerts} onClose={closePage} />}
       {page === 'admin' && (
         <FullPanel title={t('admin.title')} onClose={closePage} testId="admin">

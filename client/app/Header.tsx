@@ -6,7 +6,7 @@ import type { KindCounts } from '../state/layer-kinds.js';
 import type { Observable } from '../state/observable.js';
 import { useObservable } from './hooks.js';
 import { useAccess } from '../session/use-session.js';
-import { RulesIcon, SoundIcon } from './icons.js';
+import { ReplayIcon, RulesIcon, SoundIcon } from './icons.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 import { PageButtons, UserMenu, type ConsolePage } from './UserMenu.js';
 import { LAYER_KINDS } from '../state/layer-kinds.js';
@@ -23,6 +23,10 @@ interface HeaderProps {
   me: Me;
   /** Opens a full-screen page; the header offers only those `me` may use. */
   onOpen: (page: ConsolePage) => void;
+  /** Whether the console shows the past (the replay button is then hidden: the time bar has "back to live"). */
+  replaying: boolean;
+  /** Enters replay; absent for those without `history.read`. */
+  onReplay: (() => void) | undefined;
 }
 
 function MuteSwitch({ muted }: { muted: Observable<boolean> }) {
@@ -82,7 +86,7 @@ function Connection({ status, lastUpdate: readLastUpdate }: Pick<HeaderProps, 's
 }
 
 /** Top bar: identity, live counts per layer, connection state, rules, alarm sound, city clock and language. */
-export function Header({ status, lastUpdate, counts, muted, me, onOpen }: HeaderProps) {
+export function Header({ status, lastUpdate, counts, muted, me, onOpen, replaying, onReplay }: HeaderProps) {
   const locale = useLocale();
   const access = useAccess();
   return (
@@ -107,6 +111,12 @@ export function Header({ status, lastUpdate, counts, muted, me, onOpen }: Header
       </ul>
       <div className="header__right">
         <Connection status={status} lastUpdate={lastUpdate} />
+        {onReplay && !replaying && (
+          <button type="button" className="head-button replay-open" onClick={onReplay} data-testid="open-replay">
+            <ReplayIcon />
+            <span className="head-button__text">{t('replay.open')}</span>
+          </button>
+        )}
         {access.rules && (
           <button
             type="button"

@@ -12,9 +12,14 @@ export function MapPane({ runtime }: { runtime: Runtime }) {
   useEffect(() => {
     const element = host.current;
     if (!element) return;
-    const view = createMapView(element, runtime.config, runtime.store);
-    installTestHook(runtime.store, view);
-    return () => view.destroy();
+    const view = createMapView(element, runtime.config, runtime.replay.get()?.store ?? runtime.store);
+    installTestHook(runtime.store, runtime.replay, view);
+    // Replay in and out swaps the store the map draws; the map itself stays.
+    const unsubscribe = runtime.replay.subscribe(() => view.setStore(runtime.replay.get()?.store ?? runtime.store));
+    return () => {
+      unsubscribe();
+      view.destroy();
+    };
   }, [runtime]);
   const basemap = useObservable(basemapStatus);
   return (

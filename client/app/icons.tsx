@@ -74,3 +74,27 @@ export function SignOutIcon() {
     </svg>
   );
 }
+
+/** A clock with an arrow turning back: the replay of the past. */
+export function ReplayIcon() {
+  return (
+    <svg {...common}>
+      <path d="M3 12a9 9 0 1 0 3-6.7" />
+      <path d="M3 4v5h5" />
+      <path d="M12 7v5l3 2" />
+    </svg>
+  );
+}
+
+/** Play (a triangle) or pause (two bars). */
+export function PlayIcon({ playing }: { playing: boolean }) {
+  return playing ? (
+    <svg {...common}>
+      <path d="M8 5v14M16 5v14" strokeWidth={3} />
+    </svg>
+  ) : (
+    <svg {...common}>
+      <path d="M7 4l13 8-13 8z" fill="currentColor" />
+    </svg>
+  );
+}

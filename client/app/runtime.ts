@@ -2,7 +2,9 @@ import type { ConsoleConfig } from '../../contract/api.js';
 import { startAlertsRuntime, type AlertsRuntime } from '../features/alerts/alerts-runtime.js';
 import { connectLive, type LiveClient } from '../live/live-client.js';
 import { sessionEnded } from '../session/session.js';
+import type { ReplayController } from '../features/replay/replay-controller.js';
 import { EntityStore } from '../state/entity-store.js';
+import { observable, type Observable } from '../state/observable.js';
 import { visibility, parseVisibility } from '../state/ui-state.js';
 
 const SWEEP_INTERVAL_MS = 2_000;
@@ -14,6 +16,8 @@ export interface Runtime {
   store: EntityStore;
   live: LiveClient;
   alerts: AlertsRuntime;
+  /** The replay being shown instead of live, or null (client/features/replay/replay-mode.ts). */
+  replay: Observable<ReplayController | null>;
   stop(): void;
 }
 
@@ -27,6 +31,7 @@ export function startRuntime(config: ConsoleConfig): Runtime {
     onUnauthorized: sessionEnded,
   });
   const alerts = startAlertsRuntime(live);
+  const replay = observable<ReplayController | null>(null);
   const sweep = setInterval(() => store.sweepStale(performance.now()), SWEEP_INTERVAL_MS);
 
   try {
@@ -47,7 +52,9 @@ export function startRuntime(config: ConsoleConfig): Runtime {
     store,
     live,
     alerts,
+    replay,
     stop() {
+      replay.get()?.stop();
       clearInterval(sweep);
       alerts.stop();
       unsubscribe();

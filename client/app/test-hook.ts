@@ -2,6 +2,8 @@ import type { Entity } from '../../contract/entity.js';
 import { basemapStatus, type BasemapStatus } from '../map/basemap.js';
 import type { MapView } from '../map/map-view.js';
 import type { EntityStore } from '../state/entity-store.js';
+import type { Observable } from '../state/observable.js';
+import type { ReplayController } from '../features/replay/replay-controller.js';
 
 /** Read-only view of the running console for browser tests and field diagnostics (`window.__ioc`). */
 export interface IocTestHook {
@@ -21,6 +23,10 @@ export interface IocTestHook {
   seqGaps(): number;
   /** The configured basemap's state: offline, loading, ready or failed (with why). */
   basemap(): BasemapStatus;
+  /** The replay playhead (ms) while the console shows the past, else null. */
+  replayAt(): number | null;
+  /** True while a replay request is in flight. */
+  replayLoading(): boolean;
 }
 
 let renderCount = 0;
@@ -30,14 +36,15 @@ export function countRender(): void {
   renderCount++;
 }
 
-/** Publishes the hook on `window.__ioc`. */
-export function installTestHook(store: EntityStore, view: MapView): void {
+/** Publishes the hook on `window.__ioc`; entities are read from the store on the map (a replay's while one runs). */
+export function installTestHook(live: EntityStore, replay: Observable<ReplayController | null>, view: MapView): void {
   const { map } = view;
+  const shown = () => replay.get()?.store ?? live;
   const hook: IocTestHook = {
-    ready: () => store.ready && map.isStyleLoaded() === true,
-    entityCount: () => store.size,
+    ready: () => shown().ready && map.isStyleLoaded() === true,
+    entityCount: () => shown().size,
     entity: (key) => {
-      const entity = store.get(key);
+      const entity = shown().get(key);
       return entity ? structuredClone(entity) : undefined;
     },
     pickAt: (x, y) => view.pickAt(x, y),
@@ -45,15 +52,17 @@ export function installTestHook(store: EntityStore, view: MapView): void {
       const point = map.project([lon, lat]);
       return [point.x, point.y];
     },
-    displayedPosition: (key) => store.displayedPosition(key),
+    displayedPosition: (key) => shown().displayedPosition(key),
     whenIdle: () =>
       new Promise<void>((resolve) => {
         if (map.loaded() && !map.isMoving()) resolve();
         else void map.once('idle', () => resolve());
       }),
     renders: () => renderCount,
-    seqGaps: () => store.seqGaps,
+    seqGaps: () => live.seqGaps,
     basemap: () => basemapStatus.get(),
+    replayAt: () => replay.get()?.view.get().at ?? null,
+    replayLoading: () => replay.get()?.view.get().loading ?? false,
   };
   Object.defineProperty(window, '__ioc', { value: Object.freeze(hook), configurable: true });
 }

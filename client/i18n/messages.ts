@@ -2,6 +2,7 @@
 import { enAdmin, viAdmin } from './admin-messages.js';
 import { enAlerts, viAlerts } from './alert-messages.js';
 import { enAuth, viAuth } from './auth-messages.js';
+import { enReplay, viReplay } from './replay-messages.js';
 
 const viCore = {
   'app.title': 'Trung tâm Điều hành Thông minh',
@@ -147,7 +148,7 @@ const viCore = {
   'map.label': 'Bản đồ trực tiếp thành phố',
 } as const;
 
-export const vi = { ...viCore, ...viAlerts, ...viAuth, ...viAdmin };
+export const vi = { ...viCore, ...viAlerts, ...viAuth, ...viAdmin, ...viReplay };
 export type MessageKey = keyof typeof vi;
 export type Messages = Record<MessageKey, string>;
 
@@ -295,7 +296,7 @@ const enCore: Record<keyof typeof viCore, string> = {
   'map.label': 'Live city map',
 };
 
-export const en: Messages = { ...enCore, ...enAlerts, ...enAuth, ...enAdmin };
+export const en: Messages = { ...enCore, ...enAlerts, ...enAuth, ...enAdmin, ...enReplay };
 
 export const LOCALES = ['vi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -31,6 +31,8 @@ export interface MapView {
   map: MapLibre;
   /** The entity drawn at a pixel of the map container, or null. */
   pickAt(x: number, y: number): string | null;
+  /** Draws another store from the next frame on (replay in, back to live). */
+  setStore(store: EntityStore): void;
   destroy(): void;
 }
 
@@ -50,6 +52,8 @@ function keyOf(store: EntityStore, info: Pick<PickingInfo, 'layer' | 'index'>): 
 
 /** Creates the map with the deck.gl overlay and runs the render loop; entity state is read from the store. */
 export function createMapView(container: HTMLElement, config: ConsoleConfig, store: EntityStore): MapView {
+  // The store drawn: the live one, or a replay's while the console shows the past.
+  let active = store;
   const { map: mapConfig } = config;
   const { basemap } = mapConfig;
   if (basemap.kind === 'style') pmtilesProtocol();
@@ -66,7 +70,7 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   map.touchZoomRotate.disableRotation();
   map.addControl(new NavigationControl({ showCompass: false }), 'bottom-right');
 
-  const builder = new DeckLayerBuilder();
+  let builder = new DeckLayerBuilder();
   const atlas = createIconAtlas();
   // Interleaved: deck.gl draws into the map's own WebGL context (one context, one canvas, one frame).
   // Its layers sit above every basemap layer: a deck layer below maplibre 6 layers corrupts their
@@ -76,10 +80,10 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     layers: [],
     pickingRadius: 6,
     onHover: (info) => {
-      const key = keyOf(store, info);
+      const key = keyOf(active, info);
       hover.set(key === null ? null : { key, x: info.x, y: info.y });
     },
-    onClick: (info) => selection.set(keyOf(store, info)),
+    onClick: (info) => selection.set(keyOf(active, info)),
     getCursor: ({ isHovering, isDragging }) => (isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab'),
   });
   map.addControl(overlay);
@@ -134,10 +138,10 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   let frame = 0;
   const loop = (now: number) => {
     frame = requestAnimationFrame(loop);
-    store.stepMotion(performance.now());
-    const version = store.version;
+    active.stepMotion(performance.now());
+    const version = active.version;
     let alerts = 0;
-    for (const kind of LAYER_KINDS) alerts += store.layers[kind].alertCount;
+    for (const kind of LAYER_KINDS) alerts += active.layers[kind].alertCount;
     const pulseDue = alerts > 0 && now - lastPulse >= PULSE_FRAME_MS;
     if (refreshZoneLabels()) dirty = true;
     if (!dirty && !pulseDue && version === renderedVersion) return;
@@ -146,7 +150,7 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     renderedVersion = version;
     overlay.setProps({
       layers: builder.build({
-        store,
+        store: active,
         visible: visibility.get(),
         selected: selection.get(),
         markerScale: markerScale(),
@@ -164,7 +168,15 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     map,
     pickAt(x, y) {
       const info = overlay.pickObject({ x, y, radius: 4 });
-      return info ? keyOf(store, info) : null;
+      return info ? keyOf(active, info) : null;
+    },
+    setStore(next) {
+      if (next === active) return;
+      active = next;
+      // The builder caches attributes by buffer versions, which two stores may share: start afresh.
+      builder = new DeckLayerBuilder();
+      renderedVersion = -1;
+      dirty = true;
     },
     destroy() {
       cancelAnimationFrame(frame);

@@ -19,7 +19,11 @@ interface AlertQueueProps {
   config: ConsoleConfig;
   /** Called after a row asked the map to show its entity (phones switch to the map). */
   onLocated?: () => void;
+  /** Replay: the alerts open at a past moment, shown without lifecycle buttons. */
+  readOnly?: boolean;
 }
+
+const NO_ACTIONS = { act: false, assign: false } as const;
 
 interface StormCardsProps extends Pick<AlertQueueProps, 'alerts' | 'config'> {
   expanded: ReadonlySet<string>;
@@ -66,12 +70,13 @@ function StormCards({ alerts, config, expanded, onToggle }: StormCardsProps) {
 }
 
 /** The alert queue: storm cards, then open alerts by severity and age, with the lifecycle actions. */
-export function AlertQueue({ alerts, store, config, onLocated }: AlertQueueProps) {
+export function AlertQueue({ alerts, store, config, onLocated, readOnly = false }: AlertQueueProps) {
   const locale = useLocale();
   useObservable(alerts.version);
   const rules = useObservable(alerts.rules);
   const loaded = useObservable(alerts.loaded);
-  const allowed = useAlertPermissions();
+  const permitted = useAlertPermissions();
+  const allowed = readOnly ? NO_ACTIONS : permitted;
   const loadError = useObservable(alerts.loadError);
   const now = usePolled(() => Math.floor(Date.now() / 5000) * 5000, 1000);
   const [showResolved, setShowResolved] = useState(false);
@@ -119,6 +124,11 @@ export function AlertQueue({ alerts, store, config, onLocated }: AlertQueueProps
           {t('alerts.recent')}
         </label>
       </header>
+      {readOnly && (
+        <p className="queue__replay" data-testid="queue-replay">
+          {t('replay.readOnly')}
+        </p>
+      )}
       <StormCards alerts={alerts} config={config} expanded={expanded} onToggle={toggleStorm} />
       {loadError !== null && (
         <p className="queue__error" role="alert">

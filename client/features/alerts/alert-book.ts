@@ -84,6 +84,14 @@ export class AlertBook {
     this.changed();
   }
 
+  /** Forgets everything and holds exactly `alerts` (the open ones): a replay jumping to another moment. */
+  reset(alerts: readonly Alert[]): void {
+    this.open.clear();
+    this.resolved = [];
+    for (const alert of alerts) if (isOpen(alert)) this.open.set(alert.id, alert);
+    this.changed();
+  }
+
   get(id: string): Alert | undefined {
     return this.open.get(id) ?? this.resolved.find((a) => a.id === id);
   }

@@ -1,0 +1,44 @@
+import type { Runtime } from '../../app/runtime.js';
+import { startReplay } from './replay-controller.js';
+import { formatReplayUrl, parseReplayUrl, type ReplayUrlState } from './replay-url.js';
+
+const HOUR_MS = 3_600_000;
+/** The window a new replay shows: the last 24 h, the playhead an hour back. */
+export const DEFAULT_WINDOW_MS = 24 * HOUR_MS;
+
+/** Writes the replay moment into the address (or removes it), without a new history entry. */
+export function writeReplayUrl(state: ReplayUrlState | null): void {
+  const search = formatReplayUrl(window.location.search, state);
+  window.history.replaceState(window.history.state, '', `${window.location.pathname}${search}${window.location.hash}`);
+}
+
+/** The moment the address asks for, if any. */
+export function replayFromUrl(): ReplayUrlState | null {
+  return parseReplayUrl(window.location.search);
+}
+
+/** The default moment: the last 24 h, an hour before now. */
+export function defaultReplayMoment(now: number = Date.now()): ReplayUrlState {
+  const to = Math.floor(now / 1000) * 1000;
+  return { from: to - DEFAULT_WINDOW_MS, to, at: to - HOUR_MS };
+}
+
+/** Switches the console to the past: a replay store replaces the live one on the map, the URL follows. */
+export function enterReplay(runtime: Runtime, start: ReplayUrlState): void {
+  runtime.replay.get()?.stop();
+  const domains = Object.keys(runtime.config.domains);
+  const controller = startReplay(start, {
+    domains: domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue'],
+    store: { staleAfter: (domain) => runtime.config.domains[domain]?.staleAfter ?? 300_000 },
+    onMoment: writeReplayUrl,
+  });
+  writeReplayUrl(start);
+  runtime.replay.set(controller);
+}
+
+/** Back to live: the replay stops, the live store is drawn again and the URL forgets the moment. */
+export function leaveReplay(runtime: Runtime): void {
+  runtime.replay.get()?.stop();
+  runtime.replay.set(null);
+  writeReplayUrl(null);
+}
