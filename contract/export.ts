@@ -17,7 +17,11 @@ function commaList(pattern: RegExp, what: string) {
   return z
     .string()
     .transform((s) => s.split(',').filter((item) => item.length > 0))
-    .pipe(z.array(z.string().regex(pattern, `each ${what} must match ${pattern.source}`)).min(1, `give at least one ${what}`));
+    .pipe(
+      z
+        .array(z.string().regex(pattern, `each ${what} must match ${pattern.source}`))
+        .min(1, `give at least one ${what}`),
+    );
 }
 
 /** `GET /api/v1/export` query: format and window required, every filter optional. */

@@ -1,6 +1,13 @@
 import { stringify, type Options } from 'csv-stringify/sync';
 import type { Observation } from '../../contract/index.js';
-import { FIXED_COLUMNS, rfc3339, type ByteSink, type ExportFormat, type ExportWriter, type FieldColumn } from './format.js';
+import {
+  FIXED_COLUMNS,
+  rfc3339,
+  type ByteSink,
+  type ExportFormat,
+  type ExportWriter,
+  type FieldColumn,
+} from './format.js';
 
 // RFC 4180: CRLF line ends; csv-stringify quotes a value holding a comma, quote or line break and doubles quotes.
 // Its default writes booleans as 1 / empty; an export keeps them readable as true / false.

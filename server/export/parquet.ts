@@ -56,7 +56,11 @@ export const PARQUET_FORMAT: ExportFormat = {
   contentType: 'application/vnd.apache.parquet',
   columns: 'kinds',
   open(sink: ByteSink, columns: readonly FieldColumn[]): ExportWriter {
-    const writer = new ParquetWriter({ writer: sinkWriter(sink), schema: schemaOf(columns), createdBy: 'city-ioc-console export' });
+    const writer = new ParquetWriter({
+      writer: sinkWriter(sink),
+      schema: schemaOf(columns),
+      createdBy: 'city-ioc-console export',
+    });
     let pending: Observation[] = [];
     const writeGroup = async () => {
       if (pending.length === 0) return;

@@ -35,7 +35,10 @@ export const EXPORT_ROUTES: RouteSpec[] = [
 
 /** ISO 8601 basic UTC time for file names (no colons, which some file systems refuse). */
 function fileTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 function fileName(query: ExportQuery, extension: string): string {
@@ -67,7 +70,10 @@ export function createExportRouter(deps: ExportRouterDeps): Router {
     let complete = false;
     try {
       // Before any byte is sent, so a refusal (too many fields) still answers 400.
-      const columns = format.columns === 'none' ? [] : await planColumns(deps.telemetry, query, format.columns, { chunkSize, signal: aborted.signal });
+      const columns =
+        format.columns === 'none'
+          ? []
+          : await planColumns(deps.telemetry, query, format.columns, { chunkSize, signal: aborted.signal });
       if (aborted.signal.aborted) return;
       res.status(200);
       res.setHeader('Content-Type', format.contentType);
@@ -85,9 +91,17 @@ export function createExportRouter(deps: ExportRouterDeps): Router {
       res.end();
     } catch (err) {
       if (err instanceof ExportAbortedError || aborted.signal.aborted) return;
-      if (!res.headersSent) throw err;
+      if (!res.headersSent) {
+        // Nothing sent yet: the error handler answers, and its JSON must not be saved as the export file.
+        res.removeHeader('Content-Disposition');
+        throw err;
+      }
       // Mid-stream the status is already 200: cut the connection so the client sees a failed download, not a short file.
-      deps.logger?.error('export failed mid-stream', { format: query.format, rows, error: (err as Error).stack ?? String(err) });
+      deps.logger?.error('export failed mid-stream', {
+        format: query.format,
+        rows,
+        error: (err as Error).stack ?? String(err),
+      });
       res.destroy(err as Error);
     } finally {
       deps.audit.record({

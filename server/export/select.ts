@@ -19,7 +19,8 @@ function exportable(name: string): boolean {
 function rowFilter(query: ExportQuery): (obs: Observation) => boolean {
   const ids = query.ids === undefined ? undefined : new Set(query.ids);
   const { bbox } = query;
-  return (obs) => (ids === undefined || ids.has(obs.id)) && (bbox === undefined || inBbox(bbox, obs.lat ?? null, obs.lon ?? null));
+  return (obs) =>
+    (ids === undefined || ids.has(obs.id)) && (bbox === undefined || inBbox(bbox, obs.lat ?? null, obs.lon ?? null));
 }
 
 /** The fields an export keeps: those asked for (all when none were), never personal data. */
@@ -58,7 +59,12 @@ function pruned(obs: Observation, keepField: (name: string) => boolean): Observa
 
 /** Scan options shared by the column pass and the export pass. */
 export function scanOptionsOf(query: ExportQuery, chunkSize: number) {
-  return { from: query.from, to: query.to, domains: query.domain === undefined ? undefined : [query.domain], chunkSize };
+  return {
+    from: query.from,
+    to: query.to,
+    domains: query.domain === undefined ? undefined : [query.domain],
+    chunkSize,
+  };
 }
 
 function kindOf(value: number | boolean | string): ColumnKind {
@@ -99,9 +105,12 @@ export async function planColumns(
       }
     }
     if (kinds.size > MAX_EXPORT_COLUMNS) {
-      throw new HttpError(400, 'bad_request', `fields: the window holds more than ${MAX_EXPORT_COLUMNS} distinct fields; name the ones to export`, [
-        { path: 'fields', message: `more than ${MAX_EXPORT_COLUMNS} distinct fields; name the ones to export` },
-      ]);
+      throw new HttpError(
+        400,
+        'bad_request',
+        `fields: the window holds more than ${MAX_EXPORT_COLUMNS} distinct fields; name the ones to export`,
+        [{ path: 'fields', message: `more than ${MAX_EXPORT_COLUMNS} distinct fields; name the ones to export` }],
+      );
     }
   }
   const names = query.fields ?? [...kinds.keys()].sort();

@@ -108,7 +108,13 @@ describe('GET /api/v1/export', () => {
 
   it('is listed for the catalog as a history.read route with its query schema', () => {
     expect(EXPORT_ROUTES).toEqual([
-      expect.objectContaining({ method: 'get', path: '/api/v1/export', access: 'history.read', tag: 'export', produces: 'text/csv' }),
+      expect.objectContaining({
+        method: 'get',
+        path: '/api/v1/export',
+        access: 'history.read',
+        tag: 'export',
+        produces: 'text/csv',
+      }),
     ]);
   });
 
@@ -116,7 +122,10 @@ describe('GET /api/v1/export', () => {
     const document = buildOpenApi(EXPORT_ROUTES, { version: 'test' });
     const result = await new Validator().validate(document);
     expect(result.valid, JSON.stringify(result.errors)).toBe(true);
-    const paths = document.paths as Record<string, { get: { parameters: { name: string; required: boolean; schema: { enum?: string[] } }[] } }>;
+    const paths = document.paths as Record<
+      string,
+      { get: { parameters: { name: string; required: boolean; schema: { enum?: string[] } }[] } }
+    >;
     const parameters = paths['/api/v1/export']!.get.parameters;
     expect(parameters.map((p) => [p.name, p.required])).toEqual([
       ['format', true],
@@ -147,13 +156,23 @@ describe('GET /api/v1/export', () => {
       ['2026-11-01T08:00:03.000Z', 'traffic', 'cam-1', '21.28', '106.2', '', '', '', '', '30'],
       ['2026-11-01T08:00:04.000Z', 'sensor', 'S-3', '', '', '1.5', '', '', '', ''],
     ]);
-    const entry = await waitFor(() => audit.entries.find((e) => e.target === 'csv' && e.details.rows === 5), 'the csv audit entry');
-    expect(entry).toMatchObject({ actor: 'ana', action: 'export', target: 'csv', ip: expect.stringMatching(/127\.0\.0\.1/) as unknown });
+    const entry = await waitFor(
+      () => audit.entries.find((e) => e.target === 'csv' && e.details.rows === 5),
+      'the csv audit entry',
+    );
+    expect(entry).toMatchObject({
+      actor: 'ana',
+      action: 'export',
+      target: 'csv',
+      ip: expect.stringMatching(/127\.0\.0\.1/) as unknown,
+    });
     expect(entry.details).toMatchObject({ from: T0, to: T1, rows: 5, complete: true });
   });
 
   it('CSV: domain, ids, bbox and fields filter rows and columns', async () => {
-    const res = await fetch(url('format=csv&domain=sensor&ids=S-1,S-2,S-3&bbox=106.1,21.2,106.25,21.29&fields=pm25,note'));
+    const res = await fetch(
+      url('format=csv&domain=sensor&ids=S-1,S-2,S-3&bbox=106.1,21.2,106.25,21.29&fields=pm25,note'),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="ioc-sensor-${FILE_WINDOW}.csv"`);
     expect(parseCsv(await res.text())).toEqual([
@@ -161,7 +180,10 @@ describe('GET /api/v1/export', () => {
       ['2026-11-01T08:00:00.000Z', 'sensor', 'S-1', '21.27', '106.19', '42', NOTE],
       ['2026-11-01T08:00:02.000Z', 'sensor', 'S-1', '21.27', '106.19', '40.5', ''],
     ]);
-    const entry = await waitFor(() => audit.entries.find((e) => e.details.domain === 'sensor' && e.target === 'csv'), 'the filtered audit entry');
+    const entry = await waitFor(
+      () => audit.entries.find((e) => e.details.domain === 'sensor' && e.target === 'csv'),
+      'the filtered audit entry',
+    );
     expect(entry.details).toMatchObject({
       domain: 'sensor',
       ids: ['S-1', 'S-2', 'S-3'],
@@ -196,7 +218,10 @@ describe('GET /api/v1/export', () => {
       feature(106.19, 21.27, 'sensor', 'S-1', '2026-11-01T08:00:02.000Z', { pm25: 40.5, ok: true }),
       feature(106.2, 21.28, 'traffic', 'cam-1', '2026-11-01T08:00:03.000Z', { speed: 30 }),
     ]);
-    await waitFor(() => audit.entries.find((e) => e.target === 'geojson' && e.details.rows === 4), 'the geojson audit entry (4 features)');
+    await waitFor(
+      () => audit.entries.find((e) => e.target === 'geojson' && e.details.rows === 4),
+      'the geojson audit entry (4 features)',
+    );
   });
 
   it('GeoJSON: an empty selection is still a valid FeatureCollection', async () => {
@@ -211,11 +236,25 @@ describe('GET /api/v1/export', () => {
     const lines = (await res.text()).split('\n');
     expect(lines.pop()).toBe('');
     expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
-      { domain: 'traffic', id: 'cam-1', ts: T0 + 3000, lat: 21.28, lon: 106.2, fields: { speed: 30 }, tags: { lane: '2' } },
+      {
+        domain: 'traffic',
+        id: 'cam-1',
+        ts: T0 + 3000,
+        lat: 21.28,
+        lon: 106.2,
+        fields: { speed: 30 },
+        tags: { lane: '2' },
+      },
     ]);
 
     const all = (await (await fetch(url('format=ndjson'))).text()).trim().split('\n');
-    expect(all.map((line) => (JSON.parse(line) as Observation).ts)).toEqual([T0, T0 + 1000, T0 + 2000, T0 + 3000, T0 + 4000]);
+    expect(all.map((line) => (JSON.parse(line) as Observation).ts)).toEqual([
+      T0,
+      T0 + 1000,
+      T0 + 2000,
+      T0 + 3000,
+      T0 + 4000,
+    ]);
     expect(JSON.parse(all[4]!)).toEqual({ domain: 'sensor', id: 'S-3', ts: T0 + 4000, fields: { level: 1.5 } });
   });
 
@@ -226,7 +265,19 @@ describe('GET /api/v1/export', () => {
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="ioc-all-${FILE_WINDOW}.parquet"`);
     const file = await res.arrayBuffer();
     const metadata = parquetMetadata(file);
-    expect(metadata.schema.map((s) => s.name)).toEqual(['root', 'time', 'domain', 'id', 'lat', 'lon', 'level', 'note', 'ok', 'pm25', 'speed']);
+    expect(metadata.schema.map((s) => s.name)).toEqual([
+      'root',
+      'time',
+      'domain',
+      'id',
+      'lat',
+      'lon',
+      'level',
+      'note',
+      'ok',
+      'pm25',
+      'speed',
+    ]);
     expect(Number(metadata.num_rows)).toBe(5);
     const rows = await parquetReadObjects({ file });
     expect(rows).toEqual([
@@ -307,11 +358,34 @@ describe('GET /api/v1/export', () => {
 });
 
 function feature(lon: number, lat: number, domain: string, id: string, time: string, fields: Record<string, unknown>) {
-  return { type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] }, properties: { domain, id, time, fields } };
+  return {
+    type: 'Feature',
+    geometry: { type: 'Point', coordinates: [lon, lat] },
+    properties: { domain, id, time, fields },
+  };
 }
 
-function parquetRow(ts: number, domain: string, id: string, lat: number | null, lon: number | null, fields: Record<string, unknown>) {
-  return { time: new Date(ts), domain, id, lat, lon, level: null, note: null, ok: null, pm25: null, speed: null, ...fields };
+function parquetRow(
+  ts: number,
+  domain: string,
+  id: string,
+  lat: number | null,
+  lon: number | null,
+  fields: Record<string, unknown>,
+) {
+  return {
+    time: new Date(ts),
+    domain,
+    id,
+    lat,
+    lon,
+    level: null,
+    note: null,
+    ok: null,
+    pm25: null,
+    speed: null,
+    ...fields,
+  };
 }
 
 describe('GET /api/v1/export, large', () => {
@@ -374,7 +448,12 @@ describe('GET /api/v1/export, large', () => {
     }
     const ms = performance.now() - started;
     const mb = (bytes: number) => bytes / 2 ** 20;
-    return { ms, heapMb: mb(peak.heap - baseline.heapUsed), liveMb: mb(peak.live - baseline.heapUsed), rssMb: mb(peak.rss - baseline.rss) };
+    return {
+      ms,
+      heapMb: mb(peak.heap - baseline.heapUsed),
+      liveMb: mb(peak.live - baseline.heapUsed),
+      rssMb: mb(peak.rss - baseline.rss),
+    };
   }
 
   it('streams 200 000 rows as CSV at flat memory; compared with a bare scan', async () => {
@@ -427,13 +506,20 @@ describe('GET /api/v1/export, large', () => {
     const rows = await parquetReadObjects({ file, columns: ['time', 'id', 'pm25', 'label'] });
     expect(rows.length).toBe(ROWS);
     for (const i of [0, 9_999, 10_000, 123_457, ROWS - 1]) {
-      expect(rows[i]).toEqual({ time: new Date(T0 + i * 10), id: `S-${i % 500}`, pm25: i % 300, label: `site ${i % 13}, "north"` });
+      expect(rows[i]).toEqual({
+        time: new Date(T0 + i * 10),
+        id: `S-${i % 500}`,
+        pm25: i % 300,
+        label: `site ${i % 13}, "north"`,
+      });
     }
   });
 
   it('stops reading when the client goes away, and audits what was sent', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${app.base}/api/v1/export?format=ndjson&from=${from}&to=${to}`, { signal: controller.signal });
+    const res = await fetch(`${app.base}/api/v1/export?format=ndjson&from=${from}&to=${to}`, {
+      signal: controller.signal,
+    });
     const reader = res.body!.getReader();
     await reader.read();
     controller.abort();
