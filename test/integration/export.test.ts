@@ -23,6 +23,7 @@ import { createExportRouter, EXPORT_ROUTES } from '../../server/export/routes.js
 import { errorHandler } from '../../server/http/errors.js';
 import { buildOpenApi } from '../../server/http/openapi.js';
 import { EmbeddedStore } from '../../server/store/embedded.js';
+import type { TelemetryStore } from '../../server/store/types.js';
 import { waitFor } from '../support/ports.js';
 
 /** Records entries in memory: enough to check what the route audits. */
@@ -37,7 +38,7 @@ function recordingAudit(): AuditLog & { entries: AuditEntry[] } {
   };
 }
 
-async function startExportApp(store: EmbeddedStore, audit: AuditLog) {
+async function startExportApp(store: TelemetryStore, audit: AuditLog) {
   const app = express();
   // Stands in for the central authorizer, which attaches the caller's identity before this router.
   app.use((req, _res, next) => {
@@ -530,5 +531,62 @@ describe('GET /api/v1/export, large', () => {
     );
     expect(entry.details.complete).toBe(false);
     expect(entry.details.rows as number).toBeLessThan(ROWS);
+  });
+});
+
+describe('GET /api/v1/export, when the store fails', () => {
+  /** A store whose scan yields `chunks` chunks of one observation, then throws. */
+  function failingStore(chunks: number): TelemetryStore {
+    return {
+      kind: 'embedded',
+      init: () => Promise.resolve(),
+      write: () => undefined,
+      flush: () => Promise.resolve(),
+      latest: () => Promise.resolve([]),
+      history: () => Promise.resolve([]),
+      async *scan() {
+        for (let i = 0; i < chunks; i++) {
+          await Promise.resolve();
+          yield [{ domain: 'sensor', id: `S-${i}`, ts: T0 + i, fields: { pm25: i } }];
+        }
+        throw new Error('disk gone');
+      },
+      ping: () => Promise.resolve(),
+      stats: () => ({ written: 0, buffered: 0, dropped: 0, failedWrites: 0 }),
+      close: () => Promise.resolve(),
+    };
+  }
+
+  it('before the first byte: a 500 from the error handler, not saved as a file', async () => {
+    const audit = recordingAudit();
+    const app = await startExportApp(failingStore(0), audit);
+    try {
+      const res = await fetch(`${app.base}/api/v1/export?format=ndjson&from=${T0}&to=${T1}`);
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-disposition')).toBeNull();
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('internal');
+      expect(audit.entries.map((e) => e.details)).toMatchObject([{ rows: 0, complete: false }]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('mid-stream: the connection is cut so the download fails instead of ending short', async () => {
+    const audit = recordingAudit();
+    const app = await startExportApp(failingStore(3), audit);
+    try {
+      // Headers and the first lines may or may not have left before the cut: either way the download fails.
+      const outcome = await fetch(`${app.base}/api/v1/export?format=ndjson&from=${T0}&to=${T1}`)
+        .then((res) => res.text())
+        .then(
+          () => 'complete',
+          () => 'failed',
+        );
+      expect(outcome).toBe('failed');
+      const entry = await waitFor(() => audit.entries[0], 'the audit entry of the failed export');
+      expect(entry.details).toMatchObject({ rows: 3, complete: false });
+    } finally {
+      await app.close();
+    }
   });
 });
