@@ -44,6 +44,7 @@ import { createRouteMatcher, ROUTES } from './http/route-catalog.js';
 import { cors, originCheck, securityHeaders } from './http/security.js';
 import { createStateStore } from './state/index.js';
 import { createReplayRouter } from './replay/routes.js';
+import { createExportRouter } from './export/routes.js';
 import { createBrokerAuth, createInternalCredential, type BrokerAuth } from './devices/broker-auth.js';
 import { createDeviceService } from './devices/device-service.js';
 import { connectDynsec, type DynsecClient } from './devices/dynsec.js';
@@ -244,6 +245,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         createEntityRouter({ config, basemap, store, liveEntities: (query) => liveServer.entities(query) }),
         createAlertsRouter(alerts.service, { audit }),
         createReplayRouter({ telemetry: store, state, config, logger: logger.child({ module: 'replay' }) }),
+        createExportRouter({ telemetry: store, audit, logger: logger.child({ module: 'export' }) }),
       ],
       readiness: {
         store: () => store.ping(),

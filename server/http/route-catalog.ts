@@ -32,6 +32,7 @@ import {
   SnoozeSchema,
 } from '../alerts/routes.js';
 import type { Permission } from '../auth/policy.js';
+import { EXPORT_ROUTES } from '../export/routes.js';
 import { REPLAY_ROUTES } from '../replay/routes.js';
 
 /*
@@ -137,8 +138,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'post', path: '/api/v1/alerts/:id/resolve', access: 'alerts.act', tag: 'alerts', summary: 'Resolve.', body: ByNoteSchema, response: AlertSchema },
   { method: 'post', path: '/api/v1/alerts/:id/note', access: 'alerts.act', tag: 'alerts', summary: 'Add a note.', body: NoteSchema, response: AlertSchema },
 
-  // The city at any past moment.
+  // The city at any past moment, and its data out in open formats.
   ...REPLAY_ROUTES,
+  ...EXPORT_ROUTES,
 
   // Basemap archive served by the product.
   { method: 'get', path: '/basemap/:name', access: 'live.read', tag: 'live', summary: 'The local PMTiles basemap (range requests).', produces: 'application/vnd.pmtiles' },

@@ -28,7 +28,7 @@ allow([], ['metrics'], 'get /metrics');
 allow([], ['ingest'], 'post /api/v1/ingest');
 allow(ALL, ['read', 'display'], 'get /api/v1/entities', 'get /api/v1/console-config', 'get /basemap/{name}', 'get /api/v1/alerts', 'get /api/v1/alerts/{id}');
 allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/entities/{domain}/{id}/history', 'post /api/v1/rules/{id}/backtest', 'get /api/v1/rules', 'get /api/v1/rules/{id}');
-allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/replay/state', 'get /api/v1/replay/frames', 'get /api/v1/replay/alerts');
+allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/replay/state', 'get /api/v1/replay/frames', 'get /api/v1/replay/alerts', 'get /api/v1/export');
 allow(['admin', 'supervisor'], [], 'post /api/v1/rules', 'put /api/v1/rules/{id}', 'delete /api/v1/rules/{id}', 'get /api/v1/audit');
 allow(['admin', 'supervisor', 'operator', 'field'], [], 'post /api/v1/alerts/{id}/ack', 'post /api/v1/alerts/{id}/snooze', 'post /api/v1/alerts/{id}/resolve', 'post /api/v1/alerts/{id}/note');
 allow(['admin', 'supervisor', 'operator'], [], 'post /api/v1/alerts/{id}/assign');
@@ -127,6 +127,27 @@ describe('access: every route × every role', () => {
     expect(await attempt({ auth: { token: tokens.get('ingest') } })).toBe('unauthorized');
     expect(await attempt({ auth: { token: tokens.get('display') } })).toBe('connected');
     expect(await attempt({ extraHeaders: { cookie: (sessions.get('field') as ApiSession).cookie } })).toBe('connected');
+  });
+
+  it('lets a read token export open data, and audits the export', async () => {
+    const ts = Date.now() - 60_000;
+    const ingest = await product.api.fetch('/api/v1/ingest', { method: 'POST', headers: { authorization: `Bearer ${tokens.get('ingest')}` }, json: [{ domain: 'sensor', id: 'open-1', ts, lat: 21.27, lon: 106.19, fields: { pm25: 12.5 } }] });
+    expect(ingest.status).toBe(202);
+    const url = `${product.baseUrl}/api/v1/export?format=csv&domain=sensor&ids=open-1&from=${ts - 1000}&to=${ts + 1000}`;
+    const res = await (async () => {
+      for (let i = 0; i < 50; i++) {
+        const answer = await fetch(url, { headers: { authorization: `Bearer ${tokens.get('read')}` } });
+        const text = await answer.text();
+        if (text.includes('open-1')) return { answer, text };
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the observation never reached the export');
+    })();
+    expect(res.answer.headers.get('content-disposition')).toMatch(/^attachment; filename="ioc-sensor-.*\.csv"$/);
+    expect(res.text.split('\r\n')[1]).toContain('open-1');
+    expect(res.text).toContain('12.5');
+    const audit = (await (await product.api.fetch('/api/v1/audit?action=export')).json()) as { entries: { actor: string; target: string }[] };
+    expect(audit.entries[0]).toMatchObject({ actor: 'token:test-read', target: 'csv' });
   });
 
   it('refuses a cross-site write carrying the session cookie', async () => {
