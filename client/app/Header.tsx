@@ -112,7 +112,14 @@ export function Header({ status, lastUpdate, counts, muted, me, onOpen, replayin
       <div className="header__right">
         <Connection status={status} lastUpdate={lastUpdate} />
         {onReplay && !replaying && (
-          <button type="button" className="head-button replay-open" onClick={onReplay} data-testid="open-replay">
+          <button
+            type="button"
+            className="head-button replay-open"
+            onClick={onReplay}
+            title={t('replay.open')}
+            aria-label={t('replay.open')}
+            data-testid="open-replay"
+          >
             <ReplayIcon />
             <span className="head-button__text">{t('replay.open')}</span>
           </button>
