@@ -14,6 +14,14 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const MIN = 60_000;
 const KEY = 'sensor/replay-1';
+/** Fires at the 44 reading (now-20 min): the replay queue shows it open from then on. */
+const HIGH_RULE = {
+  id: 'replay-high',
+  name: 'PM2.5 high (replay test)',
+  domain: 'sensor',
+  condition: { field: 'pm25', op: '>', value: 40 },
+  severity: 'critical',
+};
 
 /** The parts of `window.__ioc` (client/app/test-hook.ts) this file uses. */
 interface IocHook {
@@ -62,7 +70,7 @@ describe('console replay in Chromium', () => {
     }
     mkdirSync(ARTIFACTS, { recursive: true });
     const { map, auth } = e2eOverrides('mqtt://127.0.0.1:1', 'unused', '') as { map: unknown; auth: unknown };
-    product = await startTestIoc({ mqtt: { port: 0 }, map, auth });
+    product = await startTestIoc({ mqtt: { port: 0 }, map, auth, rules: [HIGH_RULE] });
     const now = Date.now();
     readings = [50, 40, 30, 20, 10].map((ago, i) => ({ ts: now - ago * MIN, pm25: 11 * (i + 1) }));
     await ingest(
@@ -99,16 +107,21 @@ describe('console replay in Chromium', () => {
     await page.getByTestId('replay-bar').waitFor();
     expect(await page.getByTestId('replay-banner').isVisible()).toBe(true);
 
-    // Between the 22 (now-40 min) and the 33 (now-30 min) readings.
-    const at = (readings[1]?.ts ?? 0) + 2 * MIN;
+    // Between the 44 (now-20 min) and the 55 (now-10 min) readings.
+    const at = (readings[3]?.ts ?? 0) + 2 * MIN;
     // A range input: Playwright sets its value and fires input and change, as a drag would.
     await page.getByTestId('replay-playhead').fill(String(at));
     await page.waitForFunction((expected) => {
       const hook = (globalThis as unknown as PageGlobals).__ioc;
       return Math.abs((hook.replayAt() ?? 0) - expected) < 1000 && !hook.replayLoading();
     }, at);
-    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entity(k)?.fields.pm25 === 22, KEY);
-    expect(await pm25()).toBe(22);
+    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entity(k)?.fields.pm25 === 44, KEY);
+    expect(await pm25()).toBe(44);
+    // The alert open then is listed, read-only: no lifecycle buttons.
+    const row = page.getByTestId('alert-queue').locator('li', { hasText: 'PM2.5 high' }).first();
+    await row.waitFor();
+    expect(await page.getByTestId('queue-replay').isVisible()).toBe(true);
+    expect(await row.locator('button', { hasText: /Tiếp nhận|Xử lý xong|Giao việc/ }).count()).toBe(0);
     expect(await page.getByTestId('replay-banner').isVisible()).toBe(true);
     expect(await page.getByTestId('replay-banner').textContent()).toMatch(/^Xem lại — \d{2}:\d{2} \d{2}\/\d{2}$/);
     const url = new URLSearchParams(await search());
@@ -128,7 +141,7 @@ describe('console replay in Chromium', () => {
       }),
     });
     await page.waitForTimeout(1500);
-    expect(await pm25()).toBe(22);
+    expect(await pm25()).toBe(44);
 
     await shoot('replay-1920x1080.png', 1920, 1080);
     await shoot('replay-3840x2160.png', 3840, 2160);
@@ -138,7 +151,7 @@ describe('console replay in Chromium', () => {
     // Reload: the link opens the same moment.
     await page.reload();
     await page.getByTestId('replay-bar').waitFor({ timeout: 30_000 });
-    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entity(k)?.fields.pm25 === 22, KEY, {
+    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entity(k)?.fields.pm25 === 44, KEY, {
       timeout: 30_000,
     });
 
@@ -147,7 +160,7 @@ describe('console replay in Chromium', () => {
     await page.waitForFunction(
       (k) => {
         const value = (globalThis as unknown as PageGlobals).__ioc.entity(k)?.fields.pm25;
-        return value === 33 || value === 44 || value === 55;
+        return value === 55 || value === 66;
       },
       KEY,
       { timeout: 20_000 },
