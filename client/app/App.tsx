@@ -138,6 +138,7 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
             config={runtime.config}
             onLocated={showMap}
             readOnly={replay !== null}
+            clock={replay ? () => replay.view.get().at : undefined}
           />
         </aside>
       </div>

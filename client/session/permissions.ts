@@ -26,8 +26,6 @@ export interface ConsoleAccess {
   rulesWrite: boolean;
   /** Backtests run over stored history. */
   backtest: boolean;
-  /** Replay of the past city (`history.read`). */
-  replay: boolean;
   admin: boolean;
   audit: boolean;
 }
@@ -38,7 +36,6 @@ export function consoleAccess(me: Me | null): ConsoleAccess {
     rules: can(me, 'rules.read'),
     rulesWrite: can(me, 'rules.write'),
     backtest: can(me, 'history.read'),
-    replay: can(me, 'history.read'),
     admin: can(me, 'admin'),
     audit: can(me, 'audit.read'),
   };

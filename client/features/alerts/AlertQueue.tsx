@@ -21,6 +21,8 @@ interface AlertQueueProps {
   onLocated?: () => void;
   /** Replay: the alerts open at a past moment, shown without lifecycle buttons. */
   readOnly?: boolean;
+  /** The time ages are measured from (ms); the playhead in replay, else the wall clock. */
+  clock?: () => number;
 }
 
 const NO_ACTIONS = { act: false, assign: false } as const;
@@ -70,7 +72,7 @@ function StormCards({ alerts, config, expanded, onToggle }: StormCardsProps) {
 }
 
 /** The alert queue: storm cards, then open alerts by severity and age, with the lifecycle actions. */
-export function AlertQueue({ alerts, store, config, onLocated, readOnly = false }: AlertQueueProps) {
+export function AlertQueue({ alerts, store, config, onLocated, readOnly = false, clock = Date.now }: AlertQueueProps) {
   const locale = useLocale();
   useObservable(alerts.version);
   const rules = useObservable(alerts.rules);
@@ -78,7 +80,7 @@ export function AlertQueue({ alerts, store, config, onLocated, readOnly = false 
   const permitted = useAlertPermissions();
   const allowed = readOnly ? NO_ACTIONS : permitted;
   const loadError = useObservable(alerts.loadError);
-  const now = usePolled(() => Math.floor(Date.now() / 5000) * 5000, 1000);
+  const now = usePolled(() => Math.floor(clock() / 5000) * 5000, 1000);
   const [showResolved, setShowResolved] = useState(false);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const storms = useObservable(alerts.storms);
