@@ -9,6 +9,7 @@ import { browserSuite } from './browser.js';
 import { ingestSuite } from './ingest-throughput.js';
 import { latencySuite } from './latency.js';
 import { peerSuite } from './peer-node-red.js';
+import { replaySuite } from './replay.js';
 import { storeReadSuite } from './store-read.js';
 import { storeWriteSuite } from './store-write.js';
 import { createContext, ROOT, type Suite } from './support/context.js';
@@ -28,6 +29,7 @@ const SUITES: Suite[] = [
   alertsSuite,
   alertsStormSuite,
   peerSuite,
+  replaySuite,
 ];
 
 interface Flags {
