@@ -3,7 +3,7 @@ import type { DeviceCreated, DeviceInfo } from '../../../contract/identity.js';
 import { formatCityTime } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import { createDevice, deleteDevice, fetchDevices } from './admin-api.js';
-import { FormError } from './FormError.js';
+import { FormError, ListStatus } from './FormError.js';
 import { SecretOnce } from './SecretOnce.js';
 import { useList } from './use-list.js';
 
@@ -111,9 +111,7 @@ export function DevicesSection() {
           }}
         />
       )}
-      <FormError error={error ?? actionError} />
-      {items === null && error === null && <p className="admin__hint">{t('admin.loading')}</p>}
-      {items?.length === 0 && <p className="admin__hint">{t('admin.none')}</p>}
+      <ListStatus items={items} loadError={error} actionError={actionError} />
       {items !== null && items.length > 0 && (
         <table className="table">
           <thead>

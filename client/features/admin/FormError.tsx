@@ -11,3 +11,23 @@ export function FormError({ error }: { error: unknown }) {
     </p>
   );
 }
+
+/** Above an admin list: why loading or an action failed, "loading…" until the first answer, "none" when empty. */
+export function ListStatus({
+  items,
+  loadError,
+  actionError,
+}: {
+  items: readonly unknown[] | null;
+  loadError: unknown;
+  actionError: unknown;
+}) {
+  useLocale();
+  return (
+    <>
+      <FormError error={loadError ?? actionError} />
+      {items === null && loadError === null && <p className="admin__hint">{t('admin.loading')}</p>}
+      {items?.length === 0 && <p className="admin__hint">{t('admin.none')}</p>}
+    </>
+  );
+}

@@ -3,7 +3,7 @@ import type { User } from '../../../contract/identity.js';
 import { formatCityTime } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import { deleteUser, fetchUsers } from './admin-api.js';
-import { FormError } from './FormError.js';
+import { ListStatus } from './FormError.js';
 import { useList } from './use-list.js';
 import { PasswordReset, UserEditor } from './UserForm.js';
 
@@ -56,9 +56,7 @@ export function UsersSection() {
           {editing.user.source === 'local' && <PasswordReset user={editing.user} />}
         </>
       )}
-      <FormError error={error ?? actionError} />
-      {items === null && error === null && <p className="admin__hint">{t('admin.loading')}</p>}
-      {items?.length === 0 && <p className="admin__hint">{t('admin.none')}</p>}
+      <ListStatus items={items} loadError={error} actionError={actionError} />
       {items !== null && items.length > 0 && (
         <table className="table">
           <thead>
