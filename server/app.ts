@@ -1,11 +1,8 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { Server } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
-import { createClient } from 'redis';
 import { LIVE_NAMESPACE } from '../contract/index.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../config/logger.js';
@@ -18,7 +15,7 @@ import { createHttpApp } from './http/app.js';
 import { basemapFor, createBasemapRouter, inspectPmtilesFile } from './http/basemap.js';
 import { createEntityRouter } from './http/entity-routes.js';
 import { collectMetrics } from './metrics.js';
-import { CLUSTER_REQUEST_TIMEOUT_MS } from './live/cluster-snapshot.js';
+import { installRedisFanout } from './live/redis-fanout.js';
 import { createLiveServer, type LiveIo } from './live/live-server.js';
 import { createLiveState } from './live/live-state.js';
 import { createPipeline } from './pipeline.js';
@@ -50,8 +47,6 @@ import { createDeviceService } from './devices/device-service.js';
 import { connectDynsec, type DynsecClient } from './devices/dynsec.js';
 import { createDeviceRouter } from './devices/routes.js';
 
-/** How long shutdown waits for Redis to acknowledge closing the fan-out connections. */
-const REDIS_CLOSE_TIMEOUT_MS = 3000;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface RunningIoc {
@@ -166,25 +161,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
 
     const httpServer: HttpServer = createServer();
     const io: LiveIo = new Server(httpServer, { serveClient: false, cors: { origin: false } });
-    if (config.redisUrl) {
-      const pub = createClient({ url: config.redisUrl });
-      const sub = pub.duplicate();
-      pub.on('error', (err: Error) => logger.warn('redis error', { error: err.message }));
-      sub.on('error', (err: Error) => logger.warn('redis error', { error: err.message }));
-      await Promise.all([pub.connect(), sub.connect()]);
-      // Cluster requests (rooms, snapshot parts) give up on a silent node after this, keeping what arrived.
-      io.adapter(createAdapter(pub, sub, { requestsTimeout: CLUSTER_REQUEST_TIMEOUT_MS }));
-      cleanups.push(async () => {
-        // A clean close waits for Redis to answer; with Redis gone it would wait forever, so give up after a while.
-        const closed = Promise.allSettled([pub.close(), sub.close()]);
-        const gaveUp = await Promise.race([closed.then(() => false), delay(REDIS_CLOSE_TIMEOUT_MS, true, { ref: false })]);
-        if (gaveUp) {
-          logger.warn('redis did not answer on shutdown; dropping the connections', { waitedMs: REDIS_CLOSE_TIMEOUT_MS });
-          pub.destroy();
-          sub.destroy();
-        }
-      });
-    }
+    if (config.redisUrl) cleanups.push(await installRedisFanout(io, config.redisUrl, logger.child({ module: 'redis' })));
     const liveServer = createLiveServer({
       io,
       live,
