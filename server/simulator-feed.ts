@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import type { Logger } from '../config/logger.js';
-import { createSimulator, type Simulator } from '../ingest/simulator/index.js';
+import { createSimulator, type Simulator } from '../simulator/index.js';
 
 export interface SimulatorFeedOptions {
   mqttUrl: string;

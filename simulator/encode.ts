@@ -1,4 +1,4 @@
-import type { ObservationInput } from '../../contract/index.js';
+import type { ObservationInput } from '../contract/index.js';
 import type { SimEntity, SimFieldValue } from './entity.js';
 
 /** The parts of an entity's payloads that never change, built once so a message is a few concatenations. */

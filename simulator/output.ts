@@ -1,4 +1,4 @@
-import type { ObservationInput } from '../../contract/index.js';
+import type { ObservationInput } from '../contract/index.js';
 
 /** Where the simulator's messages go: an MQTT publish, and optionally an HTTP post. */
 export interface SimulatorTransport {

@@ -1,4 +1,4 @@
-import { DEFAULT_TOPIC_ROOT } from '../../contract/index.js';
+import { DEFAULT_TOPIC_ROOT } from '../contract/index.js';
 import { BASE_COUNTS, buildCity, WEIGHTS } from './city.js';
 import {
   encodeBatchItem,

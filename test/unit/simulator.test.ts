@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ObservationInputSchema, parseTopic, type ObservationInput } from '../../contract/index.js';
-import { createSimulator, MAX_ENTITIES, aqiFromPm25, type SimulatorOptions } from '../../ingest/simulator/index.js';
-import { CENTRE, createPath, distanceM, distanceToPath, outAndBack } from '../../ingest/simulator/geo.js';
-import { BUS_ROUTES } from '../../ingest/simulator/places.js';
+import { createSimulator, MAX_ENTITIES, aqiFromPm25, type SimulatorOptions } from '../../simulator/index.js';
+import { CENTRE, createPath, distanceM, distanceToPath, outAndBack } from '../../simulator/geo.js';
+import { BUS_ROUTES } from '../../simulator/places.js';
 
 type Obs = ObservationInput & { ts: number; lat: number; lon: number };
 type Message = [topic: string, payload: string];
