@@ -22,7 +22,7 @@ import { Header } from './Header.js';
 import { LoginPage } from './LoginPage.js';
 import type { ConsolePage } from './UserMenu.js';
 import { MapPane } from './MapPane.js';
-import { sameRecord, useObservable, usePolled } from './hooks.js';
+import { sameRecord, useObservable, usePolled } from '../ui/hooks.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { countRender } from './test-hook.js';
 import { ReplayBanner, ReplayBar } from '../features/replay/ReplayBar.js';

@@ -4,14 +4,14 @@ import { t, useLocale } from '../i18n/i18n.js';
 import type { ConnectionStatus } from '../live/live-client.js';
 import type { KindCounts } from '../state/layer-kinds.js';
 import type { Observable } from '../state/observable.js';
-import { useObservable } from './hooks.js';
+import { useObservable } from '../ui/hooks.js';
 import { useAccess } from '../session/use-session.js';
-import { ReplayIcon, RulesIcon, SoundIcon } from './icons.js';
+import { ReplayIcon, RulesIcon, SoundIcon } from '../ui/icons.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 import { PageButtons, UserMenu, type ConsolePage } from './UserMenu.js';
 import { LAYER_KINDS } from '../state/layer-kinds.js';
-import { KIND_SWATCH } from './swatches.js';
-import { usePolled } from './hooks.js';
+import { KIND_SWATCH } from '../ui/swatches.js';
+import { usePolled } from '../ui/hooks.js';
 
 interface HeaderProps {
   status: ConnectionStatus;

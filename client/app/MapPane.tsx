@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { t } from '../i18n/i18n.js';
 import { basemapStatus } from '../map/basemap.js';
 import { createMapView } from '../map/map-view.js';
-import { useObservable } from './hooks.js';
+import { useObservable } from '../ui/hooks.js';
 import type { Runtime } from './runtime.js';
 import { installTestHook } from './test-hook.js';
 

@@ -3,7 +3,7 @@ import type { Me } from '../../contract/identity.js';
 import { t, useLocale } from '../i18n/i18n.js';
 import { signOut } from '../session/auth-api.js';
 import type { ConsoleAccess } from '../session/permissions.js';
-import { AdminIcon, AuditIcon, SignOutIcon } from './icons.js';
+import { AdminIcon, AuditIcon, SignOutIcon } from '../ui/icons.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 
 /** The pages over the console the header can open. */

@@ -4,7 +4,7 @@ import type { ConsoleConfig } from '../../../contract/api.js';
 import { formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import type { EntityStore } from '../../state/entity-store.js';
-import { useObservable, usePolled } from '../../app/hooks.js';
+import { useObservable, usePolled } from '../../ui/hooks.js';
 import { useAlertPermissions } from '../../session/use-session.js';
 import { sortedSummaries, stormRules } from './alert-book.js';
 import { entityLabel, ruleLabel, valueLabel, zoneLabel } from './alert-labels.js';

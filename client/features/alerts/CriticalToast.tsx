@@ -1,7 +1,7 @@
 import type { Alert } from '../../../contract/alert.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import type { EntityStore } from '../../state/entity-store.js';
-import { useObservable } from '../../app/hooks.js';
+import { useObservable } from '../../ui/hooks.js';
 import { entityLabel, ruleLabel } from './alert-labels.js';
 import type { AlertsRuntime } from './alerts-runtime.js';
 

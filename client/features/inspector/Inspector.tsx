@@ -4,9 +4,9 @@ import { t, useLocale } from '../../i18n/i18n.js';
 import type { EntityStore } from '../../state/entity-store.js';
 import { mainField } from '../../state/style.js';
 import { selection } from '../../state/ui-state.js';
-import { displayName, sameView, viewOf, type EntityView } from '../../app/entity-info.js';
-import { useObservable, usePolled } from '../../app/hooks.js';
-import { KIND_SWATCH } from '../../app/swatches.js';
+import { displayName, sameView, viewOf, type EntityView } from '../../ui/entity-info.js';
+import { useObservable, usePolled } from '../../ui/hooks.js';
+import { KIND_SWATCH } from '../../ui/swatches.js';
 import { HistoryChart } from './HistoryChart.js';
 
 /** Fields in reading order: the main one first, then as reported. */

@@ -3,8 +3,8 @@ import { formatAgo, formatField, fieldLabel } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import type { EntityStore } from '../../state/entity-store.js';
 import { mainField } from '../../state/style.js';
-import { displayName, sameView, viewOf } from '../../app/entity-info.js';
-import { useObservable, usePolled } from '../../app/hooks.js';
+import { displayName, sameView, viewOf } from '../../ui/entity-info.js';
+import { useObservable, usePolled } from '../../ui/hooks.js';
 import { hover } from '../../map/map-view.js';
 
 /** Puts the card beside the pointer, on the side with more room, so it never runs off the map. */

@@ -2,8 +2,8 @@ import { formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import { LAYER_KINDS, type KindCounts, type LayerKind } from '../../state/layer-kinds.js';
 import { visibility } from '../../state/ui-state.js';
-import { useObservable } from '../../app/hooks.js';
-import { KIND_SWATCH } from '../../app/swatches.js';
+import { useObservable } from '../../ui/hooks.js';
+import { KIND_SWATCH } from '../../ui/swatches.js';
 import { Legend } from './Legend.js';
 
 function toggle(kind: LayerKind): void {

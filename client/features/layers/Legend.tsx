@@ -12,7 +12,7 @@ import {
 } from '../../state/scales.js';
 import type { LayerKind } from '../../state/layer-kinds.js';
 import type { Visibility } from '../../state/ui-state.js';
-import { cssColor } from '../../app/swatches.js';
+import { cssColor } from '../../ui/swatches.js';
 
 const SCALES_BY_KIND: [LayerKind, Scale][] = [
   ['sensor', PM25_SCALE],

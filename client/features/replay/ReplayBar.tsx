@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { useObservable } from '../../app/hooks.js';
-import { PlayIcon } from '../../app/icons.js';
+import { useObservable } from '../../ui/hooks.js';
+import { PlayIcon } from '../../ui/icons.js';
 import { CITY_TIME_ZONE, formatCityDate, formatCityTime, formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import type { Locale } from '../../i18n/messages.js';

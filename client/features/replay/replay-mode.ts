@@ -1,8 +1,16 @@
-import type { Runtime } from '../../app/runtime.js';
-import { startReplay } from './replay-controller.js';
+import type { ConsoleConfig } from '../../../contract/api.js';
+import type { Observable } from '../../state/observable.js';
+import { startReplay, type ReplayController } from './replay-controller.js';
 import { formatReplayUrl, parseReplayUrl, type ReplayUrlState } from './replay-url.js';
 
 const HOUR_MS = 3_600_000;
+
+/** The parts of the console runtime (client/app/runtime.ts) that replay mode uses. */
+export interface ReplayHost {
+  config: ConsoleConfig;
+  /** The replay being shown instead of live, or null. */
+  replay: Observable<ReplayController | null>;
+}
 /** The window a new replay shows: the last 24 h, the playhead an hour back. */
 export const DEFAULT_WINDOW_MS = 24 * HOUR_MS;
 
@@ -24,7 +32,7 @@ export function defaultReplayMoment(now: number = Date.now()): ReplayUrlState {
 }
 
 /** Switches the console to the past: a replay store replaces the live one on the map, the URL follows. */
-export function enterReplay(runtime: Runtime, start: ReplayUrlState): void {
+export function enterReplay(runtime: ReplayHost, start: ReplayUrlState): void {
   runtime.replay.get()?.stop();
   const domains = Object.keys(runtime.config.domains);
   const controller = startReplay(start, {
@@ -37,7 +45,7 @@ export function enterReplay(runtime: Runtime, start: ReplayUrlState): void {
 }
 
 /** Back to live: the replay stops, the live store is drawn again and the URL forgets the moment. */
-export function leaveReplay(runtime: Runtime): void {
+export function leaveReplay(runtime: ReplayHost): void {
   runtime.replay.get()?.stop();
   runtime.replay.set(null);
   writeReplayUrl(null);

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { RuleInput, RuleView } from '../../../contract/rule.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import { deleteRule, saveRule } from '../../live/alerts-api.js';
-import { useObservable } from '../../app/hooks.js';
+import { useObservable } from '../../ui/hooks.js';
 import { useAccess } from '../../session/use-session.js';
 import { failureText } from '../alerts/alert-labels.js';
 import type { AlertsRuntime } from '../alerts/alerts-runtime.js';
