@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../config/logger.js';
-import { startIoc } from './app.js';
+import { startIoc } from './start-ioc.js';
 import { renderBanner } from './auth/bootstrap.js';
 
 // Entry point of `npm start`: load config, start everything, shut down cleanly on Ctrl-C.

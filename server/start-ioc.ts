@@ -11,15 +11,15 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedde
 import { startMqttIngest, type MqttIngest } from '../ingest/mqtt/subscriber.js';
 import { createIngestCounters } from '../ingest/sink.js';
 import { startSimulatorFeed, type SimulatorFeed } from './simulator-feed.js';
-import { createHttpApp } from './http/app.js';
+import { createHttpApp } from './http/http-app.js';
 import { basemapFor, createBasemapRouter, inspectPmtilesFile } from './http/basemap.js';
 import { createEntityRouter } from './http/entity-routes.js';
-import { collectMetrics } from './metrics.js';
+import { collectMetrics } from './product-metrics.js';
 import { installRedisFanout } from './live/redis-fanout.js';
 import { createLiveServer, type LiveIo } from './live/live-server.js';
 import { createLiveState } from './live/live-state.js';
 import { createPipeline } from './pipeline.js';
-import { startAlerts } from './alerts-wiring.js';
+import { startAlerts } from './alerts/start-alerts.js';
 import { createAlertsRouter } from './alerts/routes.js';
 import { createStore } from './store/index.js';
 import session from 'express-session';

@@ -7,7 +7,7 @@ import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../config/load.js';
 import { silentLogger } from '../../config/logger.js';
-import { startIoc, type RunningIoc } from '../../server/app.js';
+import { startIoc, type RunningIoc } from '../../server/start-ioc.js';
 import { mapProfileLines } from './profile-lines.js';
 
 type ParentMessage =

@@ -19,7 +19,7 @@ export interface AlertQuery {
 export const DEFAULT_QUERY_LIMIT = 500;
 
 /** Alerts in memory: every open alert, plus resolved ones for a retention period (queries on recent history). */
-export interface AlertBook {
+export interface AlertCache {
   get(id: string): Alert | undefined;
   /** The open alert of (rule, entity): at most one exists. */
   openFor(ruleId: string, entityId: string): Alert | undefined;
@@ -33,8 +33,8 @@ export interface AlertBook {
   size(): { open: number; resolved: number };
 }
 
-/** Creates an empty book. */
-export function createAlertBook(): AlertBook {
+/** Creates an empty cache. */
+export function createAlertCache(): AlertCache {
   const byId = new Map<string, Alert>();
   const openByKey = new Map<string, Alert>();
   // Insertion order is resolution order, so pruning walks from the oldest.

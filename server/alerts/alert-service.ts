@@ -10,7 +10,7 @@ import type {
 } from '../../contract/index.js';
 import { alertVersion, type StateStore } from '../state/types.js';
 import type { TelemetryStore } from '../store/types.js';
-import { createAlertBook, filterAlerts, type AlertQuery } from './alert-book.js';
+import { createAlertCache, filterAlerts, type AlertQuery } from './alert-cache.js';
 import { createAlertWriter } from './alert-writer.js';
 import { runBacktest, type BacktestOptions } from './backtest.js';
 import { createAlertEngine, type EngineStats, type SeedEntity, type Transition } from './engine.js';
@@ -106,7 +106,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   const retention = deps.resolvedRetentionMs ?? DAY;
   const maxResolved = deps.maxResolvedInMemory ?? 10_000;
   const registry = createRuleRegistry(store);
-  const book = createAlertBook();
+  const book = createAlertCache();
   const storm = createStormControl(deps.storm);
   const writer = createAlertWriter({
     saveAlerts: (alerts) => store.saveAlerts(alerts),

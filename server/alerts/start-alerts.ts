@@ -1,14 +1,14 @@
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
-import { entityKey, type Alert } from '../contract/index.js';
-import type { Config } from '../config/schema.js';
-import type { Logger } from '../config/logger.js';
-import { createAlertService, type AlertService } from './alerts/alert-service.js';
-import { DEFAULT_RULES } from './alerts/default-rules.js';
-import type { LiveServer } from './live/live-server.js';
-import type { LiveState } from './live/live-state.js';
-import type { Pipeline } from './pipeline.js';
-import type { StateStore } from './state/types.js';
-import type { TelemetryStore } from './store/types.js';
+import { entityKey, type Alert } from '../../contract/index.js';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../config/logger.js';
+import { createAlertService, type AlertService } from './alert-service.js';
+import { DEFAULT_RULES } from './default-rules.js';
+import type { LiveServer } from '../live/live-server.js';
+import type { LiveState } from '../live/live-state.js';
+import type { Pipeline } from '../pipeline.js';
+import type { StateStore } from '../state/types.js';
+import type { TelemetryStore } from '../store/types.js';
 
 export interface AlertsWiring {
   service: AlertService;

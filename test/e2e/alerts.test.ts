@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Alert } from '../../contract/alert.js';
-import { startIoc } from '../../server/app.js';
+import { startIoc } from '../../server/start-ioc.js';
 import { startMosquitto, uniqueName, type RunningService } from '../support/services.js';
 import { launchChromium } from './support/browser.js';
 import { e2eOverrides } from './support/city.js';

@@ -6,7 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
-import { startIoc } from '../../server/app.js';
+import { startIoc } from '../../server/start-ioc.js';
 import { waitFor } from '../support/ports.js';
 import { startMosquitto, uniqueName, type RunningService } from '../support/services.js';
 import { isLocalUrl, launchChromium } from './support/browser.js';

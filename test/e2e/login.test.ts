@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
-import { startIoc } from '../../server/app.js';
+import { startIoc } from '../../server/start-ioc.js';
 import { launchChromium } from './support/browser.js';
 import { e2eOverrides } from './support/city.js';
 

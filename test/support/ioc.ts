@@ -13,7 +13,7 @@ import type {
 import { loadConfig } from '../../config/load.js';
 import { silentLogger } from '../../config/logger.js';
 import type { Config } from '../../config/schema.js';
-import { startIoc, type RunningIoc } from '../../server/app.js';
+import { startIoc, type RunningIoc } from '../../server/start-ioc.js';
 import { signIn, TEST_ADMIN_PASSWORD, type ApiSession } from './auth.js';
 
 export interface TestIoc {
