@@ -16,7 +16,7 @@ import { runBacktest, type BacktestOptions } from './backtest.js';
 import { createAlertEngine, type EngineStats, type SeedEntity, type Transition } from './engine.js';
 import { badRequest, conflict, notFound } from './errors.js';
 import * as lifecycle from './lifecycle.js';
-import { stderrLogger, type AlertsLogger } from './logger.js';
+import { createLogger, type Logger } from '../../config/logger.js';
 import { createRuleRegistry } from './rule-registry.js';
 import { buildSummaries, createStormControl, type StormOptions } from './storm.js';
 
@@ -29,7 +29,7 @@ export type AlertsStore = Pick<
 
 export interface AlertServiceDeps {
   store: AlertsStore;
-  logger?: AlertsLogger;
+  logger?: Pick<Logger, 'warn' | 'error'>;
   clock?: () => number;
   /** Rules from the config file (and the demo defaults); a later rule with the same id wins. */
   configRules?: readonly RuleInput[];
@@ -100,7 +100,7 @@ const DAY = 86_400_000;
 /** Wires engine, lifecycle, storm control and persistence; the composition root calls it once. */
 export function createAlertService(deps: AlertServiceDeps): AlertService {
   const { store } = deps;
-  const logger = deps.logger ?? stderrLogger;
+  const logger = deps.logger ?? createLogger('warn', { module: 'alerts' });
   const clock = deps.clock ?? Date.now;
   const zoneOf = deps.zoneOf ?? (() => 'city');
   const retention = deps.resolvedRetentionMs ?? DAY;

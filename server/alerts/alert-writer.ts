@@ -1,10 +1,10 @@
 import type { Alert } from '../../contract/index.js';
-import type { AlertsLogger } from './logger.js';
+import type { Logger } from '../../config/logger.js';
 
 export interface AlertWriterOptions {
   /** Stores a batch of alert versions in one write; rejects when none of it can be counted as saved. */
   saveAlerts(alerts: readonly Alert[]): Promise<void>;
-  logger: AlertsLogger;
+  logger: Pick<Logger, 'warn' | 'error'>;
   /** How long changes gather before a write (several changes of one alert become one save). */
   delayMs?: number;
   /** Most alerts per `saveAlerts` call; a larger batch is saved in chunks, one after another. */
