@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IntegersSchema } from './legal.js';
 
 /** The four built-in domains (layers); more can be declared in config. */
 export const BUILT_IN_DOMAINS = ['sensor', 'traffic', 'health', 'queue'] as const;
@@ -53,6 +54,8 @@ export const ObservationInputSchema = z.object({
   lon: LongitudeSchema.optional(),
   fields: FieldsSchema,
   tags: TagsSchema.optional(),
+  /** Exact text of integer-typed fields (contract/legal.ts); absent for JSON, which has no integer type. */
+  integers: IntegersSchema.optional(),
 });
 export type ObservationInput = z.infer<typeof ObservationInputSchema>;
 

@@ -17,6 +17,7 @@ import {
   type ObservationInput,
   type Tags,
 } from '../contract/observation.js';
+import { fieldNameProblem, isIntegerText, tagKeyProblem, tagValueProblem, type Integers } from '../contract/legal.js';
 
 export interface NormalizeOptions {
   /** Server time in ms since epoch: stamps observations without `ts` and anchors the limits below. */
@@ -131,7 +132,7 @@ const OBJECT_PROTOTYPE = Object.prototype;
 /** The contract's own RFC 3339 pattern (the string branch of the `ts` union), so both paths agree by construction. */
 function contractDateTimePattern(): RegExp {
   const pattern = WireTimestampSchema.options[1]._zod.pattern;
-  if (pattern === undefined) throw new Error('the contract\'s ts schema has no RFC 3339 pattern');
+  if (pattern === undefined) throw new Error("the contract's ts schema has no RFC 3339 pattern");
   return pattern;
 }
 
@@ -164,7 +165,7 @@ function copyFields(fields: Record<string, unknown>, position: { lat?: number; l
   let count = 0;
   for (const name of Object.keys(fields)) {
     // zod silently drops an own "__proto__" key; the schema path handles that rare case.
-    if (name === '__proto__' || !fieldNames.matches(name)) return undefined;
+    if (name === '__proto__' || !fieldNames.matches(name) || fieldNameProblem(name) !== undefined) return undefined;
     const value = fields[name];
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) return undefined;
@@ -174,7 +175,9 @@ function copyFields(fields: Record<string, unknown>, position: { lat?: number; l
       return undefined;
     }
     if (++count > MAX_FIELDS) return undefined;
-    if (typeof value === 'number' && (name === 'lat' || name === 'lon')) {
+    if (name === 'lat' || name === 'lon') {
+      // Fields lat/lon are the position: the store keeps no field of that name, so only a number will do.
+      if (typeof value !== 'number') return undefined;
       if (name === 'lat' ? value < -90 || value > 90 : value < -180 || value > 180) return undefined;
       position[name] = value;
       continue;
@@ -189,10 +192,38 @@ function copyTags(tags: Record<string, unknown>): Tags | undefined {
   const copy: Tags = {};
   let count = 0;
   for (const key of Object.keys(tags)) {
-    if (key === '__proto__' || !tagKeys.matches(key)) return undefined;
+    if (key === '__proto__' || !tagKeys.matches(key) || tagKeyProblem(key) !== undefined) return undefined;
     const value = tags[key];
     if (typeof value !== 'string' || !withinLength(value, MAX_TAG_VALUE) || ++count > MAX_TAGS) return undefined;
+    if (tagValueProblem(value) !== undefined) return undefined;
     copy[key] = value;
+  }
+  return copy;
+}
+
+/** Why `integers` does not fit `fields`: each entry must name a numeric field and hold its exact value. */
+function integersProblems(integers: Integers, fields: Fields): string[] {
+  const problems: string[] = [];
+  for (const name of Object.keys(integers)) {
+    const text = integers[name] as string;
+    const value = fields[name];
+    if (typeof value !== 'number') problems.push(`integers.${name}: names no numeric field`);
+    else if (Number(text) !== value)
+      problems.push(`integers.${name}: ${text} is not the value of field '${name}' (${value})`);
+  }
+  return problems;
+}
+
+/** Copies valid exact integers; undefined when any would be rejected. */
+function copyIntegers(integers: unknown, fields: Fields): Integers | undefined {
+  if (!isPlainRecord(integers)) return undefined;
+  const copy: Integers = {};
+  for (const name of Object.keys(integers)) {
+    const text = integers[name];
+    if (name === '__proto__' || typeof text !== 'string' || !isIntegerText(text)) return undefined;
+    const value = fields[name];
+    if (typeof value !== 'number' || Number(text) !== value) return undefined;
+    copy[name] = text;
   }
   return copy;
 }
@@ -219,7 +250,7 @@ function acceptedTimestamp(ts: unknown, options: NormalizeOptions): number | und
  */
 export function fastObservation(value: unknown, options: NormalizeOptions): Observation | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { domain, id, ts, lat, lon, fields, tags } = value as Record<string, unknown>;
+  const { domain, id, ts, lat, lon, fields, tags, integers } = value as Record<string, unknown>;
   if (typeof domain !== 'string' || !options.domains.has(domain) || !DOMAIN_PATTERN.test(domain)) return undefined;
   if (typeof id !== 'string' || !ENTITY_ID_PATTERN.test(id)) return undefined;
   const ms = acceptedTimestamp(ts, options);
@@ -235,6 +266,11 @@ export function fastObservation(value: unknown, options: NormalizeOptions): Obse
     if (!isPlainRecord(tags)) return undefined;
     copiedTags = copyTags(tags);
     if (copiedTags === undefined) return undefined;
+  }
+  let copiedIntegers: Integers | undefined;
+  if (integers !== undefined) {
+    copiedIntegers = copyIntegers(integers, copiedFields);
+    if (copiedIntegers === undefined) return undefined;
   }
   // A position given at the top level wins over numeric lat/lon fields, as in liftPosition.
   const finalLat = lat ?? lifted.lat;
@@ -254,6 +290,7 @@ export function fastObservation(value: unknown, options: NormalizeOptions): Obse
     observation.lon = finalLon;
   }
   if (copiedTags !== undefined) observation.tags = copiedTags;
+  if (copiedIntegers !== undefined) observation.integers = copiedIntegers;
   return observation;
 }
 
@@ -263,6 +300,29 @@ export function normalizeObservation(value: unknown, options: NormalizeOptions):
   const observation = fastObservation(value, options);
   if (observation !== undefined) return { ok: true, observation };
   return normalizeWithSchema(value, options);
+}
+
+/** What the store could not keep as given (contract/legal.ts): reserved names, unwritable tag values, bad integers. */
+function storageProblems(input: ObservationInput): string[] {
+  const problems: string[] = [];
+  for (const name of Object.keys(input.fields)) {
+    const problem = fieldNameProblem(name);
+    if (problem !== undefined) problems.push(`fields.${name}: field name '${name}' ${problem}`);
+    const value = input.fields[name];
+    if ((name === 'lat' || name === 'lon') && typeof value !== 'number') {
+      problems.push(`fields.${name}: ${name} gives the position and must be a number, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (input.tags !== undefined) {
+    for (const key of Object.keys(input.tags)) {
+      const keyProblem = tagKeyProblem(key);
+      if (keyProblem !== undefined) problems.push(`tags.${key}: tag key '${key}' ${keyProblem}`);
+      const valueProblem = tagValueProblem(input.tags[key] as string);
+      if (valueProblem !== undefined) problems.push(`tags.${key}: the value ${valueProblem}`);
+    }
+  }
+  if (input.integers !== undefined) problems.push(...integersProblems(input.integers, input.fields));
+  return problems;
 }
 
 /**
@@ -289,6 +349,7 @@ export function normalizeWithSchema(value: unknown, options: NormalizeOptions): 
     errors.push(`ts: ${formatTime(ts)} is before 1970`);
   }
 
+  errors.push(...storageProblems(input));
   const positionOk = liftPosition(input, errors);
   const hasLat = input.lat !== undefined;
   if (positionOk && hasLat !== (input.lon !== undefined)) errors.push('lat and lon must be given together');
@@ -307,5 +368,6 @@ export function normalizeWithSchema(value: unknown, options: NormalizeOptions): 
     observation.lon = input.lon;
   }
   if (input.tags !== undefined) observation.tags = input.tags;
+  if (input.integers !== undefined) observation.integers = input.integers;
   return { ok: true, observation };
 }

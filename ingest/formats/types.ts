@@ -4,8 +4,8 @@ export interface DecodeContext {
   domain?: string;
   /** Entity id from the topic `city/<domain>/<id>`. */
   id?: string;
-  /** Timestamp precision for line protocol; auto-detected from the magnitude when absent. */
-  precision?: 'ns' | 'us' | 'ms' | 's';
+  /** Timestamp precision for line protocol (InfluxDB's units, m = minutes, h = hours); guessed from the magnitude when absent. */
+  precision?: 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
 }
 
 /** One item a payload held, not yet validated: `value` is shaped like ObservationInput if the sender got it right. */

@@ -68,13 +68,13 @@ describe('normalizeObservation: accepted', () => {
     });
   });
 
-  it('accepts a position without fields, and keeps a string lat as a field', () => {
+  it('accepts a position without fields, and refuses a string lat (the store keeps no field named lat)', () => {
     expect(normalizeObservation({ domain: 'health', id: 'A1', lat: 21, lon: 106, fields: {} }, options)).toMatchObject({
       ok: true,
     });
     expect(normalizeObservation({ domain: 'health', id: 'A1', fields: { lat: 'n/a' } }, options)).toEqual({
-      ok: true,
-      observation: { domain: 'health', id: 'A1', ts: NOW, fields: { lat: 'n/a' } },
+      ok: false,
+      error: 'fields.lat: lat gives the position and must be a number, got "n/a"',
     });
   });
 

@@ -65,10 +65,13 @@ describe('decodePayload', () => {
 
   it('decodes line protocol on a domain topic and over HTTP', () => {
     expect(decodePayload('sensor,id=S1 a=1i', 'auto', { domain: 'sensor' }).items).toEqual([
-      { index: 0, value: { domain: 'sensor', id: 'S1', fields: { a: 1 } } },
+      { index: 0, value: { domain: 'sensor', id: 'S1', fields: { a: 1 }, integers: { a: '1' } } },
     ]);
     expect(decodePayload('health,id=H1 beds=3i 1700000000', 'line', {}).items).toEqual([
-      { index: 0, value: { domain: 'health', id: 'H1', ts: 1_700_000_000_000, fields: { beds: 3 } } },
+      {
+        index: 0,
+        value: { domain: 'health', id: 'H1', ts: 1_700_000_000_000, fields: { beds: 3 }, integers: { beds: '3' } },
+      },
     ]);
   });
 
