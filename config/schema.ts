@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { DurationSchema } from '../contract/duration.js';
-import { DOMAIN_PATTERN, GeoAreaSchema, RoleSchema, RuleInputSchema } from '../contract/index.js';
+import { BUILT_IN_STALE_AFTER_MS, DEFAULT_STALE_AFTER_MS, DOMAIN_PATTERN, GeoAreaSchema, RoleSchema, RuleInputSchema } from '../contract/index.js';
 
 const PortSchema = z.number().int().min(0).max(65535);
 
 const DomainConfigSchema = z.strictObject({
   /** An entity that has not reported for this long is shown as stale. */
-  staleAfter: DurationSchema.default(120_000),
+  staleAfter: DurationSchema.default(DEFAULT_STALE_AFTER_MS),
   label: z.strictObject({ vi: z.string(), en: z.string() }).optional(),
 });
 
@@ -55,6 +55,30 @@ export const ConfigSchema = z.strictObject({
       flushInterval: DurationSchema.default(1000),
       /** Lines held while the store is unreachable; beyond this the oldest are dropped and counted. */
       maxBufferLines: z.number().int().min(1000).default(500_000),
+    })
+    .prefault({}),
+  /** The telemetry store, whichever it is (InfluxDB or embedded); docs/ARCHITECTURE.md "Telemetry store". */
+  store: z
+    .strictObject({
+      /** Raw observations kept this long, then only as 1-minute rows (numbers averaged, other values and position the last). */
+      retention: z
+        .strictObject({
+          /** Off: everything stays raw for ever (and InfluxDB retention policies are left alone). */
+          enabled: z.boolean().default(true),
+          /** Raw data kept for this long (InfluxDB: at least 1h, its shortest retention policy). */
+          raw: DurationSchema.pipe(z.number().min(1000)).default(30 * 86_400_000),
+          /** The 1-minute rows kept for this long (should exceed `raw`). */
+          downsampled: DurationSchema.pipe(z.number().min(1000)).default(400 * 86_400_000),
+          /** How often downsampling runs: InfluxDB's continuous query (RESAMPLE EVERY), the embedded store's compaction pass. */
+          interval: DurationSchema.pipe(z.number().min(100)).default(5 * 60_000),
+        })
+        .prefault({}),
+      embedded: z
+        .strictObject({
+          /** Observations the embedded store holds unwritten; beyond this the oldest are dropped and counted (ingest is slowed at half). */
+          maxBuffered: z.number().int().min(1000).default(500_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -138,12 +162,7 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   domains: z
     .record(z.string().regex(DOMAIN_PATTERN), DomainConfigSchema)
-    .default({
-      sensor: { staleAfter: 120_000 },
-      traffic: { staleAfter: 60_000 },
-      health: { staleAfter: 300_000 },
-      queue: { staleAfter: 300_000 },
-    }),
+    .default(Object.fromEntries(Object.entries(BUILT_IN_STALE_AFTER_MS).map(([domain, staleAfter]) => [domain, { staleAfter }]))),
   map: z
     .strictObject({
       center: z.tuple([z.number(), z.number()]).default([106.194, 21.273]),
@@ -206,3 +225,8 @@ export const ENV_OVERRIDES = {
   IOC_MAP_PMTILES_FILE: { path: ['map', 'pmtilesFile'], type: 'string' },
   IOC_MAP_TILE_URL: { path: ['map', 'tileUrl'], type: 'string' },
 } as const satisfies Record<string, { path: string[]; type: 'int' | 'number' | 'string' | 'bool' }>;
+
+/** Each domain's silence limit in ms; a domain the config does not name gets the schema's default. */
+export function staleAfterOf(domains: Config['domains']): (domain: string) => number {
+  return (domain) => domains[domain]?.staleAfter ?? DEFAULT_STALE_AFTER_MS;
+}

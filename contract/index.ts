@@ -9,3 +9,4 @@ export * from './api.js';
 export * from './identity.js';
 export * from './export.js';
 export * from './replay.js';
+export * from './domain-defaults.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { Server } from 'socket.io';
 import { LIVE_NAMESPACE } from '../contract/index.js';
-import type { Config } from '../config/schema.js';
+import { staleAfterOf, type Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { createIngestRouter } from '../ingest/http/receiver.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
@@ -120,8 +120,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     sessionPrune.unref();
     cleanups.push(() => clearInterval(sessionPrune));
 
-    const staleAfter = (domain: string) => config.domains[domain]?.staleAfter ?? 300_000;
-    const live = createLiveState(staleAfter);
+    const live = createLiveState(staleAfterOf(config.domains));
     const known = await store.latest({ lookback: 24 * 3_600_000 });
     live.seed(known, (obs) => obs.ts);
     live.takeDirty();

@@ -1,0 +1,16 @@
+import type { BUILT_IN_DOMAINS } from './observation.js';
+
+/**
+ * How long an entity may stay silent before it shows as stale, when its domain's config says nothing.
+ * The config schema's defaults and the console's offline fallback both read these; nothing else
+ * should spell the numbers out.
+ */
+export const DEFAULT_STALE_AFTER_MS = 120_000;
+
+/** Each built-in domain's silence limit (ms): traffic changes fastest, hospitals and counters slowest. */
+export const BUILT_IN_STALE_AFTER_MS: Record<(typeof BUILT_IN_DOMAINS)[number], number> = {
+  sensor: 120_000,
+  traffic: 60_000,
+  health: 300_000,
+  queue: 300_000,
+};
