@@ -35,6 +35,8 @@ export type NormalizeResult = { ok: true; observation: Observation } | { ok: fal
 /** At most this many issues are spelled out; the rest are counted. */
 const MAX_ISSUES = 5;
 const GENERIC_PREFIX = 'Invalid input: ';
+/** The ts schema's `nonnegative` in words: line protocol and SenML can carry times before 1970. */
+const NEGATIVE_TIME = 'times before 1970 (negative ms) cannot be stored';
 /** Latest time `Date#toISOString` can print. */
 const MAX_DATE_MS = 8.64e15;
 
@@ -49,6 +51,7 @@ function issueMessage(issue: Issue): string {
       '',
     );
   }
+  if (issue.code === 'too_small' && issue.path[0] === 'ts' && issue.minimum === 0) return NEGATIVE_TIME;
   if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   // zod says "expected string, received undefined" for a missing key; an error map passed to safeParse would
   // say it better but slows every successful parse (~1.5x measured), so the message is rewritten here instead.

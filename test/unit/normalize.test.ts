@@ -123,7 +123,7 @@ describe('normalizeObservation: rejected', () => {
       'ts must be ms since epoch or an RFC 3339 date-time',
     );
     expect(errorOf({ domain: 'sensor', id: 'S1', ts: -5, fields: { a: 1 } })).toBe(
-      'ts: Too small: expected number to be >=0',
+      'ts: times before 1970 (negative ms) cannot be stored',
     );
   });
 
