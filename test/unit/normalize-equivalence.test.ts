@@ -118,6 +118,10 @@ const FIELD_NAMES = [
   'lon',
   '0',
   '__proto__x',
+  'time',
+  'id',
+  '_field',
+  '_measurement',
 ];
 const FIELD_VALUES = [
   1,
@@ -143,7 +147,24 @@ const FIELD_VALUES = [
   [],
   10n,
 ];
-const TAG_VALUES = ['n', '', 'x'.repeat(256), 'x'.repeat(257), 'ü'.repeat(200), 1, true, null, undefined, {}];
+// Storage rules (contract/legal.ts): no control characters, no trailing backslash, no empty value.
+const TAG_VALUES = [
+  'n',
+  '',
+  'x'.repeat(256),
+  'x'.repeat(257),
+  'ü'.repeat(200),
+  1,
+  true,
+  null,
+  undefined,
+  {},
+  'a\\',
+  'a\\b',
+  'a\tb',
+  'a\nb',
+  'a b,c=d',
+];
 
 function baseItem(rng: Rng): Item {
   const item: Item = {
@@ -222,7 +243,10 @@ const MUTATIONS: Mutation[] = [
   { apply: (item) => ({ ...item, fields: {} }) },
   { apply: (item, rng) => ({ ...item, fields: manyFields(pick(rng, [62, 63, 64, 65, 200, 1000]), rng() < 0.5) }) },
   { apply: (item, rng) => ({ ...item, fields: pick(rng, [[], null, 'x', 3, undefined, [1, 2]]) }) },
-  { exotic: true, apply: (item) => ({ ...item, fields: Object.assign(Object.create(null) as object, { a: 1, b: 'x' }) }) },
+  {
+    exotic: true,
+    apply: (item) => ({ ...item, fields: Object.assign(Object.create(null) as object, { a: 1, b: 'x' }) }),
+  },
   { exotic: true, apply: (item) => ({ ...item, fields: new Map([['a', 1]]) }) },
   { exotic: true, apply: (item) => ({ ...item, fields: new Date(0) }) },
   { exotic: true, apply: (item) => ({ ...item, fields: new Device('sensor', 'S1', 1) }) },
@@ -400,6 +424,21 @@ describe('normalizeObservation: the fast path and the zod path agree', () => {
       item({ ts: -1 }),
       item({ domain: 'parking' }),
       item({ domain: 'Sensor' }),
+      item({ fields: { time: 1 } }),
+      item({ fields: { id: 'x' } }),
+      item({ tags: { id: 'x' } }),
+      item({ tags: { time: 'x', _field: 'y', _measurement: 'z' } }),
+      item({ tags: { t: 'ends\\' } }),
+      item({ tags: { t: 'tab\there' } }),
+      item({ tags: { t: 'a\\b c,d=e' } }),
+      item({ fields: { a: 2 ** 63 }, integers: { a: '9223372036854775807' } }),
+      item({ fields: { a: 1 }, integers: { a: '1' } }),
+      item({ fields: { a: 1 }, integers: { a: '2' } }),
+      item({ fields: { a: 1 }, integers: { b: '1' } }),
+      item({ fields: { a: 1 }, integers: { a: '01' } }),
+      item({ fields: { a: 1e19 }, integers: { a: '10000000000000000000' } }),
+      item({ fields: { a: 'x' }, integers: { a: '1' } }),
+      item({ fields: { a: 1 }, integers: 'a' }),
       ...NOT_OBJECTS,
     ];
     for (const options of [BASE_OPTIONS, ...OPTION_VARIANTS]) {
@@ -410,7 +449,8 @@ describe('normalizeObservation: the fast path and the zod path agree', () => {
         const what = inspect({ value, options }, { depth: 3 });
         expect(combined.ok, what).toBe(reference.ok);
         if (fast !== undefined) expect(reference.ok, what).toBe(true);
-        if (reference.ok && combined.ok) expect(sameObservation(combined.observation, reference.observation), what).toBe(true);
+        if (reference.ok && combined.ok)
+          expect(sameObservation(combined.observation, reference.observation), what).toBe(true);
         if (!reference.ok && !combined.ok) expect(combined.error, what).toBe(reference.error);
       }
     }
@@ -418,7 +458,10 @@ describe('normalizeObservation: the fast path and the zod path agree', () => {
 
   it('keeps field names it has seen bounded and still checks new ones', () => {
     for (let i = 0; i < 10_000; i++) {
-      const result = normalizeObservation({ domain: 'sensor', id: 'S1', ts: NOW, fields: { [`f${i}`]: i } }, BASE_OPTIONS);
+      const result = normalizeObservation(
+        { domain: 'sensor', id: 'S1', ts: NOW, fields: { [`f${i}`]: i } },
+        BASE_OPTIONS,
+      );
       expect(result.ok).toBe(true);
     }
     expect(normalizeObservation({ domain: 'sensor', id: 'S1', ts: NOW, fields: { 'f 1': 1 } }, BASE_OPTIONS)).toEqual({
