@@ -121,7 +121,7 @@ async function measureStore(label: string, store: TelemetryStore, c: City, ctx: 
   const replay = createReplayService({
     telemetry: store,
     // No alerts in this city: the state store's part of the answer is left out of the measure.
-    state: { loadAlerts: () => Promise.resolve([]) },
+    state: { loadAlerts: () => Promise.resolve([]), loadAlertsOpenAt: () => Promise.resolve([]) },
     domains: { sensor: { staleAfter: 120_000 } },
   });
   const scope = { layers: ['sensor'] };
@@ -195,10 +195,7 @@ async function measureStore(label: string, store: TelemetryStore, c: City, ctx: 
     },
   };
   const exported = await watched(async () => {
-    const columns = await planColumns(store, query, 'names', {
-      chunkSize: 5000,
-      signal: new AbortController().signal,
-    });
+    const columns = await planColumns(store, query, 'names');
     const writer = CSV_FORMAT.open(sink, columns);
     const select = selector(query);
     let rows = 0;

@@ -70,10 +70,7 @@ export function createExportRouter(deps: ExportRouterDeps): Router {
     let complete = false;
     try {
       // Before any byte is sent, so a refusal (too many fields) still answers 400.
-      const columns =
-        format.columns === 'none'
-          ? []
-          : await planColumns(deps.telemetry, query, format.columns, { chunkSize, signal: aborted.signal });
+      const columns = format.columns === 'none' ? [] : await planColumns(deps.telemetry, query, format.columns);
       if (aborted.signal.aborted) return;
       res.status(200);
       res.setHeader('Content-Type', format.contentType);

@@ -67,51 +67,44 @@ export function scanOptionsOf(query: ExportQuery, chunkSize: number) {
   };
 }
 
-function kindOf(value: number | boolean | string): ColumnKind {
-  return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'string';
-}
-
 function column(field: string, kind: ColumnKind): FieldColumn {
   return { field, name: FIXED.has(field) ? `fields.${field}` : field, kind };
 }
 
 /**
  * The field columns of a tabular export, decided before the first byte so the stream stays
- * constant-memory: `fields` given → those, in that order; otherwise the union of field names seen
- * in the window, sorted. Value kinds (for a typed schema) and the union need a first pass over the
- * same selection that keeps only names and kinds; a field first written between the two passes is
- * left out. Values of mixed kinds make a `string` column.
+ * constant-memory: `fields` given → those, in that order; otherwise every field the store's
+ * catalogue lists for the domain and window (server/store/types.ts `fieldKeys`: InfluxDB's SHOW
+ * FIELD KEYS, the embedded store's field catalogue), sorted, with no pass over the rows. A column
+ * may therefore stay empty when `ids` or `bbox` leave out the rows that carry it. Fields of
+ * several kinds make a `string` column.
  */
 export async function planColumns(
-  store: TelemetryStore,
+  store: Pick<TelemetryStore, 'fieldKeys'>,
   query: ExportQuery,
   need: 'names' | 'kinds',
-  options: { chunkSize: number; signal: AbortSignal },
 ): Promise<FieldColumn[]> {
   if (need === 'names' && query.fields !== undefined) return query.fields.map((f) => column(f, 'string'));
-  const keepRow = rowFilter(query);
   const keepField = fieldFilter(query);
+  const keys = await store.fieldKeys({
+    from: query.from,
+    to: query.to,
+    ...(query.domain === undefined ? {} : { domains: [query.domain] }),
+  });
   const kinds = new Map<string, ColumnKind>();
-  for await (const chunk of store.scan(scanOptionsOf(query, options.chunkSize))) {
-    if (options.signal.aborted) break;
-    for (const obs of chunk) {
-      if (!keepRow(obs)) continue;
-      for (const name in obs.fields) {
-        if (!keepField(name)) continue;
-        const kind = kindOf(obs.fields[name]!);
-        const seen = kinds.get(name);
-        if (seen === undefined) kinds.set(name, kind);
-        else if (seen !== kind) kinds.set(name, 'string');
-      }
-    }
-    if (kinds.size > MAX_EXPORT_COLUMNS) {
-      throw new HttpError(
-        400,
-        'bad_request',
-        `fields: the window holds more than ${MAX_EXPORT_COLUMNS} distinct fields; name the ones to export`,
-        [{ path: 'fields', message: `more than ${MAX_EXPORT_COLUMNS} distinct fields; name the ones to export` }],
-      );
-    }
+  for (const key of keys) {
+    if (!keepField(key.field)) continue;
+    const seen = kinds.get(key.field);
+    if (seen === undefined) kinds.set(key.field, key.kind);
+    else if (seen !== key.kind) kinds.set(key.field, 'string');
+  }
+  if (query.fields === undefined && kinds.size > MAX_EXPORT_COLUMNS) {
+    throw new HttpError(
+      400,
+      'bad_request',
+      `fields: the window holds more than ${MAX_EXPORT_COLUMNS} distinct fields; name the ones to export`,
+      [{ path: 'fields', message: `more than ${MAX_EXPORT_COLUMNS} distinct fields; name the ones to export` }],
+    );
   }
   const names = query.fields ?? [...kinds.keys()].sort();
   return names.map((f) => column(f, kinds.get(f) ?? 'string'));

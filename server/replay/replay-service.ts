@@ -19,8 +19,9 @@ import { ScanCursor } from './scan-cursor.js';
 /** Entities silent for longer than this before the replayed time are left out (7 days, ms). */
 export const REPLAY_LOOKBACK_MS = 7 * 86_400_000;
 /**
- * Alerts that started this long before the replayed time are not read (30 days, ms): an alert
- * still open after a month shows from the time it is within reach again. Bounds each read.
+ * Alerts that started within this long before the replayed time are all read (30 days, ms); older
+ * ones only when they may still have been open then (`loadAlertsOpenAt`), so a long-running alert
+ * still shows while each read stays bounded.
  */
 export const REPLAY_ALERT_LOOKBACK_MS = 30 * 86_400_000;
 /** Observations per chunk read from the telemetry store's scan. */
@@ -28,7 +29,7 @@ export const REPLAY_SCAN_CHUNK = 5000;
 
 export interface ReplayServiceDeps {
   telemetry: Pick<TelemetryStore, 'latest' | 'scan'>;
-  state: Pick<StateStore, 'loadAlerts'>;
+  state: Pick<StateStore, 'loadAlerts' | 'loadAlertsOpenAt'>;
   /** Each configured domain's silence limit (ms) before an entity shows as stale. */
   domains: Record<string, { staleAfter: number }>;
 }
@@ -95,8 +96,12 @@ export function createReplayService({ telemetry, state, domains }: ReplayService
     return inBbox(scope.bbox, alert.lat ?? null, alert.lon ?? null) || shown(entityKey(alert.domain, alert.entityId));
   }
 
+  /** The alerts that matter at `at` and after: every recent one, and older ones that may still have been open. */
   async function loadAlertsAround(at: number): Promise<Alert[]> {
-    return state.loadAlerts(Math.max(0, at - REPLAY_ALERT_LOOKBACK_MS));
+    const since = Math.max(0, at - REPLAY_ALERT_LOOKBACK_MS);
+    const [recent, longRunning] = await Promise.all([state.loadAlerts(since), state.loadAlertsOpenAt(at, since)]);
+    const ids = new Set(recent.map((a) => a.id));
+    return [...longRunning.filter((a) => !ids.has(a.id)), ...recent];
   }
 
   async function initial(at: number, scope: ReplayScope) {

@@ -17,7 +17,7 @@ import { createReplayService, type ReplayScope } from './replay-service.js';
 
 export interface ReplayRoutesDeps {
   telemetry: Pick<TelemetryStore, 'latest' | 'scan'>;
-  state: Pick<StateStore, 'loadAlerts'>;
+  state: Pick<StateStore, 'loadAlerts' | 'loadAlertsOpenAt'>;
   config: Pick<Config, 'domains'>;
   /** Where a stream that fails after its first line is reported (the answer is then cut short). */
   logger?: Logger;

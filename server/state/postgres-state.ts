@@ -318,6 +318,16 @@ export class PostgresStateStore implements StateStore {
     return rows.map((row) => JSON.parse(row.json) as Alert);
   }
 
+  async loadAlertsOpenAt(at: number, startedBefore: number): Promise<Alert[]> {
+    const { rows } = await this.pool.query<{ json: string }>(
+      `SELECT json FROM alerts WHERE started_at < $1
+       AND ((json::jsonb ->> 'state') <> 'resolved' OR (json::jsonb ->> 'updatedAt')::bigint > $2)
+       ORDER BY started_at, id COLLATE "C"`,
+      [startedBefore, at],
+    );
+    return rows.map((row) => JSON.parse(row.json) as Alert);
+  }
+
   async getAlert(id: string): Promise<Alert | undefined> {
     const { rows } = await this.pool.query<{ json: string }>('SELECT json FROM alerts WHERE id = $1', [id]);
     return rows[0] && (JSON.parse(rows[0].json) as Alert);

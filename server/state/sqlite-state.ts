@@ -292,6 +292,19 @@ export class SqliteStateStore implements StateStore {
     });
   }
 
+  loadAlertsOpenAt(at: number, startedBefore: number): Promise<Alert[]> {
+    return this.run((db) => {
+      const rows = db
+        .prepare(
+          `SELECT json FROM alerts WHERE started_at < ?
+           AND (json_extract(json, '$.state') <> 'resolved' OR json_extract(json, '$.updatedAt') > ?)
+           ORDER BY started_at, id`,
+        )
+        .all(startedBefore, at) as JsonRow[];
+      return rows.map((row) => JSON.parse(row.json) as Alert);
+    });
+  }
+
   getAlert(id: string): Promise<Alert | undefined> {
     return this.run((db) => {
       const row = db.prepare('SELECT json FROM alerts WHERE id = ?').get(id) as JsonRow | undefined;

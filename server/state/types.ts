@@ -142,6 +142,11 @@ export interface StateStore {
   saveAlerts(alerts: readonly Alert[]): Promise<void>;
   /** Latest stored version of every alert that started at or after `since` (all when absent). */
   loadAlerts(since?: number): Promise<Alert[]>;
+  /**
+   * Alerts that started before `startedBefore` and may still have been open at `at` (not resolved,
+   * or changed after `at`): replay's long-running alerts, which `loadAlerts(since)` leaves out.
+   */
+  loadAlertsOpenAt(at: number, startedBefore: number): Promise<Alert[]>;
   getAlert(id: string): Promise<Alert | undefined>;
   /**
    * Compare-and-set: stores `next` only if the stored version of the alert is at most `basedOn`

@@ -1,6 +1,7 @@
 import type { FieldValue, HistoryPoint, Observation } from '../../contract/index.js';
 import type { EmbeddedDatabase, ObservationRow } from './embedded-schema.js';
-import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions } from './types.js';
+import { DOWNSAMPLE_BUCKET_MS } from './retention.js';
+import type { FieldKey, FieldKeysOptions, HistoryQueryOptions, LatestQueryOptions, ScanOptions } from './types.js';
 
 /** Rows walked back per entity for latest(at) before giving up on fields not reported since. */
 export const MAX_WALK_ROWS = 10_000;
@@ -29,7 +30,7 @@ export function rowToObservation(row: ObservationRow): Observation {
 
 /**
  * Latest state per entity. Now: the `latest` table (upserted on write). At a past time: per entity,
- * walk its rows backwards from `at` merging fields until every field it has ever reported (and its
+ * walk its rows (raw, then downsampled minutes) backwards from `at` merging fields until every field it has ever reported (and its
  * position) is found, the lookback is passed, or MAX_WALK_ROWS rows were read.
  */
 export function readLatest(statements: Statements, options: LatestQueryOptions): Observation[] {
@@ -51,7 +52,7 @@ export function readLatest(statements: Statements, options: LatestQueryOptions):
     const wantsPosition = entity.lat !== null;
     let merged: Observation | undefined;
     let found = 0;
-    for (const row of statements.entityBackwards.iterate(entity.domain, entity.id, at, since, MAX_WALK_ROWS)) {
+    for (const row of walkBack(statements, entity.domain, entity.id, at, since)) {
       if (!merged) {
         merged = rowToObservation(row);
         found = Object.keys(merged.fields).length;
@@ -73,6 +74,26 @@ export function readLatest(statements: Statements, options: LatestQueryOptions):
     if (merged) result.push(merged);
   }
   return result;
+}
+
+/**
+ * An entity's rows backwards from `at`: raw rows, then the downsampled minutes (older data lives in
+ * one table or the other, never both), MAX_WALK_ROWS in all.
+ */
+function* walkBack(
+  statements: Statements,
+  domain: string,
+  id: string,
+  at: number,
+  since: number,
+): Generator<ObservationRow> {
+  let left = MAX_WALK_ROWS;
+  for (const row of statements.entityBackwards.iterate(domain, id, at, since, left)) {
+    left -= 1;
+    yield row;
+  }
+  if (left <= 0) return;
+  yield* statements.downBackwards.iterate(domain, id, at, since, left);
 }
 
 interface Accumulator {
@@ -100,7 +121,10 @@ function pick(row: ObservationRow, fields: string[] | undefined): Record<string,
  * Position fields `lat`/`lon` are returned only when asked for by name.
  */
 export function readHistory(statements: Statements, options: HistoryQueryOptions): HistoryPoint[] {
-  const rows = statements.entityRange.iterate(options.domain, options.id, options.from, options.to);
+  const rows = mergeByTs<ObservationRow & { counts?: string }>(
+    statements.downRange.iterate(options.domain, options.id, options.from, options.to),
+    statements.entityRange.iterate(options.domain, options.id, options.from, options.to),
+  );
   const points: HistoryPoint[] = [];
   if (options.every === undefined) {
     for (const row of rows) {
@@ -126,16 +150,19 @@ export function readHistory(statements: Statements, options: HistoryQueryOptions
       bucket = new Map();
     }
     const fields = pick(row, options.fields);
+    // A downsampled minute's mean weighs as the raw values it covers, so the bucket's mean is exact.
+    const counts = row.counts === undefined ? undefined : (JSON.parse(row.counts) as Record<string, number>);
     for (const name in fields) {
       const value = fields[name]!;
+      const weight = counts?.[name] ?? 1;
       const acc = bucket.get(name);
       const isNumber = typeof value === 'number';
-      if (!acc) bucket.set(name, { sum: isNumber ? value : 0, count: 1, last: value, numeric: isNumber });
+      if (!acc) bucket.set(name, { sum: isNumber ? value * weight : 0, count: weight, last: value, numeric: isNumber });
       else {
         acc.last = value;
         acc.numeric &&= isNumber;
-        if (isNumber) acc.sum += value;
-        acc.count += 1;
+        if (isNumber) acc.sum += value * weight;
+        acc.count += weight;
       }
     }
   }
@@ -143,9 +170,23 @@ export function readHistory(statements: Statements, options: HistoryQueryOptions
   return points;
 }
 
-/** Observations in [from, to], oldest first, in chunks: keyset pagination on (ts, rowid). */
-export function* readScan(statements: Statements, options: ScanOptions): Generator<Observation[]> {
-  const limit = Math.max(1, options.chunkSize ?? 5000);
+/** Two ts-ordered row streams as one, oldest first (the downsampled one first on equal times). */
+function* mergeByTs<T extends { ts: number }>(older: Iterator<T>, newer: Iterator<T>): Generator<T> {
+  let a = older.next();
+  let b = newer.next();
+  while (!a.done || !b.done) {
+    if (!a.done && (b.done || a.value.ts <= b.value.ts)) {
+      yield a.value;
+      a = older.next();
+    } else if (!b.done) {
+      yield b.value;
+      b = newer.next();
+    }
+  }
+}
+
+/** Raw rows in [from, to], oldest first, in pages: keyset pagination on (ts, rowid). */
+function* rawPages(statements: Statements, options: ScanOptions, limit: number): Generator<ObservationRow[]> {
   const domains = domainsParam(options.domains);
   let ts = options.from;
   let rid = -1;
@@ -155,7 +196,57 @@ export function* readScan(statements: Statements, options: ScanOptions): Generat
     const last = rows[rows.length - 1]!;
     ts = last.ts;
     rid = last.rid;
-    yield rows.map(rowToObservation);
+    yield rows;
     if (rows.length < limit) return;
   }
+}
+
+/** Downsampled minutes in [from, to], oldest first, in pages: keyset pagination on (ts, domain, id). */
+function* downPages(statements: Statements, options: ScanOptions, limit: number): Generator<ObservationRow[]> {
+  const domains = domainsParam(options.domains);
+  // Past every key at from - 1, so the first page starts at `from` itself (times are whole ms).
+  let key = { ts: options.from - 1, domain: '\uffff', id: '' };
+  for (;;) {
+    const rows = statements.downScanPage.all({ domains, ...key, to: options.to, limit });
+    if (rows.length === 0) return;
+    const last = rows[rows.length - 1]!;
+    key = { ts: last.ts, domain: last.domain, id: last.id };
+    yield rows;
+    if (rows.length < limit) return;
+  }
+}
+
+function* rowsOf(pages: Generator<ObservationRow[]>, first?: ObservationRow[]): Generator<ObservationRow> {
+  if (first) yield* first;
+  for (const page of pages) yield* page;
+}
+
+/**
+ * Observations in [from, to], oldest first, in chunks. Raw pages pass straight through when the
+ * window holds no downsampled minute (the usual, recent case); otherwise both are merged by time.
+ */
+export function* readScan(statements: Statements, options: ScanOptions): Generator<Observation[]> {
+  const limit = Math.max(1, options.chunkSize ?? 5000);
+  const down = downPages(statements, options, limit);
+  const firstDown = down.next();
+  if (firstDown.done) {
+    for (const page of rawPages(statements, options, limit)) yield page.map(rowToObservation);
+    return;
+  }
+  let chunk: Observation[] = [];
+  for (const row of mergeByTs(rowsOf(down, firstDown.value), rowsOf(rawPages(statements, options, limit)))) {
+    chunk.push(rowToObservation(row));
+    if (chunk.length >= limit) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** Field names and kinds per domain with values in [from, to] (from the catalogue, not the rows). */
+export function readFieldKeys(statements: Statements, options: FieldKeysOptions): FieldKey[] {
+  return statements.fieldCatalog
+    .all({ domains: domainsParam(options.domains), from: options.from - DOWNSAMPLE_BUCKET_MS, to: options.to })
+    .map((row) => ({ domain: row.domain, field: row.field, kind: row.kind }));
 }

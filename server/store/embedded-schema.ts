@@ -2,6 +2,11 @@ import Database from 'better-sqlite3';
 
 // Files written before rules and alerts moved to the state store also hold \`rules\` and \`alerts\`
 // tables: nothing reads or writes them any more, and they are left as they are.
+// `observations_1m` holds the downsampled minutes (server/store/retention.ts): `fields` has each
+// numeric field's mean and the other fields' last value, `counts` how many raw values each mean
+// covers (so a minute compacted in two passes merges exactly), `last_ts` the newest raw row folded in.
+// `field_catalog` lists every field name per domain with its value kind and time span, so an
+// export knows its columns without reading the window twice.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS observations (
   domain TEXT NOT NULL,
@@ -23,6 +28,31 @@ CREATE TABLE IF NOT EXISTS latest (
   fields TEXT NOT NULL,
   tags TEXT,
   PRIMARY KEY (domain, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS observations_1m (
+  domain TEXT NOT NULL,
+  id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  lat REAL,
+  lon REAL,
+  fields TEXT NOT NULL,
+  counts TEXT NOT NULL,
+  tags TEXT,
+  PRIMARY KEY (domain, id, ts)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS observations_1m_ts ON observations_1m (ts, domain, id);
+CREATE TABLE IF NOT EXISTS field_catalog (
+  domain TEXT NOT NULL,
+  field TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  PRIMARY KEY (domain, field)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS write_progress (
   writer INTEGER PRIMARY KEY CHECK (writer = 0),
@@ -64,6 +94,26 @@ export function openDatabase(file: string) {
     entityRange: db.prepare<[string, string, number, number], ObservationRow>(
       `SELECT domain, id, ts, lat, lon, fields, tags FROM observations
        WHERE domain = ? AND id = ? AND ts >= ? AND ts <= ? ORDER BY ts, rowid`,
+    ),
+    downBackwards: db.prepare<[string, string, number, number, number], ObservationRow>(
+      `SELECT domain, id, ts, lat, lon, fields, tags FROM observations_1m
+       WHERE domain = ? AND id = ? AND ts <= ? AND ts >= ? ORDER BY ts DESC LIMIT ?`,
+    ),
+    downRange: db.prepare<[string, string, number, number], DownsampledRow>(
+      `SELECT domain, id, ts, last_ts, lat, lon, fields, counts, tags FROM observations_1m
+       WHERE domain = ? AND id = ? AND ts >= ? AND ts <= ? ORDER BY ts`,
+    ),
+    downScanPage: db.prepare<
+      { domains: string | null; ts: number; domain: string; id: string; to: number; limit: number },
+      ObservationRow
+    >(
+      `SELECT domain, id, ts, lat, lon, fields, tags FROM observations_1m
+       WHERE (ts, domain, id) > (@ts, @domain, @id) AND ts <= @to AND ${DOMAIN_FILTER}
+       ORDER BY ts, domain, id LIMIT @limit`,
+    ),
+    fieldCatalog: db.prepare<{ domains: string | null; from: number; to: number }, CatalogRow>(
+      `SELECT domain, field, kind FROM field_catalog
+       WHERE ${DOMAIN_FILTER} AND first_ts <= @to AND last_ts >= @from ORDER BY domain, field`,
     ),
     scanPage: db.prepare<
       { domains: string | null; ts: number; rid: number; to: number; limit: number },
@@ -113,3 +163,16 @@ export interface ObservationRow {
 }
 
 export type LatestRow = ObservationRow;
+
+/** A row of `observations_1m`: the minute's values, and per numeric field how many raw values its mean covers. */
+export interface DownsampledRow extends ObservationRow {
+  last_ts: number;
+  counts: string;
+}
+
+/** A row of `field_catalog`: kind is `number`, `boolean` or `string` (mixed kinds are `string`). */
+export interface CatalogRow {
+  domain: string;
+  field: string;
+  kind: 'number' | 'boolean' | 'string';
+}

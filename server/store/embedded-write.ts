@@ -1,17 +1,22 @@
 import type { Observation } from '../../contract/index.js';
+import { createFieldCatalog, type FieldCatalogChanges } from './embedded-catalog.js';
+import { createCompactor } from './embedded-compact.js';
 import { LatestMirror, type LatestState } from './embedded-latest.js';
 import { openWriterDatabase } from './embedded-schema.js';
+import type { RetentionOptions } from './retention.js';
 
 /**
  * Everything written to the SQLite file, in the writer thread: observation batches (rows, the
- * `latest` upserts and the batch number, in one transaction).
+ * `latest` upserts, the field catalogue and the batch number, in one transaction) and compaction.
  */
-export function createEmbeddedWriter(file: string, checkpointPages: number) {
+export function createEmbeddedWriter(file: string, checkpointPages: number, retention?: RetentionOptions) {
   const { db, statements } = openWriterDatabase(file, checkpointPages);
   const mirror = new LatestMirror();
   mirror.load(statements.latestRows.iterate());
+  const catalog = createFieldCatalog(db);
+  const compactor = retention?.enabled ? createCompactor(db, retention) : undefined;
   const transaction = db.transaction(
-    (seq: number, batch: readonly Observation[], changed: Map<string, LatestState>) => {
+    (seq: number, batch: readonly Observation[], changed: Map<string, LatestState>, fields: FieldCatalogChanges) => {
       for (const obs of batch) {
         const tags = obs.tags && Object.keys(obs.tags).length > 0 ? JSON.stringify(obs.tags) : null;
         const hasPosition = obs.lat !== undefined && obs.lon !== undefined;
@@ -26,7 +31,9 @@ export function createEmbeddedWriter(file: string, checkpointPages: number) {
           tags,
         );
         mirror.merge(changed, obs, ts, tags);
+        catalog.note(fields, obs, ts);
       }
+      catalog.store(fields);
       // One row per entity per batch, however many observations it reported.
       for (const s of changed.values()) {
         statements.replaceLatest.run(s.domain, s.id, s.ts, s.lat, s.lon, JSON.stringify(s.fields), s.tags);
@@ -44,8 +51,14 @@ export function createEmbeddedWriter(file: string, checkpointPages: number) {
     /** Commits one batch in one transaction; throws (nothing written) on failure. */
     commit(seq: number, batch: readonly Observation[]): void {
       const changed = new Map<string, LatestState>();
-      transaction(seq, batch, changed);
+      const fields: FieldCatalogChanges = new Map();
+      transaction(seq, batch, changed, fields);
       mirror.apply(changed);
+      catalog.apply(fields);
+    },
+    /** One bounded compaction pass (server/store/embedded-compact.ts); undefined when retention is off. */
+    compact(now: number) {
+      return compactor?.pass(now);
     },
     /** Copies WAL pages back into the file: PASSIVE never waits for readers, TRUNCATE also empties the WAL. */
     checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {

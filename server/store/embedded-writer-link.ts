@@ -185,6 +185,10 @@ export class EmbeddedWriterLink {
         this.logger.warn('embedded store write failed; retrying', { error: report.error, attempt: report.attempt });
         this.events.failed(report.error);
         break;
+      case 'compactFailed':
+        // Housekeeping: the raw rows stay and the next pass tries again.
+        this.logger.warn('embedded store compaction failed; retrying at the next pass', { error: report.error });
+        break;
       default:
         break;
     }

@@ -1,4 +1,5 @@
 import type { Observation } from '../../contract/index.js';
+import type { RetentionOptions } from './retention.js';
 
 /** What the writer thread is started with (`workerData`). */
 export interface WriterSettings {
@@ -10,6 +11,8 @@ export interface WriterSettings {
   checkpointPages: number;
   /** A passive checkpoint runs once writes have paused this long, so an idle WAL is folded back. */
   idleCheckpointMs: number;
+  /** Retention with downsampling: compaction passes run every `intervalMs` when enabled. */
+  retention?: RetentionOptions;
 }
 
 /** Main thread → writer thread; handled strictly in the order sent. */
@@ -24,4 +27,6 @@ export type WriterReport =
   | { type: 'committed'; seq: number; count: number }
   | { type: 'retrying'; seq: number; attempt: number; error: string }
   | { type: 'dropped'; seq: number; count: number; error: string }
+  | { type: 'compacted'; compacted: number; expired: number }
+  | { type: 'compactFailed'; error: string }
   | { type: 'closed' };

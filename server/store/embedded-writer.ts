@@ -7,18 +7,22 @@ import { errorMessage } from './types-logger.js';
 if (!parentPort) throw new Error('embedded-writer.ts runs only as a worker thread');
 const port = parentPort;
 const settings = workerData as WriterSettings;
-const writer = createEmbeddedWriter(settings.file, settings.checkpointPages);
+const writer = createEmbeddedWriter(settings.file, settings.checkpointPages, settings.retention);
 const queue: WriterRequest[] = [];
 let attempts = 0;
 let retryTimer: NodeJS.Timeout | undefined;
 let idleTimer: NodeJS.Timeout | undefined;
+let compactTimer: NodeJS.Timeout | undefined;
+let closed = false;
 
 const report = (message: WriterReport) => port.postMessage(message);
 
 // Handles the request at the head of the queue; false when it must be retried later.
 function handle(request: WriterRequest): boolean {
   if (request.type === 'close') {
+    closed = true;
     clearTimeout(idleTimer);
+    clearTimeout(compactTimer);
     checkpoint('TRUNCATE');
     writer.close();
     report({ type: 'closed' });
@@ -70,6 +74,29 @@ function checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {
     // Housekeeping only: the data is committed in the WAL, and a later checkpoint folds it back.
   }
 }
+
+// Compaction runs here, between batches, in bounded passes: a pass that hit its bound runs again at
+// once (after the batches that arrived meanwhile), otherwise the next one waits for the interval.
+function compact(): void {
+  compactTimer = undefined;
+  if (closed) return;
+  let more = false;
+  try {
+    const result = writer.compact(Date.now());
+    if (result && (result.compacted > 0 || result.expired > 0)) {
+      report({ type: 'compacted', compacted: result.compacted, expired: result.expired });
+    }
+    more = result?.more ?? false;
+  } catch (err) {
+    report({ type: 'compactFailed', error: errorMessage(err) });
+  }
+  const interval = settings.retention?.intervalMs ?? 0;
+  compactTimer = setTimeout(compact, more ? 0 : interval);
+  // Never what keeps the thread (or the process) alive.
+  compactTimer.unref();
+}
+
+if (settings.retention?.enabled) compactTimer = setTimeout(compact, 0).unref();
 
 port.on('message', (request: WriterRequest) => {
   queue.push(request);

@@ -2,10 +2,19 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { HistoryPoint, Observation } from '../../contract/index.js';
-import { readHistory, readLatest, readScan } from './embedded-read.js';
+import { readFieldKeys, readHistory, readLatest, readScan } from './embedded-read.js';
 import { openDatabase, type EmbeddedDatabase } from './embedded-schema.js';
 import { EmbeddedWriterLink, WRITER_ENTRY, type WriterEvents } from './embedded-writer-link.js';
-import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions, StoreStats, TelemetryStore } from './types.js';
+import type { RetentionOptions } from './retention.js';
+import type {
+  FieldKey,
+  FieldKeysOptions,
+  HistoryQueryOptions,
+  LatestQueryOptions,
+  ScanOptions,
+  StoreStats,
+  TelemetryStore,
+} from './types.js';
 import { errorMessage, quietLogger, type StoreLogger } from './types-logger.js';
 
 export interface EmbeddedStoreOptions {
@@ -22,6 +31,8 @@ export interface EmbeddedStoreOptions {
   maxBatchesInFlight?: number;
   /** WAL size in pages (4 KiB) at which the writer checkpoints; fewer, larger checkpoints cost less per row. */
   checkpointPages?: number;
+  /** Retention with downsampling (server/store/retention.ts); absent: everything stays raw. */
+  retention?: RetentionOptions;
   /** The writer thread's entry module; tests wrap the default one to inject faults. */
   writerEntry?: URL;
 }
@@ -50,7 +61,8 @@ export class EmbeddedStore implements TelemetryStore {
   private readonly counters: StoreStats = { written: 0, buffered: 0, dropped: 0, failedWrites: 0 };
   private readonly flushInterval: number;
   private readonly batchSize: number;
-  private readonly maxBuffered: number;
+  /** Observations held unwritten before the oldest are dropped (config `store.embedded.maxBuffered`). */
+  readonly maxBuffered: number;
   private readonly maxBatchesInFlight: number;
 
   constructor(
@@ -112,6 +124,11 @@ export class EmbeddedStore implements TelemetryStore {
     }
   }
 
+  /** Field names and kinds with values in the window, from the field catalogue. */
+  fieldKeys(options: FieldKeysOptions): Promise<FieldKey[]> {
+    return this.run(() => readFieldKeys(this.open().statements, options));
+  }
+
   /** Throws when the file is not readable or the writer thread has been given up on. */
   ping(): Promise<void> {
     return this.run(() => {
@@ -163,6 +180,7 @@ export class EmbeddedStore implements TelemetryStore {
         maxAttempts: MAX_ATTEMPTS,
         checkpointPages: this.options.checkpointPages ?? 8192,
         idleCheckpointMs: 1000,
+        ...(this.options.retention ? { retention: this.options.retention } : {}),
       };
       this.writer = await EmbeddedWriterLink.start(
         this.options.writerEntry ?? WRITER_ENTRY,

@@ -45,7 +45,9 @@ export class InfluxHttp {
 
   constructor(readonly options: InfluxHttpOptions) {
     this.base = options.url.replace(/\/+$/, '');
-    this.agent = this.base.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.agent = this.base.startsWith('https:')
+      ? new HttpsAgent({ keepAlive: true })
+      : new HttpAgent({ keepAlive: true });
     this.headers = options.token ? { Authorization: `Token ${options.token}` } : {};
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
@@ -119,7 +121,6 @@ export class InfluxHttp {
   }
 }
 
-
 /**
  * Streams one SELECT's rows with `chunked=true`: InfluxDB answers one JSON line per chunk of at most
  * `chunkSize` rows, so a long scan is one request read as it arrives (TCP holds InfluxDB back while the
@@ -140,7 +141,8 @@ export async function* queryChunked(http: InfluxHttp, q: string, chunkSize: numb
   if (isLoopbackHost(new URL(url).hostname)) headers['Accept-Encoding'] = 'identity';
   try {
     const res = await fetch(`${url.replace(/\/+$/, '')}/query?${params.toString()}`, { headers, signal: idle.signal });
-    if (!res.ok || !res.body) throw new Error(`InfluxDB /query answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    if (!res.ok || !res.body)
+      throw new Error(`InfluxDB /query answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     const decoder = new TextDecoder();
     let pending = '';
     const parse = (line: string): InfluxSeries[] => {

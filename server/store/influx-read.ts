@@ -1,15 +1,24 @@
 import type { HistoryPoint, Observation } from '../../contract/index.js';
-import { ident, literal, msTime, queryChunked, type InfluxHttp, type InfluxResult, type InfluxSeries } from './influx-http.js';
+import { ident, literal, msTime, type InfluxHttp, type InfluxSeries } from './influx-http.js';
 import { ID_TAG } from './influx-line.js';
-import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions } from './types.js';
+import {
+  boundaryOf,
+  downFieldsOf,
+  fieldTypes,
+  isScalar,
+  rawFieldsOf,
+  sourceOf,
+  tagKeysByMeasurement,
+  type Tier,
+} from './influx-columns.js';
+import type { InfluxTiers } from './influx-retention.js';
+import type { FieldKey, FieldKeysOptions, HistoryQueryOptions, LatestQueryOptions } from './types.js';
 
 /**
  * Measurements in which earlier versions kept rules and alerts (now in the state store): never
  * written any more, and never treated as domains in databases that still hold them.
  */
 export const LEGACY_MEASUREMENTS: ReadonlySet<string> = new Set(['ioc_rules', 'ioc_alerts']);
-
-type Scalar = number | boolean | string;
 
 /** The given domains, or every measurement except the legacy rules/alerts ones. */
 export async function listDomains(http: InfluxHttp, domains?: string[]): Promise<string[]> {
@@ -19,32 +28,28 @@ export async function listDomains(http: InfluxHttp, domains?: string[]): Promise
   return names.filter((name) => !LEGACY_MEASUREMENTS.has(name));
 }
 
-// SHOW TAG KEYS answers one series per measurement.
-function tagKeysByMeasurement(result: InfluxResult | undefined): Map<string, Set<string>> {
-  const byName = new Map<string, Set<string>>();
-  for (const series of result?.series ?? []) byName.set(series.name, new Set(series.values.map((v) => String(v[0]))));
-  return byName;
-}
-
-function isScalar(value: unknown): value is Scalar {
-  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string';
-}
-
-/** Latest state per entity: last(*) merges fields, the newest row gives the time and the tags. */
-export async function queryLatest(http: InfluxHttp, options: LatestQueryOptions): Promise<Observation[]> {
-  const domains = await listDomains(http, options.domains);
-  if (domains.length === 0) return [];
-  const from = domains.map(ident).join(',');
+function timeRange(from: number | undefined, to: number | undefined): string {
   const conditions: string[] = [];
-  if (options.at !== undefined) conditions.push(`time <= ${msTime(options.at)}`);
-  if (options.lookback !== undefined) {
-    conditions.push(`time >= ${msTime((options.at ?? Date.now()) - options.lookback)}`);
-  }
-  const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  if (to !== undefined) conditions.push(`time <= ${msTime(to)}`);
+  if (from !== undefined) conditions.push(`time >= ${msTime(from)}`);
+  return conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+}
+
+/** Latest per entity in one tier and time range: last(*) merges fields, the newest row gives time and tags. */
+async function latestIn(
+  http: InfluxHttp,
+  domains: string[],
+  tier: Tier,
+  tiers: InfluxTiers | undefined,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<Map<string, Observation>> {
+  const sources = domains.map((d) => sourceOf(d, tier, tiers)).join(',');
+  const where = timeRange(from, to);
   const group = ` GROUP BY ${ident(ID_TAG)}`;
   const [tagResult, lastResult, newestResult] = await http.query(
-    `SHOW TAG KEYS FROM ${from}; SELECT last(*) FROM ${from}${where}${group}; ` +
-      `SELECT * FROM ${from}${where}${group} ORDER BY time DESC LIMIT 1`,
+    `SHOW TAG KEYS FROM ${domains.map(ident).join(',')}; SELECT last(*) FROM ${sources}${where}${group}; ` +
+      `SELECT * FROM ${sources}${where}${group} ORDER BY time DESC LIMIT 1`,
   );
   const tagKeys = tagKeysByMeasurement(tagResult);
   const entities = new Map<string, Observation>();
@@ -66,30 +71,53 @@ export async function queryLatest(http: InfluxHttp, options: LatestQueryOptions)
     const obs = entities.get(`${series.name}\0${series.tags?.[ID_TAG]}`);
     const values = series.values[0];
     if (!obs || !values) continue;
-    series.columns.forEach((column, i) => {
-      const value = values[i];
-      if (!column.startsWith('last_') || !isScalar(value)) return;
-      const name = column.slice(5);
-      if (name === 'lat' && typeof value === 'number') obs.lat = value;
-      else if (name === 'lon' && typeof value === 'number') obs.lon = value;
-      else obs.fields[name] = value;
-    });
+    if (tier === 'raw') rawFieldsOf(series.columns, values, obs, 'last_');
+    else downFieldsOf(series.columns, values, obs, 'last_');
   }
-  return [...entities.values()].sort(compareEntities);
+  return entities;
+}
+
+/** Fills what a newer state lacks (fields, position) from an older one. */
+function fillFrom(newer: Observation, older: Observation): void {
+  for (const name in older.fields) if (!(name in newer.fields)) newer.fields[name] = older.fields[name]!;
+  if (newer.lat === undefined && older.lat !== undefined && older.lon !== undefined) {
+    newer.lat = older.lat;
+    newer.lon = older.lon;
+  }
+}
+
+/**
+ * Latest state per entity, now or at a past time. With retention, the part of [at - lookback, at]
+ * older than the raw retention is read from the downsampled minutes and merged under the raw part.
+ */
+export async function queryLatest(
+  http: InfluxHttp,
+  options: LatestQueryOptions,
+  tiers?: InfluxTiers,
+): Promise<Observation[]> {
+  const domains = await listDomains(http, options.domains);
+  if (domains.length === 0) return [];
+  const at = options.at;
+  const since = options.lookback === undefined ? undefined : (at ?? Date.now()) - options.lookback;
+  const boundary = boundaryOf(tiers);
+  const rawFrom = boundary === undefined ? since : Math.max(since ?? boundary, boundary);
+  const readRaw = at === undefined || rawFrom === undefined || at >= rawFrom;
+  const [raw, down] = await Promise.all([
+    readRaw ? latestIn(http, domains, 'raw', tiers, rawFrom, at) : new Map<string, Observation>(),
+    boundary !== undefined && (since === undefined || since < boundary)
+      ? latestIn(http, domains, 'down', tiers, since, Math.min(at ?? boundary, boundary - 1))
+      : new Map<string, Observation>(),
+  ]);
+  for (const [key, old] of down) {
+    const recent = raw.get(key);
+    if (recent) fillFrom(recent, old);
+    else raw.set(key, old);
+  }
+  return [...raw.values()].sort(compareEntities);
 }
 
 function compareEntities(a: Observation, b: Observation): number {
   return a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** Field name → InfluxDB type (float, integer, string, boolean) of one measurement. */
-async function fieldTypes(http: InfluxHttp, domain: string): Promise<Map<string, string>> {
-  const [result] = await http.query(`SHOW FIELD KEYS FROM ${ident(domain)}`);
-  const types = new Map<string, string>();
-  for (const [name, type] of result?.series?.[0]?.values ?? []) {
-    if (!types.has(String(name))) types.set(String(name), String(type));
-  }
-  return types;
 }
 
 function pointsOf(series: InfluxSeries | undefined, into: Map<number, HistoryPoint>): void {
@@ -106,133 +134,115 @@ function pointsOf(series: InfluxSeries | undefined, into: Map<number, HistoryPoi
   }
 }
 
-/**
- * One entity's history. Raw rows carry only the fields they reported; `every` groups by
- * time(every) with mean() for numeric fields and last() for the others (InfluxQL cannot mix
- * them in one statement, so two statements run in one request). Position fields `lat`/`lon`
- * are returned only when asked for by name.
- */
-export async function queryHistory(http: InfluxHttp, options: HistoryQueryOptions): Promise<HistoryPoint[]> {
-  const types = await fieldTypes(http, options.domain);
-  const names = options.fields
-    ? options.fields.filter((f) => types.has(f))
-    : [...types.keys()].filter((f) => f !== 'lat' && f !== 'lon');
-  if (names.length === 0) return [];
-  const from = ident(options.domain);
-  const where =
-    ` WHERE ${ident(ID_TAG)} = ${literal(options.id)}` +
-    ` AND time >= ${msTime(options.from)} AND time <= ${msTime(options.to)}`;
-  const points = new Map<number, HistoryPoint>();
+/** A field's value column in a tier: itself raw; in minutes its mean when numeric, else its last. */
+function valueColumn(field: string, tier: Tier, types: Map<string, string>): string | undefined {
+  if (tier === 'raw') return types.has(field) ? field : undefined;
+  if (field !== 'lat' && field !== 'lon' && types.has(`mean_${field}`)) return `mean_${field}`;
+  return types.has(`last_${field}`) ? `last_${field}` : undefined;
+}
+
+/** The field names a tier holds (position left out). */
+function namesIn(tier: Tier, types: Map<string, string>): string[] {
+  const names = [...types.keys()].map((k) => (tier === 'raw' ? k : k.replace(/^(mean|last)_/, '')));
+  return [...new Set(names)].filter((f) => f !== 'lat' && f !== 'lon');
+}
+
+/** One tier's part of an entity's history, into `points` (keyed by time). */
+async function historyIn(
+  http: InfluxHttp,
+  options: HistoryQueryOptions,
+  tier: Tier,
+  tiers: InfluxTiers | undefined,
+  from: number,
+  to: number,
+  points: Map<number, HistoryPoint>,
+): Promise<void> {
+  const types = await fieldTypes(http, options.domain, tier, tiers);
+  const names = (options.fields ?? namesIn(tier, types)).filter((f) => valueColumn(f, tier, types) !== undefined);
+  if (names.length === 0) return;
+  const source = sourceOf(options.domain, tier, tiers);
+  const where = ` WHERE ${ident(ID_TAG)} = ${literal(options.id)} AND time >= ${msTime(from)} AND time <= ${msTime(to)}`;
+  const column = (f: string) => ident(valueColumn(f, tier, types)!);
   if (options.every === undefined) {
-    const [result] = await http.query(`SELECT ${names.map(ident).join(',')} FROM ${from}${where}`);
+    const [result] = await http.query(
+      `SELECT ${names.map((f) => `${column(f)} AS ${ident(f)}`).join(',')} FROM ${source}${where}`,
+    );
     pointsOf(result?.series?.[0], points);
-    return [...points.values()];
+    return;
   }
   const every = Math.max(1, Math.round(options.every));
-  const numeric = names.filter((f) => types.get(f) === 'float' || types.get(f) === 'integer');
-  const other = names.filter((f) => !numeric.includes(f));
+  const isNumeric = (f: string) => {
+    const type = types.get(valueColumn(f, tier, types)!);
+    return type === 'float' || type === 'integer';
+  };
+  const numeric = names.filter(isNumeric);
+  const other = names.filter((f) => !isNumeric(f));
   const groupBy = ` GROUP BY time(${every}ms) fill(none)`;
   const statements: string[] = [];
   if (numeric.length > 0) {
     statements.push(
-      `SELECT ${numeric.map((f) => `mean(${ident(f)}) AS ${ident(f)}`).join(',')} FROM ${from}${where}${groupBy}`,
+      `SELECT ${numeric.map((f) => `mean(${column(f)}) AS ${ident(f)}`).join(',')} FROM ${source}${where}${groupBy}`,
     );
   }
   if (other.length > 0) {
     statements.push(
-      `SELECT ${other.map((f) => `last(${ident(f)}) AS ${ident(f)}`).join(',')} FROM ${from}${where}${groupBy}`,
+      `SELECT ${other.map((f) => `last(${column(f)}) AS ${ident(f)}`).join(',')} FROM ${source}${where}${groupBy}`,
     );
   }
   for (const result of await http.query(statements.join('; '))) pointsOf(result.series?.[0], points);
+}
+
+/**
+ * One entity's history. Raw rows carry only the fields they reported; `every` groups by
+ * time(every) with mean() for numeric fields and last() for the others (InfluxQL cannot mix
+ * them in one statement, so two statements run in one request). Position fields `lat`/`lon`
+ * are returned only when asked for by name. With retention, the window's part older than the raw
+ * retention comes from the minutes (split on a bucket edge of `every`, so no bucket mixes tiers).
+ */
+export async function queryHistory(
+  http: InfluxHttp,
+  options: HistoryQueryOptions,
+  tiers?: InfluxTiers,
+): Promise<HistoryPoint[]> {
+  const boundary = boundaryOf(tiers);
+  const points = new Map<number, HistoryPoint>();
+  let split = options.from;
+  if (boundary !== undefined && options.from < boundary) {
+    const every = options.every === undefined ? 1 : Math.max(1, Math.round(options.every));
+    split = Math.min(options.to + 1, Math.ceil(boundary / every) * every);
+    await historyIn(http, options, 'down', tiers, options.from, split - 1, points);
+  }
+  if (split <= options.to) await historyIn(http, options, 'raw', tiers, split, options.to, points);
   return [...points.values()].sort((a, b) => a.ts - b.ts);
 }
 
-function asText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function rowToObservation(domain: string, columns: string[], values: unknown[], tagKeys: Set<string>): Observation {
-  const obs: Observation = { domain, id: '', ts: 0, fields: {} };
-  let tags: Record<string, string> | undefined;
-  columns.forEach((column, i) => {
-    const value = values[i];
-    if (value === null || value === undefined) return;
-    if (column === 'time') obs.ts = Number(value);
-    else if (column === ID_TAG) obs.id = asText(value);
-    else if (tagKeys.has(column)) (tags ??= {})[column] = asText(value);
-    else if (column === 'lat' && typeof value === 'number') obs.lat = value;
-    else if (column === 'lon' && typeof value === 'number') obs.lon = value;
-    else if (isScalar(value)) obs.fields[column] = value;
-  });
-  if (tags) obs.tags = tags;
-  return obs;
-}
-
-/** One domain's observations in [from, to], oldest first: one chunked query read as it streams in. */
-async function* domainPages(
+/** Field names and kinds per domain, from SHOW FIELD KEYS of both tiers (all of each domain's fields). */
+export async function queryFieldKeys(
   http: InfluxHttp,
-  domain: string,
-  from: number,
-  to: number,
-  pageSize: number,
-): AsyncGenerator<Observation[]> {
-  const [tagResult] = await http.query(`SHOW TAG KEYS FROM ${ident(domain)}`);
-  const tagKeys = tagKeysByMeasurement(tagResult).get(domain) ?? new Set<string>();
-  const rows = queryChunked(
-    http,
-    `SELECT * FROM ${ident(domain)} WHERE time >= ${msTime(from)} AND time <= ${msTime(to)}`,
-    pageSize,
-  );
-  for await (const series of rows) {
-    if (series.values.length === 0) continue;
-    yield series.values.map((values) => rowToObservation(domain, series.columns, values, tagKeys));
-  }
-}
-
-interface Reader {
-  pages: AsyncGenerator<Observation[]>;
-  page: Observation[];
-  pos: number;
-}
-
-async function advance(reader: Reader): Promise<boolean> {
-  if (reader.pos < reader.page.length) return true;
-  const next = await reader.pages.next();
-  if (next.done) return false;
-  reader.page = next.value;
-  reader.pos = 0;
-  return reader.page.length > 0;
-}
-
-/** Every observation in [from, to] across domains, oldest first: a k-way merge of per-domain pages. */
-export async function* scanInflux(http: InfluxHttp, options: ScanOptions): AsyncGenerator<Observation[]> {
-  const chunkSize = Math.max(1, options.chunkSize ?? 5000);
+  options: FieldKeysOptions,
+  tiers?: InfluxTiers,
+): Promise<FieldKey[]> {
   const domains = await listDomains(http, options.domains);
-  const readers: Reader[] = domains.map((domain) => ({
-    pages: domainPages(http, domain, options.from, options.to, chunkSize),
-    page: [],
-    pos: 0,
-  }));
-  try {
-    let live = (await Promise.all(readers.map(async (r) => ((await advance(r)) ? r : undefined)))).filter(
-      (r): r is Reader => r !== undefined,
-    );
-    let chunk: Observation[] = [];
-    while (live.length > 0) {
-      let best = live[0]!;
-      for (const reader of live) {
-        if (reader.page[reader.pos]!.ts < best.page[best.pos]!.ts) best = reader;
-      }
-      chunk.push(best.page[best.pos]!);
-      best.pos += 1;
-      if (best.pos >= best.page.length && !(await advance(best))) live = live.filter((r) => r !== best);
-      if (chunk.length >= chunkSize) {
-        yield chunk;
-        chunk = [];
+  if (domains.length === 0) return [];
+  const boundary = boundaryOf(tiers);
+  const readDown = boundary !== undefined && options.from < boundary;
+  const statements = [`SHOW FIELD KEYS FROM ${domains.map(ident).join(',')}`];
+  if (readDown) statements.push(`SHOW FIELD KEYS FROM ${domains.map((d) => sourceOf(d, 'down', tiers)).join(',')}`);
+  const results = await http.query(statements.join('; '));
+  const kinds = new Map<string, FieldKey>();
+  results.forEach((result, i) => {
+    for (const series of result.series ?? []) {
+      for (const [key, type] of series.values) {
+        const name = i === 0 ? String(key) : String(key).replace(/^(mean|last)_/, '');
+        if (name === 'lat' || name === 'lon') continue;
+        const kind = type === 'float' || type === 'integer' ? 'number' : type === 'boolean' ? 'boolean' : 'string';
+        const id = `${series.name}\0${name}`;
+        const seen = kinds.get(id);
+        if (!seen) kinds.set(id, { domain: series.name, field: name, kind });
+        else if (seen.kind !== kind) seen.kind = 'string';
       }
     }
-    if (chunk.length > 0) yield chunk;
-  } finally {
-    await Promise.all(readers.map((r) => r.pages.return(undefined)));
-  }
+  });
+  const order = (a: FieldKey, b: FieldKey) => `${a.domain}\0${a.field}`.localeCompare(`${b.domain}\0${b.field}`, 'en');
+  return [...kinds.values()].sort(order);
 }

@@ -1,9 +1,20 @@
 import type { HistoryPoint, Observation } from '../../contract/index.js';
 import { ident, InfluxHttp } from './influx-http.js';
 import { observationToLine } from './influx-line.js';
-import { queryHistory, queryLatest, scanInflux } from './influx-read.js';
+import { queryFieldKeys, queryHistory, queryLatest } from './influx-read.js';
+import { backfill, setUpRetention, type InfluxTiers } from './influx-retention.js';
+import { scanInflux } from './influx-scan.js';
 import { LineWriter } from './influx-writer.js';
-import type { HistoryQueryOptions, LatestQueryOptions, ScanOptions, StoreStats, TelemetryStore } from './types.js';
+import type { RetentionOptions } from './retention.js';
+import type {
+  FieldKey,
+  FieldKeysOptions,
+  HistoryQueryOptions,
+  LatestQueryOptions,
+  ScanOptions,
+  StoreStats,
+  TelemetryStore,
+} from './types.js';
 import { errorMessage, quietLogger, type StoreLogger } from './types-logger.js';
 
 export interface InfluxStoreOptions {
@@ -18,6 +29,8 @@ export interface InfluxStoreOptions {
   retryMaxMs?: number;
   /** How long close() waits for buffered lines before counting them as dropped. */
   closeTimeoutMs?: number;
+  /** Retention policies and the downsampling continuous query (server/store/influx-retention.ts); absent: left alone. */
+  retention?: RetentionOptions;
 }
 
 /**
@@ -29,6 +42,11 @@ export class InfluxStore implements TelemetryStore {
   private readonly http: InfluxHttp;
   private readonly writer: LineWriter;
   private closed = false;
+  // Set once retention is set up: reads of moments older than the raw retention go to the minutes.
+  private tiers: InfluxTiers | undefined;
+  private rawPolicy: string | undefined;
+  /** Lines held before the oldest are dropped (config `influx.maxBufferLines`). */
+  readonly maxBuffered: number;
 
   constructor(
     private readonly options: InfluxStoreOptions,
@@ -36,6 +54,7 @@ export class InfluxStore implements TelemetryStore {
   ) {
     this.http = new InfluxHttp({ url: options.url, db: options.db, token: options.token });
     this.writer = new LineWriter(this.http, options, logger);
+    this.maxBuffered = options.maxBufferLines;
   }
 
   /** Checks the server answers and creates the database (2.x/3.x: the bucket must already exist). */
@@ -53,6 +72,19 @@ export class InfluxStore implements TelemetryStore {
         error: errorMessage(err),
       });
     }
+    if (this.options.retention) {
+      this.tiers = await setUpRetention(this.http, this.options.db, this.options.retention, this.logger);
+      if (this.tiers) this.rawPolicy = this.tiers.rawRp;
+    }
+  }
+
+  /**
+   * Runs the continuous query's own downsampling over [from, to) now (InfluxDB's documented backfill):
+   * for tests, which cannot wait for InfluxDB's schedule. Does nothing when retention is not set up.
+   */
+  async downsample(from: number, to: number): Promise<void> {
+    if (this.rawPolicy === undefined) return;
+    await backfill(this.http, this.options.db, this.rawPolicy, from, to);
   }
 
   /** Queues observations as lines; never throws, never waits. */
@@ -83,17 +115,22 @@ export class InfluxStore implements TelemetryStore {
 
   /** Latest state per entity (fields merged by last(*), position and tags from the newest rows). */
   latest(options: LatestQueryOptions = {}): Promise<Observation[]> {
-    return queryLatest(this.http, options);
+    return queryLatest(this.http, options, this.tiers);
   }
 
   /** One entity's history, raw or downsampled. */
   history(options: HistoryQueryOptions): Promise<HistoryPoint[]> {
-    return queryHistory(this.http, options);
+    return queryHistory(this.http, options, this.tiers);
+  }
+
+  /** Field names and kinds, from SHOW FIELD KEYS (every field of each domain, whatever the window). */
+  fieldKeys(options: FieldKeysOptions): Promise<FieldKey[]> {
+    return queryFieldKeys(this.http, options, this.tiers);
   }
 
   /** Observations in [from, to] across domains, oldest first, in chunks. */
   scan(options: ScanOptions): AsyncIterable<Observation[]> {
-    return scanInflux(this.http, options);
+    return scanInflux(this.http, options, this.tiers);
   }
 
   /** Throws when InfluxDB does not answer /ping. */

@@ -40,6 +40,19 @@ export interface ScanOptions {
   chunkSize?: number;
 }
 
+export interface FieldKeysOptions {
+  from: number;
+  to: number;
+  domains?: string[];
+}
+
+/** A field a domain holds, and the kind of its values (`string` when they are of several kinds). */
+export interface FieldKey {
+  domain: string;
+  field: string;
+  kind: 'number' | 'boolean' | 'string';
+}
+
 /**
  * The time-series store: observations only (rules, alerts and the rest live in the StateStore).
  * `write` buffers and returns at once: it never throws and never blocks the ingest path; failures
@@ -47,6 +60,8 @@ export interface ScanOptions {
  */
 export interface TelemetryStore {
   readonly kind: 'influx' | 'embedded';
+  /** Observations the write buffer holds before it drops the oldest: the pipeline's backpressure marks derive from it. */
+  readonly maxBuffered: number;
   /** Prepares the database (creates it, tables, indexes); throws with a clear message when unreachable. */
   init(): Promise<void>;
   write(observations: readonly Observation[]): void;
@@ -58,6 +73,12 @@ export interface TelemetryStore {
   history(options: HistoryQueryOptions): Promise<HistoryPoint[]>;
   /** Every observation in [from, to] across entities, oldest first, in chunks (replay, backtest). */
   scan(options: ScanOptions): AsyncIterable<Observation[]>;
+  /**
+   * The field names (position excluded) with values in [from, to], from the store's own catalogue
+   * rather than the rows: InfluxDB's SHOW FIELD KEYS (every field of the domain, whatever the window),
+   * the embedded store's field catalogue (each field's first and last time).
+   */
+  fieldKeys(options: FieldKeysOptions): Promise<FieldKey[]>;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   stats(): StoreStats;

@@ -539,11 +539,13 @@ describe('GET /api/v1/export, when the store fails', () => {
   function failingStore(chunks: number): TelemetryStore {
     return {
       kind: 'embedded',
+      maxBuffered: 1000,
       init: () => Promise.resolve(),
       write: () => undefined,
       flush: () => Promise.resolve(),
       latest: () => Promise.resolve([]),
       history: () => Promise.resolve([]),
+      fieldKeys: () => Promise.resolve([{ domain: 'sensor', field: 'pm25', kind: 'number' }]),
       async *scan() {
         for (let i = 0; i < chunks; i++) {
           await Promise.resolve();

@@ -86,6 +86,8 @@ function serviceOver(observations: Observation[], alerts: Alert[] = []) {
     telemetry,
     state: {
       loadAlerts: (since) => Promise.resolve(alerts.filter((a) => since === undefined || a.startedAt >= since)),
+      loadAlertsOpenAt: (at, before) =>
+        Promise.resolve(alerts.filter((a) => a.startedAt < before && (a.state !== 'resolved' || a.updatedAt > at))),
     },
     domains: DOMAINS,
   });

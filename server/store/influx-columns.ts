@@ -1,0 +1,138 @@
+import type { Observation } from '../../contract/index.js';
+import { ident, type InfluxHttp, type InfluxResult } from './influx-http.js';
+import { ID_TAG } from './influx-line.js';
+import { rawBoundary } from './retention.js';
+import type { InfluxTiers } from './influx-retention.js';
+
+/*
+ * Columns of InfluxDB answers back into observations, for raw rows and for the downsampled minutes
+ * of server/store/influx-retention.ts, whose columns are `mean_<field>` (numeric fields) and
+ * `last_<field>` (every field, position included). A minute reads back as one observation: the mean
+ * where there is one, else the last value, and the last position (server/store/retention.ts).
+ */
+
+export type Scalar = number | boolean | string;
+
+export function isScalar(value: unknown): value is Scalar {
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string';
+}
+
+/** Puts one field value (or the position) on an observation. */
+function put(obs: Observation, name: string, value: Scalar): void {
+  if (name === 'lat' && typeof value === 'number') obs.lat = value;
+  else if (name === 'lon' && typeof value === 'number') obs.lon = value;
+  else obs.fields[name] = value;
+}
+
+/** Copies the field columns named `<prefix><field>` (raw) onto `obs`; other columns are left alone. */
+export function rawFieldsOf(
+  columns: readonly string[],
+  values: readonly unknown[],
+  obs: Observation,
+  prefix = '',
+): void {
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
+    const value = values[i];
+    if (column.startsWith(prefix) && isScalar(value)) put(obs, column.slice(prefix.length), value);
+  }
+}
+
+/** Copies a minute's columns `<prefix>mean_<f>` / `<prefix>last_<f>` onto `obs`: the mean for numbers, else the last. */
+export function downFieldsOf(
+  columns: readonly string[],
+  values: readonly unknown[],
+  obs: Observation,
+  prefix = '',
+): void {
+  const mean = `${prefix}mean_`;
+  const last = `${prefix}last_`;
+  const means = new Set<string>();
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
+    const value = values[i];
+    if (!column.startsWith(mean) || typeof value !== 'number') continue;
+    const name = column.slice(mean.length);
+    // The position is the minute's last, not its mean.
+    if (name === 'lat' || name === 'lon') continue;
+    means.add(name);
+    obs.fields[name] = value;
+  }
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
+    const value = values[i];
+    if (!column.startsWith(last) || !isScalar(value)) continue;
+    const name = column.slice(last.length);
+    if (!means.has(name)) put(obs, name, value);
+  }
+}
+
+/** Which field columns a source has: raw names, or the downsampled `mean_`/`last_` ones. */
+export type Tier = 'raw' | 'down';
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** One `SELECT *` row as an observation: time, the id tag, other tags, then the tier's fields. */
+export function rowToObservation(
+  domain: string,
+  columns: string[],
+  values: unknown[],
+  tagKeys: Set<string>,
+  tier: Tier,
+): Observation {
+  const obs: Observation = { domain, id: '', ts: 0, fields: {} };
+  let tags: Record<string, string> | undefined;
+  // Minutes need every field column at once (mean before last); raw rows are mapped as they come (the scan's hot path).
+  const fieldColumns: string[] = [];
+  const fieldValues: unknown[] = [];
+  columns.forEach((column, i) => {
+    const value = values[i];
+    if (value === null || value === undefined) return;
+    if (column === 'time') obs.ts = Number(value);
+    else if (column === ID_TAG) obs.id = asText(value);
+    else if (tagKeys.has(column)) (tags ??= {})[column] = asText(value);
+    else if (tier === 'down') {
+      fieldColumns.push(column);
+      fieldValues.push(value);
+    } else if (isScalar(value)) put(obs, column, value);
+  });
+  if (tier === 'down') downFieldsOf(fieldColumns, fieldValues, obs);
+  if (tags) obs.tags = tags;
+  return obs;
+}
+
+/** SHOW TAG KEYS answers one series per measurement. */
+export function tagKeysByMeasurement(result: InfluxResult | undefined): Map<string, Set<string>> {
+  const byName = new Map<string, Set<string>>();
+  for (const series of result?.series ?? []) byName.set(series.name, new Set(series.values.map((v) => String(v[0]))));
+  return byName;
+}
+
+/** A measurement in a tier: the default policy for raw, the downsampled policy for minutes. */
+export function sourceOf(domain: string, tier: Tier, tiers: InfluxTiers | undefined): string {
+  return tier === 'down' && tiers ? `${ident(tiers.downRp)}.${ident(domain)}` : ident(domain);
+}
+
+/** Where raw data ends now, or undefined when everything is raw. */
+export function boundaryOf(tiers: InfluxTiers | undefined): number | undefined {
+  return tiers
+    ? rawBoundary({ enabled: true, rawMs: tiers.rawMs, downsampledMs: 0, intervalMs: 0 }, Date.now())
+    : undefined;
+}
+
+/** Field name → InfluxDB type (float, integer, string, boolean) of one measurement in one tier. */
+export async function fieldTypes(
+  http: InfluxHttp,
+  domain: string,
+  tier: Tier,
+  tiers: InfluxTiers | undefined,
+): Promise<Map<string, string>> {
+  const [result] = await http.query(`SHOW FIELD KEYS FROM ${sourceOf(domain, tier, tiers)}`);
+  const types = new Map<string, string>();
+  for (const [name, type] of result?.series?.[0]?.values ?? []) {
+    if (!types.has(String(name))) types.set(String(name), String(type));
+  }
+  return types;
+}

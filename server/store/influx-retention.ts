@@ -1,0 +1,177 @@
+import { ident, msTime, type InfluxHttp } from './influx-http.js';
+import { DOWNSAMPLE_BUCKET_MS, type RetentionOptions } from './retention.js';
+import { errorMessage, type StoreLogger } from './types-logger.js';
+
+/** The retention policy holding the 1-minute rows (the raw data stays in the database's default policy). */
+export const DOWNSAMPLED_RP = 'ioc_downsampled';
+/** The continuous query that fills it. */
+export const DOWNSAMPLE_CQ = 'ioc_downsample_1m';
+/** Late data still folded in: each run recomputes this much before its own interval. */
+const LATE_MS = 10 * 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** The backfill of an existing database runs one day at a time, so no single query holds a year. */
+const BACKFILL_STEP_MS = DAY_MS;
+
+/** What reads need to know once retention is set up: where the old minutes are. */
+export interface InfluxTiers {
+  downRp: string;
+  rawMs: number;
+  /** The database's default policy, where raw lines are written. */
+  rawRp: string;
+}
+
+/**
+ * The downsampling query (server/store/retention.ts): per entity (every tag) and minute, the mean of
+ * every numeric field (`mean_<field>`) and the last value of every field (`last_<field>`, position
+ * included), into the downsampled policy under the same measurement name. The continuous query runs
+ * it without `where`; a backfill runs the very same text with a time range, InfluxDB's documented
+ * way to backfill a continuous query.
+ */
+export function downsampleQuery(db: string, rawRp: string, where = ''): string {
+  return (
+    `SELECT mean(*), last(*) INTO ${ident(db)}.${ident(DOWNSAMPLED_RP)}.:MEASUREMENT ` +
+    `FROM ${ident(db)}.${ident(rawRp)}./.*/${where} GROUP BY time(${DOWNSAMPLE_BUCKET_MS / 1000}s), *`
+  );
+}
+
+/** Runs the downsampling query over [from, to) (whole minutes); used at start-up and by tests. */
+export async function backfill(http: InfluxHttp, db: string, rawRp: string, from: number, to: number): Promise<void> {
+  for (let start = from; start < to; start += BACKFILL_STEP_MS) {
+    const end = Math.min(to, start + BACKFILL_STEP_MS);
+    await http.query(downsampleQuery(db, rawRp, ` WHERE time >= ${msTime(start)} AND time < ${msTime(end)}`), 'POST');
+  }
+}
+
+/** A Go duration as InfluxDB prints it ("720h0m0s", "0s" = infinite) in ms. */
+export function parseGoDuration(text: string): number {
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|µs|us|ns)/g)) {
+    const factor = { h: HOUR_MS, m: 60_000, s: 1000, ms: 1, µs: 1e-3, us: 1e-3, ns: 1e-6 }[unit as 'h'];
+    ms += Number(n) * factor;
+  }
+  return ms;
+}
+
+/** InfluxDB's own shard group duration for a policy this long (smaller shards expire closer to the limit). */
+function shardDuration(ms: number): string {
+  return ms < 2 * DAY_MS ? '1h' : ms < 180 * DAY_MS ? '1d' : '7d';
+}
+
+/** Whole seconds, as InfluxQL durations take them. */
+function seconds(ms: number): string {
+  return `${Math.max(1, Math.round(ms / 1000))}s`;
+}
+
+interface Policy {
+  name: string;
+  durationMs: number;
+  isDefault: boolean;
+}
+
+async function policies(http: InfluxHttp, db: string): Promise<Policy[]> {
+  const [result] = await http.query(`SHOW RETENTION POLICIES ON ${ident(db)}`);
+  return (result?.series?.[0]?.values ?? []).map((v) => ({
+    name: String(v[0]),
+    durationMs: parseGoDuration(String(v[1])),
+    isDefault: v[4] === true,
+  }));
+}
+
+/** The start of the oldest shard of a policy: where a backfill of its data begins. */
+async function oldestShard(http: InfluxHttp, db: string, rp: string): Promise<number | undefined> {
+  const [result] = await http.query('SHOW SHARDS');
+  let oldest: number | undefined;
+  for (const series of result?.series ?? []) {
+    if (series.name !== db) continue;
+    for (const values of series.values) {
+      if (values[2] !== rp) continue;
+      const start = Date.parse(String(values[4]));
+      if (Number.isFinite(start)) oldest = Math.min(oldest ?? start, start);
+    }
+  }
+  return oldest;
+}
+
+/** Refuses durations InfluxDB cannot keep, naming the config key. */
+function checkDurations(retention: RetentionOptions): void {
+  if (retention.rawMs < HOUR_MS)
+    throw new Error('store.retention.raw must be at least 1h with InfluxDB (its shortest retention policy)');
+  if (retention.downsampledMs < HOUR_MS)
+    throw new Error('store.retention.downsampled must be at least 1h with InfluxDB');
+}
+
+/**
+ * Sets up retention on the database, idempotently (every start, on every node): the downsampled
+ * policy at its duration, the continuous query at the configured interval, and the default policy
+ * shortened to the raw retention. When that shortens it (the first start with retention, or a
+ * shorter setting) the data about to expire is first downsampled, so nothing is lost. Answers
+ * undefined, with a warning, where InfluxDB manages retention itself (2.x/3.x buckets refuse these
+ * statements): reads then stay on raw data.
+ */
+export async function setUpRetention(
+  http: InfluxHttp,
+  db: string,
+  retention: RetentionOptions,
+  logger: StoreLogger,
+  now: () => number = Date.now,
+): Promise<InfluxTiers | undefined> {
+  if (!retention.enabled) return undefined;
+  checkDurations(retention);
+  try {
+    const existing = await policies(http, db);
+    const raw = existing.find((p) => p.isDefault);
+    if (!raw) throw new Error(`database ${db} has no default retention policy`);
+    const down = existing.find((p) => p.name === DOWNSAMPLED_RP);
+    const downDuration = `DURATION ${seconds(retention.downsampledMs)} SHARD DURATION ${shardDuration(retention.downsampledMs)}`;
+    if (!down)
+      await http.query(
+        `CREATE RETENTION POLICY ${ident(DOWNSAMPLED_RP)} ON ${ident(db)} ${downDuration} REPLICATION 1`,
+        'POST',
+      );
+    else if (down.durationMs !== Math.round(retention.downsampledMs / 1000) * 1000) {
+      await http.query(`ALTER RETENTION POLICY ${ident(DOWNSAMPLED_RP)} ON ${ident(db)} ${downDuration}`, 'POST');
+    }
+    await createContinuousQuery(http, db, raw.name, retention.intervalMs);
+    const rawMs = Math.round(retention.rawMs / 1000) * 1000;
+    if (raw.durationMs !== rawMs) {
+      if (raw.durationMs === 0 || raw.durationMs > rawMs) {
+        const to = Math.floor((now() - rawMs) / DOWNSAMPLE_BUCKET_MS) * DOWNSAMPLE_BUCKET_MS;
+        const from = await oldestShard(http, db, raw.name);
+        if (from !== undefined && from < to) {
+          logger.info('downsampling data older than the raw retention before shortening it', { db, from, to });
+          await backfill(http, db, raw.name, from, to);
+        }
+      }
+      await http.query(
+        `ALTER RETENTION POLICY ${ident(raw.name)} ON ${ident(db)} DURATION ${seconds(rawMs)} SHARD DURATION ${shardDuration(rawMs)}`,
+        'POST',
+      );
+    }
+    return { downRp: DOWNSAMPLED_RP, rawMs: retention.rawMs, rawRp: raw.name };
+  } catch (err) {
+    logger.warn('InfluxDB retention and downsampling not set up; reads stay on raw data', {
+      db,
+      error: errorMessage(err),
+    });
+    return undefined;
+  }
+}
+
+async function createContinuousQuery(http: InfluxHttp, db: string, rawRp: string, intervalMs: number): Promise<void> {
+  const [result] = await http.query('SHOW CONTINUOUS QUERIES');
+  const ours = result?.series?.find((s) => s.name === db)?.values.some((v) => v[0] === DOWNSAMPLE_CQ) ?? false;
+  // Dropped and made again, so a changed interval takes effect; the query text never changes otherwise.
+  if (ours) await http.query(`DROP CONTINUOUS QUERY ${ident(DOWNSAMPLE_CQ)} ON ${ident(db)}`, 'POST');
+  const every = Math.max(1000, Math.round(intervalMs / 1000) * 1000);
+  const resample = `RESAMPLE EVERY ${seconds(every)} FOR ${seconds(Math.max(every + LATE_MS, DOWNSAMPLE_BUCKET_MS))}`;
+  try {
+    await http.query(
+      `CREATE CONTINUOUS QUERY ${ident(DOWNSAMPLE_CQ)} ON ${ident(db)} ${resample} BEGIN ${downsampleQuery(db, rawRp)} END`,
+      'POST',
+    );
+  } catch (err) {
+    // Another node of the cluster made it between our drop and create.
+    if (!/already exists/i.test(errorMessage(err))) throw err;
+  }
+}
