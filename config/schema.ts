@@ -158,6 +158,8 @@ export const ConfigSchema = z.strictObject({
       deltaInterval: DurationSchema.pipe(z.number().min(100)).default(100),
       /** How often entities are checked for staleness. */
       staleCheckInterval: DurationSchema.default(5000),
+      /** With Redis: how often a node asks the others which groups (layers + bbox) their sockets follow. */
+      clusterPollInterval: DurationSchema.pipe(z.number().min(50)).default(1000),
     })
     .prefault({}),
   domains: z

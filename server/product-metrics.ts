@@ -38,6 +38,7 @@ export function collectMetrics({ counters, store, live, liveServer, alerts, brok
     { name: 'ioc_store_failed_writes_total', help: 'Failed store write attempts', type: 'counter', values: [{ labels: { store: store.kind }, value: storeStats.failedWrites }] },
     { name: 'ioc_entities', help: 'Entities in the live state', type: 'gauge', values: entityValues },
     { name: 'ioc_live_sockets', help: 'Connected /live sockets', type: 'gauge', values: [{ value: liveStats.sockets }] },
+    { name: 'ioc_live_groups', help: 'Subscription groups (layers + bbox) this node sends deltas for, its own and other nodes\'', type: 'gauge', values: [{ value: liveStats.groups }] },
     { name: 'ioc_live_deltas_total', help: 'Delta events sent', type: 'counter', values: [{ value: liveStats.deltasSent }] },
     { name: 'ioc_live_lagging_sockets', help: 'Sockets owed coalesced updates because they read slowly', type: 'gauge', values: [{ value: liveStats.laggingSockets }] },
     ...(alerts

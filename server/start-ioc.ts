@@ -168,6 +168,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       staleCheckInterval: config.live.staleCheckInterval,
       logger: logger.child({ module: 'live' }),
       clustered: config.redisUrl !== undefined,
+      clusterPollInterval: config.live.clusterPollInterval,
     });
     cleanups.push(() => liveServer.stop());
 

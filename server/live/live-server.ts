@@ -39,6 +39,8 @@ export interface LiveServerOptions {
   clock?: () => number;
   /** Whether rooms span several nodes (Redis adapter): groups of other nodes are then learnt from the adapter. */
   clustered?: boolean;
+  /** Clustered: how often groups of other nodes are learnt (ms, default 1000). */
+  clusterPollInterval?: number;
   /** How long a clustered snapshot waits for the other nodes (default CLUSTER_REQUEST_TIMEOUT_MS). */
   clusterTimeout?: number;
 }
@@ -256,7 +258,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
   const clusterTimer = options.clustered
     ? setInterval(() => {
         learnRemoteGroups().catch((err: Error) => logger.warn('could not list cluster rooms', { error: err.message }));
-      }, 1000)
+      }, options.clusterPollInterval ?? 1000)
     : undefined;
 
   return {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role, TokenScope } from '../../contract/index.js';
 import { signIn, type ApiSession } from '../support/auth.js';
 import { startTestIoc, type TestIoc } from '../support/ioc.js';
+import { waitFor } from '../support/ports.js';
 
 /*
  * Every route in the OpenAPI document × every role and token scope: 401 without identity, 403
@@ -134,15 +135,11 @@ describe('access: every route × every role', () => {
     const ingest = await product.api.fetch('/api/v1/ingest', { method: 'POST', headers: { authorization: `Bearer ${tokens.get('ingest')}` }, json: [{ domain: 'sensor', id: 'open-1', ts, lat: 21.27, lon: 106.19, fields: { pm25: 12.5 } }] });
     expect(ingest.status).toBe(202);
     const url = `${product.baseUrl}/api/v1/export?format=csv&domain=sensor&ids=open-1&from=${ts - 1000}&to=${ts + 1000}`;
-    const res = await (async () => {
-      for (let i = 0; i < 50; i++) {
-        const answer = await fetch(url, { headers: { authorization: `Bearer ${tokens.get('read')}` } });
-        const text = await answer.text();
-        if (text.includes('open-1')) return { answer, text };
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('the observation never reached the export');
-    })();
+    const res = await waitFor(async () => {
+      const answer = await fetch(url, { headers: { authorization: `Bearer ${tokens.get('read')}` } });
+      const text = await answer.text();
+      return text.includes('open-1') ? { answer, text } : undefined;
+    }, 'the observation in the export', 5_000);
     expect(res.answer.headers.get('content-disposition')).toMatch(/^attachment; filename="ioc-sensor-.*\.csv"$/);
     expect(res.text.split('\r\n')[1]).toContain('open-1');
     expect(res.text).toContain('12.5');

@@ -16,8 +16,9 @@ describe('two nodes with shared subscriptions and the Redis adapter', () => {
   beforeAll(async () => {
     [mosquitto, redis] = await Promise.all([startMosquitto(), startRedis()]);
     const shared = { url: mosquitto.url, sharedGroup: 'ioc' };
-    nodeA = await startTestIoc({ mqtt: { ...shared, clientId: uniqueName('a') }, redisUrl: redis.url });
-    nodeB = await startTestIoc({ mqtt: { ...shared, clientId: uniqueName('b') }, redisUrl: redis.url });
+    const pollFast = { clusterPollInterval: 100 };
+    nodeA = await startTestIoc({ mqtt: { ...shared, clientId: uniqueName('a') }, redisUrl: redis.url, live: pollFast });
+    nodeB = await startTestIoc({ mqtt: { ...shared, clientId: uniqueName('b') }, redisUrl: redis.url, live: pollFast });
     live = await connectLive(nodeA.baseUrl, nodeA.api);
   });
 
@@ -30,8 +31,8 @@ describe('two nodes with shared subscriptions and the Redis adapter', () => {
 
   it('splits ingest between the nodes and delivers every entity to a socket on one of them', async () => {
     await live.subscribe({ layers: ['sensor'] });
-    // Node B learns node A's subscription groups from the adapter about once a second.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Node B has no socket of its own: it sends deltas for node A's group once it has learnt it from the adapter.
+    await waitFor(async () => /ioc_live_groups 1\b/.test(await fetchMetrics(nodeB.baseUrl)), 'node B following node A\'s group');
     const publisher = await mqtt.connectAsync(mosquitto.url, { clientId: uniqueName('pub') });
     const count = 60;
     for (let i = 0; i < count; i++) {
