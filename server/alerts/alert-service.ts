@@ -1,3 +1,6 @@
+// Longer than most files on purpose: the service is one closure over the alert cache, the writer, the
+// engine and the storm control; its moves share that state, and splitting it would hand six of them around.
+// Conditions, lifecycle moves, storms, persistence and rule storage each live in their own file beside it.
 import { randomUUID } from 'node:crypto';
 import type {
   Alert,

@@ -1,3 +1,5 @@
+// Longer than most files on purpose: one class implements the whole StateStore contract for PostgreSQL,
+// table by table, so it can be read side by side with sqlite-state.ts; the SQL text lives in sql-schema.ts.
 import pg from 'pg';
 import type { Alert, AuditEntry, Rule } from '../../contract/index.js';
 import { errorMessage, quietLogger, type StoreLogger } from '../store/types-logger.js';

@@ -1,3 +1,5 @@
+// Longer than most files on purpose: one class implements the whole StateStore contract for SQLite,
+// table by table, so it can be read side by side with postgres-state.ts; the SQL text lives in sql-schema.ts.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
