@@ -31,7 +31,7 @@ export interface InfluxTiers {
 export function downsampleQuery(db: string, rawRp: string, where = ''): string {
   return (
     `SELECT mean(*), last(*) INTO ${ident(db)}.${ident(DOWNSAMPLED_RP)}.:MEASUREMENT ` +
-    `FROM ${ident(db)}.${ident(rawRp)}./.*/${where} GROUP BY time(${DOWNSAMPLE_BUCKET_MS / 1000}s), *`
+    `FROM ${ident(db)}.${ident(rawRp)}./.*/${where} GROUP BY time(${DOWNSAMPLE_BUCKET_MS / 60_000}m), *`
   );
 }
 
@@ -84,7 +84,7 @@ async function oldestShard(http: InfluxHttp, db: string, rp: string): Promise<nu
   let oldest: number | undefined;
   for (const series of result?.series ?? []) {
     if (series.name !== db) continue;
-    for (const values of series.values) {
+    for (const values of series.values ?? []) {
       if (values[2] !== rp) continue;
       const start = Date.parse(String(values[4]));
       if (Number.isFinite(start)) oldest = Math.min(oldest ?? start, start);
@@ -123,14 +123,15 @@ export async function setUpRetention(
     const raw = existing.find((p) => p.isDefault);
     if (!raw) throw new Error(`database ${db} has no default retention policy`);
     const down = existing.find((p) => p.name === DOWNSAMPLED_RP);
-    const downDuration = `DURATION ${seconds(retention.downsampledMs)} SHARD DURATION ${shardDuration(retention.downsampledMs)}`;
-    if (!down)
+    const duration = `DURATION ${seconds(retention.downsampledMs)}`;
+    const shards = `SHARD DURATION ${shardDuration(retention.downsampledMs)}`;
+    if (!down) {
       await http.query(
-        `CREATE RETENTION POLICY ${ident(DOWNSAMPLED_RP)} ON ${ident(db)} ${downDuration} REPLICATION 1`,
+        `CREATE RETENTION POLICY ${ident(DOWNSAMPLED_RP)} ON ${ident(db)} ${duration} REPLICATION 1 ${shards}`,
         'POST',
       );
-    else if (down.durationMs !== Math.round(retention.downsampledMs / 1000) * 1000) {
-      await http.query(`ALTER RETENTION POLICY ${ident(DOWNSAMPLED_RP)} ON ${ident(db)} ${downDuration}`, 'POST');
+    } else if (down.durationMs !== Math.round(retention.downsampledMs / 1000) * 1000) {
+      await http.query(`ALTER RETENTION POLICY ${ident(DOWNSAMPLED_RP)} ON ${ident(db)} ${duration} ${shards}`, 'POST');
     }
     await createContinuousQuery(http, db, raw.name, retention.intervalMs);
     const rawMs = Math.round(retention.rawMs / 1000) * 1000;
@@ -160,7 +161,8 @@ export async function setUpRetention(
 
 async function createContinuousQuery(http: InfluxHttp, db: string, rawRp: string, intervalMs: number): Promise<void> {
   const [result] = await http.query('SHOW CONTINUOUS QUERIES');
-  const ours = result?.series?.find((s) => s.name === db)?.values.some((v) => v[0] === DOWNSAMPLE_CQ) ?? false;
+  // A database without continuous queries answers a series with no `values` at all.
+  const ours = result?.series?.find((s) => s.name === db)?.values?.some((v) => v[0] === DOWNSAMPLE_CQ) ?? false;
   // Dropped and made again, so a changed interval takes effect; the query text never changes otherwise.
   if (ours) await http.query(`DROP CONTINUOUS QUERY ${ident(DOWNSAMPLE_CQ)} ON ${ident(db)}`, 'POST');
   const every = Math.max(1000, Math.round(intervalMs / 1000) * 1000);

@@ -195,6 +195,26 @@ describe.each(['embedded', 'influx'] as const)('replay API over the %s store', (
     expect(at120.body.entities.find((e) => e.id === 'S1')?.status).toBe('ok');
   });
 
+  it('answers alerts opened more than 30 days before, while they were still open', async () => {
+    const day = 86_400 * S;
+    // Still open; resolved only after the replayed moments; resolved long before them.
+    const longOpen = openAlert('a3', RULE, 'S1', 140, T0 - 40 * day, A.lat, A.lon);
+    const longResolved = resolve(openAlert('a4', RULE, 'S2', 160, T0 - 45 * day, null, null), 'lan', T0 + 60 * S);
+    const ancient = resolve(openAlert('a5', RULE, 'S2', 170, T0 - 50 * day, null, null), 'lan', T0 - 35 * day);
+    const { getJson } = await start([longOpen, longResolved, ancient]);
+    const at30 = await getJson<ReplayState>(`/replay/state?at=${T0 + 30 * S}`);
+    expect(at30.body.alerts.map((a) => [a.id, a.state]).sort()).toEqual([
+      ['a3', 'firing'],
+      ['a4', 'firing'],
+    ]);
+    expect(sortById(at30.body.entities).map((e) => [e.id, e.status])).toEqual([
+      ['S1', 'alert'],
+      ['S2', 'alert'],
+    ]);
+    const at90 = await getJson<ReplayState>(`/replay/state?at=${T0 + 90 * S}`);
+    expect(at90.body.alerts.map((a) => a.id)).toEqual(['a3']);
+  });
+
   it('streams the state at from, then exactly what changed in each step', async () => {
     const { get, getJson } = await start();
     const res = await get(`/replay/frames?from=${T0}&to=${T0 + 150 * S}&step=30s`);
