@@ -21,7 +21,7 @@ import { createLiveState } from './live/live-state.js';
 import { createPipeline } from './pipeline.js';
 import { startAlerts } from './alerts/start-alerts.js';
 import { createAlertsRouter } from './alerts/routes.js';
-import { createStore } from './store/index.js';
+import { backpressureMarks, createStore } from './store/index.js';
 import session from 'express-session';
 import { createAuditRouter } from './admin/audit-routes.js';
 import { createTokensRouter } from './admin/tokens-routes.js';
@@ -126,8 +126,8 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     live.takeDirty();
     logger.info('live state seeded from the store', { entities: live.size() });
 
-    const highWater = Math.max(10_000, Math.floor(config.influx.maxBufferLines * 0.5));
-    const pipeline = createPipeline({ store, live, highWater, lowWater: Math.floor(highWater / 2), logger });
+    // The marks come from the buffer of the store actually fed (influx.maxBufferLines or store.embedded.maxBuffered).
+    const pipeline = createPipeline({ store, live, ...backpressureMarks(store), logger });
     cleanups.push(() => pipeline.flushPending());
 
     let broker: EmbeddedBroker | undefined;
