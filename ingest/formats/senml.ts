@@ -1,26 +1,74 @@
+import { z } from 'zod';
 import { describeType, parseJson } from './json.js';
+import { entityOfName, fieldOfUnit } from './senml-names.js';
 import type { DecodeContext, DecodeResult, DecodedItem, DecodeError } from './types.js';
 
-// SenML JSON packs (RFC 8428, https://www.rfc-editor.org/rfc/rfc8428). Records are resolved against the base
-// fields in effect (§4.6), then grouped by entity and resolved time: one observation per group.
-//
-// Which entity and field a record names:
-// - on `city/<domain>/<id>` the topic gives the entity and `n` alone (without the base name) gives the field;
-// - elsewhere, when a base name is in effect and the record has `n`, the entity is the base name with one
-//   trailing ':', '/' or '.' removed and `n` is the field (`bn: "urn:dev:S1:"`, `n: "pm25"` → S1 pm25 under
-//   entity `urn:dev:S1`);
-// - otherwise the resolved name is split at its last '/' or ':' into "<id>/<field>" or "<id>:<field>".
-//   '.' is not a separator there because both ids and field names may contain dots ("pm2.5").
-// Records named `lat`/`lon`, or with unit `lat`/`lon` (RFC 8428 §12.1), give the position.
-// Units are otherwise dropped: observations carry no units (wire contract v1).
+// SenML JSON packs (RFC 8428, https://www.rfc-editor.org/rfc/rfc8428). Each record is resolved against the base
+// fields in effect (§4.6): name = bn + n, time = bt + t (below 2^28 s: relative to now, §4.5.3), value = bv + v,
+// sum = bs + s, unit = u or bu. Resolved records are then grouped by entity and time, one observation per group.
+// Entities are never merged: on `city/<domain>` (and HTTP) every entity named in the pack is stored under its own
+// id; on `city/<domain>/<id>`, a topic for one entity, a pack that names two entities is refused as a whole.
+// How a resolved name splits into entity and field is in senml-names.ts. Field values: v, vs, vb, vd (the
+// base64 text as sent); a sum `s` is stored as the field `<field>_sum`, so a record may carry a value and a sum.
+// Records named lat/lon, or with unit lat/lon (§12.1), give the position; other units are not kept (contract v1).
 
 /** RFC 8428 §4.5.3: a resolved time below 2^28 s is relative to the receiver's "now". */
 const RELATIVE_TIME_LIMIT = 2 ** 28;
 /** The SenML version this decoder understands (RFC 8428 §4.4). */
 const SENML_VERSION = 10;
-const BASE_KEYS = ['bn', 'bt', 'bv', 'bs', 'bu', 'bver'];
+const BASE_KEYS = ['bn', 'bt', 'bv', 'bs', 'bu', 'bver'] as const;
 const SENML_KEYS = ['bn', 'bt', 'bv', 'bs', 'bu', 'bver', 'n', 'u', 'v', 'vs', 'vb', 'vd', 's', 't', 'ut'];
 const DOMAIN_MISSING = 'SenML carries no domain: send it on city/<domain>[/<id>], or over HTTP with ?domain=<domain>';
+/** RFC 8428 §4.5.1: what a resolved name may hold. */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:./_-]*$/;
+/** §6: vd is base64url without padding; the regular alphabet with padding is read too. */
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+const isBase64 = (text: string) =>
+  (BASE64URL.test(text) && text.length % 4 !== 1) || (BASE64.test(text) && text.length % 4 === 0);
+const isVersion = (n: number) => Number.isInteger(n) && n >= 1 && n <= SENML_VERSION;
+
+/** Any problem with a label reads "'<label>' must be <expected>, got <what came>". */
+function problem(name: string, expected: string) {
+  return (issue: { input?: unknown }) => `'${name}' must be ${expected}, got ${show(issue.input)}`;
+}
+
+const text = (name: string, expected: string, check: (value: string) => boolean = () => true) =>
+  z
+    .string({ error: problem(name, expected) })
+    .refine(check, { error: problem(name, expected) })
+    .optional();
+const number = (name: string, expected: string, check: (value: number) => boolean = () => true) =>
+  z
+    .number({ error: problem(name, expected) })
+    .refine(check, { error: problem(name, expected) })
+    .optional();
+const flag = (name: string, expected: string) => z.boolean({ error: problem(name, expected) }).optional();
+
+function show(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? JSON.stringify(value) : describeType(value);
+}
+
+/** One SenML record; unknown labels are ignored (§4.4), those ending in '_' are checked before. */
+const RecordSchema = z.looseObject({
+  bn: text('bn', 'a string (base name)'),
+  bt: number('bt', 'a number of seconds (base time)'),
+  bu: text('bu', 'a string (base unit)'),
+  bv: number('bv', 'a number (base value)'),
+  bs: number('bs', 'a number (base sum)'),
+  bver: number('bver', `a SenML version from 1 to ${SENML_VERSION}`, isVersion),
+  n: text('n', 'a string (name)'),
+  u: text('u', 'a string (unit)'),
+  v: number('v', 'a number (value)'),
+  vs: text('vs', 'a string (string value)'),
+  vb: flag('vb', 'a boolean (boolean value)'),
+  vd: text('vd', 'base64url text (data value, RFC 4648 §5)', isBase64),
+  s: number('s', 'a number (sum)'),
+  t: number('t', 'a number of seconds (time)'),
+  ut: number('ut', 'a number of seconds (update time)'),
+});
+type SenmlRecord = z.infer<typeof RecordSchema>;
 
 interface Base {
   bn: string;
@@ -31,10 +79,13 @@ interface Base {
 }
 
 interface Resolved {
-  entity: string;
+  index: number;
+  /** Entity named by the record ('' when its name names only a field). */
+  named: string;
   field: string;
   ts: number | undefined;
-  value: number | boolean | string;
+  value: number | boolean | string | undefined;
+  sum: number | undefined;
   axis: 'lat' | 'lon' | undefined;
 }
 
@@ -47,7 +98,7 @@ interface SenmlItem {
   fields: Record<string, number | boolean | string>;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -55,116 +106,98 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function looksLikeSenml(array: readonly unknown[]): boolean {
   let senml = false;
   for (const element of array) {
-    if (!isRecord(element)) continue;
+    if (!isObject(element)) continue;
     if (element.fields !== undefined) return false;
     if (!senml) senml = SENML_KEYS.some((key) => element[key] !== undefined);
   }
   return senml;
 }
 
-/** Validates the base fields of a record and applies them to `base`; an error leaves `base` untouched. */
-function applyBase(record: Record<string, unknown>, base: Base): string | undefined {
-  const { bn, bt, bv, bs, bu, bver } = record;
-  if (bn !== undefined && typeof bn !== 'string') return `'bn' (base name) must be a string, got ${describeType(bn)}`;
-  if (bt !== undefined && typeof bt !== 'number') return `'bt' (base time) must be a number, got ${describeType(bt)}`;
-  if (bv !== undefined && typeof bv !== 'number') return `'bv' (base value) must be a number, got ${describeType(bv)}`;
-  if (bs !== undefined && typeof bs !== 'number') return `'bs' (base sum) must be a number, got ${describeType(bs)}`;
-  if (bu !== undefined && typeof bu !== 'string') return `'bu' (base unit) must be a string, got ${describeType(bu)}`;
-  if (
-    bver !== undefined &&
-    !(typeof bver === 'number' && Number.isInteger(bver) && bver > 0 && bver <= SENML_VERSION)
-  ) {
-    return `'bver' ${JSON.stringify(bver)} is not supported: expected a SenML version from 1 to ${SENML_VERSION}`;
-  }
-  if (bn !== undefined) base.bn = bn;
-  if (bt !== undefined) base.bt = bt;
-  if (bv !== undefined) base.bv = bv;
-  if (bs !== undefined) base.bs = bs;
-  if (bu !== undefined) base.bu = bu;
-  return undefined;
+/** The record checked against the schema, or the first problem in words. */
+function parseRecord(record: Record<string, unknown>): SenmlRecord | string {
+  const parsed = RecordSchema.safeParse(record);
+  return parsed.success ? parsed.data : (parsed.error.issues[0]?.message ?? 'not a SenML record');
 }
 
-/** The value of a record; undefined when it has none. */
-function recordValue(
-  record: Record<string, unknown>,
-  base: Base,
-): number | boolean | string | undefined | { error: string } {
-  const { v, vs, vb, vd, s } = record;
+/** The value of a record (v, vs, vb, vd), or an error when it has more than one. */
+function valueOf(record: SenmlRecord, base: Base): number | boolean | string | undefined | { error: string } {
+  const { v, vs, vb, vd } = record;
   const count = +(v !== undefined) + +(vs !== undefined) + +(vb !== undefined) + +(vd !== undefined);
-  if (count > 1) return { error: 'a record carries one value: v, vs, vb or vd' };
-  if (v !== undefined)
-    return typeof v === 'number' ? base.bv + v : { error: `'v' must be a number, got ${describeType(v)}` };
-  if (vs !== undefined)
-    return typeof vs === 'string' ? vs : { error: `'vs' must be a string, got ${describeType(vs)}` };
-  if (vb !== undefined)
-    return typeof vb === 'boolean' ? vb : { error: `'vb' must be a boolean, got ${describeType(vb)}` };
-  if (vd !== undefined)
-    return typeof vd === 'string' ? vd : { error: `'vd' must be a base64 string, got ${describeType(vd)}` };
-  if (s !== undefined)
-    return typeof s === 'number' ? base.bs + s : { error: `'s' (sum) must be a number, got ${describeType(s)}` };
-  return undefined;
+  if (count > 1) return { error: 'a record carries at most one value: v, vs, vb or vd (RFC 8428 §4.2)' };
+  if (v !== undefined) return base.bv + v;
+  return vs ?? vb ?? vd;
 }
 
-function stripSeparator(name: string): string {
-  const last = name.charCodeAt(name.length - 1);
-  return last === 58 || last === 47 || last === 46 ? name.slice(0, -1) : name; // ':', '/', '.'
-}
-
-/** Resolves one record; null for a record that only sets base fields, a string for an error. */
-function resolve(
-  record: Record<string, unknown>,
-  base: Base,
-  ctx: DecodeContext,
-  now: number,
-): Resolved | null | string {
-  for (const key in record) {
-    if (key.endsWith('_'))
-      return `'${key}' is a must-understand field (RFC 8428 §4.4) that this receiver does not support`;
-  }
-  const baseError = applyBase(record, base);
-  if (baseError !== undefined) return baseError;
-  const { n, t, u } = record;
-  if (n !== undefined && typeof n !== 'string') return `'n' (name) must be a string, got ${describeType(n)}`;
-  if (t !== undefined && typeof t !== 'number') return `'t' (time) must be a number of seconds, got ${describeType(t)}`;
-  if (u !== undefined && typeof u !== 'string') return `'u' (unit) must be a string, got ${describeType(u)}`;
-  const value = recordValue(record, base);
+/** Resolves one record (§4.6); null for a record that only sets base fields, a string for an error. */
+function resolve(record: SenmlRecord, index: number, base: Base, now: number): Resolved | null | string {
+  if (record.bn !== undefined) base.bn = record.bn;
+  if (record.bt !== undefined) base.bt = record.bt;
+  if (record.bv !== undefined) base.bv = record.bv;
+  if (record.bs !== undefined) base.bs = record.bs;
+  if (record.bu !== undefined) base.bu = record.bu;
+  const value = valueOf(record, base);
   if (typeof value === 'object') return value.error;
-  if (value === undefined) {
-    if (n === undefined && BASE_KEYS.some((key) => record[key] !== undefined)) return null;
-    if (n === undefined) return 'record has neither a name nor a value: expected n and one of v, vs, vb, vd or s';
-    return `record '${base.bn}${n}' has no value: expected v, vs, vb, vd or s`;
+  const sum = record.s === undefined ? undefined : base.bs + record.s;
+  const { n } = record;
+  if (value === undefined && sum === undefined) {
+    if (n !== undefined) return `record '${base.bn}${n}' has no value: expected v, vs, vb, vd or s`;
+    // A record of base fields only sets them for the records after it (RFC 8428 §5.2 starts with one).
+    if (BASE_KEYS.some((key) => record[key] !== undefined)) return null;
+    return 'record has neither a name nor a value: expected n and one of v, vs, vb, vd or s';
   }
-
-  let entity: string;
-  let field: string;
-  if (ctx.id !== undefined) {
-    if (n === undefined || n === '') return "record has no 'n': on city/<domain>/<id> the name gives the field";
-    entity = ctx.id;
-    field = n;
-  } else if (base.bn !== '' && n !== undefined && n !== '') {
-    entity = stripSeparator(base.bn);
-    field = n;
-  } else {
-    const name = base.bn + (n ?? '');
-    const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf(':'));
-    if (cut <= 0 || cut === name.length - 1) {
-      return `cannot tell entity from field in name '${name}': give the entity as base name 'bn', or name records '<id>/<field>'`;
-    }
-    entity = name.slice(0, cut);
-    field = name.slice(cut + 1);
+  const name = base.bn + (n ?? '');
+  if (name === '') return "record has no name: give 'n', or a base name 'bn' in this or an earlier record";
+  if (!NAME_PATTERN.test(name)) {
+    return `name '${name}' is not a SenML name: letters, digits, '-', ':', '.', '/' and '_', starting with a letter or digit (RFC 8428 §4.5.1)`;
   }
-
-  const time = base.bt + (t ?? 0);
+  const unit = record.u ?? base.bu;
+  const split = entityOfName(name, base.bn, n);
+  const field = split.field === '' ? fieldOfUnit(unit) : split.field;
+  const axis = field === 'lat' || unit === 'lat' ? 'lat' : field === 'lon' || unit === 'lon' ? 'lon' : undefined;
+  const time = base.bt + (record.t ?? 0);
   // Time 0 is "now" (§4.5.3): leave ts out so the server's clock stamps it.
   const ts = time === 0 ? undefined : Math.round(time < RELATIVE_TIME_LIMIT ? now + time * 1000 : time * 1000);
-  const unit = u ?? base.bu;
-  const axis = field === 'lat' || unit === 'lat' ? 'lat' : field === 'lon' || unit === 'lon' ? 'lon' : undefined;
-  return { entity, field, ts, value, axis };
+  return { index, named: split.entity, field, ts, value, sum, axis };
+}
+
+/** The pack's entities on a per-entity topic: one at most, or the reason the pack is refused. */
+function singleEntity(records: readonly Resolved[], id: string): string | undefined {
+  const named = [...new Set(records.map((r) => r.named).filter((name) => name !== ''))];
+  if (named.length <= 1) return undefined;
+  return `the pack names ${named.length} entities (${named.join(', ')}) but city/<domain>/${id} is the topic of one: publish each entity on its own topic, or the pack on city/<domain>`;
+}
+
+function group(records: readonly Resolved[], domain: string, ctx: DecodeContext, errors: DecodeError[]): DecodedItem[] {
+  const groups = new Map<string, DecodedItem & { value: SenmlItem }>();
+  for (const r of records) {
+    const entity = ctx.id ?? r.named;
+    if (entity === '') {
+      errors.push({
+        index: r.index,
+        error: `cannot tell the entity of '${r.field}': give the entity as base name 'bn' (e.g. "bn": "S1/"), name records '<id>/<field>', or send on city/<domain>/<id>`,
+      });
+      continue;
+    }
+    const key = r.ts === undefined ? entity : `${entity}\n${r.ts}`;
+    let item = groups.get(key);
+    if (item === undefined) {
+      const value: SenmlItem = { domain, id: entity, fields: {} };
+      if (r.ts !== undefined) value.ts = r.ts;
+      item = { index: r.index, value };
+      groups.set(key, item);
+    }
+    // A non-numeric lat/lon stays in place so the schema reports it as a bad position.
+    if (r.value !== undefined) {
+      if (r.axis !== undefined) item.value[r.axis] = r.value as number;
+      else item.value.fields[r.field] = r.value;
+    }
+    if (r.sum !== undefined) item.value.fields[`${r.field}_sum`] = r.sum;
+  }
+  return [...groups.values()];
 }
 
 /** Decodes a parsed SenML pack; `now` (ms) anchors relative times. */
 export function decodeSenmlValue(pack: unknown, ctx: DecodeContext, now: number): DecodeResult {
-  const errors: DecodeError[] = [];
   if (!Array.isArray(pack)) {
     return {
       items: [],
@@ -173,33 +206,37 @@ export function decodeSenmlValue(pack: unknown, ctx: DecodeContext, now: number)
   }
   const domain = ctx.domain;
   if (domain === undefined) return { items: [], errors: [{ index: 0, error: DOMAIN_MISSING }] };
-  const base: Base = { bn: '', bt: 0, bv: 0, bs: 0, bu: undefined };
-  const groups = new Map<string, DecodedItem & { value: SenmlItem }>();
+  // §4.4: a label ending in '_' must be understood, or the whole pack is refused.
   for (let index = 0; index < pack.length; index++) {
     const record: unknown = pack[index];
-    if (!isRecord(record)) {
-      errors.push({ index, error: `a SenML record must be an object, got ${describeType(record)}` });
-      continue;
+    const label = isObject(record) ? Object.keys(record).find((key) => key.endsWith('_')) : undefined;
+    if (label !== undefined) {
+      const error = `'${label}' is a must-understand label (RFC 8428 §4.4) this receiver does not know, so the whole pack is refused`;
+      return { items: [], errors: [{ index, error }] };
     }
-    const resolved = resolve(record, base, ctx, now);
-    if (resolved === null) continue;
-    if (typeof resolved === 'string') {
-      errors.push({ index, error: resolved });
-      continue;
-    }
-    const key = resolved.ts === undefined ? resolved.entity : `${resolved.entity}\n${resolved.ts}`;
-    let group = groups.get(key);
-    if (group === undefined) {
-      const item: SenmlItem = { domain, id: resolved.entity, fields: {} };
-      if (resolved.ts !== undefined) item.ts = resolved.ts;
-      group = { index, value: item };
-      groups.set(key, group);
-    }
-    // A non-numeric lat/lon stays in place so the schema reports it as a bad position.
-    if (resolved.axis !== undefined) group.value[resolved.axis] = resolved.value as number;
-    else group.value.fields[resolved.field] = resolved.value;
   }
-  return { items: [...groups.values()], errors };
+  const errors: DecodeError[] = [];
+  const base: Base = { bn: '', bt: 0, bv: 0, bs: 0, bu: undefined };
+  const records: Resolved[] = [];
+  for (let index = 0; index < pack.length; index++) {
+    const raw: unknown = pack[index];
+    if (!isObject(raw)) {
+      errors.push({ index, error: `a SenML record must be an object, got ${describeType(raw)}` });
+      continue;
+    }
+    const record = parseRecord(raw);
+    const resolved = typeof record === 'string' ? record : resolve(record, index, base, now);
+    if (resolved === null) continue;
+    if (typeof resolved === 'string') errors.push({ index, error: resolved });
+    else records.push(resolved);
+  }
+  if (ctx.id !== undefined) {
+    const refused = singleEntity(records, ctx.id);
+    if (refused !== undefined) return { items: [], errors: [{ index: 0, error: refused }, ...errors] };
+  }
+  const items = group(records, domain, ctx, errors);
+  if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
+  return { items, errors };
 }
 
 /** Decodes SenML JSON text; `now` (ms) anchors relative times. */

@@ -67,13 +67,17 @@ describe('SenML on city/<domain>/<id>', () => {
     });
   });
 
-  it('adds base value and base sum, and reads sums', () => {
+  it('adds base value and base sum, and keeps a sum as <field>_sum beside the value', () => {
     const pack = [
       { bv: 100, bs: 1000, n: 'a', v: 5 },
       { n: 'b', s: 7 },
-      { bv: 0, n: 'c', v: 5 },
+      { bv: 0, n: 'c', v: 5, s: 1 },
     ];
-    expect(decode(pack, entityTopic).items[0]?.value).toMatchObject({ fields: { a: 105, b: 1007, c: 5 } });
+    expect(decode(pack, entityTopic).items[0]?.value).toEqual({
+      domain: 'sensor',
+      id: 'S1',
+      fields: { a: 105, b_sum: 1007, c: 5, c_sum: 1001 },
+    });
   });
 
   it('turns records named lat/lon, or with unit lat/lon, into the position', () => {
@@ -98,10 +102,46 @@ describe('SenML on city/<domain>/<id>', () => {
     ).toEqual([{ index: 0, value: { domain: 'sensor', id: 'S1', lat: 21, lon: 106, fields: {} } }]);
   });
 
-  it('needs n on the per-entity topic', () => {
-    expect(decode([{ bn: 'S1', v: 1 }], entityTopic).errors).toEqual([
-      { index: 0, error: "record has no 'n': on city/<domain>/<id> the name gives the field" },
+  it('names the field of a record naming only its entity after the unit, or value', () => {
+    expect(
+      decode(
+        [
+          { bn: 'S1', v: 1 },
+          { bn: 'S1', u: 'Cel', v: 2 },
+        ],
+        entityTopic,
+      ).items,
+    ).toEqual([{ index: 0, value: { domain: 'sensor', id: 'S1', fields: { value: 1, Cel: 2 } } }]);
+    expect(decode([{ v: 1 }], entityTopic).errors).toEqual([
+      { index: 0, error: "record has no name: give 'n', or a base name 'bn' in this or an earlier record" },
     ]);
+  });
+
+  it('refuses a pack naming two entities as a whole: the topic is for one', () => {
+    const pack = [
+      { bn: 'urn:dev:ow:10e2073a01080063:', n: 'temp', v: 1 },
+      { bn: 'urn:dev:ow:10e2073a01080064:', n: 'temp', v: 2 },
+    ];
+    expect(decode(pack, entityTopic)).toEqual({
+      items: [],
+      errors: [
+        {
+          index: 0,
+          error:
+            'the pack names 2 entities (urn:dev:ow:10e2073a01080063, urn:dev:ow:10e2073a01080064) but city/<domain>/S1 is the topic of one: publish each entity on its own topic, or the pack on city/<domain>',
+        },
+      ],
+    });
+    // Records without an entity of their own belong to the topic's entity.
+    expect(
+      decode(
+        [
+          { n: 'a', v: 1 },
+          { bn: 'X/', n: 'b', v: 2 },
+        ],
+        entityTopic,
+      ).items,
+    ).toHaveLength(1);
   });
 });
 
@@ -134,7 +174,7 @@ describe('SenML on city/<domain> or HTTP ?domain=', () => {
     ]);
   });
 
-  it('rejects a name it cannot split, keeping the other records', () => {
+  it('rejects a name without an entity, keeping the other records', () => {
     const result = decode(
       [
         { n: 'pm25', v: 1 },
@@ -143,11 +183,21 @@ describe('SenML on city/<domain> or HTTP ?domain=', () => {
       ],
       domainTopic,
     );
-    expect(result.errors.map((error) => error.index)).toEqual([0, 1]);
-    expect(result.errors[0]?.error).toBe(
-      "cannot tell entity from field in name 'pm25': give the entity as base name 'bn', or name records '<id>/<field>'",
+    expect(result.errors).toEqual([
+      {
+        index: 0,
+        error:
+          "cannot tell the entity of 'pm25': give the entity as base name 'bn' (e.g. \"bn\": \"S1/\"), name records '<id>/<field>', or send on city/<domain>/<id>",
+      },
+    ]);
+    expect(result.items).toEqual([{ index: 1, value: { domain: 'sensor', id: 'S1', fields: { value: 1, a: 2 } } }]);
+  });
+
+  it('refuses names outside the SenML character set', () => {
+    expect(decode([{ n: 'S1/pm 2', v: 1 }], domainTopic).errors[0]?.error).toMatch(
+      /^name 'S1\/pm 2' is not a SenML name: .* \(RFC 8428 §4\.5\.1\)$/,
     );
-    expect(result.items).toEqual([{ index: 2, value: { domain: 'sensor', id: 'S1', fields: { a: 2 } } }]);
+    expect(decode([{ n: '-S1/a', v: 1 }], domainTopic).errors[0]?.error).toMatch(/is not a SenML name/);
   });
 
   it('needs a domain from the transport', () => {
@@ -172,27 +222,48 @@ describe('SenML: bad records', () => {
       { n: 'f', t: 'now', v: 1 },
       { bn: 7, n: 'g', v: 1 },
       { bver: 11, n: 'h', v: 1 },
-      { n: 'i', v: 1, ext_: 1 },
+      { n: 'i', vd: 'a*b' },
       'record',
       {},
       { n: 'ok', v: 1 },
     ];
     const result = decode(pack, entityTopic);
     expect(result.errors).toEqual([
-      { index: 0, error: "'v' must be a number, got a string" },
-      { index: 1, error: "'vs' must be a string, got a number" },
-      { index: 2, error: "'vb' must be a boolean, got a string" },
-      { index: 3, error: 'a record carries one value: v, vs, vb or vd' },
+      { index: 0, error: '\'v\' must be a number (value), got "3"' },
+      { index: 1, error: "'vs' must be a string (string value), got 3" },
+      { index: 2, error: '\'vb\' must be a boolean (boolean value), got "yes"' },
+      { index: 3, error: 'a record carries at most one value: v, vs, vb or vd (RFC 8428 §4.2)' },
       { index: 4, error: "record 'e' has no value: expected v, vs, vb, vd or s" },
-      { index: 5, error: "'n' (name) must be a string, got a number" },
-      { index: 6, error: "'t' (time) must be a number of seconds, got a string" },
-      { index: 7, error: "'bn' (base name) must be a string, got a number" },
-      { index: 8, error: "'bver' 11 is not supported: expected a SenML version from 1 to 10" },
-      { index: 9, error: "'ext_' is a must-understand field (RFC 8428 §4.4) that this receiver does not support" },
+      { index: 5, error: "'n' must be a string (name), got 5" },
+      { index: 6, error: '\'t\' must be a number of seconds (time), got "now"' },
+      { index: 7, error: "'bn' must be a string (base name), got 7" },
+      { index: 8, error: "'bver' must be a SenML version from 1 to 10, got 11" },
+      { index: 9, error: '\'vd\' must be base64url text (data value, RFC 4648 §5), got "a*b"' },
       { index: 10, error: 'a SenML record must be an object, got a string' },
       { index: 11, error: 'record has neither a name nor a value: expected n and one of v, vs, vb, vd or s' },
     ]);
     expect(result.items).toEqual([{ index: 12, value: { domain: 'sensor', id: 'S1', fields: { ok: 1 } } }]);
+  });
+
+  it('refuses the whole pack when a record has a must-understand label it does not know', () => {
+    expect(
+      decode(
+        [
+          { n: 'a', v: 1 },
+          { n: 'i', v: 1, ext_: 1 },
+        ],
+        entityTopic,
+      ),
+    ).toEqual({
+      items: [],
+      errors: [
+        {
+          index: 1,
+          error:
+            "'ext_' is a must-understand label (RFC 8428 §4.4) this receiver does not know, so the whole pack is refused",
+        },
+      ],
+    });
   });
 
   it('accepts a header record that only sets base fields', () => {
