@@ -1,3 +1,4 @@
+import { Rfc3339Schema } from './rfc3339.js';
 import type { DecodeContext, DecodeResult, DecodedItem, DecodeError } from './types.js';
 
 // JSON payloads (wire contract v1). Two shapes:
@@ -6,6 +7,8 @@ import type { DecodeContext, DecodeResult, DecodedItem, DecodeError } from './ty
 // - flat, only on `city/<domain>/<id>`: `ts`, `lat`, `lon`, `tags` are reserved, every other top-level scalar is
 //   a field. `domain` and `id` are also treated as reserved here (they must match the topic when present), so
 //   a device echoing its own id does not grow an `id` field that would clash with the store's id tag.
+// A `ts` string is read here as RFC 3339 the way senders write it (rfc3339.ts) and becomes milliseconds, so a
+// bad one is refused with what is wrong with it.
 
 export type JsonParse = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -83,11 +86,20 @@ function flatShape(obj: Record<string, unknown>, ctx: DecodeContext): Record<str
   return item;
 }
 
+/** Replaces an RFC 3339 `ts` by its milliseconds; the reason when the text is not a date-time. */
+function readTimestamp(item: Record<string, unknown> | string): Record<string, unknown> | string {
+  if (typeof item === 'string' || typeof item.ts !== 'string') return item;
+  const parsed = Rfc3339Schema.safeParse(item.ts);
+  if (!parsed.success) return parsed.error.issues[0]?.message ?? `ts '${item.ts}' is not an RFC 3339 date-time`;
+  item.ts = parsed.data;
+  return item;
+}
+
 /** Turns one JSON object into an observation-shaped value, or an error reason; fills a missing domain/id into it. */
 export function decodeJsonObject(value: unknown, ctx: DecodeContext): Record<string, unknown> | string {
   if (!isObject(value)) return `${OBSERVATION_SHAPE}, got ${describeType(value)}`;
-  if (value.fields !== undefined) return observationShape(value, ctx);
-  if (ctx.id !== undefined) return flatShape(value, ctx);
+  if (value.fields !== undefined) return readTimestamp(observationShape(value, ctx));
+  if (ctx.id !== undefined) return readTimestamp(flatShape(value, ctx));
   return `${OBSERVATION_SHAPE} (domain, ts, lat, lon and tags are optional)`;
 }
 

@@ -16,7 +16,7 @@ describe('JSON on city/<domain>/<id>', () => {
           value: {
             domain: 'sensor',
             id: 'S1',
-            ts: '2024-01-01T00:00:00Z',
+            ts: 1_704_067_200_000,
             lat: 21.27,
             lon: 106.19,
             tags: { district: 'n' },
@@ -148,5 +148,68 @@ describe('JSON on city/<domain> and HTTP', () => {
   it('cannot carry NaN or Infinity: those are malformed JSON', () => {
     expect(decodeJson('{"id":"S1","fields":{"a":NaN}}', domainTopic).errors[0]?.error).toMatch(/^malformed JSON/);
     expect(decodeJson('{"id":"S1","fields":{"a":Infinity}}', domainTopic).errors[0]?.error).toMatch(/^malformed JSON/);
+  });
+});
+
+describe('JSON: RFC 3339 timestamps as senders write them', () => {
+  const at = Date.UTC(2024, 5, 1, 12, 0, 0);
+  const tsOf = (ts: string) => {
+    const result = decodeJson(JSON.stringify({ ts, pm25: 1 }), entityTopic);
+    expect(result.errors).toEqual([]);
+    return (result.items[0]?.value as { ts: unknown }).ts;
+  };
+  const errorOf = (ts: string) => decodeJson(JSON.stringify({ ts, pm25: 1 }), entityTopic).errors[0]?.error;
+
+  it.each([
+    ['2024-06-01T12:00:00Z', at],
+    ['2024-06-01t12:00:00z', at],
+    ['2024-06-01 12:00:00Z', at],
+    ['2024-06-01T19:00:00+07:00', at],
+    ['2024-06-01T11:30:00-00:30', at],
+    ['2024-06-01T12:00:00-00:00', at],
+    ['2024-06-01T12:00:00.5Z', at + 500],
+    ['2024-06-01T12:00:00.123456789Z', at + 123],
+    ['2024-06-01T12:00:00.999999999+00:00', at + 999],
+    ['2024-06-02T00:00:00+12:00', at],
+    ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
+    ['0001-01-01T00:00:00Z', -62_135_596_800_000],
+    ['1969-12-31T23:59:59.999Z', -1],
+  ])('reads %s', (ts, ms) => {
+    expect(tsOf(ts)).toBe(ms);
+  });
+
+  it.each([
+    ['2024-06-01', "ts '2024-06-01' has a date but no time"],
+    ['2024-06-01T12:00:00', "ts '2024-06-01T12:00:00' has no time zone offset: end it with Z or ±hh:mm"],
+    ['2024-06-01T12:00Z', "ts '2024-06-01T12:00Z' needs seconds (hh:mm:ss)"],
+    ['2024-06-01T12:00:00+0700', "ts '2024-06-01T12:00:00+0700' writes its offset without a colon: use ±hh:mm"],
+    ['2024-06-01T12:00:00.Z', "ts '2024-06-01T12:00:00.Z' has a decimal point without fraction digits"],
+    ['2023-02-29T00:00:00Z', "ts '2023-02-29T00:00:00Z' has day 29, which 2023-02 does not have"],
+    ['2024-13-01T00:00:00Z', "ts '2024-13-01T00:00:00Z' has month 13: months are 01 to 12"],
+    ['2024-06-01T24:00:00Z', "ts '2024-06-01T24:00:00Z' has time 24:00: hours are 00 to 23, minutes 00 to 59"],
+    [
+      '2024-06-30T23:59:60Z',
+      "ts '2024-06-30T23:59:60Z' is a leap second (:60), which the stores cannot keep: send :59.999 instead",
+    ],
+    ['2024-06-01T12:00:00+24:00', "ts '2024-06-01T12:00:00+24:00' has offset +24:00: offsets are -23:59 to +23:59"],
+    [
+      'yesterday',
+      "ts 'yesterday' is not an RFC 3339 date-time (e.g. 2024-06-01T12:00:00Z or 2024-06-01T19:00:00.5+07:00)",
+    ],
+    ['', "ts '' is not an RFC 3339 date-time (e.g. 2024-06-01T12:00:00Z or 2024-06-01T19:00:00.5+07:00)"],
+  ])('refuses %s with the reason', (ts, reason) => {
+    expect(errorOf(ts)).toBe(reason);
+  });
+
+  it('reads ts the same way in observation objects and arrays', () => {
+    const payload = JSON.stringify([
+      { id: 'S1', ts: '2024-06-01t12:00:00z', fields: { a: 1 } },
+      { id: 'S2', ts: '2024-06-01T12:00:00', fields: { a: 1 } },
+    ]);
+    const result = decodeJson(payload, { domain: 'sensor' });
+    expect(result.items).toEqual([{ index: 0, value: { domain: 'sensor', id: 'S1', ts: at, fields: { a: 1 } } }]);
+    expect(result.errors).toEqual([
+      { index: 1, error: "ts '2024-06-01T12:00:00' has no time zone offset: end it with Z or ±hh:mm" },
+    ]);
   });
 });
