@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
+import { WallApp } from './wall/WallApp.js';
 import './app/theme.css';
 // Panels before layout: the layout's media queries override panel placement on phones.
 import './app/panels.css';
@@ -15,6 +16,6 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <App />
+    {window.location.pathname === '/wall' ? <WallApp /> : <App />}
   </StrictMode>,
 );

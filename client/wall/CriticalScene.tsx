@@ -1,0 +1,40 @@
+import type { Alert } from '../../contract/alert.js';
+import { entityLabel, ruleLabel, valueLabel } from '../features/alerts/alert-labels.js';
+import { formatAgo } from '../i18n/format.js';
+import { t, useLocale } from '../i18n/i18n.js';
+import { wt } from '../i18n/wall-messages.js';
+import { useObservable, usePolled } from '../ui/hooks.js';
+import { alertZone } from './alert-text.js';
+import { formatClock } from './wall-format.js';
+import type { WallRuntime } from './wall-runtime.js';
+
+/** A new critical alert, full screen, over whatever scene was showing. */
+export function CriticalScene({ alert, runtime }: { alert: Alert; runtime: WallRuntime }) {
+  const locale = useLocale();
+  const rules = useObservable(runtime.alerts.rules);
+  const now = usePolled(() => Math.floor(Date.now() / 1000) * 1000, 1_000);
+  const value = valueLabel(alert, rules, locale);
+  const rows: [string, string][] = [
+    [wt('wall.critical.entity'), entityLabel(alert, runtime.store)],
+    [wt('wall.critical.zone'), alertZone(alert, runtime.config, runtime.store, locale)],
+    ...(value === null ? [] : [[wt('wall.critical.value'), value] as [string, string]]),
+    [
+      wt('wall.critical.time'),
+      `${formatClock(alert.startedAt, locale, true)} · ${formatAgo(now - alert.startedAt, t)}`,
+    ],
+  ];
+  return (
+    <section className="critical" role="alert" data-testid="wall-critical" data-alert-id={alert.id}>
+      <p className="critical__kicker">{wt('wall.critical.title')}</p>
+      <h2 className="critical__rule">{ruleLabel(alert, rules)}</h2>
+      <dl className="critical__facts">
+        {rows.map(([label, text]) => (
+          <div className="critical__fact" key={label}>
+            <dt>{label}</dt>
+            <dd>{text}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}

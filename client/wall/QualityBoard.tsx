@@ -1,0 +1,94 @@
+import { useEffect } from 'react';
+import type { ConsoleConfig } from '../../contract/api.js';
+import type { QualityDomain, QualityResponse } from '../../contract/wall.js';
+import { formatNumber } from '../i18n/format.js';
+import { useLocale } from '../i18n/i18n.js';
+import type { Locale } from '../i18n/messages.js';
+import { wt } from '../i18n/wall-messages.js';
+import { useObservable } from '../ui/hooks.js';
+import { BoardFrame } from './BoardStatus.js';
+import { formatLag } from './wall-format.js';
+import type { Resource } from './wall-resource.js';
+
+/** Reject reasons named per domain card. */
+const TOP_REASONS = 2;
+
+function domainName(domain: string, config: ConsoleConfig, locale: Locale): string {
+  return config.domains[domain]?.label?.[locale] ?? domain;
+}
+
+function DomainCard({ quality, config, locale }: { quality: QualityDomain; config: ConsoleConfig; locale: Locale }) {
+  const worst = quality.silent > 0 ? 'bad' : quality.stale > 0 ? 'warn' : 'ok';
+  const reasons = [...quality.rejects].sort((a, b) => b.count - a.count).slice(0, TOP_REASONS);
+  return (
+    <article className={`dq dq--${worst}`} data-testid="quality-domain" data-domain={quality.domain}>
+      <h2 className="dq__name">{domainName(quality.domain, config, locale)}</h2>
+      <dl className="dq__counts">
+        <div className="dq__count dq__count--ok">
+          <dt>{wt('wall.quality.reporting')}</dt>
+          <dd>{formatNumber(quality.reporting, locale, 0)}</dd>
+        </div>
+        <div className="dq__count dq__count--warn">
+          <dt>{wt('wall.quality.stale')}</dt>
+          <dd>{formatNumber(quality.stale, locale, 0)}</dd>
+        </div>
+        <div className="dq__count dq__count--bad">
+          <dt>{wt('wall.quality.silent')}</dt>
+          <dd>{formatNumber(quality.silent, locale, 0)}</dd>
+        </div>
+      </dl>
+      <p className="dq__line">{wt('wall.quality.rate', { n: formatNumber(quality.receivedPerMinute, locale, 1) })}</p>
+      <p className="dq__line">
+        {quality.lagP95Ms === null
+          ? wt('wall.quality.lagNone')
+          : wt('wall.quality.lag', { value: formatLag(quality.lagP95Ms, locale) })}
+      </p>
+      {quality.rejected === 0 ? (
+        <p className="dq__line dq__line--clean">{wt('wall.quality.clean')}</p>
+      ) : (
+        <>
+          <p className="dq__line dq__line--bad">
+            {wt('wall.quality.rejected', { n: formatNumber(quality.rejected, locale, 0) })}
+          </p>
+          {reasons.map((reject) => (
+            <p className="dq__reason" key={reject.reason}>
+              {formatNumber(reject.count, locale, 0)} × {reject.reason}
+            </p>
+          ))}
+        </>
+      )}
+    </article>
+  );
+}
+
+/** Per domain: how many entities report, lag behind or fell silent, the rate, the lag, and what was refused. */
+export function QualityBoard({
+  resource,
+  config,
+  active,
+}: {
+  resource: Resource<QualityResponse>;
+  config: ConsoleConfig;
+  active: boolean;
+}) {
+  const locale = useLocale();
+  const state = useObservable(resource.state);
+  useEffect(() => {
+    if (active) resource.refresh();
+  }, [active, resource]);
+  return (
+    <BoardFrame state={state}>
+      {(data) =>
+        data.domains.length === 0 ? (
+          <p className="wall__empty">{wt('wall.quality.none')}</p>
+        ) : (
+          <div className="dqs" data-testid="quality-board">
+            {data.domains.map((quality) => (
+              <DomainCard key={quality.domain} quality={quality} config={config} locale={locale} />
+            ))}
+          </div>
+        )
+      }
+    </BoardFrame>
+  );
+}

@@ -1,0 +1,25 @@
+import { useLocale } from '../i18n/i18n.js';
+import { wt } from '../i18n/wall-messages.js';
+import type { ReadonlyObservable } from '../state/observable.js';
+import { useObservable } from '../ui/hooks.js';
+import { formatClock } from './wall-format.js';
+import type { WallHealth } from './wall-health.js';
+
+/** Says, across the top, that the picture is old and since when; gone when live data flows again. */
+export function StaleBanner({ health }: { health: ReadonlyObservable<WallHealth> }) {
+  const locale = useLocale();
+  const state = useObservable(health);
+  if (!state.stale) return null;
+  const time = formatClock(state.since, locale);
+  return (
+    <div
+      className={state.lost ? 'stale stale--lost' : 'stale'}
+      role="alert"
+      data-testid="wall-stale"
+      data-lost={state.lost}
+    >
+      <span className="stale__text">{wt(state.lost ? 'wall.stale.lost' : 'wall.stale.data', { time })}</span>
+      {state.lost && <span className="stale__retry">{wt('wall.stale.retrying')}</span>}
+    </div>
+  );
+}

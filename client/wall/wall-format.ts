@@ -1,0 +1,52 @@
+import type { Bilingual } from '../../contract/wall.js';
+import { CITY_TIME_ZONE, formatNumber } from '../i18n/format.js';
+import type { Locale } from '../i18n/messages.js';
+import { isWallMessageKey, wt } from '../i18n/wall-messages.js';
+
+const LOCALE_TAGS: Record<Locale, string> = { vi: 'vi-VN', en: 'en-GB' };
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "14:05" (or "14:05:09" with seconds) in the city's time zone. */
+export function formatClock(ms: number, locale: Locale, seconds = false): string {
+  const key = `${locale}:${seconds}`;
+  let format = clockFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE_TAGS[locale], {
+      timeZone: CITY_TIME_ZONE,
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
+      hourCycle: 'h23',
+    });
+    clockFormats.set(key, format);
+  }
+  return format.format(ms);
+}
+
+/** The text of a two-language field in the wall's language. */
+export function pick(text: Bilingual, locale: Locale): string {
+  return text[locale];
+}
+
+/** A board figure: whole numbers from 10 up, one decimal below, as the locale writes them. */
+export function formatFigure(value: number, locale: Locale): string {
+  return formatNumber(value, locale, Math.abs(value) >= 10 ? 0 : 1);
+}
+
+/** A value with its unit: "82 %", "35 km/h", "12" for a plain count. */
+export function withUnit(value: string, unit: string): string {
+  if (unit === '') return value;
+  return unit === '%' ? `${value}%` : `${value} ${unit}`;
+}
+
+/** A detected object's label in the wall's language, or the detector's own word. */
+export function cameraLabel(label: string): string {
+  const key = `wall.label.${label}`;
+  return isWallMessageKey(key) ? wt(key) : label;
+}
+
+/** A lag in ms as people read it: "850 ms", "3,2 giây". */
+export function formatLag(ms: number, locale: Locale): string {
+  if (ms < 1000) return `${formatNumber(ms, locale, 0)} ${wt('wall.unit.ms')}`;
+  return `${formatNumber(ms / 1000, locale, 1)} ${wt('wall.unit.s')}`;
+}
