@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { DurationSchema } from '../contract/duration.js';
-import { BUILT_IN_STALE_AFTER_MS, DEFAULT_STALE_AFTER_MS, DOMAIN_PATTERN, GeoAreaSchema, RoleSchema, RuleInputSchema } from '../contract/index.js';
+import { CameraConfigSchema, CameraEventsConfigSchema, KpisConfigSchema, QualityConfigSchema, WallConfigSchema } from './wall-schema.js';
+import { BUILT_IN_STALE_AFTER_MS, NON_MAP_DOMAINS, DEFAULT_STALE_AFTER_MS, DOMAIN_PATTERN, GeoAreaSchema, RoleSchema, RuleInputSchema } from '../contract/index.js';
 
 const PortSchema = z.number().int().min(0).max(65535);
 
 const DomainConfigSchema = z.strictObject({
   /** An entity that has not reported for this long is shown as stale. */
   staleAfter: DurationSchema.default(DEFAULT_STALE_AFTER_MS),
+  /** Whether the console draws it as a map layer (false for event streams without a place, e.g. dossiers). */
+  layer: z.boolean().default(true),
   label: z.strictObject({ vi: z.string(), en: z.string() }).optional(),
 });
 
@@ -164,7 +167,11 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   domains: z
     .record(z.string().regex(DOMAIN_PATTERN), DomainConfigSchema)
-    .default(Object.fromEntries(Object.entries(BUILT_IN_STALE_AFTER_MS).map(([domain, staleAfter]) => [domain, { staleAfter }]))),
+    .default(
+      Object.fromEntries(
+        Object.entries(BUILT_IN_STALE_AFTER_MS).map(([domain, staleAfter]) => [domain, { staleAfter, layer: !NON_MAP_DOMAINS.has(domain) }]),
+      ),
+    ),
   map: z
     .strictObject({
       center: z.tuple([z.number(), z.number()]).default([106.194, 21.273]),
@@ -197,6 +204,12 @@ export const ConfigSchema = z.strictObject({
     )
     .prefault({}),
   rules: z.array(RuleInputSchema).default([]),
+  wall: WallConfigSchema,
+  /** Cameras whose Frigate events are taken (domain `camera`); the demo city adds its own. */
+  cameras: z.array(CameraConfigSchema).default([]),
+  cameraEvents: CameraEventsConfigSchema,
+  kpis: KpisConfigSchema,
+  quality: QualityConfigSchema,
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

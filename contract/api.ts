@@ -1,3 +1,4 @@
+import type { CameraInfo, WallScene } from './wall.js';
 import { z } from 'zod';
 import { BboxSchema } from './entity.js';
 import { DomainSchema, EntityIdSchema } from './observation.js';
@@ -105,5 +106,12 @@ export interface ConsoleConfig {
     basemap: Basemap;
     zones: ZoneInfo[];
   };
-  domains: Record<string, { staleAfter: number; label?: { vi: string; en: string } }>;
+  /** `layer: false`: not drawn on the map (absent means drawn). */
+  domains: Record<string, { staleAfter: number; layer?: boolean; label?: { vi: string; en: string } }>;
+  /** The wall's rotation (`wall.scenes`); absent on servers that predate the wall. */
+  wall?: { scenes: WallScene[] };
+  /** Cameras whose events the product takes (`cameras:`). */
+  cameras?: CameraInfo[];
+  /** Identifies the console build being served: a wall reloads itself when it changes. */
+  build?: string;
 }

@@ -7,10 +7,18 @@ import type { BUILT_IN_DOMAINS } from './observation.js';
  */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
 
-/** Each built-in domain's silence limit (ms): traffic changes fastest, hospitals and counters slowest. */
-export const BUILT_IN_STALE_AFTER_MS: Record<(typeof BUILT_IN_DOMAINS)[number], number> = {
+/**
+ * Each default domain's silence limit (ms): traffic changes fastest, hospitals and counters slowest;
+ * a camera reports only when it sees something, and a dossier is an event stream, never "live".
+ */
+export const BUILT_IN_STALE_AFTER_MS: Record<(typeof BUILT_IN_DOMAINS)[number] | 'camera' | 'dossier', number> = {
   sensor: 120_000,
   traffic: 60_000,
   health: 300_000,
   queue: 300_000,
+  camera: 3_600_000,
+  dossier: 30 * 86_400_000,
 };
+
+/** Default domains that are not map layers: public-service dossiers have no place on the map. */
+export const NON_MAP_DOMAINS: ReadonlySet<string> = new Set(['dossier']);

@@ -13,7 +13,7 @@ export type TokenScope = z.infer<typeof TokenScopeSchema>;
 /**
  * What a caller may do, as the server's role table grants it and the console hides what is not
  * granted: live map and entities, alerts (read, act, assign), rules (read, write), history and
- * backtests, KPIs, users/tokens/devices (admin), audit, ingest, metrics.
+ * backtests, KPIs, licence plates (personal data), users/tokens/devices (admin), audit, ingest, metrics.
  */
 export const PermissionSchema = z.enum([
   'live.read',
@@ -24,6 +24,7 @@ export const PermissionSchema = z.enum([
   'rules.write',
   'history.read',
   'kpis.read',
+  'plates.read',
   'admin',
   'audit.read',
   'ingest',

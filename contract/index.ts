@@ -10,3 +10,4 @@ export * from './identity.js';
 export * from './export.js';
 export * from './replay.js';
 export * from './domain-defaults.js';
+export * from './wall.js';

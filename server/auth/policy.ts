@@ -20,6 +20,8 @@ export const ROLE_PERMISSIONS: Record<Permission, readonly Role[]> = {
   'rules.write': ['admin', 'supervisor'],
   'history.read': ['admin', 'supervisor', 'operator', 'analyst'],
   'kpis.read': ['admin', 'supervisor', 'operator', 'analyst', 'display'],
+  // Licence plates read by cameras are personal data: only those who answer for them see them.
+  'plates.read': ['admin', 'supervisor'],
   admin: ['admin'],
   'audit.read': ['admin', 'supervisor'],
   ingest: [],

@@ -7,7 +7,6 @@ import {
   ReplayStateSchema,
   type ReplayAlerts,
 } from '../../contract/index.js';
-import type { Config } from '../../config/schema.js';
 import { silentLogger, type Logger } from '../../config/logger.js';
 import type { RouteSpec } from '../http/route-catalog.js';
 import { badRequest, HttpError } from '../http/errors.js';
@@ -18,7 +17,7 @@ import { createReplayService, type ReplayScope } from './replay-service.js';
 export interface ReplayRoutesDeps {
   telemetry: Pick<TelemetryStore, 'latest' | 'scan'>;
   state: Pick<StateStore, 'loadAlerts' | 'loadAlertsOpenAt'>;
-  config: Pick<Config, 'domains'>;
+  config: { domains: Record<string, { staleAfter: number }> };
   /** Where a stream that fails after its first line is reported (the answer is then cut short). */
   logger?: Logger;
 }
