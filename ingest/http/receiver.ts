@@ -15,9 +15,14 @@ export interface HttpIngestOptions {
   logger: Logger;
 }
 
+/** InfluxDB's `/write` precisions, with its one-letter spellings `n` and `u`; m = minutes, h = hours. */
+const PRECISION_ALIASES = { n: 'ns', u: 'us' } as const;
 const IngestQuerySchema = z.strictObject({
   domain: DomainSchema.optional(),
-  precision: z.enum(['ns', 'us', 'ms', 's']).optional(),
+  precision: z
+    .enum(['ns', 'n', 'us', 'u', 'ms', 's', 'm', 'h'])
+    .transform((p) => (p === 'n' || p === 'u' ? PRECISION_ALIASES[p] : p))
+    .optional(),
 });
 
 const FORMAT_BY_TYPE: Record<string, PayloadFormat> = {
