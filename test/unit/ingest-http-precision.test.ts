@@ -38,7 +38,8 @@ async function post(line: string, precision: string) {
     headers: { 'content-type': 'text/plain' },
     body: line,
   });
-  return { status: res.status, body: (await res.json()) as unknown };
+  const body: unknown = await res.json();
+  return { status: res.status, body };
 }
 
 describe('HTTP line protocol precision', () => {
