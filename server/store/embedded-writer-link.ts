@@ -2,23 +2,28 @@ import { Worker } from 'node:worker_threads';
 import type { Observation } from '../../contract/index.js';
 import type { WriterReport, WriterRequest, WriterSettings } from './embedded-writer-protocol.js';
 import { errorMessage, type StoreLogger } from './types-logger.js';
+import { backoffDelay } from './write-queue.js';
 
-/** What the store learns from its writer thread. */
+/** What became of a batch: on disk, or given up on (and why). */
+export type BatchOutcome = { outcome: 'written' } | { outcome: 'dropped'; error: string };
+
+/** What the store learns from its writer thread besides each batch's outcome. */
 export interface WriterEvents {
-  /** A batch is on disk (`written`) or was given up on (`dropped`). */
-  settled(count: number, outcome: 'written' | 'dropped'): void;
   /** A write attempt failed (it is retried) or the thread stopped (it is restarted). */
   failed(error: string): void;
-  /** The thread kept dying: nothing more can be written; everything unwritten was settled as dropped. */
+  /** The thread kept dying: nothing more can be written; everything unwritten was answered as dropped. */
   fatal(error: string): void;
 }
 
 // Restarts in a row without the writer making progress before the store gives up, loudly.
 const MAX_RESTARTS = 4;
+// A restart is cheaper than a retry: start sooner.
+const RESTART_BACKOFF = { baseMs: 100, maxMs: 5000 };
 
 interface PendingBatch {
   seq: number;
   observations: readonly Observation[];
+  done(outcome: BatchOutcome): void;
 }
 
 /** The writer thread's own entry module, next to this file (TypeScript under tsx and vitest, else JavaScript). */
@@ -87,15 +92,15 @@ export class EmbeddedWriterLink {
     return this.failure;
   }
 
-  /** Sends a batch; its outcome arrives through `events.settled`. */
-  sendBatch(observations: readonly Observation[]): void {
-    if (this.failure !== undefined) {
-      this.events.settled(observations.length, 'dropped');
-      return;
-    }
-    const batch: PendingBatch = { seq: this.nextSeq++, observations };
-    this.pending.push(batch);
-    this.post(batch);
+  /** Sends a batch; resolves once the thread committed it or gave up on it (never rejects). */
+  sendBatch(observations: readonly Observation[]): Promise<BatchOutcome> {
+    const failure = this.failure;
+    if (failure !== undefined) return Promise.resolve({ outcome: 'dropped', error: failure });
+    return new Promise((done) => {
+      const batch: PendingBatch = { seq: this.nextSeq++, observations, done };
+      this.pending.push(batch);
+      this.post(batch);
+    });
   }
 
   /** Stops the thread after everything sent has been handled (call once the store has flushed). */
@@ -155,7 +160,7 @@ export class EmbeddedWriterLink {
     if (first) this.nextSeq = committedSeq + 1;
     const unsent: PendingBatch[] = [];
     for (const batch of this.pending) {
-      if (batch.seq <= committedSeq) this.events.settled(batch.observations.length, 'written');
+      if (batch.seq <= committedSeq) batch.done({ outcome: 'written' });
       else unsent.push(batch);
     }
     this.pending = unsent;
@@ -176,9 +181,8 @@ export class EmbeddedWriterLink {
             error: report.error,
             dropped: batch!.observations.length,
           });
-          this.events.failed(report.error);
-        }
-        this.events.settled(batch!.observations.length, report.type === 'committed' ? 'written' : 'dropped');
+          batch!.done({ outcome: 'dropped', error: report.error });
+        } else batch!.done({ outcome: 'written' });
         break;
       }
       case 'retrying':
@@ -206,7 +210,7 @@ export class EmbeddedWriterLink {
       this.giveUp(`${error}; given up after ${MAX_RESTARTS} restarts without progress`);
       return;
     }
-    const delay = 100 * 2 ** (this.restarts - 1);
+    const delay = backoffDelay(this.restarts, RESTART_BACKOFF);
     this.logger.error('embedded writer thread stopped; restarting it and sending unwritten batches again', {
       error,
       restartInMs: delay,
@@ -226,10 +230,11 @@ export class EmbeddedWriterLink {
     this.events.fatal(error);
   }
 
-  // Settles whatever is still pending as dropped (counted).
+  // Answers whatever is still pending as dropped (the store counts it).
   private abandon(): void {
     const pending = this.pending;
     this.pending = [];
-    for (const batch of pending) this.events.settled(batch.observations.length, 'dropped');
+    const error = this.failure ?? 'the embedded store closed before the batch was written';
+    for (const batch of pending) batch.done({ outcome: 'dropped', error });
   }
 }

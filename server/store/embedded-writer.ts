@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createEmbeddedWriter } from './embedded-write.js';
 import type { WriterReport, WriterRequest, WriterSettings } from './embedded-writer-protocol.js';
 import { errorMessage } from './types-logger.js';
+import { backoffDelay, DEFAULT_RETRY } from './write-queue.js';
 
 if (!parentPort) throw new Error('embedded-writer.ts runs only as a worker thread');
 const port = parentPort;
@@ -50,7 +51,9 @@ function handle(request: WriterRequest): boolean {
   return true;
 }
 
-// Requests run strictly in order: a batch being retried holds back everything sent after it.
+// Requests run strictly in order: a batch being retried holds back everything sent after it. The retry
+// happens here, not in the store's WriteQueue, because batches must commit in the order of their
+// numbers (the crash recovery trusts the last committed number); the schedule is the shared one.
 function pump(): void {
   while (!retryTimer && queue.length > 0) {
     if (!handle(queue[0]!)) {
@@ -59,7 +62,7 @@ function pump(): void {
           retryTimer = undefined;
           pump();
         },
-        100 * 2 ** attempts,
+        backoffDelay(attempts, DEFAULT_RETRY),
       );
       return;
     }

@@ -16,6 +16,7 @@ import type {
   TelemetryStore,
 } from './types.js';
 import { errorMessage, quietLogger, type StoreLogger } from './types-logger.js';
+import { DEFAULT_RETRY, WriteQueue, type SendOutcome } from './write-queue.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory of the SQLite file (created if missing). */
@@ -50,29 +51,33 @@ export class EmbeddedStore implements TelemetryStore {
   private database: EmbeddedDatabase | undefined;
   private writer: EmbeddedWriterLink | undefined;
   private starting: Promise<void> | undefined;
-  private buffer: Observation[] = [];
-  private head = 0;
-  private accepted = 0;
-  private settled = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private immediate: NodeJS.Immediate | undefined;
-  private waiters: { target: number; resolve: () => void }[] = [];
+  // Batches sealed before the writer thread is up wait for it.
+  private started!: () => void;
+  private readonly ready = new Promise<void>((resolve) => (this.started = resolve));
   private closed = false;
-  private readonly counters: StoreStats = { written: 0, buffered: 0, dropped: 0, failedWrites: 0 };
-  private readonly flushInterval: number;
-  private readonly batchSize: number;
+  private readonly queue: WriteQueue<Observation>;
   /** Observations held unwritten before the oldest are dropped (config `store.embedded.maxBuffered`). */
   readonly maxBuffered: number;
-  private readonly maxBatchesInFlight: number;
 
   constructor(
     private readonly options: EmbeddedStoreOptions,
     private readonly logger: StoreLogger = quietLogger,
   ) {
-    this.flushInterval = options.flushInterval ?? 150;
-    this.batchSize = options.batchSize ?? 5000;
     this.maxBuffered = options.maxBuffered ?? 500_000;
-    this.maxBatchesInFlight = Math.max(1, options.maxBatchesInFlight ?? 2);
+    // Batching, the buffer cap and batches in flight are the shared WriteQueue's; retries happen in
+    // the writer thread, in order (server/store/embedded-writer.ts), so a batch comes back settled.
+    this.queue = new WriteQueue<Observation>(
+      (batch) => this.sendToWriter(batch),
+      {
+        batchSize: options.batchSize ?? 5000,
+        flushInterval: options.flushInterval ?? 150,
+        maxBuffered: this.maxBuffered,
+        maxInFlight: Math.max(1, options.maxBatchesInFlight ?? 2),
+        retry: DEFAULT_RETRY,
+      },
+      logger,
+      'the embedded store',
+    );
   }
 
   /** Opens the file (WAL mode, tables and indexes) and starts the writer thread. */
@@ -87,22 +92,15 @@ export class EmbeddedStore implements TelemetryStore {
   /** Buffers observations; never throws, never waits. */
   write(observations: readonly Observation[]): void {
     if (this.closed || this.writer?.fatalError !== undefined) {
-      this.counters.dropped += observations.length;
+      this.queue.reject(observations.length);
       return;
     }
-    for (const obs of observations) this.buffer.push(obs);
-    this.accepted += observations.length;
-    this.counters.buffered += observations.length;
-    if (this.counters.buffered > this.maxBuffered) this.dropOldest(this.counters.buffered - this.maxBuffered);
-    this.schedule(this.unsent() >= this.batchSize ? 0 : this.flushInterval);
+    for (const obs of observations) this.queue.add(obs);
   }
 
   /** Resolves when every observation written before the call is committed or counted as dropped. */
   flush(): Promise<void> {
-    const target = this.accepted;
-    if (this.settled >= target) return Promise.resolve();
-    this.schedule(0);
-    return new Promise((resolve) => this.waiters.push({ target, resolve }));
+    return this.queue.flush();
   }
 
   /** Latest state per entity, now or at a past time. */
@@ -140,7 +138,7 @@ export class EmbeddedStore implements TelemetryStore {
 
   /** Write counters (a fresh copy). */
   stats(): StoreStats {
-    return { ...this.counters };
+    return { ...this.queue.counters };
   }
 
   /** Commits what is buffered, stops the writer thread and closes the file. */
@@ -148,9 +146,7 @@ export class EmbeddedStore implements TelemetryStore {
     if (this.closed) return;
     if (this.database) await this.flush();
     this.closed = true;
-    clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
-    this.dropOldest(this.unsent());
+    this.queue.abandon();
     try {
       await this.writer?.close();
       this.database?.db.close();
@@ -193,28 +189,28 @@ export class EmbeddedStore implements TelemetryStore {
       throw new Error(`cannot start the embedded store's writer for ${file}: ${errorMessage(err)}`);
     }
     this.database = database;
-    if (this.unsent() > 0) this.schedule(0);
+    this.started();
+  }
+
+  // One batch to the writer thread; the outcome comes back once it is committed or given up on.
+  private async sendToWriter(batch: Observation[]): Promise<SendOutcome> {
+    await this.ready;
+    const writer = this.writer;
+    if (!writer) return { kind: 'partial', dropped: batch.length, error: 'the embedded store is closed' };
+    const result = await writer.sendBatch(batch);
+    return result.outcome === 'written'
+      ? { kind: 'written' }
+      : { kind: 'partial', dropped: batch.length, error: result.error };
   }
 
   private writerEvents(): WriterEvents {
     return {
-      settled: (count, outcome) => {
-        this.settled += count;
-        this.counters.buffered -= count;
-        if (outcome === 'written') this.counters.written += count;
-        else this.counters.dropped += count;
-        this.resolveWaiters();
-        if (this.unsent() > 0 || this.waiters.length > 0) {
-          this.schedule(this.unsent() >= this.batchSize || this.waiters.length > 0 ? 0 : this.flushInterval);
-        }
-      },
       failed: (error) => {
-        this.counters.failedWrites += 1;
-        this.counters.lastError = error;
+        this.queue.counters.failedWrites += 1;
+        this.queue.counters.lastError = error;
       },
       fatal: (error) => {
-        this.counters.lastError = error;
-        this.dropOldest(this.unsent());
+        this.queue.counters.lastError = error;
       },
     };
   }
@@ -232,70 +228,5 @@ export class EmbeddedStore implements TelemetryStore {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-  }
-
-  // Observations accepted and not yet handed to the writer thread.
-  private unsent(): number {
-    return this.buffer.length - this.head;
-  }
-
-  private schedule(delay: number): void {
-    if (!this.database || this.closed) return;
-    if (delay === 0) {
-      if (this.immediate) return;
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.immediate = setImmediate(() => {
-        this.immediate = undefined;
-        this.sendNext();
-      });
-    } else if (!this.timer && !this.immediate) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.sendNext();
-      }, delay).unref();
-    }
-  }
-
-  // Hands one batch per turn to the writer thread, at most maxBatchesInFlight at a time.
-  private sendNext(): void {
-    const writer = this.writer;
-    const count = Math.min(this.batchSize, this.unsent());
-    if (count === 0 || !writer || writer.batchesInFlight >= this.maxBatchesInFlight) return;
-    const batch = this.buffer.slice(this.head, this.head + count);
-    this.take(count);
-    writer.sendBatch(batch);
-    if (this.unsent() >= this.batchSize || (this.unsent() > 0 && this.waiters.length > 0)) this.schedule(0);
-    else if (this.unsent() > 0) this.schedule(this.flushInterval);
-  }
-
-  // Forgets the oldest unsent observations (sent, dropped or closed); they stay counted as buffered until settled.
-  private take(count: number): void {
-    this.head += count;
-    // Drop consumed entries once they are most of the array, keeping take() amortised O(1).
-    if (this.head >= 4096 && this.head * 2 >= this.buffer.length) {
-      this.buffer = this.buffer.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  private dropOldest(count: number): void {
-    const dropped = Math.min(count, this.unsent());
-    if (dropped <= 0) return;
-    this.take(dropped);
-    this.settled += dropped;
-    this.counters.buffered -= dropped;
-    this.counters.dropped += dropped;
-    this.resolveWaiters();
-  }
-
-  private resolveWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const still: typeof this.waiters = [];
-    for (const waiter of this.waiters) {
-      if (this.settled >= waiter.target) waiter.resolve();
-      else still.push(waiter);
-    }
-    this.waiters = still;
   }
 }
