@@ -11,3 +11,4 @@ export * from './export.js';
 export * from './replay.js';
 export * from './domain-defaults.js';
 export * from './wall.js';
+export * from './zod-issues.js';

@@ -16,7 +16,25 @@ export interface IngestCounters {
   rejected: number;
   /** Rejections by transport and reason class, e.g. "mqtt:invalid". */
   rejectedBy: Map<string, number>;
+  /** Hears every refusal with its reasons (the data-quality view keeps the latest examples). */
+  onRejected?: (rejection: IngestRejection) => void;
 }
+
+/** One refused message or request, as the data-quality view records it. */
+export interface IngestRejection {
+  at: number;
+  transport: 'mqtt' | 'http';
+  /** The domain it was meant for, `unknown` when even that could not be read. */
+  domain: string;
+  /** The topic, or `POST /api/v1/ingest`. */
+  source: string;
+  errors: { index: number; error: string }[];
+  /** The start of the payload. */
+  example: string;
+}
+
+/** How much of a refused payload an example keeps. */
+export const REJECTION_EXAMPLE_CHARS = 200;
 
 export function createIngestCounters(): IngestCounters {
   return { messages: 0, accepted: 0, rejected: 0, rejectedBy: new Map() };

@@ -5,7 +5,7 @@ import type { Logger } from '../../config/logger.js';
 import type { PayloadFormat } from '../formats/types.js';
 import { ingestPayload } from '../ingest-payload.js';
 import type { NormalizeOptions } from '../normalize.js';
-import type { IngestCounters, ObservationSink } from '../sink.js';
+import { REJECTION_EXAMPLE_CHARS, type IngestCounters, type ObservationSink } from '../sink.js';
 
 export interface HttpIngestOptions {
   maxPayloadBytes: number;
@@ -78,6 +78,14 @@ export function createIngestRouter(options: HttpIngestOptions): Router {
       counters.rejected += outcome.rejected.length;
       if (outcome.rejected.length > 0) {
         counters.rejectedBy.set('http', (counters.rejectedBy.get('http') ?? 0) + outcome.rejected.length);
+        counters.onRejected?.({
+          at: Date.now(),
+          transport: 'http',
+          domain: query.data.domain ?? 'unknown',
+          source: 'POST /api/v1/ingest',
+          errors: outcome.rejected,
+          example: body.subarray(0, REJECTION_EXAMPLE_CHARS).toString('utf8'),
+        });
       }
       if (outcome.observations.length > 0) sink.accept(outcome.observations);
       const result: IngestResult = { accepted: outcome.observations.length, rejected: outcome.rejected };

@@ -1,9 +1,9 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { ingestSubscriptions, parseTopic, rejectedTopic } from '../../contract/index.js';
+import { ingestSubscriptions, parseTopic, rejectedTopic, type Observation } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import { ingestPayload } from '../ingest-payload.js';
 import type { NormalizeOptions } from '../normalize.js';
-import type { IngestCounters, ObservationSink } from '../sink.js';
+import { REJECTION_EXAMPLE_CHARS, type IngestCounters, type ObservationSink } from '../sink.js';
 
 export interface MqttIngestOptions {
   url: string;
@@ -18,6 +18,18 @@ export interface MqttIngestOptions {
   sink: ObservationSink;
   counters: IngestCounters;
   logger: Logger;
+  /** Other systems' own topics taken unchanged (e.g. Frigate's `frigate/events`). */
+  adapters?: MqttAdapter[];
+}
+
+/** A topic outside `<topicRoot>/…` whose messages another system publishes in its own format. */
+export interface MqttAdapter {
+  /** An exact topic (no wildcards), subscribed besides the city topics. */
+  topic: string;
+  /** The domain its refusals are reported under (`ioc/rejected/<domain>`). */
+  domain: string;
+  /** Turns one message into observations, or refuses it with the reason. */
+  handle(payload: Buffer, now: number): { observations: Observation[]; rejected: { index: number; error: string }[] };
 }
 
 export interface MqttIngest {
@@ -95,6 +107,7 @@ function createAckTurns(client: MqttClient): AckTurns {
  */
 export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttIngest> {
   const { logger, counters, sink } = options;
+  const adapters = new Map((options.adapters ?? []).map((adapter) => [adapter.topic, adapter]));
   const client = mqtt.connect(options.url, {
     clientId: options.clientId,
     clean: false,
@@ -110,6 +123,14 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
   const reject = (topic: string, domain: string, payload: Buffer, errors: { index: number; error: string }[]) => {
     counters.rejected += errors.length;
     counters.rejectedBy.set('mqtt', (counters.rejectedBy.get('mqtt') ?? 0) + errors.length);
+    counters.onRejected?.({
+      at: Date.now(),
+      transport: 'mqtt',
+      domain,
+      source: topic,
+      errors,
+      example: payload.subarray(0, REJECTION_EXAMPLE_CHARS).toString('utf8'),
+    });
     const report = JSON.stringify({
       topic,
       receivedAt: new Date().toISOString(),
@@ -124,6 +145,19 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
   const handle = (packet: IPublishPacket): void => {
     counters.messages += 1;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const adapter = adapters.get(packet.topic);
+    if (adapter) {
+      const outcome =
+        payload.length > options.maxPayloadBytes
+          ? { observations: [], rejected: [{ index: 0, error: `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes} bytes` }] }
+          : adapter.handle(payload, Date.now());
+      if (outcome.observations.length > 0) {
+        counters.accepted += outcome.observations.length;
+        sink.accept(outcome.observations);
+      }
+      if (outcome.rejected.length > 0) reject(packet.topic, adapter.domain, payload, outcome.rejected);
+      return;
+    }
     const parsed = parseTopic(packet.topic, options.topicRoot);
     if (!parsed) {
       reject(packet.topic, 'unknown', payload, [{ index: 0, error: `topic must be ${options.topicRoot}/<domain>[/<id>]` }]);
@@ -165,7 +199,10 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     } else done();
   };
 
-  const subscriptions = ingestSubscriptions(options.topicRoot, options.sharedGroup);
+  const subscriptions = [
+    ...ingestSubscriptions(options.topicRoot, options.sharedGroup),
+    ...[...adapters.keys()].map((topic) => (options.sharedGroup ? `$share/${options.sharedGroup}/${topic}` : topic)),
+  ];
   client.on('connect', (connack) => {
     logger.info('connected to MQTT broker', { url: options.url, sessionPresent: connack.sessionPresent });
     client.subscribe(subscriptions, { qos: 1 }, (err) => {

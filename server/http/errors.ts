@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
-import type { ErrorBody, ErrorCode } from '../../contract/index.js';
+import { formatIssues, issuesOf, type ErrorBody, type ErrorCode } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 
 /** An error with an HTTP status and a contract error code; thrown by routes and services. */
@@ -18,8 +18,8 @@ export class HttpError extends Error {
 
 /** A 400 built from schema issues, naming each bad key. */
 export function badRequest(error: z.ZodError, what: string): HttpError {
-  const issues = error.issues.map((i) => ({ path: i.path.join('.') || what, message: i.message }));
-  return new HttpError(400, 'bad_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+  // The same issue text as ingest's refusals (contract/zod-issues.ts), every issue listed.
+  return new HttpError(400, 'bad_request', formatIssues(error, what, Number.POSITIVE_INFINITY), issuesOf(error, what));
 }
 
 function isCoded(err: unknown): err is { status: number; code: ErrorCode; message: string; issues?: ErrorBody['error']['issues'] } {
