@@ -79,6 +79,11 @@ export class LineWriter {
     this.queue.abandon();
   }
 
+  /** Resolves once no POST is in flight. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
   private async post(lines: string[]): Promise<SendOutcome> {
     let response: WriteResponse;
     try {

@@ -159,6 +159,10 @@ export class InfluxStore implements TelemetryStore {
       this.logger.error('InfluxDB unreachable at shutdown; buffered observations dropped', { buffered });
     }
     this.writer.abandon();
+    // The POSTs still out settle on their own (written, or dropped now that the writer stopped): wait
+    // for them within what is left of the timeout, so the counters are final once close() returns.
+    if (!timedOut) await this.writer.idle();
+    else await Promise.race([this.writer.idle(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     this.http.close();
   }
 }

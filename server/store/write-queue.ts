@@ -56,6 +56,8 @@ export type SendBatch<T> = (items: T[]) => Promise<SendOutcome>;
 interface Batch<T> {
   id: number;
   items: T[];
+  /** Set while the batch is out: resolves when its answer has been handled. */
+  done?: Promise<void>;
 }
 
 /** The buffer in front of a store's writer; see the file comment. */
@@ -112,6 +114,11 @@ export class WriteQueue<T> {
     for (const batch of this.queue.splice(0)) this.settle(batch, 0, batch.items.length);
   }
 
+  /** Resolves once no batch is out any more (after `abandon`, so close() can wait for the last answers). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.race([...this.inflight].map((b) => b.done ?? Promise.resolve()));
+  }
+
   private seal(): void {
     clearTimeout(this.sealTimer);
     this.sealTimer = undefined;
@@ -128,7 +135,7 @@ export class WriteQueue<T> {
       const batch = this.queue.shift();
       if (!batch) return;
       this.inflight.add(batch);
-      void this.deliver(batch);
+      batch.done = this.deliver(batch);
     }
   }
 
