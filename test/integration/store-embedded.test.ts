@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../config/schema.js';
 import { EmbeddedStore } from '../../server/store/embedded.js';
-import { createStore } from '../../server/store/index.js';
+import { backpressureMarks, createStore } from '../../server/store/index.js';
 import { describeStoreContract } from './store-contract.js';
 
 const dirs: string[] = [];
@@ -32,6 +32,33 @@ describe('embedded store', () => {
     expect(store.kind).toBe('embedded');
     await store.init();
     await store.ping();
+    await store.close();
+  });
+
+  it('holds store.embedded.maxBuffered unwritten observations, and the pipeline slows ingest at half of that', async () => {
+    const dataDir = tempDir();
+    const config = ConfigSchema.parse({
+      dataDir,
+      store: { embedded: { maxBuffered: 40_000 } },
+      influx: { maxBufferLines: 2_000_000 },
+    });
+    const store = createStore(config);
+    // The InfluxDB key no longer leaks into the embedded store's marks.
+    expect(store.maxBuffered).toBe(40_000);
+    expect(backpressureMarks(store)).toEqual({ highWater: 20_000, lowWater: 10_000 });
+    // Before init nothing is written: past the cap the oldest are dropped and counted.
+    store.write(
+      Array.from({ length: 50_000 }, (_, i) => ({
+        domain: 'sensor',
+        id: `S${i % 10}`,
+        ts: Date.now() + i,
+        fields: { v: i },
+      })),
+    );
+    expect(store.stats()).toMatchObject({ buffered: 40_000, dropped: 10_000 });
+    await store.init();
+    await store.flush();
+    expect(store.stats()).toMatchObject({ written: 40_000, buffered: 0, dropped: 10_000 });
     await store.close();
   });
 
