@@ -29,6 +29,8 @@ import { ReplayBanner, ReplayBar } from '../features/replay/ReplayBar.js';
 import { replayAlertsSource } from '../features/replay/replay-alerts.js';
 import { defaultReplayMoment, enterReplay, leaveReplay, replayFromUrl } from '../features/replay/replay-mode.js';
 import '../features/replay/replay.css';
+import { ExportDialog } from '../features/export/ExportDialog.js';
+import { exportDialog } from '../features/export/export-state.js';
 import { can } from '../session/permissions.js';
 
 const COUNTS_INTERVAL_MS = 500;
@@ -76,7 +78,11 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
     [replay, runtime],
   );
   const startReplay = useCallback(() => enterReplay(runtime, defaultReplayMoment()), [runtime]);
-  const backToLive = useCallback(() => leaveReplay(runtime), [runtime]);
+  const backToLive = useCallback(() => {
+    exportDialog.set(null);
+    leaveReplay(runtime);
+  }, [runtime]);
+  const exporting = useObservable(exportDialog);
   const counts = usePolled(() => store.counts(), COUNTS_INTERVAL_MS, sameRecord);
   const openAlerts = usePolled(() => alertsSource.book.size, COUNTS_INTERVAL_MS);
   const [panelOpen, setPanelOpen] = useState(() => !window.matchMedia(PHONE_QUERY).matches);
@@ -122,7 +128,7 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
           <aside id="side-panel" className="panel side" hidden={!panelOpen}>
             <LayerPanel counts={counts} />
           </aside>
-          <Inspector store={store} />
+          <Inspector store={store} past={replay?.view} />
           <Tooltip store={store} />
           {!replay && <CriticalToast alerts={runtime.alerts} store={runtime.store} onShow={showAlert} />}
           {fallback && (
@@ -143,6 +149,9 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
         </aside>
       </div>
       {replay && <ReplayBar replay={replay} onLive={backToLive} />}
+      {replay && exporting !== null && (
+        <ExportDialog key={exporting} window={replay.view} store={replay.store} />
+      )}
       {page === 'rules' && <RuleEditor alerts={runtime.alerts} onClose={closePage} />}
       {page === 'admin' && (
         <FullPanel title={t('admin.title')} onClose={closePage} testId="admin">

@@ -4,6 +4,7 @@ import type { MapView } from '../map/map-view.js';
 import type { EntityStore } from '../state/entity-store.js';
 import type { Observable } from '../state/observable.js';
 import type { ReplayController } from '../features/replay/replay-controller.js';
+import { viewOf } from '../ui/entity-info.js';
 
 /** Read-only view of the running console for browser tests and field diagnostics (`window.__ioc`). */
 export interface IocTestHook {
@@ -27,6 +28,8 @@ export interface IocTestHook {
   replayAt(): number | null;
   /** True while a replay request is in flight. */
   replayLoading(): boolean;
+  /** How an entity is drawn now: with the alert ring, greyed as stale; undefined when not on the map. */
+  entityStatus(key: string): { alert: boolean; stale: boolean } | undefined;
 }
 
 let renderCount = 0;
@@ -63,6 +66,10 @@ export function installTestHook(live: EntityStore, replay: Observable<ReplayCont
     basemap: () => basemapStatus.get(),
     replayAt: () => replay.get()?.view.get().at ?? null,
     replayLoading: () => replay.get()?.view.get().loading ?? false,
+    entityStatus: (key) => {
+      const view = viewOf(shown(), key, performance.now());
+      return view ? { alert: view.alert, stale: view.stale } : undefined;
+    },
   };
   Object.defineProperty(window, '__ioc', { value: Object.freeze(hook), configurable: true });
 }

@@ -8,7 +8,7 @@ import { getLocale } from '../i18n/i18n.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { LAYER_KINDS, type LayerKind } from '../state/layer-kinds.js';
 import { observable } from '../state/observable.js';
-import { focusRequest, selection, visibility } from '../state/ui-state.js';
+import { focusRequest, mapBounds, selection, visibility } from '../state/ui-state.js';
 import { offlineStyle, ZONE_LAYERS, zoneLabelPoint, zonesToGeoJson } from './base-style.js';
 import { applyBasemap, pmtilesProtocol } from './basemap.js';
 import { loadCountryOutlines } from './country-outline.js';
@@ -127,6 +127,16 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     focusRequest.subscribe(flyToFocus),
   ];
   map.on('zoomend', markDirty);
+  // The area on screen, for replay and export scopes; a hidden map (a phone's alert view) keeps the last one.
+  const publishBounds = () => {
+    const canvas = map.getCanvas();
+    if (canvas.clientWidth === 0 || canvas.clientHeight === 0) return;
+    const bounds = map.getBounds();
+    mapBounds.set([bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]);
+  };
+  map.on('load', publishBounds);
+  map.on('moveend', publishBounds);
+  map.on('resize', publishBounds);
   // The interleaved overlay cannot add its layers to the map while the style is loading (tiles in flight):
   // layers set then are set again once the map is idle.
   let layersMayBeDropped = false;

@@ -25,3 +25,6 @@ export function observable<T>(initial: T): Observable<T> {
     },
   };
 }
+
+/** The reading side of an observable: what a component that only follows a value needs. */
+export type ReadonlyObservable<T> = Pick<Observable<T>, 'get' | 'subscribe'>;

@@ -33,3 +33,5 @@ export const visibility = observable<Visibility>(allVisible());
 export const selection = observable<string | null>(null);
 /** A request to centre the map on a position (an alert row was clicked); `at` makes each request distinct. */
 export const focusRequest = observable<{ lon: number; lat: number; at: number } | null>(null);
+/** The map area on screen as [west, south, east, north] in degrees, once the map has a size; replay and export scope by it. */
+export const mapBounds = observable<[number, number, number, number] | null>(null);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { Observable } from '../state/observable.js';
+import type { ReadonlyObservable } from '../state/observable.js';
 
 /**
  * Samples `read` every `intervalMs` and re-renders only when the sample changed (by `equal`): the way
@@ -29,7 +29,7 @@ export function usePolled<T>(
 }
 
 /** Subscribes a component to an observable. */
-export function useObservable<T>(source: Observable<T>): T {
+export function useObservable<T>(source: ReadonlyObservable<T>): T {
   return useSyncExternalStore(source.subscribe, source.get);
 }
 

@@ -98,3 +98,23 @@ export function PlayIcon({ playing }: { playing: boolean }) {
     </svg>
   );
 }
+
+/** An arrow into a tray: download (the export). */
+export function DownloadIcon() {
+  return (
+    <svg {...common}>
+      <path d="M12 4v11M7 10l5 5 5-5" />
+      <path d="M4 17v3h16v-3" />
+    </svg>
+  );
+}
+
+/** A calendar page: choose dates. */
+export function CalendarIcon() {
+  return (
+    <svg {...common}>
+      <rect x="3.5" y="5" width="17" height="15" rx="2" />
+      <path d="M3.5 10h17M8 3v4M16 3v4" />
+    </svg>
+  );
+}

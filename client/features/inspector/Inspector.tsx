@@ -7,7 +7,10 @@ import { selection } from '../../state/ui-state.js';
 import { displayName, sameView, viewOf, type EntityView } from '../../ui/entity-info.js';
 import { useObservable, usePolled } from '../../ui/hooks.js';
 import { KIND_SWATCH } from '../../ui/swatches.js';
-import { HistoryChart } from './HistoryChart.js';
+import type { ReadonlyObservable } from '../../state/observable.js';
+import { DownloadIcon } from '../../ui/icons.js';
+import { exportDialog } from '../export/export-state.js';
+import { HistoryChart, type PastWindow } from './HistoryChart.js';
 
 /** Fields in reading order: the main one first, then as reported. */
 function orderedFields(view: EntityView): string[] {
@@ -39,7 +42,7 @@ function StatusPill({ view }: { view: EntityView }) {
   );
 }
 
-function Body({ view }: { view: EntityView }) {
+function Body({ view, past }: { view: EntityView; past: ReadonlyObservable<PastWindow> | undefined }) {
   const locale = useLocale();
   const { entity } = view;
   const charted = numericFields(view);
@@ -85,8 +88,19 @@ function Body({ view }: { view: EntityView }) {
               ))}
             </div>
           )}
-          <HistoryChart domain={entity.domain} id={entity.id} field={field} />
+          <HistoryChart domain={entity.domain} id={entity.id} field={field} past={past} />
         </section>
+      )}
+      {past && (
+        <button
+          type="button"
+          className="act inspector__export"
+          onClick={() => exportDialog.set('entity')}
+          data-testid="inspector-export"
+        >
+          <DownloadIcon />
+          <span>{t('export.entity')}</span>
+        </button>
       )}
       <section aria-labelledby="details-title">
         <h3 id="details-title" className="inspector__section">
@@ -123,8 +137,17 @@ function Body({ view }: { view: EntityView }) {
   );
 }
 
-/** The side panel for the clicked entity: readings with units, the last hour's chart, details. */
-export const Inspector = memo(function Inspector({ store }: { store: EntityStore }) {
+/**
+ * The side panel for the clicked entity: readings with units, a chart, details. Live the chart shows the
+ * last hour; in replay (`past`) it spans the replay window, marks the playhead, and the entity can be exported.
+ */
+export const Inspector = memo(function Inspector({
+  store,
+  past,
+}: {
+  store: EntityStore;
+  past?: ReadonlyObservable<PastWindow> | undefined;
+}) {
   useLocale();
   const key = useObservable(selection);
   const view = usePolled(() => (key === null ? undefined : viewOf(store, key, performance.now())), 1000, sameView, key);
@@ -150,7 +173,7 @@ export const Inspector = memo(function Inspector({ store }: { store: EntityStore
           ×
         </button>
       </header>
-      {view ? <Body key={key} view={view} /> : <p className="inspector__gone">{t('inspector.gone')}</p>}
+      {view ? <Body key={key} view={view} past={past} /> : <p className="inspector__gone">{t('inspector.gone')}</p>}
     </aside>
   );
 });

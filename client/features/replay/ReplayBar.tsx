@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useObservable } from '../../ui/hooks.js';
-import { PlayIcon } from '../../ui/icons.js';
+import { CalendarIcon, DownloadIcon, PlayIcon } from '../../ui/icons.js';
+import { exportDialog } from '../export/export-state.js';
 import { CITY_TIME_ZONE, formatCityDate, formatCityTime, formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
 import type { Locale } from '../../i18n/messages.js';
 import type { ReplayController } from './replay-controller.js';
 import { densityBuckets, densityMax } from './replay-density.js';
 import { REPLAY_SPEEDS } from './replay-speed.js';
+import { WindowPicker } from './WindowPicker.js';
 
 const HOUR_MS = 3_600_000;
 /** The window presets, each ending now. */
@@ -76,6 +78,7 @@ export function ReplayBar({ replay, onLive }: { replay: ReplayController; onLive
   const view = useObservable(replay.view);
   // The slider follows a drag at once; the controller debounces the fetch.
   const [drag, setDrag] = useState<number | null>(null);
+  const [picking, setPicking] = useState(false);
   useEffect(() => setDrag(null), [view.at]);
   const at = drag ?? view.at;
   const span = view.to - view.from;
@@ -129,7 +132,27 @@ export function ReplayBar({ replay, onLive }: { replay: ReplayController; onLive
               {t(preset.key)}
             </button>
           ))}
+          <button
+            type="button"
+            className="replay-chip replay-chip--icon"
+            aria-expanded={picking}
+            aria-pressed={!PRESETS.some((preset) => Math.abs(span - preset.ms) < 60_000)}
+            onClick={() => setPicking((open) => !open)}
+            data-testid="replay-window-custom"
+          >
+            <CalendarIcon />
+            <span>{t('replay.window.custom')}</span>
+          </button>
         </div>
+        <button
+          type="button"
+          className="replay-chip replay-chip--icon replay-bar__export"
+          onClick={() => exportDialog.set('city')}
+          data-testid="replay-export"
+        >
+          <DownloadIcon />
+          <span>{t('export.open')}</span>
+        </button>
         {view.loading && <span className="replay-bar__status">{t('replay.loading')}</span>}
       </div>
       <div className="replay-bar__track">
@@ -155,6 +178,17 @@ export function ReplayBar({ replay, onLive }: { replay: ReplayController; onLive
           <span>{formatReplayShort(view.to, locale)}</span>
         </div>
       </div>
+      {picking && (
+        <WindowPicker
+          from={view.from}
+          to={view.to}
+          onCancel={() => setPicking(false)}
+          onApply={(from, to) => {
+            setPicking(false);
+            replay.setWindow(from, to);
+          }}
+        />
+      )}
       {view.error !== null && (
         <p className="replay-bar__error" role="alert">
           {t('replay.error', { message: view.error })}

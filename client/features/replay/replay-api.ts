@@ -1,11 +1,21 @@
 import type { ReplayAlerts, ReplayState } from '../../../contract/replay.js';
 import { call, request } from '../../live/http.js';
 import { createLineSplitter, type ReplayLine } from './replay-frames.js';
+import type { ReplayScope } from './replay-scope.js';
 
-/** The city as it was at `at` (`GET /replay/state`). */
-export function fetchReplayState(at: number, layers: readonly string[], signal?: AbortSignal): Promise<ReplayState> {
+/** Degrees kept in a bbox parameter (about 1 m). */
+const BBOX_DIGITS = 5;
+
+/** Adds `layers` and `bbox` of a scope to a query. */
+function setScope(query: URLSearchParams, scope: ReplayScope): void {
+  if (scope.layers.length > 0) query.set('layers', scope.layers.join(','));
+  if (scope.bbox !== null) query.set('bbox', scope.bbox.map((deg) => deg.toFixed(BBOX_DIGITS)).join(','));
+}
+
+/** The city as it was at `at` (`GET /replay/state`), within a scope. */
+export function fetchReplayState(at: number, scope: ReplayScope, signal?: AbortSignal): Promise<ReplayState> {
   const query = new URLSearchParams({ at: String(Math.round(at)) });
-  if (layers.length > 0) query.set('layers', layers.join(','));
+  setScope(query, scope);
   return call<ReplayState>('GET', `/replay/state?${query.toString()}`, signal ? { signal } : {});
 }
 
@@ -17,7 +27,7 @@ export function fetchReplayAlerts(from: number, to: number, signal?: AbortSignal
 
 /** Streams `/replay/frames` and hands each parsed line to `onLine` as it arrives; resolves at the end. */
 export async function streamReplayFrames(
-  params: { from: number; to: number; step: string; layers: readonly string[] },
+  params: { from: number; to: number; step: string; scope: ReplayScope },
   onLine: (line: ReplayLine) => void,
   signal: AbortSignal,
 ): Promise<void> {
@@ -26,7 +36,7 @@ export async function streamReplayFrames(
     to: String(Math.round(params.to)),
     step: params.step,
   });
-  if (params.layers.length > 0) query.set('layers', params.layers.join(','));
+  setScope(query, params.scope);
   const response = await request('GET', `/replay/frames?${query.toString()}`, { signal, timeoutMs: null });
   const splitter = createLineSplitter();
   const emit = (lines: string[]) => {

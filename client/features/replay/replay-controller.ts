@@ -6,6 +6,7 @@ import { observable, type Observable } from '../../state/observable.js';
 import { AlertBook } from '../alerts/alert-book.js';
 import { fetchReplayAlerts, fetchReplayState, streamReplayFrames } from './replay-api.js';
 import { applyFrame, applyState, isFullState, type ReplayLine } from './replay-frames.js';
+import { sameScope, type ReplayScope } from './replay-scope.js';
 import { CHUNK_FRAMES, playbackPlan, stepParam, type ReplaySpeed } from './replay-speed.js';
 import type { ReplayUrlState } from './replay-url.js';
 
@@ -23,11 +24,13 @@ export interface ReplayView extends ReplayUrlState {
 }
 
 export interface ReplayControllerOptions {
-  /** Domains to replay (the live map's layers). */
-  domains: readonly string[];
+  /** What to replay at first: the domains of the shown layers and the map area. */
+  scope: ReplayScope;
   store?: EntityStoreOptions;
   /** Called whenever the window or playhead moves (the URL follows). */
   onMoment?: (moment: ReplayUrlState) => void;
+  /** Called once when the replay stops (the scope follower lets go). */
+  onStop?: () => void;
   clock?: () => number;
 }
 
@@ -44,6 +47,8 @@ export interface ReplayController {
   seek(at: number): void;
   /** Shows another window; the playhead is kept inside it. */
   setWindow(from: number, to: number): void;
+  /** Asks for other layers or another map area: the state at the playhead again, or playback restarted there. */
+  setScope(scope: ReplayScope): void;
   play(): void;
   pause(): void;
   setSpeed(speed: ReplaySpeed): void;
@@ -63,6 +68,7 @@ export function startReplay(start: ReplayUrlState, options: ReplayControllerOpti
   let requests = new AbortController();
   let eventsRequest = new AbortController();
   let stopped = false;
+  let scope = options.scope;
 
   const patch = (change: Partial<ReplayView>) => {
     const before = view.get();
@@ -87,7 +93,7 @@ export function startReplay(start: ReplayUrlState, options: ReplayControllerOpti
     cancelRequests();
     const signal = requests.signal;
     patch({ loading: true });
-    fetchReplayState(at, options.domains, signal).then(
+    fetchReplayState(at, scope, signal).then(
       (state) => {
         if (signal.aborted) return;
         applyState(store, state, clock());
@@ -154,7 +160,7 @@ export function startReplay(start: ReplayUrlState, options: ReplayControllerOpti
       nextFrom = chunkTo;
       const step = stepParam(plan.stepMs);
       streamReplayFrames(
-        { from, to: chunkTo, step, layers: options.domains },
+        { from, to: chunkTo, step, scope },
         (line) => {
           // A later chunk starts with the state its predecessor already ended on.
           if (signal.aborted || (!first && isFullState(line))) return;
@@ -217,6 +223,17 @@ export function startReplay(start: ReplayUrlState, options: ReplayControllerOpti
       loadEvents(from, to);
       loadState(at);
     },
+    setScope(next) {
+      if (sameScope(next, scope) || stopped) return;
+      scope = next;
+      if (view.get().playing) {
+        pause();
+        play();
+      } else {
+        if (seekTimer !== undefined) clearTimeout(seekTimer);
+        loadState(view.get().at);
+      }
+    },
     play,
     pause,
     setSpeed(speed) {
@@ -226,6 +243,7 @@ export function startReplay(start: ReplayUrlState, options: ReplayControllerOpti
       if (wasPlaying) play();
     },
     stop() {
+      if (!stopped) options.onStop?.();
       stopped = true;
       pause();
       if (seekTimer !== undefined) clearTimeout(seekTimer);

@@ -1,6 +1,7 @@
 import type { ConsoleConfig } from '../../../contract/api.js';
 import type { Observable } from '../../state/observable.js';
 import { startReplay, type ReplayController } from './replay-controller.js';
+import { currentScope, followScope } from './replay-scope.js';
 import { formatReplayUrl, parseReplayUrl, type ReplayUrlState } from './replay-url.js';
 
 const HOUR_MS = 3_600_000;
@@ -34,12 +35,19 @@ export function defaultReplayMoment(now: number = Date.now()): ReplayUrlState {
 /** Switches the console to the past: a replay store replaces the live one on the map, the URL follows. */
 export function enterReplay(runtime: ReplayHost, start: ReplayUrlState): void {
   runtime.replay.get()?.stop();
-  const domains = Object.keys(runtime.config.domains);
+  const configured = Object.keys(runtime.config.domains);
+  const domains = configured.length > 0 ? configured : ['sensor', 'traffic', 'health', 'queue'];
+  const first = currentScope(domains, null);
+  const scope = first.layers.length > 0 ? first : { ...first, layers: domains };
+  let unfollow = () => {};
   const controller = startReplay(start, {
-    domains: domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue'],
+    scope,
     store: { staleAfter: (domain) => runtime.config.domains[domain]?.staleAfter ?? 300_000 },
     onMoment: writeReplayUrl,
+    onStop: () => unfollow(),
   });
+  // The replay follows the layer toggles and the map area until it stops.
+  unfollow = followScope(domains, scope, (next) => controller.setScope(next));
   writeReplayUrl(start);
   runtime.replay.set(controller);
 }
