@@ -71,12 +71,13 @@ export function numberProblem(value: number): string | undefined {
 export function integerText(digits: string, negative: boolean): string | { error: string } {
   let i = 0;
   while (i < digits.length - 1 && digits.charCodeAt(i) === 48) i++;
-  const trimmed = digits.slice(i);
-  const value = negative ? -BigInt(trimmed) : BigInt(trimmed);
-  if (value > INT64_MAX || value < INT64_MIN) {
+  const trimmed = i === 0 ? digits : digits.slice(i);
+  // Compared as text: no BigInt on the ingest hot path. 19 digits is the width of the int64 limits.
+  const limit = negative ? '9223372036854775808' : '9223372036854775807';
+  if (trimmed.length > 19 || (trimmed.length === 19 && trimmed > limit)) {
     return { error: `is outside the 64-bit integer range the store keeps (${INT64_MIN} to ${INT64_MAX})` };
   }
-  return value === 0n ? '0' : (negative ? '-' : '') + trimmed;
+  return trimmed === '0' ? '0' : (negative ? '-' : '') + trimmed;
 }
 
 /** True when `text` is what `integerText` returns: canonical decimal text of a 64-bit signed integer. */

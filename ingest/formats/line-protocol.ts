@@ -1,5 +1,5 @@
 import type { DecodeContext, DecodeResult, DecodedItem, DecodeError } from './types.js';
-import { EXPECTED_VALUE, parseScalar, timestampMs } from './line-values.js';
+import { EXPECTED_VALUE, parseScalar, timestampMs, type ScalarResult } from './line-values.js';
 
 // InfluxDB line protocol: `measurement[,tag=value...] field=value[,field=value...] [timestamp]`, read the way
 // InfluxDB's own parser reads it (models/points.go in influxdata/influxdb, the same in 1.x and 2.x; its cases are
@@ -32,7 +32,7 @@ function isBlank(c: number): boolean {
 
 /** Removes the backslash before each character of `special` (char codes); every other backslash stays. */
 function unescape(raw: string, special: readonly number[]): string {
-  if (!raw.includes('\\')) return raw;
+  if (raw.indexOf('\\') === -1) return raw;
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     if (raw.charCodeAt(i) === BACKSLASH && special.includes(raw.charCodeAt(i + 1))) i++;
@@ -79,58 +79,74 @@ function lineEnd(text: string, from: number): number {
   return nl === -1 ? len : nl;
 }
 
-/** Reads one line, text[start, end); `fail` keeps the reason of the first error. */
+/** Reads lines of one payload, each text[start, end); `fail` keeps the reason of the first error. */
 class LineReader {
-  private pos: number;
+  private pos = 0;
+  private end = 0;
   error = '';
+  /** True when the last line read failed on a string value still open at the line's end. */
+  openString = false;
+  // The last tag or field read: kept here rather than returned in a fresh tuple (the hot path allocates little).
+  private key = '';
+  private tagValue = '';
+  private fieldValue: FieldValue = 0;
+  private readonly scalar: ScalarResult = { value: 0, exact: undefined, error: '' };
 
   constructor(
     private readonly text: string,
-    start: number,
-    private readonly end: number,
     private readonly ctx: DecodeContext,
-  ) {
-    this.pos = start;
-  }
+  ) {}
 
   private fail(reason: string): undefined {
     this.error = reason;
     return undefined;
   }
 
+  private reject(reason: string): false {
+    this.error = reason;
+    return false;
+  }
+
   private at(): number {
     return this.pos < this.end ? this.text.charCodeAt(this.pos) : NL;
   }
 
-  /** True when the character at i is one of `stops` and not escaped by a backslash right before it. */
-  private isStop(i: number, c: number, stops: readonly number[]): boolean {
-    return stops.includes(c) && this.text.charCodeAt(i - 1) !== BACKSLASH;
-  }
-
-  /** Raw text up to the first unescaped character of `stops` (or the line end). */
-  private scan(stops: readonly number[]): string {
+  /** Raw text up to the first ',' or ' ' (and '=' when `equalsStops`) not preceded by a backslash, or the line end. */
+  private scan(equalsStops: boolean): string {
+    const { text, end } = this;
     const start = this.pos;
-    while (this.pos < this.end && !this.isStop(this.pos, this.text.charCodeAt(this.pos), stops)) this.pos++;
-    return this.text.slice(start, this.pos);
+    let i = start;
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if ((c === COMMA || c === SPACE || (equalsStops && c === EQUALS)) && text.charCodeAt(i - 1) !== BACKSLASH) break;
+      i++;
+    }
+    this.pos = i;
+    return text.slice(start, i);
   }
 
   private skipBlanks(): void {
     while (this.pos < this.end && isBlank(this.text.charCodeAt(this.pos))) this.pos++;
   }
 
-  read(): Record<string, unknown> | undefined {
+  read(start: number, end: number): Record<string, unknown> | undefined {
+    this.pos = start;
+    this.end = end;
+    this.openString = false;
     const { text } = this;
-    const measurement = unescape(this.scan(MEASUREMENT_ESCAPES), MEASUREMENT_ESCAPES);
+    const measurement = unescape(this.scan(false), MEASUREMENT_ESCAPES);
     if (measurement === '') return this.fail(`missing measurement; ${EXPECTED_LINE}`);
     let id: string | undefined;
     let tags: Record<string, string> | undefined;
-    const seen = new Set<string>();
     while (this.at() === COMMA) {
       this.pos++;
-      const tag = this.tag(seen);
-      if (tag === undefined) return undefined;
-      if (tag[0] === 'id') id = tag[1];
-      else (tags ??= {})[tag[0]] = tag[1];
+      if (!this.tag()) return undefined;
+      const { key, tagValue: value } = this;
+      if (key === 'id' ? id !== undefined : tags !== undefined && Object.hasOwn(tags, key)) {
+        return this.fail(`tag '${key}' is given twice (InfluxDB: duplicate tags)`);
+      }
+      if (key === 'id') id = value;
+      else (tags ??= {})[key] = value;
     }
     if (this.at() === NL)
       return this.fail(`no fields after '${measurement}' (InfluxDB: missing fields); ${EXPECTED_LINE}`);
@@ -140,19 +156,26 @@ class LineReader {
 
     const fields: Record<string, FieldValue> = {};
     let integers: Record<string, string> | undefined;
+    let integerCount = 0;
     let lat: FieldValue | undefined;
     let lon: FieldValue | undefined;
     for (;;) {
-      const field = this.field();
-      if (field === undefined) return undefined;
-      const [key, value, exact] = field;
+      const exact = this.field();
+      if (exact === false) return undefined;
+      const { key, fieldValue: value } = this;
       if (key === 'lat') lat = value;
       else if (key === 'lon') lon = value;
       else {
-        fields[key] = value;
         // A later value of the same field wins, as in InfluxDB; its exact text goes with it.
-        if (exact !== undefined) (integers ??= {})[key] = exact;
-        else if (integers !== undefined) delete integers[key];
+        if (integers !== undefined && Object.hasOwn(integers, key)) {
+          delete integers[key];
+          integerCount--;
+        }
+        fields[key] = value;
+        if (exact !== undefined) {
+          (integers ??= {})[key] = exact;
+          integerCount++;
+        }
       }
       if (this.at() !== COMMA) break;
       this.pos++;
@@ -182,46 +205,48 @@ class LineReader {
     if (lat !== undefined) item.lat = lat;
     if (lon !== undefined) item.lon = lon;
     if (tags !== undefined) item.tags = tags;
-    if (integers !== undefined && Object.keys(integers).length > 0) item.integers = integers;
+    if (integers !== undefined && integerCount > 0) item.integers = integers;
     return item;
   }
 
-  /** One `key=value` tag after its comma. */
-  private tag(seen: Set<string>): [string, string] | undefined {
-    const rawKey = this.scan(KEY_ESCAPES);
-    const key = unescape(rawKey, KEY_ESCAPES);
+  /** One `key=value` tag after its comma, into `key` and `tagValue`; false (with the reason) when malformed. */
+  private tag(): boolean {
+    const key = unescape(this.scan(true), KEY_ESCAPES);
     if (this.at() !== EQUALS) {
-      if (key === '') return this.fail(`a tag has no key (InfluxDB: missing tag key); ${EXPECTED_LINE}`);
-      return this.fail(`tag '${key}' has no '=value' (InfluxDB: missing tag value); ${EXPECTED_LINE}`);
+      if (key === '') return this.reject(`a tag has no key (InfluxDB: missing tag key); ${EXPECTED_LINE}`);
+      return this.reject(`tag '${key}' has no '=value' (InfluxDB: missing tag value); ${EXPECTED_LINE}`);
     }
-    if (key === '') return this.fail(`a tag has no key (InfluxDB: missing tag key); ${EXPECTED_LINE}`);
+    if (key === '') return this.reject(`a tag has no key (InfluxDB: missing tag key); ${EXPECTED_LINE}`);
     this.pos++;
-    const raw = this.scan(MEASUREMENT_ESCAPES);
-    if (raw === '') return this.fail(`tag '${key}' has an empty value (InfluxDB: missing tag value)`);
+    const raw = this.scan(false);
+    if (raw === '') return this.reject(`tag '${key}' has an empty value (InfluxDB: missing tag value)`);
     for (let i = 0; i < raw.length; i++) {
       if (raw.charCodeAt(i) === EQUALS && raw.charCodeAt(i - 1) !== BACKSLASH) {
-        return this.fail(
+        return this.reject(
           `tag '${key}': value '${raw}' holds an unescaped '=' (InfluxDB: invalid tag format); write it as \\=`,
         );
       }
     }
-    if (seen.has(key)) return this.fail(`tag '${key}' is given twice (InfluxDB: duplicate tags)`);
-    seen.add(key);
-    return [key, unescape(raw, KEY_ESCAPES)];
+    this.key = key;
+    this.tagValue = unescape(raw, KEY_ESCAPES);
+    return true;
   }
 
-  /** One `key=value` field; the third element is the exact text of an integer. */
-  private field(): [string, FieldValue, string | undefined] | undefined {
-    const key = unescape(this.scan(KEY_ESCAPES), FIELD_KEY_ESCAPES);
+  /** One `key=value` field into `key` and `fieldValue`; returns an integer's exact text, false when malformed. */
+  private field(): string | undefined | false {
+    const key = unescape(this.scan(true), FIELD_KEY_ESCAPES);
     if (this.at() !== EQUALS) {
-      if (key === '') return this.fail(`empty field name (InfluxDB: missing field key); ${EXPECTED_LINE}`);
-      return this.fail(`field '${key}' has no '=value' (InfluxDB: missing field value)`);
+      if (key === '') return this.reject(`empty field name (InfluxDB: missing field key); ${EXPECTED_LINE}`);
+      return this.reject(`field '${key}' has no '=value' (InfluxDB: missing field value)`);
     }
-    if (key === '') return this.fail(`empty field name (InfluxDB: missing field key); ${EXPECTED_LINE}`);
+    if (key === '') return this.reject(`empty field name (InfluxDB: missing field key); ${EXPECTED_LINE}`);
     this.pos++;
+    this.key = key;
     if (this.at() === QUOTE) {
       const value = this.quoted(key);
-      return value === undefined ? undefined : [key, value, undefined];
+      if (value === undefined) return false;
+      this.fieldValue = value;
+      return undefined;
     }
     const start = this.pos;
     while (this.pos < this.end) {
@@ -230,10 +255,11 @@ class LineReader {
       this.pos++;
     }
     if (start === this.pos)
-      return this.fail(`field '${key}' has no value (InfluxDB: missing field value); ${EXPECTED_VALUE}`);
-    const parsed = parseScalar(this.text.slice(start, this.pos), key);
-    if ('error' in parsed) return this.fail(parsed.error);
-    return [key, parsed.value, parsed.exact];
+      return this.reject(`field '${key}' has no value (InfluxDB: missing field value); ${EXPECTED_VALUE}`);
+    const { scalar } = this;
+    if (!parseScalar(this.text.slice(start, this.pos), key, scalar)) return this.reject(scalar.error);
+    this.fieldValue = scalar.value;
+    return scalar.exact;
   }
 
   /** A quoted string value: a backslash skips the next character, `\"` and `\\` are unescaped. */
@@ -258,6 +284,7 @@ class LineReader {
       }
       this.pos++;
     }
+    this.openString = true;
     return this.fail(`field '${key}': string value has no closing double quote (InfluxDB: unbalanced quotes)`);
   }
 }
@@ -269,6 +296,7 @@ export function decodeLineProtocol(text: string, ctx: DecodeContext): DecodeResu
   const items: DecodedItem[] = [];
   const errors: DecodeError[] = [];
   const len = source.length;
+  const reader = new LineReader(source, ctx);
   let pos = 0;
   let line = 0;
   while (pos < len) {
@@ -280,16 +308,25 @@ export function decodeLineProtocol(text: string, ctx: DecodeContext): DecodeResu
       line++;
       continue;
     }
-    const end = c === HASH ? source.indexOf('\n', pos) : lineEnd(source, pos);
-    const stop = end === -1 ? len : end;
+    let stop = source.indexOf('\n', pos);
+    if (stop === -1) stop = len;
     if (c !== HASH) {
-      const reader = new LineReader(source, pos, stop, ctx);
-      const value = reader.read();
+      // Most lines end at their first line break; InfluxDB's full rule is needed only after a backslash there,
+      // or when a string value runs into it (then the line is read again up to where the string ends).
+      if (stop > pos && source.charCodeAt(stop - 1) === BACKSLASH) stop = lineEnd(source, pos);
+      let value = reader.read(pos, stop);
+      if (value === undefined && reader.openString) {
+        const full = lineEnd(source, pos);
+        if (full > stop) {
+          stop = full;
+          value = reader.read(pos, stop);
+        }
+      }
       if (value === undefined) errors.push({ index: line, error: reader.error });
       else items.push({ index: line, value });
     }
     // A string value or an escaped break may span physical lines; indexes count physical lines.
-    for (let i = pos; i < stop; i++) if (source.charCodeAt(i) === NL) line++;
+    for (let i = source.indexOf('\n', pos); i !== -1 && i < stop; i = source.indexOf('\n', i + 1)) line++;
     pos = stop;
   }
   return { items, errors };

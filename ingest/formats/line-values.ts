@@ -27,8 +27,13 @@ const BOOLEANS: Readonly<Record<string, boolean>> = {
 };
 const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 
-/** A parsed unquoted value; `exact` is the decimal text of an integer (`42i`, `42u`), kept beside its nearest double. */
-export type ScalarValue = { value: number | boolean; exact?: string } | { error: string };
+/** Where parseScalar puts its answer: reused for every field of a payload, so parsing allocates nothing. */
+export interface ScalarResult {
+  value: number | boolean;
+  /** Decimal text of an integer (`42i`, `42u`), kept beside its nearest double; undefined for other values. */
+  exact: string | undefined;
+  error: string;
+}
 
 function isDigit(c: number): boolean {
   return c >= DIGIT_0 && c <= DIGIT_9;
@@ -62,36 +67,48 @@ function isFloatSyntax(token: string): boolean {
   return allDigits(token, i, token.length);
 }
 
-function integerValue(token: string, key: string, signed: boolean): ScalarValue {
+function fail(out: ScalarResult, error: string): false {
+  out.error = error;
+  return false;
+}
+
+function integerValue(token: string, key: string, signed: boolean, out: ScalarResult): boolean {
   const negative = token.charCodeAt(0) === MINUS;
   const kind = signed ? 'integer' : 'unsigned integer';
   if ((negative && !signed) || !allDigits(token, negative ? 1 : 0, token.length - 1)) {
-    return { error: `field '${key}': '${token}' is not a valid ${kind}; ${EXPECTED_VALUE}` };
+    return fail(out, `field '${key}': '${token}' is not a valid ${kind}; ${EXPECTED_VALUE}`);
   }
   const exact = integerText(token.slice(negative ? 1 : 0, -1), negative);
-  if (typeof exact === 'object') return { error: `field '${key}': ${token} ${exact.error}` };
-  return { value: Number(exact), exact };
+  if (typeof exact === 'object') return fail(out, `field '${key}': ${token} ${exact.error}`);
+  out.value = Number(exact);
+  out.exact = exact;
+  return true;
 }
 
-/** Parses an unquoted field value (number or boolean). */
-export function parseScalar(token: string, key: string): ScalarValue {
+/** Parses an unquoted field value (number or boolean) into `out`; false with `out.error` when it is none. */
+export function parseScalar(token: string, key: string, out: ScalarResult): boolean {
+  out.exact = undefined;
   const last = token.charCodeAt(token.length - 1);
-  if (last === LOWER_I || last === LOWER_U) return integerValue(token, key, last === LOWER_I);
+  if (last === LOWER_I || last === LOWER_U) return integerValue(token, key, last === LOWER_I, out);
   const first = token.charCodeAt(0);
   if (first === 116 || first === 84 || first === 102 || first === 70) {
     // t, T, f, F: only then a (cheap, but string-hashing) boolean lookup
     const bool = BOOLEANS[token];
-    if (bool !== undefined) return { value: bool };
+    if (bool !== undefined) {
+      out.value = bool;
+      return true;
+    }
   }
   if (isFloatSyntax(token)) {
     const n = Number(token);
-    if (Number.isFinite(n)) return { value: n === 0 ? 0 : n }; // no -0: stores print it as 0 anyway
-    return { error: `field '${key}': ${token} is out of range for a 64-bit float` };
+    if (!Number.isFinite(n)) return fail(out, `field '${key}': ${token} is out of range for a 64-bit float`);
+    out.value = n === 0 ? 0 : n; // no -0: stores print it as 0 anyway
+    return true;
   }
   if (NON_FINITE.test(token)) {
-    return { error: `field '${key}': ${token} is not accepted: values must be finite numbers` };
+    return fail(out, `field '${key}': ${token} is not accepted: values must be finite numbers`);
   }
-  return { error: `field '${key}': '${token}' is not a valid value; ${EXPECTED_VALUE}` };
+  return fail(out, `field '${key}': '${token}' is not a valid value; ${EXPECTED_VALUE}`);
 }
 
 /** Digits to drop to get milliseconds (ns, us); the coarser units multiply instead (UNIT_MS). */
@@ -118,6 +135,14 @@ const NS_PER_UNIT: Readonly<Record<NonNullable<DecodeContext['precision']>, bigi
   s: 1_000_000_000n,
   m: 60_000_000_000n,
   h: 3_600_000_000_000n,
+};
+const NS_PER_UNIT_APPROX: Readonly<Record<NonNullable<DecodeContext['precision']>, number>> = {
+  ns: 1,
+  us: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 6e10,
+  h: 3.6e12,
 };
 /** InfluxDB's time range in ns (models.MinNanoTime, models.MaxNanoTime). */
 const MIN_NANO = -9223372036854775806n;
@@ -151,16 +176,22 @@ export function timestampMs(token: string, precision: DecodeContext['precision']
   ) {
     return { error: `timestamp ${token} is out of range` };
   }
-  const ns = (negative ? -BigInt(significant) : BigInt(significant)) * NS_PER_UNIT[unit];
-  if (ns < MIN_NANO || ns > MAX_NANO) {
-    return { error: `timestamp ${token} (precision ${unit}) is outside InfluxDB's time range (years 1677 to 2262)` };
+  // Far from the limits a double decides; near them BigInt does, exactly.
+  const approxNs = Number(significant) * NS_PER_UNIT_APPROX[unit];
+  if (approxNs > 9.2e18) {
+    const ns = (negative ? -BigInt(significant) : BigInt(significant)) * NS_PER_UNIT[unit];
+    if (ns < MIN_NANO || ns > MAX_NANO) {
+      return { error: `timestamp ${token} (precision ${unit}) is outside InfluxDB's time range (years 1677 to 2262)` };
+    }
   }
   const shift = MS_SHIFT[unit];
   let ms: number;
   let remainder = false;
   if (shift > 0) {
     ms = significant.length > shift ? Number(significant.slice(0, -shift)) : 0;
-    remainder = !/^0*$/.test(significant.slice(-shift));
+    for (let i = Math.max(0, significant.length - shift); i < significant.length && !remainder; i++) {
+      remainder = significant.charCodeAt(i) !== DIGIT_0;
+    }
   } else {
     ms = Number(significant) * UNIT_MS[unit];
   }
