@@ -139,6 +139,10 @@ export const ConfigSchema = z.strictObject({
       /** Share of simulator traffic sent over HTTP instead of MQTT. */
       httpShare: z.number().min(0).max(1).default(0.05),
       seed: z.number().int().default(42),
+      /** Also publish public-service dossiers and Frigate camera events (the KPI board and camera layer). */
+      eventStreams: z.boolean().default(true),
+      /** Past dossiers published at start, so the KPI board has a history. */
+      dossierBackfill: DurationSchema.default(3 * 86_400_000),
     })
     .prefault({}),
   ingest: z

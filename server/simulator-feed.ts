@@ -1,6 +1,12 @@
 import mqtt from 'mqtt';
 import type { Logger } from '../config/logger.js';
-import { createSimulator, type Simulator } from '../simulator/index.js';
+import type { CameraConfig } from '../config/wall-schema.js';
+import { createSimulator, SIMULATED_CAMERAS, type Simulator } from '../simulator/index.js';
+
+/** The demo city's cameras, as a `cameras:` config entry would list them. */
+export function simulatedCameras(): CameraConfig[] {
+  return SIMULATED_CAMERAS.map(({ id, name, lat, lon }) => ({ id, name, lat, lon }));
+}
 
 export interface SimulatorFeedOptions {
   mqttUrl: string;
@@ -13,6 +19,9 @@ export interface SimulatorFeedOptions {
   rate: number;
   httpShare: number;
   seed: number;
+  eventStreams: boolean;
+  dossierBackfill: number;
+  camerasTopic: string;
   logger: Logger;
 }
 
@@ -38,6 +47,9 @@ export async function startSimulatorFeed(options: SimulatorFeedOptions): Promise
     httpShare: options.httpShare,
     seed: options.seed,
     topicRoot: options.topicRoot,
+    eventStreams: options.eventStreams,
+    dossierBackfill: options.dossierBackfill,
+    camerasTopic: options.camerasTopic,
     transport: {
       // Resolves on the broker's ack: a tick waits for its messages, so a simulator faster than ingest
       // skips ticks instead of queueing without bound in the MQTT client.

@@ -10,7 +10,8 @@ import { createIngestRouter } from '../ingest/http/receiver.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
 import { startMqttIngest, type MqttIngest } from '../ingest/mqtt/subscriber.js';
 import { createIngestCounters } from '../ingest/sink.js';
-import { startSimulatorFeed, type SimulatorFeed } from './simulator-feed.js';
+import { simulatedCameras, startSimulatorFeed, type SimulatorFeed } from './simulator-feed.js';
+import { startWall } from './wall/start-wall.js';
 import { createHttpApp } from './http/http-app.js';
 import { basemapFor, createBasemapRouter, inspectPmtilesFile } from './http/basemap.js';
 import { createEntityRouter } from './http/entity-routes.js';
@@ -84,6 +85,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     // A missing or broken basemap archive stops start-up with the key to fix, before anything listens.
     const basemapFile = config.map.pmtilesFile !== undefined ? inspectPmtilesFile(config.map.pmtilesFile) : undefined;
     const basemap = basemapFor(config.map, basemapFile);
+    const clientDir = options.clientDir ?? path.join(ROOT, 'dist', 'client');
     if (basemapFile) logger.info('serving the PMTiles basemap', { ...basemapFile, url: basemap.kind === 'pmtiles' ? basemap.url : '' });
 
     const store = createStore(config, logger.child({ module: 'store' }));
@@ -155,6 +157,16 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     const devices = createDeviceService({ state, topicRoot: config.mqtt.topicRoot, ...(dynsec ? { dynsec } : {}) });
 
     const counters = createIngestCounters();
+    const wall = startWall({
+      config,
+      cameras: [...config.cameras, ...(config.simulate && config.simulator.eventStreams ? simulatedCameras() : [])],
+      store,
+      pipeline,
+      counters,
+      entities: () => live.all(),
+      logger,
+    });
+    cleanups.push(() => wall.stop());
     const domains = new Set(Object.keys(config.domains));
     const normalize = { domains, maxFutureMs: config.ingest.maxFuture, maxPastMs: config.ingest.maxPast };
 
@@ -219,10 +231,11 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         createDeviceRouter({ service: devices, audit }),
         createAuditRouter({ audit }),
         createOpenApiRouter(ROUTES, { version: '1' }),
-        createEntityRouter({ config, basemap, store, liveEntities: (query) => liveServer.entities(query) }),
+        createEntityRouter({ config, basemap, store, cameras: wall.cameras.cameras(), clientDir, liveEntities: (query) => liveServer.entities(query) }),
         createAlertsRouter(alerts.service, { audit }),
         createReplayRouter({ telemetry: store, state, config, logger: logger.child({ module: 'replay' }) }),
         createExportRouter({ telemetry: store, audit, logger: logger.child({ module: 'export' }) }),
+        wall.router,
       ],
       readiness: {
         store: () => store.ping(),
@@ -233,7 +246,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       },
       metrics: () =>
         collectMetrics({ counters, store, live, liveServer, alerts: alerts.service.stats(), broker: brokerAuth?.stats(), audit: audit.stats() }),
-      clientDir: options.clientDir ?? path.join(ROOT, 'dist', 'client'),
+      clientDir,
       ...(basemapFile ? { basemapRouter: createBasemapRouter(basemapFile) } : {}),
       logger,
     });
@@ -271,6 +284,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       normalize,
       sink: pipeline,
       counters,
+      adapters: [wall.frigate],
       logger: logger.child({ module: 'mqtt' }),
     });
     cleanups.push(() => mqttIngest?.close());
@@ -283,6 +297,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         ...(broker ? { mqttUsername: internalMqtt.username, mqttPassword: internalMqtt.password } : {}),
         topicRoot: config.mqtt.topicRoot,
         ...config.simulator,
+        camerasTopic: config.cameraEvents.topic,
         logger: logger.child({ module: 'simulator' }),
       });
       cleanups.push(() => feed.stop());

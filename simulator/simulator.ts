@@ -11,6 +11,7 @@ import {
 } from './encode.js';
 import type { Kind, SimEntity } from './entity.js';
 import { createIncidents, type Incident, type IncidentKind } from './incidents.js';
+import { createEventStreams } from './event-streams.js';
 import { createOutput, type Counters, type SimulatorTransport } from './output.js';
 import { createRandom, streamSeed } from './random.js';
 
@@ -30,6 +31,12 @@ export interface SimulatorOptions {
   tickMs?: number;
   transport: SimulatorTransport;
   onError?: (err: Error) => void;
+  /** Publish public-service dossiers and Frigate camera events too (default false: sensors only). */
+  eventStreams?: boolean;
+  /** On start, the dossiers of this many past ms are published at once, so the KPIs have a history (default 3 days). */
+  dossierBackfill?: number;
+  /** Frigate's events topic (default `frigate/events`). */
+  camerasTopic?: string;
 }
 
 export interface SimulatorStats {
@@ -135,6 +142,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     tagsAt: -Infinity,
   }));
 
+  const streams = options.eventStreams !== true ? undefined : createEventStreams(options.seed, root, options.camerasTopic);
+  const dossierBackfill = options.dossierBackfill ?? 3 * 86_400_000;
+
   let httpCredit = 0;
   let last: number | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -172,10 +182,17 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   };
 
   const tick = async (now: number): Promise<void> => {
-    const dt = last === undefined ? tickMs : Math.min(MAX_CATCH_UP_MS, Math.max(0, now - last));
+    const first = last === undefined;
+    const dt = first ? tickMs : Math.min(MAX_CATCH_UP_MS, Math.max(0, now - (last ?? now)));
+    const previous = last ?? now - dt;
     last = now;
     incidents.update(now);
     out.begin();
+    if (streams) {
+      // The first tick also brings the past days' dossiers, so the KPI board starts with a history.
+      if (first && dossierBackfill > 0) for (const m of streams.between(now - dossierBackfill, previous, true)) out.device(m.topic, m.payload);
+      for (const m of streams.between(previous, now)) out.device(m.topic, m.payload);
+    }
     for (const slot of slots) {
       slot.credit += slot.perMs * dt;
       if (slot.credit < 1) continue;

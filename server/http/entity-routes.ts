@@ -4,6 +4,7 @@ import {
   HistoryParamsSchema,
   HistoryQuerySchema,
   type Basemap,
+  type CameraInfo,
   type ConsoleConfig,
   type HistoryResponse,
 } from '../../contract/index.js';
@@ -11,6 +12,7 @@ import type { Config } from '../../config/schema.js';
 import type { ClusterEntities } from '../live/cluster-snapshot.js';
 import type { EntityQuery } from '../live/snapshot-merge.js';
 import type { TelemetryStore } from '../store/types.js';
+import { createBuildId } from './build-id.js';
 import { badRequest, HttpError } from './errors.js';
 
 const DEFAULT_HISTORY_WINDOW = 3_600_000;
@@ -24,11 +26,16 @@ export interface EntityRoutesDeps {
   store: TelemetryStore;
   /** The live entities matching a query, across the cluster when there is one. */
   liveEntities: (query: EntityQuery) => Promise<ClusterEntities>;
+  /** Cameras the console draws (config plus the demo city's). */
+  cameras: CameraInfo[];
+  /** Where the built console lives: its index.html identifies the build. */
+  clientDir: string;
 }
 
 /** Entities now, one entity's history, and the console's map configuration. */
-export function createEntityRouter({ config, basemap, store, liveEntities }: EntityRoutesDeps): Router {
+export function createEntityRouter({ config, basemap, store, liveEntities, cameras, clientDir }: EntityRoutesDeps): Router {
   const router = express.Router();
+  const buildId = createBuildId(clientDir);
 
   router.get('/entities', async (req, res) => {
     const query = EntitiesQuerySchema.safeParse(req.query);
@@ -85,7 +92,11 @@ export function createEntityRouter({ config, basemap, store, liveEntities }: Ent
         zones: config.map.zones.map((z) => ({ id: z.id, name: z.name, geometry: z.geometry })),
       },
       domains: config.domains,
+      wall: { scenes: config.wall.scenes },
+      cameras,
     };
+    const build = buildId();
+    if (build !== undefined) body.build = build;
     res.json(body);
   });
 

@@ -34,6 +34,7 @@ import {
 import type { Permission } from '../auth/policy.js';
 import { EXPORT_ROUTES } from '../export/routes.js';
 import { REPLAY_ROUTES } from '../replay/routes.js';
+import { WALL_ROUTES } from '../wall/routes.js';
 
 /*
  * Every HTTP route of the product, with who may call it and the schemas of what it takes and
@@ -141,6 +142,7 @@ export const ROUTES: readonly RouteSpec[] = [
   // The city at any past moment, and its data out in open formats.
   ...REPLAY_ROUTES,
   ...EXPORT_ROUTES,
+  ...WALL_ROUTES,
 
   // Basemap archive served by the product.
   { method: 'get', path: '/basemap/:name', access: 'live.read', tag: 'live', summary: 'The local PMTiles basemap (range requests).', produces: 'application/vnd.pmtiles' },

@@ -1,0 +1,201 @@
+import type { Entity, Observation, QualityDomain, QualityEntity, QualityQuery, QualityReject, QualityResponse, QualityStatus } from '../../contract/index.js';
+import type { IngestRejection } from '../../ingest/sink.js';
+
+/*
+ * Is our data correct, complete, clean and live? Per domain and entity: who reports, who went stale
+ * or silent, how often each reports, how late observations arrive (receive time − observation
+ * time), and what was refused and why. Fed by the pipeline (accepted observations) and the ingest
+ * refusal hook; memory is bounded per entity and per domain.
+ */
+
+export interface QualityTrackerOptions {
+  /** Window rates and lags are computed over (ms). */
+  window: number;
+  /** Heard from before, but not for this long: silent. */
+  silentAfter: number;
+  /** Latest refused inputs kept per domain and reason. */
+  examples: number;
+  staleAfter: (domain: string) => number;
+}
+
+export interface QualityTracker {
+  observe(batch: readonly Observation[], now?: number): void;
+  rejected(rejection: IngestRejection): void;
+  report(query: QualityQuery, entities: Iterable<Entity>, domains: readonly string[], now: number): QualityResponse;
+}
+
+const MINUTE = 60_000;
+/** Lags kept per entity and per domain for the p95 (the latest ones). */
+const ENTITY_LAGS = 32;
+const DOMAIN_LAGS = 2048;
+/** Distinct reasons kept per domain; the rest are counted under one line. */
+const MAX_REASONS = 50;
+const OTHER_REASONS = 'other reasons (too many distinct ones to list)';
+
+/** A ring of recent values, for percentiles over the latest samples. */
+class LagRing {
+  private readonly values: Float64Array;
+  private next = 0;
+  private filled = 0;
+  constructor(size: number) {
+    this.values = new Float64Array(size);
+  }
+  push(value: number): void {
+    this.values[this.next] = value;
+    this.next = (this.next + 1) % this.values.length;
+    this.filled = Math.min(this.filled + 1, this.values.length);
+  }
+  p95(): number | null {
+    if (this.filled === 0) return null;
+    const sorted = Array.from(this.values.subarray(0, this.filled)).sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? null;
+  }
+}
+
+/** Counts per minute over the window, in a ring of minute slots. */
+class MinuteCounts {
+  private readonly counts: Uint32Array;
+  private readonly minutes: Float64Array;
+  constructor(slots: number) {
+    this.counts = new Uint32Array(slots);
+    this.minutes = new Float64Array(slots).fill(-1);
+  }
+  add(now: number, n: number): void {
+    const minute = Math.floor(now / MINUTE);
+    const slot = minute % this.counts.length;
+    if (this.minutes[slot] !== minute) {
+      this.minutes[slot] = minute;
+      this.counts[slot] = 0;
+    }
+    this.counts[slot]! += n;
+  }
+  /** Total over the slots inside the window ending at `now`. */
+  total(now: number): number {
+    const oldest = Math.floor(now / MINUTE) - this.counts.length + 1;
+    let sum = 0;
+    for (let i = 0; i < this.counts.length; i++) if (this.minutes[i]! >= oldest) sum += this.counts[i]!;
+    return sum;
+  }
+}
+
+interface EntityStats {
+  lastReceived: number;
+  received: MinuteCounts;
+  lags: LagRing;
+}
+
+interface DomainStats {
+  received: MinuteCounts;
+  lags: LagRing;
+  rejected: number;
+  reasons: Map<string, { count: number; latest: QualityReject['latest'] }>;
+}
+
+/** Numbers vary between messages with the same fault ("payload of 1200 bytes…"): group them as one reason. */
+export function reasonClass(error: string): string {
+  return error.replace(/\b\d+(\.\d+)?\b/g, 'N').slice(0, 200);
+}
+
+export function createQualityTracker(options: QualityTrackerOptions): QualityTracker {
+  const slots = Math.max(1, Math.ceil(options.window / MINUTE));
+  const entities = new Map<string, EntityStats>();
+  const domains = new Map<string, DomainStats>();
+  let startedAt: number | undefined;
+
+  const domainStats = (domain: string): DomainStats => {
+    let stats = domains.get(domain);
+    if (!stats) {
+      stats = { received: new MinuteCounts(slots), lags: new LagRing(DOMAIN_LAGS), rejected: 0, reasons: new Map() };
+      domains.set(domain, stats);
+    }
+    return stats;
+  };
+
+  const statusOf = (domain: string, lastSeen: number, now: number): QualityStatus => {
+    const silentFor = now - lastSeen;
+    if (silentFor > options.silentAfter) return 'silent';
+    return silentFor > options.staleAfter(domain) ? 'stale' : 'reporting';
+  };
+
+  return {
+    observe(batch, now = Date.now()) {
+      startedAt ??= now;
+      for (const obs of batch) {
+        const key = `${obs.domain}/${obs.id}`;
+        let stats = entities.get(key);
+        if (!stats) {
+          stats = { lastReceived: now, received: new MinuteCounts(slots), lags: new LagRing(ENTITY_LAGS) };
+          entities.set(key, stats);
+        }
+        // A device clock ahead of ours shows as no lag, not a negative one.
+        const lag = Math.max(0, now - obs.ts);
+        stats.lastReceived = now;
+        stats.received.add(now, 1);
+        stats.lags.push(lag);
+        const domain = domainStats(obs.domain);
+        domain.received.add(now, 1);
+        domain.lags.push(lag);
+      }
+    },
+
+    rejected(rejection) {
+      const stats = domainStats(rejection.domain);
+      for (const { index, error } of rejection.errors) {
+        stats.rejected += 1;
+        let reason = reasonClass(error);
+        if (!stats.reasons.has(reason) && stats.reasons.size >= MAX_REASONS) reason = OTHER_REASONS;
+        const entry = stats.reasons.get(reason) ?? { count: 0, latest: [] };
+        entry.count += 1;
+        entry.latest.unshift({ at: rejection.at, source: rejection.source, example: `${index > 0 ? `item ${index}: ` : ''}${error} — ${rejection.example}` });
+        if (entry.latest.length > options.examples) entry.latest.length = options.examples;
+        stats.reasons.set(reason, entry);
+      }
+    },
+
+    report(query, liveEntities, known, now) {
+      // Rates over the minutes actually watched: a node started five minutes ago has five minutes of counts.
+      const minutes = Math.min(slots, Math.max(1, (now - (startedAt ?? now)) / MINUTE));
+      const byDomain = new Map<string, QualityEntity[]>();
+      for (const entity of liveEntities) {
+        if (query.domain !== undefined && entity.domain !== query.domain) continue;
+        const stats = entities.get(`${entity.domain}/${entity.id}`);
+        // Entities seeded from the store at start have no receive time here: their own time stands in.
+        const lastSeen = stats?.lastReceived ?? entity.ts;
+        const list = byDomain.get(entity.domain) ?? [];
+        list.push({
+          id: entity.id,
+          status: statusOf(entity.domain, lastSeen, now),
+          lastSeen,
+          receivedPerMinute: stats ? round(stats.received.total(now) / minutes) : 0,
+          lagP95Ms: stats?.lags.p95() ?? null,
+        });
+        byDomain.set(entity.domain, list);
+      }
+      const rank: Record<QualityStatus, number> = { silent: 0, stale: 1, reporting: 2 };
+      const names = query.domain !== undefined ? [query.domain] : [...new Set([...known, ...domains.keys(), ...byDomain.keys()])];
+      const out: QualityDomain[] = names.map((domain) => {
+        const list = byDomain.get(domain) ?? [];
+        const stats = domains.get(domain);
+        const count = (status: QualityStatus) => list.filter((e) => e.status === status).length;
+        list.sort((a, b) => rank[a.status] - rank[b.status] || (b.lagP95Ms ?? 0) - (a.lagP95Ms ?? 0) || a.lastSeen - b.lastSeen);
+        const rejects = [...(stats?.reasons ?? new Map<string, { count: number; latest: QualityReject['latest'] }>())]
+          .map(([reason, { count, latest }]) => ({ reason, count, latest }))
+          .sort((a, b) => b.count - a.count);
+        return {
+          domain,
+          reporting: count('reporting'),
+          stale: count('stale'),
+          silent: count('silent'),
+          receivedPerMinute: stats ? round(stats.received.total(now) / minutes) : 0,
+          lagP95Ms: stats?.lags.p95() ?? null,
+          rejected: stats?.rejected ?? 0,
+          rejects,
+          entities: list.slice(0, query.limit),
+        };
+      });
+      return { asOf: now, windowMs: slots * MINUTE, domains: out };
+    },
+  };
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;

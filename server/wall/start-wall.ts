@@ -1,0 +1,79 @@
+import type { Entity } from '../../contract/index.js';
+import type { Logger } from '../../config/logger.js';
+import { staleAfterOf, type Config } from '../../config/schema.js';
+import type { CameraConfig } from '../../config/wall-schema.js';
+import { decodeFrigateEvent } from '../../ingest/adapters/frigate.js';
+import type { MqttAdapter } from '../../ingest/mqtt/subscriber.js';
+import type { IngestCounters } from '../../ingest/sink.js';
+import { createZoneLookup } from '../alerts/start-alerts.js';
+import { createCameraBook, type CameraBook } from '../cameras/camera-book.js';
+import { createKpiService, type KpiService } from '../kpis/kpi-service.js';
+import type { Pipeline } from '../pipeline.js';
+import { createQualityTracker, type QualityTracker } from '../quality/quality-tracker.js';
+import type { TelemetryStore } from '../store/types.js';
+import { createWallRouter } from './routes.js';
+
+export interface WallParts {
+  kpis: KpiService;
+  quality: QualityTracker;
+  cameras: CameraBook;
+  /** Frigate's topic, taken unchanged by MQTT ingest. */
+  frigate: MqttAdapter;
+  router: ReturnType<typeof createWallRouter>;
+  stop(): void;
+}
+
+/**
+ * What the wall reads besides the live map: the KPI board, the data-quality tracker (fed by the
+ * pipeline and by ingest refusals) and the camera book (fed by Frigate's events).
+ */
+export function startWall(deps: {
+  config: Config;
+  cameras: readonly CameraConfig[];
+  store: TelemetryStore;
+  pipeline: Pipeline;
+  counters: IngestCounters;
+  entities: () => Iterable<Entity>;
+  logger: Logger;
+}): WallParts {
+  const { config, logger } = deps;
+  const cameras = createCameraBook({ cameras: deps.cameras, keep: config.cameraEvents.keep, maxKept: config.cameraEvents.maxKept });
+  const quality = createQualityTracker({ ...config.quality, staleAfter: staleAfterOf(config.domains) });
+  deps.pipeline.addObserver({ observe: (batch) => quality.observe(batch) });
+  deps.counters.onRejected = (rejection) => quality.rejected(rejection);
+
+  const zoneOf = createZoneLookup(config);
+  const zoneNames = new Map(config.map.zones.map((zone) => [zone.id, zone.name.vi]));
+  const kpis = createKpiService({
+    store: deps.store,
+    entities: deps.entities,
+    zoneName: (lat, lon) => {
+      const zone = zoneOf(lat, lon);
+      return zoneNames.get(zone) ?? (zone === 'city' ? 'toàn thành phố' : zone);
+    },
+    dossierWindow: config.kpis.dossierWindow,
+    trendStep: config.kpis.trendStep,
+    trendSteps: config.kpis.trendSteps,
+    targets: config.kpis.targets,
+    logger: logger.child({ module: 'kpis' }),
+  });
+  kpis.start();
+  deps.pipeline.addObserver(kpis);
+
+  const frigate: MqttAdapter = {
+    topic: config.cameraEvents.topic,
+    domain: 'camera',
+    handle(payload, now) {
+      const decoded = decodeFrigateEvent(payload);
+      if (!decoded.ok) return { observations: [], rejected: [{ index: 0, error: decoded.error }] };
+      if (!cameras.isKnown(decoded.change.camera)) {
+        const known = cameras.cameras().map((c) => c.id).join(', ') || 'none';
+        return { observations: [], rejected: [{ index: 0, error: `camera "${decoded.change.camera}" is not in the cameras list of the config (known: ${known})` }] };
+      }
+      return { observations: [cameras.record(decoded.change, now)], rejected: [] };
+    },
+  };
+
+  const router = createWallRouter({ kpis, quality, cameras, entities: deps.entities, domains: Object.keys(config.domains) });
+  return { kpis, quality, cameras, frigate, router, stop: () => kpis.stop() };
+}
