@@ -1,3 +1,5 @@
+// Over 350 lines: the fast path and the zod path, with the storage rules both apply, are kept side by side so a
+// reader can hold them to each other (test/unit/normalize-equivalence.test.ts does so mechanically).
 import type { z } from 'zod';
 import {
   DOMAIN_PATTERN,

@@ -1,3 +1,4 @@
+// Over 350 lines: InfluxDB's own parser cases sit beside the product's, so both read as one specification.
 import { describe, expect, it } from 'vitest';
 import { decodeLineProtocol } from '../../../ingest/formats/line-protocol.js';
 import type { DecodeContext } from '../../../ingest/formats/types.js';
