@@ -94,7 +94,10 @@ describe('console replay in Chromium', () => {
     await product?.stop();
   });
 
-  it('seeks to an alert, plays at 60× and 600×, exports the window and goes back to live', async () => {
+  /** The playhead the first test seeks to: between the 44 (now-20 min) and the 55 (now-10 min) readings. */
+  let at = 0;
+
+  it('seeks to an alert, shows its marker and queue entry, plays at 60× (a bus drives) and charts the playhead', async () => {
     await page.goto(product.baseUrl);
     await page.waitForFunction(() => (globalThis as unknown as Partial<PageGlobals>).__ioc?.ready() === true, null, {
       timeout: 30_000,
@@ -106,8 +109,7 @@ describe('console replay in Chromium', () => {
     await page.getByTestId('replay-bar').waitFor();
     expect(await page.getByTestId('replay-banner').isVisible()).toBe(true);
 
-    // Between the 44 (now-20 min) and the 55 (now-10 min) readings.
-    const at = (readings[3]?.ts ?? 0) + 2 * MIN;
+    at = (readings[3]?.ts ?? 0) + 2 * MIN;
     // A range input: Playwright sets its value and fires input and change, as a drag would.
     await page.getByTestId('replay-playhead').fill(String(at));
     await waitForPlayhead(page, at);
@@ -174,6 +176,10 @@ describe('console replay in Chromium', () => {
     await shoot('replay-1920x1080.png', 1920, 1080);
     await shoot('replay-3840x2160.png', 3840, 2160);
     await shoot('replay-360x780.png', 360, 780);
+  });
+
+  it('exports the window as CSV from the dialog, picks a free window, plays at 600× and goes back to live', async () => {
+    expect(at).toBeGreaterThan(0);
     await page.getByTestId('replay-export').click();
     await page.getByTestId('export-dialog').waitFor();
     await shoot('replay-export-1920x1080.png', 1920, 1080);
@@ -198,6 +204,7 @@ describe('console replay in Chromium', () => {
     expect(busRows.map((r) => Date.parse(r.time ?? ''))).toEqual(busFixes.map((fix) => fix.ts));
     expect(cityRows).toHaveLength(6 + busFixes.length);
     expect(await page.getByTestId('export-done').textContent()).toContain(`${cityRows.length} bản ghi`);
+    await page.screenshot({ path: path.join(SHOTS, 'replay-export-done-1600x900.png') });
     await page.keyboard.press('Escape');
     await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
     // From the inspector: the inspected sensor only.

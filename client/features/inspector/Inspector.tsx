@@ -71,7 +71,7 @@ function Body({ view, past }: { view: EntityView; past: ReadonlyObservable<PastW
       {field !== undefined && (
         <section aria-labelledby="history-title">
           <h3 id="history-title" className="inspector__section">
-            {t('inspector.history')}
+            {past ? t('inspector.historyPast') : t('inspector.history')}
           </h3>
           {charted.length > 1 && (
             <div className="chips" role="group" aria-label={t('inspector.history')}>
