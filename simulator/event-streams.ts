@@ -76,7 +76,7 @@ function pick<T extends { share: number }>(items: readonly T[], u: number): T {
 }
 
 /** The dossier and camera messages of one minute: deterministic by seed and minute. */
-function minuteMessages(seed: number, minute: number, root: string, camerasTopic: string): TimedMessage[] {
+function minuteMessages(seed: number, minute: number, root: string, camerasTopic: string, dossiersOnly: boolean): TimedMessage[] {
   const r = createRandom(streamSeed(seed, 1_000_000 + minute));
   const start = minute * MINUTE;
   const hour = localHour(start);
@@ -106,6 +106,8 @@ function minuteMessages(seed: number, minute: number, root: string, camerasTopic
   }
 
   // Cameras: people and vehicles pass by day, few at night; an object stays 5–60 s in view.
+  // They draw from the random stream after the dossiers, so leaving them out changes no dossier.
+  if (dossiersOnly) return out;
   for (const [index, camera] of SIMULATED_CAMERAS.entries()) {
     const objects = poisson(0.4 + 2.5 * activity(hour), r);
     for (let k = 0; k < objects; k++) {
@@ -151,9 +153,7 @@ export function createEventStreams(seed: number, root: string, camerasTopic = 'f
       const firstMinute = Math.floor(from / MINUTE);
       const lastMinute = Math.floor(to / MINUTE);
       for (let minute = Math.max(firstMinute, generatedUpTo ?? firstMinute); minute <= lastMinute; minute++) {
-        for (const message of minuteMessages(seed, minute, root, camerasTopic)) {
-          if (!dossiersOnly || message.topic !== camerasTopic) pending.push(message);
-        }
+        for (const message of minuteMessages(seed, minute, root, camerasTopic, dossiersOnly)) pending.push(message);
       }
       generatedUpTo = lastMinute + 1;
       pending.sort((a, b) => a.ts - b.ts);

@@ -30,6 +30,8 @@ allow([], ['ingest'], 'post /api/v1/ingest');
 allow(ALL, ['read', 'display'], 'get /api/v1/entities', 'get /api/v1/console-config', 'get /basemap/{name}', 'get /api/v1/alerts', 'get /api/v1/alerts/{id}');
 allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/entities/{domain}/{id}/history', 'post /api/v1/rules/{id}/backtest', 'get /api/v1/rules', 'get /api/v1/rules/{id}');
 allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/replay/state', 'get /api/v1/replay/frames', 'get /api/v1/replay/alerts', 'get /api/v1/export');
+allow(['admin', 'supervisor', 'operator', 'analyst', 'display'], ['read', 'display'], 'get /api/v1/kpis', 'get /api/v1/quality');
+allow(ALL, ['read', 'display'], 'get /api/v1/cameras/events');
 allow(['admin', 'supervisor'], [], 'post /api/v1/rules', 'put /api/v1/rules/{id}', 'delete /api/v1/rules/{id}', 'get /api/v1/audit');
 allow(['admin', 'supervisor', 'operator', 'field'], [], 'post /api/v1/alerts/{id}/ack', 'post /api/v1/alerts/{id}/snooze', 'post /api/v1/alerts/{id}/resolve', 'post /api/v1/alerts/{id}/note');
 allow(['admin', 'supervisor', 'operator'], [], 'post /api/v1/alerts/{id}/assign');

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../../contract/index.js';
+import { decodeFrigateEvent } from '../../ingest/adapters/frigate.js';
+import { kpiStatus } from '../../server/kpis/kpi-definitions.js';
+import { tallyDossiers } from '../../server/kpis/kpi-service.js';
+import { createQualityTracker, reasonClass } from '../../server/quality/quality-tracker.js';
+import { createEventStreams, SIMULATED_CAMERAS } from '../../simulator/index.js';
+
+const HOUR = 3_600_000;
+const dossier = (id: string, event: 'received' | 'completed', ts: number, due: number, extra: Record<string, unknown> = {}): Observation => ({
+  domain: 'dossier',
+  id,
+  ts,
+  fields: { event, due, online: false, agency: 'UBND', procedure: 'p', ...extra },
+});
+
+describe('dossier tally (Decision 766 measures)', () => {
+  it('pairs received and completed, counts on time against the due time, ratings of 4–5 as satisfied', () => {
+    const now = 100 * HOUR;
+    const tally = tallyDossiers(
+      [
+        dossier('a', 'received', 1 * HOUR, 5 * HOUR, { online: true }),
+        dossier('b', 'received', 2 * HOUR, 3 * HOUR),
+        dossier('c', 'received', 3 * HOUR, 50 * HOUR, { online: true }),
+        dossier('d', 'received', 4 * HOUR, 200 * HOUR),
+        dossier('a', 'completed', 4 * HOUR, 5 * HOUR, { rating: 5 }),
+        dossier('b', 'completed', 9 * HOUR, 3 * HOUR, { rating: 2 }),
+        // Repeated by a retrying sender: counted once.
+        dossier('a', 'completed', 4 * HOUR, 5 * HOUR, { rating: 5 }),
+        dossier('a', 'received', 1 * HOUR, 5 * HOUR, { online: true }),
+      ],
+      now,
+    );
+    expect(tally).toEqual({ received: 4, receivedOnline: 2, completed: 2, completedOnTime: 1, rated: 2, satisfied: 1, overdueOpen: 1 });
+  });
+
+  it('takes the due time from the received event when the completion lacks it, and ignores ratings out of range', () => {
+    const tally = tallyDossiers(
+      [
+        dossier('a', 'received', 0, 10 * HOUR),
+        { ...dossier('a', 'completed', 9 * HOUR, 0, { rating: 9 }), fields: { event: 'completed', rating: 9 } },
+      ],
+      20 * HOUR,
+    );
+    expect(tally).toMatchObject({ completed: 1, completedOnTime: 1, rated: 0 });
+  });
+});
+
+describe('KPI status', () => {
+  it('is ok at the target, warn within 10 % (at least one unit), bad beyond, in the direction that is better', () => {
+    expect(kpiStatus(95, 95, 'higher')).toBe('ok');
+    expect(kpiStatus(86, 95, 'higher')).toBe('warn');
+    expect(kpiStatus(85, 95, 'higher')).toBe('bad');
+    expect(kpiStatus(15, 15, 'lower')).toBe('ok');
+    expect(kpiStatus(16, 15, 'lower')).toBe('warn');
+    expect(kpiStatus(16.6, 15, 'lower')).toBe('bad');
+    expect(kpiStatus(1, 0, 'lower')).toBe('warn');
+    expect(kpiStatus(2, 0, 'lower')).toBe('bad');
+    expect(kpiStatus(null, 90, 'higher')).toBe('warn');
+    expect(kpiStatus(3, undefined, 'higher')).toBe('ok');
+  });
+});
+
+describe('Frigate events', () => {
+  const event = (after: Record<string, unknown>, type = 'new') =>
+    JSON.stringify({ type, before: {}, after: { id: 'e1', camera: 'gate', label: 'car', score: 0.8, start_time: 1700000000.5, ...after } });
+
+  it('reads a new event in ms, keeping the best score and the current zones', () => {
+    const decoded = decodeFrigateEvent(event({ top_score: 0.93, frame_time: 1700000001.25, current_zones: ['yard'] }));
+    expect(decoded).toEqual({
+      ok: true,
+      change: { type: 'new', id: 'e1', camera: 'gate', label: 'car', score: 0.93, at: 1700000001250, start: 1700000000500, end: null, zones: ['yard'], hasSnapshot: false, hasClip: false },
+    });
+  });
+
+  it('dates an end event at its end time, and reads plates from LPR or from an older sub_label', () => {
+    const ended = decodeFrigateEvent(event({ end_time: 1700000009, recognized_license_plate: '98A-123.45' }, 'end'));
+    expect(ended.ok && ended.change).toMatchObject({ type: 'end', at: 1700000009000, end: 1700000009000, plate: '98A-123.45' });
+    const older = decodeFrigateEvent(event({ label: 'license_plate', sub_label: ['98B-555.55', 0.9] }));
+    expect(older.ok && older.change.plate).toBe('98B-555.55');
+    const person = decodeFrigateEvent(event({ label: 'person', sub_label: 'Nguyễn Văn A' }));
+    expect(person.ok && person.change.plate).toBeUndefined();
+  });
+
+  it('refuses what is not a Frigate event with the reason', () => {
+    expect(decodeFrigateEvent('{')).toMatchObject({ ok: false, error: expect.stringMatching(/^not JSON: /) as unknown });
+    expect(decodeFrigateEvent(JSON.stringify({ type: 'moved', after: {} }))).toMatchObject({ ok: false, error: expect.stringMatching(/type: .*after\.id/) as unknown });
+    expect(decodeFrigateEvent(event({ score: 7 }))).toMatchObject({ ok: false, error: expect.stringMatching(/after\.score/) as unknown });
+  });
+});
+
+describe('data-quality tracker', () => {
+  it('groups refusals that differ only in numbers, keeps the latest examples first, and caps them', () => {
+    expect(reasonClass('payload of 1200 bytes exceeds the limit of 1024 bytes')).toBe('payload of N bytes exceeds the limit of N bytes');
+    expect(reasonClass('fields.pm25: expected number')).toBe('fields.pm25: expected number');
+    const tracker = createQualityTracker({ window: 300_000, silentAfter: 600_000, examples: 2, staleAfter: () => 120_000 });
+    for (let i = 0; i < 3; i++) {
+      tracker.rejected({ at: i, transport: 'mqtt', domain: 'sensor', source: `city/sensor/s${i}`, errors: [{ index: 0, error: `payload of ${1000 + i} bytes exceeds` }], example: `p${i}` });
+    }
+    const report = tracker.report({ limit: 10, domain: 'sensor' }, [], ['sensor'], 1000);
+    expect(report.domains[0]?.rejects).toEqual([
+      {
+        reason: 'payload of N bytes exceeds',
+        count: 3,
+        latest: [
+          { at: 2, source: 'city/sensor/s2', example: 'payload of 1002 bytes exceeds — p2' },
+          { at: 1, source: 'city/sensor/s1', example: 'payload of 1001 bytes exceeds — p1' },
+        ],
+      },
+    ]);
+  });
+
+  it('rates entities per minute over the window, p95 of their lag, and orders silent, stale, then lagging first', () => {
+    const tracker = createQualityTracker({ window: 300_000, silentAfter: 600_000, examples: 2, staleAfter: () => 120_000 });
+    const t0 = 1_000_000_000;
+    for (let i = 0; i < 60; i++) tracker.observe([{ domain: 'sensor', id: 'fresh', ts: t0 + i * 5000 - 200, fields: {} }], t0 + i * 5000);
+    tracker.observe([{ domain: 'sensor', id: 'quiet', ts: t0 - 10, fields: {} }], t0);
+    const now = t0 + 300_000;
+    const entities = [
+      { domain: 'sensor', id: 'fresh', ts: now - 5000, lat: null, lon: null, fields: {}, status: 'ok' as const },
+      { domain: 'sensor', id: 'quiet', ts: t0, lat: null, lon: null, fields: {}, status: 'stale' as const },
+      { domain: 'sensor', id: 'seeded', ts: now - 3_600_000, lat: null, lon: null, fields: {}, status: 'stale' as const },
+    ];
+    const sensor = tracker.report({ limit: 10 }, entities, ['sensor', 'traffic'], now).domains.find((d) => d.domain === 'sensor')!;
+    expect(sensor.entities.map((e) => [e.id, e.status])).toEqual([
+      ['seeded', 'silent'],
+      ['quiet', 'stale'],
+      ['fresh', 'reporting'],
+    ]);
+    expect(sensor).toMatchObject({ reporting: 1, stale: 1, silent: 1 });
+    const fresh = sensor.entities.find((e) => e.id === 'fresh')!;
+    expect(fresh.lagP95Ms).toBe(200);
+    expect(fresh.receivedPerMinute).toBeGreaterThan(10);
+    expect(fresh.receivedPerMinute).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('demo city event streams', () => {
+  const day = Date.UTC(2026, 10, 30, 0, 0); // a Monday in local time (UTC+7)
+
+  it('is deterministic by seed, and publishes dossiers in office hours only, with about one in ten completed late', () => {
+    const a = createEventStreams(42, 'city').between(day, day + 5 * 86_400_000, true);
+    const b = createEventStreams(42, 'city').between(day, day + 5 * 86_400_000, true);
+    expect(a).toEqual(b);
+    const received = a.map((m) => JSON.parse(m.payload) as Record<string, unknown>).filter((p) => p.event === 'received');
+    const completed = a.map((m) => JSON.parse(m.payload) as Record<string, number>).filter((p) => p.event === 'completed');
+    expect(received.length).toBeGreaterThan(1000);
+    for (const m of a) expect(m.topic).toMatch(/^city\/dossier\/hs-/);
+    const late = completed.filter((p) => p.ts! > p.due!).length / completed.length;
+    expect(late).toBeGreaterThan(0.06);
+    expect(late).toBeLessThan(0.14);
+    const online = received.filter((p) => p.online === true).length / received.length;
+    expect(online).toBeGreaterThan(0.45);
+    expect(online).toBeLessThan(0.65);
+  });
+
+  it('publishes Frigate events the product decodes, for its own cameras, each object ending after it began', () => {
+    const messages = createEventStreams(7, 'city').between(day + 3 * HOUR, day + 4 * HOUR);
+    const frigate = messages.filter((m) => m.topic === 'frigate/events');
+    expect(frigate.length).toBeGreaterThan(20);
+    const ids = new Set(SIMULATED_CAMERAS.map((c) => c.id));
+    const starts = new Map<string, number>();
+    for (const m of frigate) {
+      const decoded = decodeFrigateEvent(m.payload);
+      if (!decoded.ok) throw new Error(decoded.error);
+      expect(ids.has(decoded.change.camera)).toBe(true);
+      if (decoded.change.type === 'new') starts.set(decoded.change.id, decoded.change.at);
+      else expect(decoded.change.at).toBeGreaterThan(starts.get(decoded.change.id) ?? decoded.change.at - 1);
+    }
+    for (let i = 1; i < messages.length; i++) expect(messages[i]!.ts).toBeGreaterThanOrEqual(messages[i - 1]!.ts);
+  });
+});
