@@ -75,6 +75,10 @@ export const ConfigSchema = z.strictObject({
           /** How often downsampling runs: InfluxDB's continuous query (RESAMPLE EVERY), the embedded store's compaction pass. */
           interval: DurationSchema.pipe(z.number().min(100)).default(5 * 60_000),
         })
+        .refine((r) => !r.enabled || r.downsampled >= r.raw, {
+          message: 'downsampled must be at least raw: the minutes replace raw data once it expires',
+          path: ['downsampled'],
+        })
         .prefault({}),
       embedded: z
         .strictObject({
