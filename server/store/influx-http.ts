@@ -96,10 +96,10 @@ export class InfluxHttp {
     this.agent.destroy();
   }
 
-  /** Runs InfluxQL statements (`;`-separated) with ms epochs; throws on any statement error. */
-  async query(q: string, method: 'GET' | 'POST' = 'GET'): Promise<InfluxResult[]> {
+  /** Runs InfluxQL statements (`;`-separated) with ms epochs; throws on any statement error. A long statement (a backfill) passes its own timeout. */
+  async query(q: string, method: 'GET' | 'POST' = 'GET', timeoutMs = this.timeoutMs): Promise<InfluxResult[]> {
     const params = new URLSearchParams({ db: this.options.db, epoch: 'ms', q });
-    const init: RequestInit = { headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs) };
+    const init: RequestInit = { headers: this.headers, signal: AbortSignal.timeout(timeoutMs) };
     // Statements that change the database (CREATE DATABASE) must be POSTed in 1.x.
     const res =
       method === 'POST'
