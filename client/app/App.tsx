@@ -32,6 +32,11 @@ import '../features/replay/replay.css';
 import { ExportDialog } from '../features/export/ExportDialog.js';
 import { exportDialog } from '../features/export/export-state.js';
 import { can } from '../session/permissions.js';
+import { ct } from '../i18n/wall-console-messages.js';
+import { KpiPage } from '../features/kpis/KpiPage.js';
+import { QualityPage } from '../features/quality/QualityPage.js';
+import { layerlessDomains, otherCounts } from '../features/cameras/camera-counts.js';
+import { setLayerlessDomains } from '../map/deck-layers.js';
 
 const COUNTS_INTERVAL_MS = 500;
 const PHONE_QUERY = '(max-width: 760px)';
@@ -83,13 +88,24 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
     leaveReplay(runtime);
   }, [runtime]);
   const exporting = useObservable(exportDialog);
-  const counts = usePolled(() => store.counts(), COUNTS_INTERVAL_MS, sameRecord);
+  const allCounts = usePolled(() => store.counts(), COUNTS_INTERVAL_MS, sameRecord);
+  // Cameras are their own layer; domains that are no map layer (dossiers) are not counted as one.
+  const others = usePolled(() => otherCounts(store, runtime.config.domains), COUNTS_INTERVAL_MS, sameRecord);
+  const counts = useMemo(
+    () => ({ ...allCounts, other: Math.max(0, allCounts.other - others.camera - others.hidden) }),
+    [allCounts, others],
+  );
+  useEffect(() => setLayerlessDomains(layerlessDomains(runtime.config)), [runtime]);
   const openAlerts = usePolled(() => alertsSource.book.size, COUNTS_INTERVAL_MS);
   const [panelOpen, setPanelOpen] = useState(() => !window.matchMedia(PHONE_QUERY).matches);
   const [view, setView] = useState<View>('alerts');
   const [page, setPage] = useState<ConsolePage | null>(null);
   const showMap = useCallback(() => setView('map'), []);
   const closePage = useCallback(() => setPage(null), []);
+  const pageToMap = useCallback(() => {
+    setPage(null);
+    setView('map');
+  }, []);
   const showAlert = useCallback(
     (alert: Alert) => {
       locateAlert(alert, store);
@@ -126,7 +142,7 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
             <span className="panel-toggle__text">{panelOpen ? t('panel.hide') : t('panel.layers')}</span>
           </button>
           <aside id="side-panel" className="panel side" hidden={!panelOpen}>
-            <LayerPanel counts={counts} />
+            <LayerPanel counts={counts} cameras={others.camera} />
           </aside>
           <Inspector store={store} past={replay?.view} />
           <Tooltip store={store} />
@@ -156,6 +172,16 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
       {page === 'admin' && (
         <FullPanel title={t('admin.title')} onClose={closePage} testId="admin">
           <AdminPage />
+        </FullPanel>
+      )}
+      {page === 'kpis' && (
+        <FullPanel title={ct('kpis.title')} onClose={closePage} testId="kpis">
+          <KpiPage />
+        </FullPanel>
+      )}
+      {page === 'quality' && (
+        <FullPanel title={ct('quality.title')} onClose={closePage} testId="quality">
+          <QualityPage store={store} onLocated={pageToMap} />
         </FullPanel>
       )}
       {page === 'audit' && (

@@ -5,9 +5,13 @@ import { signOut } from '../session/auth-api.js';
 import type { ConsoleAccess } from '../session/permissions.js';
 import { AdminIcon, AuditIcon, SignOutIcon } from '../ui/icons.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
+import { ct } from '../i18n/wall-console-messages.js';
+import { can } from '../session/permissions.js';
+import { useMe } from '../session/use-session.js';
+import { KpiIcon, QualityIcon } from '../features/kpis/kpis-icons.js';
 
 /** The pages over the console the header can open. */
-export type ConsolePage = 'rules' | 'admin' | 'audit';
+export type ConsolePage = 'rules' | 'admin' | 'audit' | 'kpis' | 'quality';
 
 /** Initials for the avatar: first letters of the last two words ("Nguyễn Văn An" → "VA"). */
 export function initialsOf(displayName: string): string {
@@ -32,8 +36,33 @@ export function PageButtons({
   useLocale();
   const className = menu ? 'user__item' : 'head-button head-button--nav';
   const prefix = menu ? 'menu-' : '';
+  const kpis = can(useMe(), 'kpis.read');
   return (
     <>
+      {kpis && (
+        <button
+          type="button"
+          className={className}
+          onClick={() => onOpen('kpis')}
+          title={ct('nav.kpis')}
+          data-testid={`${prefix}open-kpis`}
+        >
+          <KpiIcon />
+          <span className="head-button__text">{ct('nav.kpis')}</span>
+        </button>
+      )}
+      {kpis && (
+        <button
+          type="button"
+          className={className}
+          onClick={() => onOpen('quality')}
+          title={ct('nav.quality')}
+          data-testid={`${prefix}open-quality`}
+        >
+          <QualityIcon />
+          <span className="head-button__text">{ct('nav.quality')}</span>
+        </button>
+      )}
       {access.audit && (
         <button
           type="button"

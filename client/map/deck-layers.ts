@@ -3,6 +3,7 @@ import { IconLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import type { EntityStore } from '../state/entity-store.js';
 import { FLAG_ALERT, FLAG_HEADING, FLAG_STALE, type LayerBuffer } from '../state/layer-buffer.js';
 import { LAYER_KINDS, MOVING_KINDS, type LayerKind } from '../state/layer-kinds.js';
+import { observable } from '../state/observable.js';
 import { numField } from '../state/style.js';
 import type { Visibility } from '../state/ui-state.js';
 import { iconName, type IconDef } from './icon-atlas.js';
@@ -55,6 +56,49 @@ const LABELLED: readonly LayerKind[] = ['facility', 'service'];
 const MAX_LABELS = 3000;
 const LABEL_MIN_ZOOM = 11.5;
 
+/** Cameras (domain `camera`) are drawn out of the generic layer with their own icon and colour. */
+const CAMERA_DOMAIN = 'camera';
+/** The camera layer's colour (its swatch in the layer panel too). */
+export const CAMERA_SWATCH = '#ff80ab';
+const CAMERA_RGBA: [number, number, number, number] = [255, 128, 171, 255];
+const STALE_RGBA: [number, number, number, number] = [150, 160, 175, 255];
+/** Whether the camera layer is shown. The map redraws when `visibility` changes, so switches set both. */
+export const cameraVisibility = observable(true);
+/** Domains that are no map layer (`layer: false` in the console config): never drawn. */
+let layerless: ReadonlySet<string> = new Set();
+/** Sets the domains never drawn (from the console config, once at start). */
+export function setLayerlessDomains(domains: Iterable<string>): void {
+  layerless = new Set(domains);
+}
+
+let cameraAtlas: { url: string; mapping: Record<string, IconDef> } | undefined;
+/** A disc with a video camera cut out, and a plain disc; masks, so the layer tints them. */
+function cameraIcons(): { url: string; mapping: Record<string, IconDef> } {
+  if (cameraAtlas) return cameraAtlas;
+  const canvas = document.createElement('canvas');
+  canvas.width = 128;
+  canvas.height = 64;
+  const g = canvas.getContext('2d');
+  if (g) {
+    g.fillStyle = '#fff';
+    g.beginPath();
+    g.arc(32, 32, 30, 0, Math.PI * 2);
+    g.arc(96, 32, 30, 0, Math.PI * 2);
+    g.fill();
+    g.globalCompositeOperation = 'destination-out';
+    g.beginPath();
+    g.roundRect(13, 21, 26, 22, 4);
+    g.moveTo(40, 30);
+    g.lineTo(52, 22);
+    g.lineTo(52, 42);
+    g.lineTo(40, 34);
+    g.fill();
+  }
+  const cell = (x: number): IconDef => ({ x, y: 0, width: 64, height: 64, anchorY: 32, mask: true });
+  cameraAtlas = { url: canvas.toDataURL(), mapping: { camera: cell(0), dot: cell(64) } };
+  return cameraAtlas;
+}
+
 /**
  * Builds the deck.gl layers from the store's typed arrays. Attribute views are renewed only when
  * their buffer's version moved, so deck.gl re-uploads exactly the attributes that changed.
@@ -67,7 +111,8 @@ export class DeckLayerBuilder {
   /** The full layer list for one frame. */
   build(ctx: LayerContext): Layer[] {
     const layers: Layer[] = [];
-    for (const kind of SCATTER_ORDER) layers.push(this.scatter(kind, ctx));
+    for (const kind of SCATTER_ORDER)
+      layers.push(kind === 'other' && this.hasSpecialOthers(ctx) ? this.others(ctx) : this.scatter(kind, ctx));
     for (const kind of PLACE_KINDS) layers.push(this.places(kind, ctx));
     for (const kind of MOVING_KINDS) layers.push(this.vehicles(kind, ctx));
     for (const kind of LABELLED) {
@@ -106,6 +151,67 @@ export class DeckLayerBuilder {
     };
     this.cache.set(buffer.kind, next);
     return next;
+  }
+
+  private specialVersion = -1;
+  private special = false;
+
+  /** Whether the generic layer holds cameras or entities of a domain that is no map layer. */
+  private hasSpecialOthers(ctx: LayerContext): boolean {
+    const buffer = ctx.store.layers.other;
+    if (buffer.version !== this.specialVersion) {
+      this.specialVersion = buffer.version;
+      this.special = false;
+      for (let slot = 0; slot < buffer.count && !this.special; slot++) {
+        const domain = buffer.entities[slot]?.domain ?? '';
+        this.special = domain === CAMERA_DOMAIN || layerless.has(domain);
+      }
+    }
+    return this.special;
+  }
+
+  /**
+   * The generic layer when it holds cameras: one icon layer (id `other`, so picking finds the slot),
+   * cameras as camera discs in their colour under their own switch, the rest as plain discs, `layer: false` domains not at all.
+   */
+  private others(ctx: LayerContext): Layer {
+    const buffer = ctx.store.layers.other;
+    const { rows } = this.data(buffer);
+    const showCameras = cameraVisibility.get();
+    const isCamera = (index: number) => buffer.entities[index]?.domain === CAMERA_DOMAIN;
+    const stale = (index: number) => ((buffer.flags[index] ?? 0) & FLAG_STALE) !== 0;
+    const atlas = cameraIcons();
+    return new IconLayer({
+      id: 'other',
+      data: rows,
+      visible: ctx.visible.other || showCameras,
+      pickable: true,
+      iconAtlas: atlas.url,
+      iconMapping: atlas.mapping,
+      sizeUnits: 'pixels',
+      sizeScale: ctx.markerScale,
+      getIcon: (_: unknown, { index }: { index: number }) => (isCamera(index) ? 'camera' : 'dot'),
+      getPosition: (_: unknown, { index }: { index: number }) => [
+        buffer.positions[index * 2] ?? 0,
+        buffer.positions[index * 2 + 1] ?? 0,
+      ],
+      getColor: (_: unknown, { index }: { index: number }) => {
+        if (isCamera(index)) return stale(index) ? STALE_RGBA : CAMERA_RGBA;
+        const i = index * 4;
+        return [buffer.fill[i] ?? 0, buffer.fill[i + 1] ?? 0, buffer.fill[i + 2] ?? 0, 255];
+      },
+      getSize: (_: unknown, { index }: { index: number }) => {
+        if (isCamera(index)) return showCameras ? 28 : 0;
+        if (layerless.has(buffer.entities[index]?.domain ?? '') || !ctx.visible.other) return 0;
+        return (buffer.size[index] ?? 6) * 2;
+      },
+      updateTriggers: {
+        getPosition: buffer.positionVersion,
+        getIcon: buffer.styleVersion,
+        getColor: buffer.styleVersion,
+        getSize: [buffer.styleVersion, showCameras, ctx.visible.other],
+      },
+    });
   }
 
   private scatter(kind: LayerKind, ctx: LayerContext): Layer {

@@ -10,6 +10,8 @@ import { KIND_SWATCH } from '../../ui/swatches.js';
 import type { ReadonlyObservable } from '../../state/observable.js';
 import { DownloadIcon } from '../../ui/icons.js';
 import { exportDialog } from '../export/export-state.js';
+import { CAMERA_DOMAIN } from '../cameras/camera-counts.js';
+import { CameraEvents } from '../cameras/CameraEvents.js';
 import { HistoryChart, type PastWindow } from './HistoryChart.js';
 
 /** Fields in reading order: the main one first, then as reported. */
@@ -68,6 +70,7 @@ function Body({ view, past }: { view: EntityView; past: ReadonlyObservable<PastW
           ))}
         </dl>
       </section>
+      {entity.domain === CAMERA_DOMAIN && !past && <CameraEvents camera={entity.id} />}
       {field !== undefined && (
         <section aria-labelledby="history-title">
           <h3 id="history-title" className="inspector__section">

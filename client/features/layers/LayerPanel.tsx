@@ -1,5 +1,7 @@
 import { formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
+import { ct } from '../../i18n/wall-console-messages.js';
+import { CAMERA_SWATCH, cameraVisibility } from '../../map/deck-layers.js';
 import { LAYER_KINDS, type KindCounts, type LayerKind } from '../../state/layer-kinds.js';
 import { visibility } from '../../state/ui-state.js';
 import { useObservable } from '../../ui/hooks.js';
@@ -10,10 +12,20 @@ function toggle(kind: LayerKind): void {
   visibility.update((current) => ({ ...current, [kind]: !current[kind] }));
 }
 
-/** Layer switches with live counts, then the legend of what is shown. */
-export function LayerPanel({ counts }: { counts: KindCounts }) {
+function toggleCameras(): void {
+  cameraVisibility.set(!cameraVisibility.get());
+  // The map redraws when visibility changes.
+  visibility.update((current) => ({ ...current }));
+}
+
+/**
+ * Layer switches with live counts, then the legend of what is shown. `counts.other` leaves out cameras
+ * (`cameras`, their own switch) and domains that are no map layer (`layer: false`).
+ */
+export function LayerPanel({ counts, cameras = 0 }: { counts: KindCounts; cameras?: number }) {
   const locale = useLocale();
   const visible = useObservable(visibility);
+  const camerasShown = useObservable(cameraVisibility);
   const kinds = LAYER_KINDS.filter((kind) => kind !== 'other' || counts.other > 0);
   return (
     <div className="layer-panel">
@@ -33,6 +45,17 @@ export function LayerPanel({ counts }: { counts: KindCounts }) {
               </label>
             </li>
           ))}
+          {cameras > 0 && (
+            <li>
+              <label className="toggle" data-kind="camera">
+                <input type="checkbox" checked={camerasShown} onChange={toggleCameras} />
+                <span className="toggle__switch" aria-hidden="true" />
+                <span className="swatch" style={{ background: CAMERA_SWATCH }} aria-hidden="true" />
+                <span className="toggle__label">{ct('camera.layer')}</span>
+                <span className="toggle__count">{formatNumber(cameras, locale, 0)}</span>
+              </label>
+            </li>
+          )}
         </ul>
       </section>
       <Legend visible={visible} />
