@@ -166,7 +166,14 @@ async function createContinuousQuery(http: InfluxHttp, db: string, rawRp: string
   // A database without continuous queries answers a series with no `values` at all.
   const ours = result?.series?.find((s) => s.name === db)?.values?.some((v) => v[0] === DOWNSAMPLE_CQ) ?? false;
   // Dropped and made again, so a changed interval takes effect; the query text never changes otherwise.
-  if (ours) await http.query(`DROP CONTINUOUS QUERY ${ident(DOWNSAMPLE_CQ)} ON ${ident(db)}`, 'POST');
+  if (ours) {
+    try {
+      await http.query(`DROP CONTINUOUS QUERY ${ident(DOWNSAMPLE_CQ)} ON ${ident(db)}`, 'POST');
+    } catch (err) {
+      // Another node of the cluster dropped it first.
+      if (!/not found|does not exist/i.test(errorMessage(err))) throw err;
+    }
+  }
   const every = Math.max(1000, Math.round(intervalMs / 1000) * 1000);
   const resample = `RESAMPLE EVERY ${seconds(every)} FOR ${seconds(Math.max(every + LATE_MS, DOWNSAMPLE_BUCKET_MS))}`;
   try {
