@@ -165,9 +165,7 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
         </aside>
       </div>
       {replay && <ReplayBar replay={replay} onLive={backToLive} />}
-      {replay && exporting !== null && (
-        <ExportDialog key={exporting} window={replay.view} store={replay.store} />
-      )}
+      {replay && exporting !== null && <ExportDialog key={exporting} window={replay.view} store={replay.store} />}
       {page === 'rules' && <RuleEditor alerts={runtime.alerts} onClose={closePage} />}
       {page === 'admin' && (
         <FullPanel title={t('admin.title')} onClose={closePage} testId="admin">

@@ -116,7 +116,10 @@ describe('console replay in Chromium', () => {
     await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entity(k)?.fields.pm25 === 44, KEY);
     expect(await pm25()).toBe(44);
     // The marker: the sensor is drawn with the alert ring, and the density track shows a critical bar.
-    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__ioc.entityStatus(k)?.alert === true, KEY);
+    await page.waitForFunction(
+      (k) => (globalThis as unknown as PageGlobals).__ioc.entityStatus(k)?.alert === true,
+      KEY,
+    );
     expect(await page.locator('.replay-density__bar--critical').count()).toBeGreaterThan(0);
     // The alert open then is listed, read-only: no lifecycle buttons.
     const row = page.getByTestId('alert-queue').locator('li', { hasText: 'PM2.5 high' }).first();
@@ -194,7 +197,10 @@ describe('console replay in Chromium', () => {
         page.getByTestId('export-start').click(),
       ]);
       expect(download.suggestedFilename()).toMatch(/^ioc-[a-z]+-\d{8}T\d{6}Z-\d{8}T\d{6}Z\.csv$/);
-      return parse<Record<string, string>>(readFileSync(await download.path()), { columns: true, skip_empty_lines: true });
+      return parse<Record<string, string>>(readFileSync(await download.path()), {
+        columns: true,
+        skip_empty_lines: true,
+      });
     };
     await page.getByTestId('export-format-csv').check();
     await page.getByTestId('export-scope-city').check();
@@ -205,6 +211,34 @@ describe('console replay in Chromium', () => {
     expect(cityRows).toHaveLength(6 + busFixes.length);
     expect(await page.getByTestId('export-done').textContent()).toContain(`${cityRows.length} bản ghi`);
     await page.screenshot({ path: path.join(SHOTS, 'replay-export-done-1600x900.png') });
+    // On a slow line the bar shows what has arrived, and the download can be stopped without a file.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 50,
+      downloadThroughput: 600,
+      uploadThroughput: -1,
+    });
+    let saved = false;
+    page.once('download', () => {
+      saved = true;
+    });
+    await page.getByTestId('export-start').click();
+    await page
+      .getByTestId('export-progress')
+      .getByText(/Đã nhận .* · [1-9]\d* bản ghi/)
+      .waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'replay-export-progress-1600x900.png') });
+    await page.getByTestId('export-cancel').click();
+    await page.getByTestId('export-dialog').getByText('Đã dừng tải. Chưa có tệp nào được lưu.').waitFor();
+    expect(saved).toBe(false);
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    await cdp.detach();
     await page.keyboard.press('Escape');
     await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
     // From the inspector: the inspected sensor only.
@@ -225,7 +259,8 @@ describe('console replay in Chromium', () => {
     await page.getByTestId('replay-window-apply').click();
     const minute = (ms: number) => Math.floor(ms / MIN) * MIN;
     await page.waitForFunction(
-      (expected) => new URLSearchParams((globalThis as unknown as PageGlobals).location.search).get('replay') === expected,
+      (expected) =>
+        new URLSearchParams((globalThis as unknown as PageGlobals).location.search).get('replay') === expected,
       `${minute(from2)},${minute(to2)}`,
     );
     await waitForPlayhead(page, at);

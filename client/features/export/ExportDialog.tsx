@@ -37,11 +37,13 @@ function ProgressLine({ progress }: { progress: ExportProgress | null }) {
           });
   return (
     <div className="export__progress" data-testid="export-progress">
-      {/* No value: the bar runs indeterminate until an estimate exists. */}
+      {/* The bar is how far through the window the records have come (oldest first); without a time yet it runs indeterminate. */}
       <progress max={1} {...(fraction === null ? {} : { value: fraction })} aria-label={amount} />
       <p className="export__amount" aria-live="polite">
         {amount}
-        {fraction !== null && ` · ${t('export.estimate', { percent: formatNumber(Math.round(fraction * 100), locale, 0) })}`}
+        {progress !== null &&
+          progress.latest !== null &&
+          ` · ${t('export.reached', { time: formatCityTime(progress.latest, locale, true) })}`}
       </p>
     </div>
   );
@@ -138,7 +140,11 @@ export function ExportDialog({
     const controller = new AbortController();
     abort.current = controller;
     setRun({ state: 'running', progress: null });
-    downloadExport({ format, from, to, scope }, (progress) => setRun({ state: 'running', progress }), controller.signal).then(
+    downloadExport(
+      { format, from, to, scope },
+      (progress) => setRun({ state: 'running', progress }),
+      controller.signal,
+    ).then(
       (file) => {
         if (controller.signal.aborted) return;
         saveFile(file);
@@ -159,15 +165,27 @@ export function ExportDialog({
       : t(`export.scope.${kind}`);
 
   return (
-    <div className="export-modal" role="presentation" onClick={(e) => e.target === e.currentTarget && !running && close()}>
-      <div className="panel export" role="dialog" aria-modal="true" aria-labelledby="export-title" data-testid="export-dialog">
+    <div
+      className="export-modal"
+      role="presentation"
+      onClick={(e) => e.target === e.currentTarget && !running && close()}
+    >
+      <div
+        className="panel export"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="export-title"
+        data-testid="export-dialog"
+      >
         <header className="export__head">
           <h2 id="export-title">{t('export.title')}</h2>
           <button type="button" className="icon-button" aria-label={t('export.close')} onClick={close}>
             ×
           </button>
         </header>
-        <p className="export__window">{t('export.window', { from: formatCityTime(from, locale, true), to: formatCityTime(to, locale, true) })}</p>
+        <p className="export__window">
+          {t('export.window', { from: formatCityTime(from, locale, true), to: formatCityTime(to, locale, true) })}
+        </p>
         <fieldset className="export__choices" disabled={running}>
           <legend>{t('export.format')}</legend>
           {EXPORT_FORMATS.map((name, index) => (
@@ -211,7 +229,12 @@ export function ExportDialog({
             </button>
           )}
           {running ? (
-            <button type="button" className="act act--danger" onClick={() => abort.current?.abort()} data-testid="export-cancel">
+            <button
+              type="button"
+              className="act act--danger"
+              onClick={() => abort.current?.abort()}
+              data-testid="export-cancel"
+            >
               {t('export.cancel')}
             </button>
           ) : (

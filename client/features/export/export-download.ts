@@ -81,7 +81,12 @@ export function saveFile(file: Pick<ExportFile, 'name' | 'blob'>): void {
 /** The i18n key of what to do next after a failure. */
 export function nextStepKey(
   err: unknown,
-): 'export.next.badRequest' | 'export.next.forbidden' | 'export.next.network' | 'export.next.cut' | 'export.next.server' {
+):
+  | 'export.next.badRequest'
+  | 'export.next.forbidden'
+  | 'export.next.network'
+  | 'export.next.cut'
+  | 'export.next.server' {
   if (err instanceof ExportCutError) return 'export.next.cut';
   if (err instanceof ApiFailure) {
     if (err.status === 0) return 'export.next.network';

@@ -10,6 +10,8 @@ export interface ExportProgress {
    * the latest record over the window is a fair estimate; it is only an estimate (entities differ).
    */
   fraction: number | null;
+  /** Time (ms) of the latest record received, or null. */
+  latest: number | null;
 }
 
 /** Reads a streamed export as it arrives: counts bytes and records and estimates how far through the window it is. */
@@ -74,7 +76,7 @@ export function createExportMeter(format: ExportFormatName, from: number, to: nu
     progress() {
       const span = to - from;
       const fraction = latest === null || !(span > 0) ? null : Math.min(1, Math.max(0, (latest - from) / span));
-      return { bytes, rows: format === 'parquet' ? null : rows, fraction };
+      return { bytes, rows: format === 'parquet' ? null : rows, fraction, latest };
     },
   };
 }

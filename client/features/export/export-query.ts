@@ -3,9 +3,7 @@ import type { ExportFormatName } from '../../../contract/export.js';
 
 /** What part of the city an export covers. */
 export type ExportScope =
-  | { kind: 'city' }
-  | { kind: 'entity'; domain: string; id: string }
-  | { kind: 'view'; bbox: Bbox };
+  { kind: 'city' } | { kind: 'entity'; domain: string; id: string } | { kind: 'view'; bbox: Bbox };
 
 /** One export the console asks for: a format, a window (ms since epoch) and a scope. */
 export interface ExportRequest {
@@ -57,7 +55,11 @@ function safeFileName(name: string, fallback: string): string {
 
 /** The name used when the server sends none: `ioc-<scope>-<from>-<to>.<ext>`. */
 export function fallbackFileName(req: ExportRequest): string {
-  const stamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = (ms: number) =>
+    new Date(ms)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z')
+      .replace(/[-:]/g, '');
   const scope = req.scope.kind === 'entity' ? `${req.scope.domain}-${req.scope.id}` : req.scope.kind;
   return `ioc-${scope}-${stamp(req.from)}-${stamp(req.to)}.${req.format}`;
 }

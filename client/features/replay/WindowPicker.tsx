@@ -8,7 +8,8 @@ const DAY_MS = 86_400_000;
 const MAX_DAYS = Math.floor(MAX_REPLAY_WINDOW_MS / DAY_MS);
 
 /** What can be wrong with a chosen window (message keys). */
-type WindowProblem = 'replay.window.invalid' | 'replay.window.badOrder' | 'replay.window.tooLong' | 'replay.window.future';
+type WindowProblem =
+  'replay.window.invalid' | 'replay.window.badOrder' | 'replay.window.tooLong' | 'replay.window.future';
 
 /** Why a chosen window cannot be replayed, or null when it can. */
 export function windowProblem(from: number | null, to: number | null, now: number): WindowProblem | null {

@@ -41,7 +41,8 @@ export function covers(outer: Bbox | null, inner: Bbox): boolean {
 export function currentScope(domains: readonly string[], previous: ReplayScope | null): ReplayScope {
   const layers = replayLayers(visibility.get(), domains);
   const screen = mapBounds.get();
-  const bbox = screen === null ? null : covers(previous?.bbox ?? null, screen) ? (previous?.bbox ?? null) : paddedBbox(screen);
+  const bbox =
+    screen === null ? null : covers(previous?.bbox ?? null, screen) ? (previous?.bbox ?? null) : paddedBbox(screen);
   return { layers, bbox };
 }
 

@@ -25,7 +25,15 @@ export function busTrack(
   from: number,
   to: number,
   everyMs: number,
-): { domain: string; id: string; ts: number; lat: number; lon: number; tags: Record<string, string>; fields: Record<string, number> }[] {
+): {
+  domain: string;
+  id: string;
+  ts: number;
+  lat: number;
+  lon: number;
+  tags: Record<string, string>;
+  fields: Record<string, number>;
+}[] {
   const fixes = [];
   for (let ts = from, i = 0; ts <= to; ts += everyMs, i++) {
     fixes.push({
