@@ -67,6 +67,12 @@ export const viWall = {
   'wall.zone.unknown': 'Chưa rõ vị trí',
   'wall.unit.ms': 'ms',
   'wall.unit.s': 'giây',
+  'wall.domain.sensor': 'Môi trường',
+  'wall.domain.traffic': 'Giao thông',
+  'wall.domain.health': 'Y tế',
+  'wall.domain.queue': 'Dịch vụ công',
+  'wall.domain.camera': 'Camera',
+  'wall.domain.dossier': 'Hồ sơ hành chính',
 };
 
 export type WallMessageKey = keyof typeof viWall;
@@ -136,6 +142,12 @@ export const enWall: WallMessages = {
   'wall.zone.unknown': 'Position unknown',
   'wall.unit.ms': 'ms',
   'wall.unit.s': 's',
+  'wall.domain.sensor': 'Environment',
+  'wall.domain.traffic': 'Traffic',
+  'wall.domain.health': 'Health',
+  'wall.domain.queue': 'Public services',
+  'wall.domain.camera': 'Cameras',
+  'wall.domain.dossier': 'Dossiers',
 };
 
 export const WALL_MESSAGES: Record<Locale, WallMessages> = { vi: viWall, en: enWall };

@@ -77,7 +77,9 @@ export function AlertBoard({ runtime }: { runtime: WallRuntime }) {
         ))}
       </ol>
       {open.length > shown.length && (
-        <p className="wall-alerts__more">{wt('wall.alerts.more', { n: formatNumber(open.length - shown.length, locale, 0) })}</p>
+        <p className="wall-alerts__more">
+          {wt('wall.alerts.more', { n: formatNumber(open.length - shown.length, locale, 0) })}
+        </p>
       )}
     </div>
   );

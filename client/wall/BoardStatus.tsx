@@ -8,13 +8,7 @@ import type { ResourceState } from './wall-resource.js';
  * What a REST board shows around its content: "loading" before the first answer, "no data" when the
  * server does not serve the route, else the content and the time of its figures.
  */
-export function BoardFrame<T>({
-  state,
-  children,
-}: {
-  state: ResourceState<T>;
-  children: (data: T) => ReactNode;
-}) {
+export function BoardFrame<T>({ state, children }: { state: ResourceState<T>; children: (data: T) => ReactNode }) {
   const locale = useLocale();
   if (state.data === null) {
     return (

@@ -14,19 +14,19 @@ const MAX_CARDS = 8;
 
 function CameraCard({ event, name, locale }: { event: CameraEvent; name: string; locale: Locale }) {
   return (
-    <article className="cam" data-testid="camera-event" data-event-id={event.id}>
+    <article className="wall-cam" data-testid="camera-event" data-event-id={event.id}>
       {event.snapshotUrl ? (
-        <img className="cam__shot" src={event.snapshotUrl} alt="" loading="lazy" />
+        <img className="wall-cam__shot" src={event.snapshotUrl} alt="" loading="lazy" />
       ) : (
-        <div className="cam__shot cam__shot--none">{wt('wall.cameras.noSnapshot')}</div>
+        <div className="wall-cam__shot wall-cam__shot--none">{wt('wall.cameras.noSnapshot')}</div>
       )}
-      <div className="cam__text">
-        <h2 className="cam__label">{cameraLabel(event.label)}</h2>
-        <p className="cam__name">{name}</p>
-        <p className="cam__meta">
+      <div className="wall-cam__text">
+        <h2 className="wall-cam__label">{cameraLabel(event.label)}</h2>
+        <p className="wall-cam__name">{name}</p>
+        <p className="wall-cam__meta">
           <span>{formatClock(event.start, locale, true)}</span>
           <span>{wt('wall.cameras.score', { n: Math.round(event.score * 100) })}</span>
-          {event.end === null && <span className="cam__live">{wt('wall.cameras.inView')}</span>}
+          {event.end === null && <span className="wall-cam__live">{wt('wall.cameras.inView')}</span>}
         </p>
       </div>
     </article>
@@ -55,7 +55,7 @@ export function CameraBoard({
         const events = [...data.events].sort((a, b) => b.start - a.start).slice(0, MAX_CARDS);
         if (events.length === 0) return <p className="wall__empty">{wt('wall.cameras.none')}</p>;
         return (
-          <div className="cams" data-testid="camera-board">
+          <div className="wall-cams" data-testid="camera-board">
             {events.map((event) => (
               <CameraCard key={event.id} event={event} name={names.get(event.camera) ?? event.camera} locale={locale} />
             ))}

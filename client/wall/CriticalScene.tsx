@@ -24,12 +24,12 @@ export function CriticalScene({ alert, runtime }: { alert: Alert; runtime: WallR
     ],
   ];
   return (
-    <section className="critical" role="alert" data-testid="wall-critical" data-alert-id={alert.id}>
-      <p className="critical__kicker">{wt('wall.critical.title')}</p>
-      <h2 className="critical__rule">{ruleLabel(alert, rules)}</h2>
-      <dl className="critical__facts">
+    <section className="wall-crit" role="alert" data-testid="wall-critical" data-alert-id={alert.id}>
+      <p className="wall-crit__kicker">{wt('wall.critical.title')}</p>
+      <h2 className="wall-crit__rule">{ruleLabel(alert, rules)}</h2>
+      <dl className="wall-crit__facts">
         {rows.map(([label, text]) => (
-          <div className="critical__fact" key={label}>
+          <div className="wall-crit__fact" key={label}>
             <dt>{label}</dt>
             <dd>{text}</dd>
           </div>

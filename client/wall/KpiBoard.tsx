@@ -11,28 +11,33 @@ import type { Resource } from './wall-resource.js';
 
 function KpiTile({ kpi, locale }: { kpi: Kpi; locale: Locale }) {
   return (
-    <article className={`kpi kpi--${kpi.status}`} data-testid="kpi" data-kpi-id={kpi.id} data-status={kpi.status}>
-      <h2 className="kpi__name">{pick(kpi.name, locale)}</h2>
-      <p className="kpi__value" data-testid="kpi-value">
+    <article
+      className={`wall-kpi wall-kpi--${kpi.status}`}
+      data-testid="kpi"
+      data-kpi-id={kpi.id}
+      data-status={kpi.status}
+    >
+      <h2 className="wall-kpi__name">{pick(kpi.name, locale)}</h2>
+      <p className="wall-kpi__value" data-testid="kpi-value">
         {kpi.value === null ? (
-          <span className="kpi__none">{wt('wall.kpi.noValue')}</span>
+          <span className="wall-kpi__none">{wt('wall.kpi.noValue')}</span>
         ) : (
           <>
-            <span className="kpi__number">{formatFigure(kpi.value, locale)}</span>
-            {kpi.unit !== '' && <span className="kpi__unit">{kpi.unit}</span>}
+            <span className="wall-kpi__number">{formatFigure(kpi.value, locale)}</span>
+            {kpi.unit !== '' && <span className="wall-kpi__unit">{kpi.unit}</span>}
           </>
         )}
       </p>
       {kpi.trend && kpi.trend.length > 1 && <Sparkline values={kpi.trend} target={kpi.target} />}
-      <p className="kpi__meta">
-        <span className="kpi__status">{wt(`wall.kpi.status.${kpi.status}`)}</span>
+      <p className="wall-kpi__meta">
+        <span className="wall-kpi__status">{wt(`wall.kpi.status.${kpi.status}`)}</span>
         {kpi.target !== undefined && (
-          <span className="kpi__target">
+          <span className="wall-kpi__target">
             {wt('wall.kpi.target', { value: withUnit(formatFigure(kpi.target, locale), kpi.unit) })}
           </span>
         )}
       </p>
-      {kpi.detail && <p className="kpi__detail">{pick(kpi.detail, locale)}</p>}
+      {kpi.detail && <p className="wall-kpi__detail">{pick(kpi.detail, locale)}</p>}
     </article>
   );
 }
@@ -50,7 +55,7 @@ export function KpiBoard({ resource, active }: { resource: Resource<KpisResponse
         data.kpis.length === 0 ? (
           <p className="wall__empty">{wt('wall.kpi.empty')}</p>
         ) : (
-          <div className="kpis" data-testid="kpi-board" style={{ ['--kpi-count' as string]: data.kpis.length }}>
+          <div className="wall-kpis" data-testid="kpi-board" style={{ ['--kpi-count' as string]: data.kpis.length }}>
             {data.kpis.map((kpi) => (
               <KpiTile key={kpi.id} kpi={kpi} locale={locale} />
             ))}

@@ -32,6 +32,8 @@ export function MapScene({ runtime, scene }: { runtime: WallRuntime; scene: Wall
     visibility.set(sceneVisibility(scene));
     const bounds = sceneBounds(runtime.config, scene);
     const { map } = view;
+    // The map was not laid out while a board showed: take the screen's size again first.
+    map.resize();
     if (bounds) {
       const padding = Math.round(map.getContainer().clientHeight * FIT_PADDING);
       map.fitBounds(bounds, { padding, duration: 0 });

@@ -7,51 +7,49 @@ import type { Locale } from '../i18n/messages.js';
 import { wt } from '../i18n/wall-messages.js';
 import { useObservable } from '../ui/hooks.js';
 import { BoardFrame } from './BoardStatus.js';
-import { formatLag } from './wall-format.js';
+import { domainName, formatLag } from './wall-format.js';
 import type { Resource } from './wall-resource.js';
 
 /** Reject reasons named per domain card. */
 const TOP_REASONS = 2;
 
-function domainName(domain: string, config: ConsoleConfig, locale: Locale): string {
-  return config.domains[domain]?.label?.[locale] ?? domain;
-}
-
 function DomainCard({ quality, config, locale }: { quality: QualityDomain; config: ConsoleConfig; locale: Locale }) {
   const worst = quality.silent > 0 ? 'bad' : quality.stale > 0 ? 'warn' : 'ok';
   const reasons = [...quality.rejects].sort((a, b) => b.count - a.count).slice(0, TOP_REASONS);
   return (
-    <article className={`dq dq--${worst}`} data-testid="quality-domain" data-domain={quality.domain}>
-      <h2 className="dq__name">{domainName(quality.domain, config, locale)}</h2>
-      <dl className="dq__counts">
-        <div className="dq__count dq__count--ok">
+    <article className={`wall-dq wall-dq--${worst}`} data-testid="quality-domain" data-domain={quality.domain}>
+      <h2 className="wall-dq__name">{domainName(quality.domain, config.domains[quality.domain]?.label, locale)}</h2>
+      <dl className="wall-dq__counts">
+        <div className="wall-dq__count wall-dq__count--ok">
           <dt>{wt('wall.quality.reporting')}</dt>
           <dd>{formatNumber(quality.reporting, locale, 0)}</dd>
         </div>
-        <div className="dq__count dq__count--warn">
+        <div className="wall-dq__count wall-dq__count--warn">
           <dt>{wt('wall.quality.stale')}</dt>
           <dd>{formatNumber(quality.stale, locale, 0)}</dd>
         </div>
-        <div className="dq__count dq__count--bad">
+        <div className="wall-dq__count wall-dq__count--bad">
           <dt>{wt('wall.quality.silent')}</dt>
           <dd>{formatNumber(quality.silent, locale, 0)}</dd>
         </div>
       </dl>
-      <p className="dq__line">{wt('wall.quality.rate', { n: formatNumber(quality.receivedPerMinute, locale, 1) })}</p>
-      <p className="dq__line">
+      <p className="wall-dq__line">
+        {wt('wall.quality.rate', { n: formatNumber(quality.receivedPerMinute, locale, 1) })}
+      </p>
+      <p className="wall-dq__line">
         {quality.lagP95Ms === null
           ? wt('wall.quality.lagNone')
           : wt('wall.quality.lag', { value: formatLag(quality.lagP95Ms, locale) })}
       </p>
       {quality.rejected === 0 ? (
-        <p className="dq__line dq__line--clean">{wt('wall.quality.clean')}</p>
+        <p className="wall-dq__line wall-dq__line--clean">{wt('wall.quality.clean')}</p>
       ) : (
         <>
-          <p className="dq__line dq__line--bad">
+          <p className="wall-dq__line wall-dq__line--bad">
             {wt('wall.quality.rejected', { n: formatNumber(quality.rejected, locale, 0) })}
           </p>
           {reasons.map((reject) => (
-            <p className="dq__reason" key={reject.reason}>
+            <p className="wall-dq__reason" key={reject.reason}>
               {formatNumber(reject.count, locale, 0)} × {reject.reason}
             </p>
           ))}
@@ -82,7 +80,7 @@ export function QualityBoard({
         data.domains.length === 0 ? (
           <p className="wall__empty">{wt('wall.quality.none')}</p>
         ) : (
-          <div className="dqs" data-testid="quality-board">
+          <div className="wall-dqs" data-testid="quality-board">
             {data.domains.map((quality) => (
               <DomainCard key={quality.domain} quality={quality} config={config} locale={locale} />
             ))}

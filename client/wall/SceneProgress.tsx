@@ -8,16 +8,20 @@ export function SceneProgress({ scenes, state }: { scenes: readonly WallScene[];
     ? state.durationMs - (state.pausedRemainingMs ?? 0)
     : Math.max(0, performance.now() - state.startedAt);
   return (
-    <div className="progress" aria-hidden="true">
-      <div className="progress__dots">
+    <div className="wall-progress" aria-hidden="true">
+      <div className="wall-progress__dots">
         {scenes.map((scene, i) => (
-          <span key={i} className={i === state.index ? 'progress__dot progress__dot--on' : 'progress__dot'} data-kind={scene.kind} />
+          <span
+            key={i}
+            className={i === state.index ? 'wall-progress__dot wall-progress__dot--on' : 'wall-progress__dot'}
+            data-kind={scene.kind}
+          />
         ))}
       </div>
-      <div className="progress__track">
+      <div className="wall-progress__track">
         <div
           key={`${state.index}:${state.startedAt}`}
-          className="progress__bar"
+          className="wall-progress__bar"
           style={{
             animationDuration: `${state.durationMs}ms`,
             animationDelay: `${-elapsed}ms`,

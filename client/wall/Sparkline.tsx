@@ -5,7 +5,7 @@ const H = 30;
 /** A line of recent values, oldest left; a gap where a value is missing; the target as a dashed line. */
 export function Sparkline({ values, target }: { values: readonly (number | null)[]; target?: number | undefined }) {
   const numbers = values.filter((v): v is number => v !== null);
-  if (numbers.length < 2) return <svg className="spark" aria-hidden="true" viewBox={`0 0 ${W} ${H}`} />;
+  if (numbers.length < 2) return <svg className="wall-spark" aria-hidden="true" viewBox={`0 0 ${W} ${H}`} />;
   const all = target === undefined ? numbers : [...numbers, target];
   const min = Math.min(...all);
   const max = Math.max(...all);
@@ -24,10 +24,10 @@ export function Sparkline({ values, target }: { values: readonly (number | null)
   });
   if (current) segments.push(current);
   return (
-    <svg className="spark" aria-hidden="true" viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none">
-      {target !== undefined && <line className="spark__target" x1={0} x2={W} y1={y(target)} y2={y(target)} />}
+    <svg className="wall-spark" aria-hidden="true" viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none">
+      {target !== undefined && <line className="wall-spark__target" x1={0} x2={W} y1={y(target)} y2={y(target)} />}
       {segments.map((d) => (
-        <path key={d} className="spark__line" d={d} />
+        <path key={d} className="wall-spark__line" d={d} />
       ))}
     </svg>
   );

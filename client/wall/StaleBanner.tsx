@@ -13,13 +13,13 @@ export function StaleBanner({ health }: { health: ReadonlyObservable<WallHealth>
   const time = formatClock(state.since, locale);
   return (
     <div
-      className={state.lost ? 'stale stale--lost' : 'stale'}
+      className={state.lost ? 'wall-stale wall-stale--lost' : 'wall-stale'}
       role="alert"
       data-testid="wall-stale"
       data-lost={state.lost}
     >
-      <span className="stale__text">{wt(state.lost ? 'wall.stale.lost' : 'wall.stale.data', { time })}</span>
-      {state.lost && <span className="stale__retry">{wt('wall.stale.retrying')}</span>}
+      <span className="wall-stale__text">{wt(state.lost ? 'wall.stale.lost' : 'wall.stale.data', { time })}</span>
+      {state.lost && <span className="wall-stale__retry">{wt('wall.stale.retrying')}</span>}
     </div>
   );
 }

@@ -20,10 +20,7 @@ export interface Rotation {
 }
 
 /** Shows scene 0, 1, … each for its own duration, and starts over after the last. */
-export function startRotation(
-  durations: readonly number[],
-  clock: () => number = () => performance.now(),
-): Rotation {
+export function startRotation(durations: readonly number[], clock: () => number = () => performance.now()): Rotation {
   if (durations.length === 0) throw new Error('a rotation needs at least one scene');
   const durationOf = (index: number) => durations[index] ?? durations[0] ?? 30_000;
   const state = observable<RotationState>({

@@ -13,7 +13,10 @@ export function fetchConsoleConfig(): Promise<ConsoleConfig> {
  * Loads the configuration, retrying with backoff until the server answers: a wall that starts while
  * its server is down (or reloads into a restart) waits for it instead of showing a built-in city.
  */
-export async function loadWallConfig(signal: AbortSignal, onFailure: (attempt: number) => void): Promise<ConsoleConfig> {
+export async function loadWallConfig(
+  signal: AbortSignal,
+  onFailure: (attempt: number) => void,
+): Promise<ConsoleConfig> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fetchConsoleConfig();

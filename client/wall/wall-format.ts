@@ -36,13 +36,20 @@ export function formatFigure(value: number, locale: Locale): string {
 /** A value with its unit: "82 %", "35 km/h", "12" for a plain count. */
 export function withUnit(value: string, unit: string): string {
   if (unit === '') return value;
-  return unit === '%' ? `${value}%` : `${value} ${unit}`;
+  return unit.startsWith('%') || unit.startsWith('/') ? `${value}${unit}` : `${value} ${unit}`;
 }
 
 /** A detected object's label in the wall's language, or the detector's own word. */
 export function cameraLabel(label: string): string {
   const key = `wall.label.${label}`;
   return isWallMessageKey(key) ? wt(key) : label;
+}
+
+/** A domain's name: the config's label, the wall's own word for a built-in domain, else the wire name. */
+export function domainName(domain: string, label: Bilingual | undefined, locale: Locale): string {
+  if (label) return label[locale];
+  const key = `wall.domain.${domain}`;
+  return isWallMessageKey(key) ? wt(key) : domain;
 }
 
 /** A lag in ms as people read it: "850 ms", "3,2 giây". */

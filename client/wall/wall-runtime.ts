@@ -43,10 +43,10 @@ export interface WallRuntime {
   stop(): void;
 }
 
-/** Wall-clock ms of the store's last snapshot or delta (the store keeps it on the performance clock). */
+/** Wall-clock time of the store's last snapshot or delta, to the second (the store keeps it on the performance clock). */
 function lastDataWallClock(store: EntityStore): number {
   const last = store.lastUpdate;
-  return last === 0 ? 0 : Date.now() - (performance.now() - last);
+  return last === 0 ? 0 : Math.round((Date.now() - (performance.now() - last)) / 1000) * 1000;
 }
 
 /** Starts the wall for a loaded configuration; `reload` is called when the server serves another build. */

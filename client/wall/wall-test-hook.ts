@@ -19,6 +19,9 @@ export interface WallTestHook {
   ready(): boolean;
   /** Resolves when the map (if any) has finished loading and rendering. */
   whenIdle(): Promise<void>;
+  /** Holds the current scene (a screenshot of a slow machine, a look at one board); `resume` lets it run on. */
+  pause(): void;
+  resume(): void;
 }
 
 let map: MapView | null = null;
@@ -44,6 +47,10 @@ export function installWallTestHook(runtime: WallRuntime, rotation: Rotation, cr
         if (!shown || (shown.loaded() && !shown.isMoving())) resolve();
         else void shown.once('idle', () => resolve());
       }),
+    pause: () => rotation.pause(),
+    resume: () => {
+      if (critical.current.get() === null) rotation.resume();
+    },
   };
   Object.defineProperty(window, '__wall', { value: Object.freeze(hook), configurable: true });
   return () => {
