@@ -149,6 +149,18 @@ export const ConfigSchema = z.strictObject({
       dossierBackfill: DurationSchema.default(3 * 86_400_000),
     })
     .prefault({}),
+  http: z
+    .strictObject({
+      /** Longest wait for a request's headers; a client that trickles them is cut off (slowloris). */
+      headersTimeout: DurationSchema.pipe(z.number().min(1000)).default(20_000),
+      /** Longest time to receive a whole request, body included (answers may stream longer). */
+      requestTimeout: DurationSchema.pipe(z.number().min(1000)).default(120_000),
+      /** How long an idle keep-alive connection stays open. */
+      keepAliveTimeout: DurationSchema.pipe(z.number().min(1000)).default(5_000),
+      /** Most open HTTP and socket.io connections at once; beyond it new ones are refused. */
+      maxConnections: z.number().int().min(10).max(1_000_000).default(20_000),
+    })
+    .prefault({}),
   ingest: z
     .strictObject({
       /** Largest accepted HTTP body or MQTT payload. */

@@ -24,7 +24,20 @@ export interface ErrorBody {
 /** `POST /api/v1/ingest` answer (202 or 400). */
 export interface IngestResult {
   accepted: number;
+  /** The first MAX_LISTED_REJECTIONS refusals, by item index; `rejectedTotal` counts them all. */
   rejected: { index: number; error: string }[];
+  /** Every refused item, when more were refused than `rejected` lists. */
+  rejectedTotal?: number;
+}
+
+/** Refusals listed one by one in an ingest answer or an `ioc/rejected` report; the rest are counted. */
+export const MAX_LISTED_REJECTIONS = 100;
+
+/** The first MAX_LISTED_REJECTIONS refusals, plus the total when some were left out. */
+export function listRejections<T>(rejected: readonly T[]): { rejected: T[]; rejectedTotal?: number } {
+  return rejected.length > MAX_LISTED_REJECTIONS
+    ? { rejected: rejected.slice(0, MAX_LISTED_REJECTIONS), rejectedTotal: rejected.length }
+    : { rejected: [...rejected] };
 }
 
 /** Time in a query string: ms since epoch or RFC 3339. */

@@ -170,7 +170,14 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     const domains = new Set(Object.keys(config.domains));
     const normalize = { domains, maxFutureMs: config.ingest.maxFuture, maxPastMs: config.ingest.maxPast };
 
-    const httpServer: HttpServer = createServer();
+    const httpServer: HttpServer = createServer({
+      headersTimeout: config.http.headersTimeout,
+      requestTimeout: config.http.requestTimeout,
+      keepAliveTimeout: config.http.keepAliveTimeout,
+      // Node checks the two timeouts above only this often (30 s by default, which defeats a short headersTimeout).
+      connectionsCheckingInterval: Math.min(config.http.headersTimeout, config.http.requestTimeout) / 4,
+    });
+    httpServer.maxConnections = config.http.maxConnections;
     const io: LiveIo = new Server(httpServer, { serveClient: false, cors: { origin: false } });
     if (config.redisUrl) cleanups.push(await installRedisFanout(io, config.redisUrl, logger.child({ module: 'redis' })));
     const liveServer = createLiveServer({

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { DomainSchema, type ErrorBody, type IngestResult } from '../../contract/index.js';
+import { DomainSchema, listRejections, MAX_LISTED_REJECTIONS, type ErrorBody, type IngestResult } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { PayloadFormat } from '../formats/types.js';
 import { ingestPayload } from '../ingest-payload.js';
@@ -83,12 +83,12 @@ export function createIngestRouter(options: HttpIngestOptions): Router {
           transport: 'http',
           domain: query.data.domain ?? 'unknown',
           source: 'POST /api/v1/ingest',
-          errors: outcome.rejected,
+          errors: outcome.rejected.slice(0, MAX_LISTED_REJECTIONS),
           example: body.subarray(0, REJECTION_EXAMPLE_CHARS).toString('utf8'),
         });
       }
       if (outcome.observations.length > 0) sink.accept(outcome.observations);
-      const result: IngestResult = { accepted: outcome.observations.length, rejected: outcome.rejected };
+      const result: IngestResult = { accepted: outcome.observations.length, ...listRejections(outcome.rejected) };
       if (result.accepted === 0) {
         res.status(400).json(result);
         return;

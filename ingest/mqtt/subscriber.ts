@@ -1,5 +1,5 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { ingestSubscriptions, parseTopic, rejectedTopic, type Observation } from '../../contract/index.js';
+import { ingestSubscriptions, MAX_LISTED_REJECTIONS, parseTopic, rejectedTopic, type Observation } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import { ingestPayload } from '../ingest-payload.js';
 import type { NormalizeOptions } from '../normalize.js';
@@ -128,13 +128,13 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
       transport: 'mqtt',
       domain,
       source: topic,
-      errors,
+      errors: errors.slice(0, MAX_LISTED_REJECTIONS),
       example: payload.subarray(0, REJECTION_EXAMPLE_CHARS).toString('utf8'),
     });
     const report = JSON.stringify({
       topic,
       receivedAt: new Date().toISOString(),
-      errors,
+      ...(errors.length > MAX_LISTED_REJECTIONS ? { errors: errors.slice(0, MAX_LISTED_REJECTIONS), errorsTotal: errors.length } : { errors }),
       payload: payload.subarray(0, REJECTED_PAYLOAD_PREVIEW).toString('utf8'),
     });
     client.publish(rejectedTopic(domain, options.rejectedTopicRoot), report, { qos: 0 }, (err) => {

@@ -44,6 +44,19 @@ export function errorHandler(logger: Logger) {
       res.status(413).json({ error: { code: 'payload_too_large', message: 'The request body is too large.' } });
       return;
     }
+    if (bodyParser.type === 'encoding.unsupported' || bodyParser.type === 'charset.unsupported') {
+      res.status(415).json({ error: { code: 'unsupported_media_type', message: `${bodyParser.message ?? 'Unsupported encoding'}: send the body uncompressed, or gzip, deflate or br, in UTF-8.` } });
+      return;
+    }
+    if (bodyParser.type === 'request.aborted' || bodyParser.type === 'request.size.invalid') {
+      res.status(400).json({ error: { code: 'bad_request', message: `The request body was cut short: ${bodyParser.message ?? ''}` } });
+      return;
+    }
+    // The router could not percent-decode a path segment (e.g. `%E0%A4%A`).
+    if (err instanceof URIError || (bodyParser.status === 400 && /decode param/i.test(bodyParser.message ?? ''))) {
+      res.status(400).json({ error: { code: 'bad_request', message: 'The URL has malformed percent-encoding (a % not followed by two hex digits of valid UTF-8).' } });
+      return;
+    }
     if (isCoded(err) && err.status >= 400 && err.status < 600) {
       const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
       res.status(err.status).json(body);

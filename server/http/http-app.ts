@@ -4,6 +4,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import type { HealthResponse } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import { BASEMAP_ROUTE } from './basemap.js';
+import { limitJsonDepth } from './json-depth.js';
 import { errorHandler } from './errors.js';
 import { renderMetrics, type Sample } from './metrics.js';
 
@@ -60,7 +61,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   app.use('/api/v1', ...options.rawApiRouters);
-  app.use('/api/v1', express.json({ limit: '1mb', type: ['application/json'] }), ...options.apiRouters);
+  app.use('/api/v1', express.json({ limit: '1mb', type: ['application/json'] }), limitJsonDepth, ...options.apiRouters);
   app.use('/api', (req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `No API route ${req.method} ${req.originalUrl}.` } });
   });

@@ -143,10 +143,10 @@ describe('demo city event streams', () => {
     const b = createEventStreams(42, 'city').between(day, day + 5 * 86_400_000, true);
     expect(a).toEqual(b);
     const received = a.map((m) => JSON.parse(m.payload) as Record<string, unknown>).filter((p) => p.event === 'received');
-    const completed = a.map((m) => JSON.parse(m.payload) as Record<string, number>).filter((p) => p.event === 'completed');
+    const completed = a.map((m) => JSON.parse(m.payload) as { event: string; ts: number; due: number }).filter((p) => p.event === 'completed');
     expect(received.length).toBeGreaterThan(1000);
     for (const m of a) expect(m.topic).toMatch(/^city\/dossier\/hs-/);
-    const late = completed.filter((p) => p.ts! > p.due!).length / completed.length;
+    const late = completed.filter((p) => p.ts > p.due).length / completed.length;
     expect(late).toBeGreaterThan(0.06);
     expect(late).toBeLessThan(0.14);
     const online = received.filter((p) => p.online === true).length / received.length;
