@@ -62,6 +62,36 @@ describe('embedded store', () => {
     await store.close();
   });
 
+  it('builds the field catalogue once for a file written before it existed', async () => {
+    const dataDir = tempDir();
+    const T = Date.UTC(2026, 0, 5, 8);
+    const first = new EmbeddedStore({ dataDir });
+    await first.init();
+    first.write([
+      { domain: 'sensor', id: 'S1', ts: T, fields: { pm25: 10, note: 'a' } },
+      { domain: 'sensor', id: 'S1', ts: T + 1000, fields: { pm25: 'high', ok: true } },
+      { domain: 'traffic', id: 'T1', ts: T + 5000, fields: { speed: 40 } },
+    ]);
+    await first.flush();
+    await first.close();
+    // As an older version left it: rows, no catalogue.
+    const db = new Database(path.join(dataDir, 'ioc.sqlite'));
+    db.exec('DELETE FROM field_catalog; DELETE FROM store_meta;');
+    db.close();
+    const second = new EmbeddedStore({ dataDir });
+    await second.init();
+    expect(await second.fieldKeys({ from: T, to: T + 2000 })).toEqual([
+      { domain: 'sensor', field: 'note', kind: 'string' },
+      { domain: 'sensor', field: 'ok', kind: 'boolean' },
+      // A number and a string: a string column.
+      { domain: 'sensor', field: 'pm25', kind: 'string' },
+    ]);
+    expect(await second.fieldKeys({ from: T + 4000, to: T + 6000, domains: ['traffic'] })).toEqual([
+      { domain: 'traffic', field: 'speed', kind: 'number' },
+    ]);
+    await second.close();
+  });
+
   it('keeps observations across close and reopen', async () => {
     const dataDir = tempDir();
     const first = new EmbeddedStore({ dataDir });
