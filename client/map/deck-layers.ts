@@ -6,7 +6,7 @@ import { LAYER_KINDS, MOVING_KINDS, type LayerKind } from '../state/layer-kinds.
 import { observable } from '../state/observable.js';
 import { numField } from '../state/style.js';
 import type { Visibility } from '../state/ui-state.js';
-import { iconName, type IconDef } from './icon-atlas.js';
+import { atlasTexture, iconName, type IconDef } from './icon-atlas.js';
 
 export const FONT_FAMILY = '"Inter", "Noto Sans", "Segoe UI", "DejaVu Sans", Roboto, Arial, sans-serif';
 
@@ -26,7 +26,7 @@ export interface LayerContext {
   pulse: number;
   zoom: number;
   zoneLabels: readonly ZoneLabel[];
-  atlas: { url: string; mapping: Record<string, IconDef> };
+  atlas: { image: HTMLCanvasElement; mapping: Record<string, IconDef> };
 }
 
 interface BinaryAttribute {
@@ -71,9 +71,9 @@ export function setLayerlessDomains(domains: Iterable<string>): void {
   layerless = new Set(domains);
 }
 
-let cameraAtlas: { url: string; mapping: Record<string, IconDef> } | undefined;
+let cameraAtlas: { image: HTMLCanvasElement; mapping: Record<string, IconDef> } | undefined;
 /** A disc with a video camera cut out, and a plain disc; masks, so the layer tints them. */
-function cameraIcons(): { url: string; mapping: Record<string, IconDef> } {
+function cameraIcons(): { image: HTMLCanvasElement; mapping: Record<string, IconDef> } {
   if (cameraAtlas) return cameraAtlas;
   const canvas = document.createElement('canvas');
   canvas.width = 128;
@@ -95,7 +95,7 @@ function cameraIcons(): { url: string; mapping: Record<string, IconDef> } {
     g.fill();
   }
   const cell = (x: number): IconDef => ({ x, y: 0, width: 64, height: 64, anchorY: 32, mask: true });
-  cameraAtlas = { url: canvas.toDataURL(), mapping: { camera: cell(0), dot: cell(64) } };
+  cameraAtlas = { image: canvas, mapping: { camera: cell(0), dot: cell(64) } };
   return cameraAtlas;
 }
 
@@ -111,8 +111,8 @@ export class DeckLayerBuilder {
   /** The full layer list for one frame. */
   build(ctx: LayerContext): Layer[] {
     const layers: Layer[] = [];
-    for (const kind of SCATTER_ORDER)
-      layers.push(kind === 'other' && this.hasSpecialOthers(ctx) ? this.others(ctx) : this.scatter(kind, ctx));
+    // The generic layer is always an icon layer: deck.gl keeps a layer's state by id, so its class must not change.
+    for (const kind of SCATTER_ORDER) layers.push(kind === 'other' ? this.others(ctx) : this.scatter(kind, ctx));
     for (const kind of PLACE_KINDS) layers.push(this.places(kind, ctx));
     for (const kind of MOVING_KINDS) layers.push(this.vehicles(kind, ctx));
     for (const kind of LABELLED) {
@@ -153,25 +153,8 @@ export class DeckLayerBuilder {
     return next;
   }
 
-  private specialVersion = -1;
-  private special = false;
-
-  /** Whether the generic layer holds cameras or entities of a domain that is no map layer. */
-  private hasSpecialOthers(ctx: LayerContext): boolean {
-    const buffer = ctx.store.layers.other;
-    if (buffer.version !== this.specialVersion) {
-      this.specialVersion = buffer.version;
-      this.special = false;
-      for (let slot = 0; slot < buffer.count && !this.special; slot++) {
-        const domain = buffer.entities[slot]?.domain ?? '';
-        this.special = domain === CAMERA_DOMAIN || layerless.has(domain);
-      }
-    }
-    return this.special;
-  }
-
   /**
-   * The generic layer when it holds cameras: one icon layer (id `other`, so picking finds the slot),
+   * The generic layer: one icon layer (id `other`, so picking finds the slot),
    * cameras as camera discs in their colour under their own switch, the rest as plain discs, `layer: false` domains not at all.
    */
   private others(ctx: LayerContext): Layer {
@@ -186,7 +169,7 @@ export class DeckLayerBuilder {
       data: rows,
       visible: ctx.visible.other || showCameras,
       pickable: true,
-      iconAtlas: atlas.url,
+      iconAtlas: atlasTexture(atlas.image),
       iconMapping: atlas.mapping,
       sizeUnits: 'pixels',
       sizeScale: ctx.markerScale,
@@ -197,6 +180,7 @@ export class DeckLayerBuilder {
       ],
       getColor: (_: unknown, { index }: { index: number }) => {
         if (isCamera(index)) return stale(index) ? STALE_RGBA : CAMERA_RGBA;
+        if (stale(index)) return STALE_RGBA;
         const i = index * 4;
         return [buffer.fill[i] ?? 0, buffer.fill[i + 1] ?? 0, buffer.fill[i + 2] ?? 0, 255];
       },
@@ -244,7 +228,7 @@ export class DeckLayerBuilder {
       data: rows,
       visible: ctx.visible[kind],
       pickable: true,
-      iconAtlas: ctx.atlas.url,
+      iconAtlas: atlasTexture(ctx.atlas.image),
       iconMapping: ctx.atlas.mapping,
       sizeUnits: 'pixels',
       sizeScale: ctx.markerScale,
@@ -273,7 +257,7 @@ export class DeckLayerBuilder {
       data: rows,
       visible: ctx.visible[kind],
       pickable: true,
-      iconAtlas: ctx.atlas.url,
+      iconAtlas: atlasTexture(ctx.atlas.image),
       iconMapping: ctx.atlas.mapping,
       sizeUnits: 'pixels',
       sizeScale: ctx.markerScale,

@@ -1,5 +1,7 @@
 // Markers drawn once on a canvas at start-up, so the console needs no image files or sprite server.
 
+import type { Texture } from '@luma.gl/core';
+
 const CELL = 64;
 
 export interface IconDef {
@@ -99,8 +101,19 @@ function drawPlace(ctx: CanvasRenderingContext2D, place: 'facility' | 'service',
   ctx.globalCompositeOperation = 'source-over';
 }
 
-/** Draws every marker icon into one atlas; returns it as a data: URL with its mapping. */
-export function createIconAtlas(): { url: string; mapping: Record<string, IconDef> } {
+/**
+ * An atlas canvas as IconLayer's `iconAtlas`. deck.gl turns any image source into a texture at run time
+ * (`createTexture` behind the `image` prop type); its IconLayer typings name only a URL or a Texture.
+ */
+export function atlasTexture(image: HTMLCanvasElement): Texture {
+  return image as unknown as Texture;
+}
+
+/**
+ * Draws every marker icon into one atlas; returns the canvas itself with its mapping. A data: URL
+ * would be fetched by deck.gl, which the console's Content-Security-Policy (connect-src) refuses.
+ */
+export function createIconAtlas(): { image: HTMLCanvasElement; mapping: Record<string, IconDef> } {
   const variants: Variant[] = ['bus', 'ambulance'];
   const shapes: Shape[] = ['arrow', 'dot'];
   const canvas = document.createElement('canvas');
@@ -140,5 +153,5 @@ export function createIconAtlas(): { url: string; mapping: Record<string, IconDe
       }
     }
   });
-  return { url: canvas.toDataURL('image/png'), mapping };
+  return { image: canvas, mapping };
 }
