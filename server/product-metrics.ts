@@ -63,3 +63,35 @@ export function collectMetrics({ counters, store, live, liveServer, alerts, brok
       : []),
   ];
 }
+
+/**
+ * Samples ingest-to-store latency once a second while data flows: the time for everything accepted
+ * so far to be confirmed written (`store.flush()`). A probe, not a per-observation stamp, so the
+ * write path carries no timing work; one probe runs at a time.
+ */
+export function startIngestToStoreProbe(deps: {
+  store: Pick<TelemetryStore, 'flush'>;
+  counters: IngestCounters;
+  observe: (seconds: number) => void;
+  intervalMs?: number;
+}): () => void {
+  let lastAccepted = deps.counters.accepted;
+  let probing = false;
+  const timer = setInterval(() => {
+    if (probing || deps.counters.accepted === lastAccepted) return;
+    lastAccepted = deps.counters.accepted;
+    probing = true;
+    const started = performance.now();
+    deps.store.flush().then(
+      () => {
+        deps.observe((performance.now() - started) / 1000);
+        probing = false;
+      },
+      () => {
+        probing = false;
+      },
+    );
+  }, deps.intervalMs ?? 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

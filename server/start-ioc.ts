@@ -15,7 +15,8 @@ import { startWall } from './wall/start-wall.js';
 import { createHttpApp } from './http/http-app.js';
 import { basemapFor, createBasemapRouter, inspectPmtilesFile } from './http/basemap.js';
 import { createEntityRouter } from './http/entity-routes.js';
-import { collectMetrics } from './product-metrics.js';
+import { createMetricsRegistry } from './http/metrics.js';
+import { collectMetrics, startIngestToStoreProbe } from './product-metrics.js';
 import { installRedisFanout } from './live/redis-fanout.js';
 import { createLiveServer, type LiveIo } from './live/live-server.js';
 import { createLiveState } from './live/live-state.js';
@@ -157,6 +158,8 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     const devices = createDeviceService({ state, topicRoot: config.mqtt.topicRoot, ...(dynsec ? { dynsec } : {}) });
 
     const counters = createIngestCounters();
+    const metricsRegistry = createMetricsRegistry();
+    cleanups.push(startIngestToStoreProbe({ store, counters, observe: (seconds) => metricsRegistry.ingestToStore.observe(seconds) }));
     const wall = startWall({
       config,
       cameras: [...config.cameras, ...(config.simulate && config.simulator.eventStreams ? simulatedCameras() : [])],
@@ -188,6 +191,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       logger: logger.child({ module: 'live' }),
       clustered: config.redisUrl !== undefined,
       clusterPollInterval: config.live.clusterPollInterval,
+      observeDeltaAge: (seconds) => metricsRegistry.publishToDelta.observe(seconds),
     });
     cleanups.push(() => liveServer.stop());
 
@@ -251,6 +255,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
           if (!mqttIngest?.connected()) throw new Error(`not connected to the MQTT broker at ${mqttUrl}`);
         },
       },
+      metricsRegistry,
       metrics: () =>
         collectMetrics({ counters, store, live, liveServer, alerts: alerts.service.stats(), broker: brokerAuth?.stats(), audit: audit.stats() }),
       clientDir,

@@ -6,7 +6,7 @@ import type { Logger } from '../../config/logger.js';
 import { BASEMAP_ROUTE } from './basemap.js';
 import { limitJsonDepth } from './json-depth.js';
 import { errorHandler } from './errors.js';
-import { renderMetrics, type Sample } from './metrics.js';
+import type { MetricsRegistry, Sample } from './metrics.js';
 
 export interface HttpAppOptions {
   /** express's `trust proxy`: which proxies' X-Forwarded-For to believe for the caller's address. */
@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   /** Readiness checks: each resolves to ok or throws with the reason. */
   readiness: Record<string, () => Promise<void> | void>;
   metrics: () => Sample[];
+  /** Renders `/metrics` (prom-client). */
+  metricsRegistry: MetricsRegistry;
   /** Built console (vite output); a plain page explains how to build it when missing. */
   clientDir: string;
   /** Serves a local PMTiles basemap under BASEMAP_ROUTE when one is configured. */
@@ -56,8 +58,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const body: HealthResponse = { status: ok ? 'ok' : 'unavailable', checks };
     res.status(ok ? 200 : 503).json(body);
   });
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(renderMetrics(options.metrics()));
+  app.get('/metrics', async (_req, res) => {
+    const text = await options.metricsRegistry.render(options.metrics());
+    res.type(options.metricsRegistry.contentType).send(text);
   });
 
   app.use('/api/v1', ...options.rawApiRouters);

@@ -39,6 +39,8 @@ export interface LiveServerOptions {
   clock?: () => number;
   /** Whether rooms span several nodes (Redis adapter): groups of other nodes are then learnt from the adapter. */
   clustered?: boolean;
+  /** Hears, once per delta tick, how old (seconds since its own timestamp) each changed entity is as it goes out. */
+  observeDeltaAge?: (seconds: number) => void;
   /** Clustered: how often groups of other nodes are learnt (ms, default 1000). */
   clusterPollInterval?: number;
   /** How long a clustered snapshot waits for the other nodes (default CLUSTER_REQUEST_TIMEOUT_MS). */
@@ -199,6 +201,12 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     if (dirty.size === 0 && owed.size === 0) return;
     const now = clock();
     seq += 1;
+    if (options.observeDeltaAge && groups.size > 0) {
+      for (const key of dirty) {
+        const e = live.get(key);
+        if (e) options.observeDeltaAge(Math.max(0, now - e.ts) / 1000);
+      }
+    }
     for (const group of groups.values()) {
       const upserts: Entity[] = [];
       const removes: string[] = [];
