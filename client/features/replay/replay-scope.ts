@@ -14,14 +14,14 @@ const SCOPE_DEBOUNCE_MS = 400;
 const BBOX_MARGIN = 0.5;
 
 /**
- * The domains with at least one shown layer, in `domains` order. A domain no built-in layer names
- * (drawn on the "other" layer) follows that toggle.
+ * The domains to replay, in `domains` order: a built-in domain while at least one of its layers is
+ * shown; any other domain (cameras and the generic layer, each with switches of their own) always.
  */
 export function replayLayers(visible: Visibility, domains: readonly string[]): string[] {
   const shown = new Set<string>();
   for (const kind of LAYER_KINDS) if (visible[kind] && kind !== 'other') shown.add(KIND_DOMAIN[kind]);
-  const builtIn = new Set(LAYER_KINDS.map((kind) => KIND_DOMAIN[kind]));
-  return domains.filter((domain) => (builtIn.has(domain) ? shown.has(domain) : visible.other));
+  const builtIn = new Set(LAYER_KINDS.filter((kind) => kind !== 'other').map((kind) => KIND_DOMAIN[kind]));
+  return domains.filter((domain) => !builtIn.has(domain) || shown.has(domain));
 }
 
 /** The screen's area grown by `margin` of its size on every side, kept inside valid degrees. */
