@@ -1,5 +1,6 @@
-import { escape } from '@influxdata/influxdb-client';
 import type { Observation } from '../../contract/index.js';
+// The same escaping the ingest validator checks against: what ingest accepts, this writes unchanged.
+import { escapeKey, escapeMeasurement, quoteString } from '../../contract/legal.js';
 
 /** Tag key holding the entity id; observation tags with this key are not written. */
 export const ID_TAG = 'id';
@@ -24,23 +25,25 @@ function cached(cache: Map<string, string>, value: string, escapeFn: (v: string)
 function fieldValue(value: number | boolean | string): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return escape.quoted(value);
+  return quoteString(value);
 }
 
 /**
  * One observation as an InfluxDB line (ms precision): measurement = domain, tag `id`, the
- * observation's tags, its fields and `lat`/`lon`. Numbers are always floats (no `i` suffix) so
- * a field never changes type between integer and float. Fields named id, time, lat or lon are left
+ * observation's tags, its fields and `lat`/`lon`. Numbers are always floats (no `i` suffix), even
+ * integers a sender typed as such (`Observation.integers`): InfluxDB fixes a field's type per
+ * measurement, and one device's `42i` beside another's `42` would make the field refuse one of them.
+ * Exact int64 storage waits for a per-domain field-type registry. Fields named id, time, lat or lon are left
  * out (see SKIPPED_FIELDS). Undefined when there is nothing to write.
  */
 export function observationToLine(obs: Observation): string | undefined {
-  let line = cached(measurements, obs.domain, escape.measurement) + ',' + ID_TAG + '=' + escape.tag(obs.id);
+  let line = cached(measurements, obs.domain, escapeMeasurement) + ',' + ID_TAG + '=' + escapeKey(obs.id);
   if (obs.tags) {
     for (const key in obs.tags) {
       const value = obs.tags[key];
       // Line protocol has no empty tag values.
       if (key === ID_TAG || value === undefined || value === '') continue;
-      line += ',' + cached(keys, key, escape.tag) + '=' + escape.tag(value);
+      line += ',' + cached(keys, key, escapeKey) + '=' + escapeKey(value);
     }
   }
   let sep = ' ';
@@ -49,7 +52,7 @@ export function observationToLine(obs: Observation): string | undefined {
     if (raw === undefined || SKIPPED_FIELDS.has(key)) continue;
     const value = fieldValue(raw);
     if (value === undefined) continue;
-    line += sep + cached(keys, key, escape.tag) + '=' + value;
+    line += sep + cached(keys, key, escapeKey) + '=' + value;
     sep = ',';
   }
   if (obs.lat !== undefined && obs.lon !== undefined && Number.isFinite(obs.lat) && Number.isFinite(obs.lon)) {
