@@ -86,6 +86,8 @@ function cameraIcons(): { image: HTMLCanvasElement; mapping: Record<string, Icon
     g.arc(96, 32, 30, 0, Math.PI * 2);
     g.fill();
     g.globalCompositeOperation = 'destination-out';
+    // Not cut out whole: the glyph keeps a fifth of the disc's alpha, so the whole marker is clickable.
+    g.globalAlpha = 0.8;
     g.beginPath();
     g.roundRect(13, 21, 26, 22, 4);
     g.moveTo(40, 30);

@@ -16,9 +16,9 @@ function fetchKpis(signal: AbortSignal): Promise<KpisResponse> {
   return call<KpisResponse>('GET', '/kpis', { signal });
 }
 
-/** A value with the precision it deserves: one decimal under 10, whole numbers above. */
+/** A value as the server rounded it: whole numbers plain, others to one decimal. */
 export function formatKpiValue(value: number, locale: Locale): string {
-  return formatNumber(value, locale, Math.abs(value) < 10 && !Number.isInteger(value) ? 1 : 0);
+  return formatNumber(value, locale, Number.isInteger(value) ? 0 : 1);
 }
 
 function withUnit(text: string, unit: string): string {
