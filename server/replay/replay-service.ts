@@ -1,4 +1,5 @@
 import {
+  DEFAULT_STALE_AFTER_MS,
   entityKey,
   inBbox,
   type Alert,
@@ -60,11 +61,9 @@ interface Tracked {
   tags?: Entity['tags'];
 }
 
-const DEFAULT_STALE_AFTER = 120_000;
-
 /** Replay: the city at a past time and its changes over a window, from the telemetry and state stores. */
 export function createReplayService({ telemetry, state, domains }: ReplayServiceDeps): ReplayService {
-  const staleAfter = (domain: string) => domains[domain]?.staleAfter ?? DEFAULT_STALE_AFTER;
+  const staleAfter = (domain: string) => domains[domain]?.staleAfter ?? DEFAULT_STALE_AFTER_MS;
 
   /** The entity as the answer shows it at `at`, or undefined when it is out of the answer. */
   function entityAt(

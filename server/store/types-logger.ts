@@ -1,14 +1,10 @@
-/** The part of a logger the stores use; config/logger.ts's Logger satisfies it. */
-export interface StoreLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+import { silentLogger, type Logger } from '../../config/logger.js';
 
-const ignore = (): void => undefined;
+/** The part of the product's one logger (config/logger.ts) the stores use. */
+export type StoreLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** A logger that drops everything: the default when the caller passes none. */
-export const quietLogger: StoreLogger = { info: ignore, warn: ignore, error: ignore };
+export const quietLogger: StoreLogger = silentLogger;
 
 /** The message of anything thrown, for logs and `stats().lastError`. */
 export function errorMessage(err: unknown): string {
