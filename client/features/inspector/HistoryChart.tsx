@@ -131,6 +131,7 @@ export function HistoryChart({
   const span = usePastSpan(past);
   const load = useHistory(domain, id, field, span);
   const host = useRef<HTMLDivElement>(null);
+  const [fontEpoch, setFontEpoch] = useState(0);
   const hasData = load.state === 'ready' && load.ys.some((y) => y !== null);
 
   useEffect(() => {
@@ -183,8 +184,11 @@ export function HistoryChart({
       [load.xs, load.ys],
       element,
     );
+    const drawnFontPx = parseFloat(styles.fontSize);
     const resize = new ResizeObserver(() => {
-      chart.setSize({ width: element.clientWidth, height: Math.max(140, Math.round(element.clientWidth * 0.45)) });
+      // The rem scale follows the screen (a desk moved to a 4K wall): axis text is set at creation, so draw anew.
+      if (parseFloat(getComputedStyle(element).fontSize) !== drawnFontPx) setFontEpoch((epoch) => epoch + 1);
+      else chart.setSize({ width: element.clientWidth, height: Math.max(140, Math.round(element.clientWidth * 0.45)) });
     });
     resize.observe(element);
     // The playhead moves without a new fetch: redraw the line only.
@@ -200,7 +204,7 @@ export function HistoryChart({
       resize.disconnect();
       chart.destroy();
     };
-  }, [load, field, locale, hasData, past]);
+  }, [load, field, locale, hasData, past, fontEpoch]);
 
   return (
     <div className="chart" data-state={load.state}>
