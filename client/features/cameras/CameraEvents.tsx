@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { CameraEvent, CameraEventsResponse } from '../../../contract/wall.js';
 import { formatCityTime, formatNumber } from '../../i18n/format.js';
 import { useLocale } from '../../i18n/i18n.js';
@@ -32,17 +33,32 @@ function safeUrl(url: string | undefined): string | undefined {
   }
 }
 
+/**
+ * The snapshot as a thumbnail linking to the full picture; a plain link when the picture cannot be shown
+ * here (the camera server is down, or the page's Content-Security-Policy does not list its origin).
+ */
+function Snapshot({ url }: { url: string }) {
+  const [failed, setFailed] = useState(false);
+  return (
+    <a
+      className={failed ? 'cam-event__thumb cam-event__thumb--text' : 'cam-event__thumb'}
+      href={url}
+      target="_blank"
+      rel="noopener noreferrer"
+      data-testid="camera-snapshot"
+    >
+      {failed ? ct('camera.snapshot') : <img src={url} alt={ct('camera.snapshot')} onError={() => setFailed(true)} />}
+    </a>
+  );
+}
+
 function EventRow({ event }: { event: CameraEvent }) {
   const locale = useLocale();
   const snapshot = safeUrl(event.snapshotUrl);
   const clip = safeUrl(event.clipUrl);
   return (
     <li className="cam-event" data-testid="camera-event" data-label={event.label}>
-      {snapshot && (
-        <a className="cam-event__thumb" href={snapshot} target="_blank" rel="noopener noreferrer">
-          <img src={snapshot} alt={ct('camera.snapshot')} loading="lazy" />
-        </a>
-      )}
+      {snapshot && <Snapshot url={snapshot} />}
       <div className="cam-event__text">
         <span className="cam-event__label">{ctOr(`camera.label.${event.label}`, event.label)}</span>
         <span className="cam-event__meta">

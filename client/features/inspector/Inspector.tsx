@@ -12,6 +12,8 @@ import { DownloadIcon } from '../../ui/icons.js';
 import { exportDialog } from '../export/export-state.js';
 import { CAMERA_DOMAIN } from '../cameras/camera-counts.js';
 import { CameraEvents } from '../cameras/CameraEvents.js';
+import { CAMERA_SWATCH } from '../../map/deck-layers.js';
+import { ct } from '../../i18n/wall-console-messages.js';
 import { HistoryChart, type PastWindow } from './HistoryChart.js';
 
 /** Fields in reading order: the main one first, then as reported. */
@@ -160,8 +162,12 @@ export const Inspector = memo(function Inspector({
       <header className="inspector__head">
         {view && (
           <span className="inspector__kind">
-            <span className="swatch" style={{ background: KIND_SWATCH[view.kind] }} aria-hidden="true" />
-            {t(`kind.${view.kind}`)}
+            <span
+              className="swatch"
+              style={{ background: view.entity.domain === CAMERA_DOMAIN ? CAMERA_SWATCH : KIND_SWATCH[view.kind] }}
+              aria-hidden="true"
+            />
+            {view.entity.domain === CAMERA_DOMAIN ? ct('camera.layer') : t(`kind.${view.kind}`)}
           </span>
         )}
         <h2 id="inspector-title" className="inspector__title">
