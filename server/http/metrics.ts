@@ -56,6 +56,8 @@ export function createMetricsRegistry(): MetricsRegistry {
     }),
     async render(samples) {
       for (const sample of samples) {
+        // A labelled metric with no values yet (no refusals so far) waits until its label names are known.
+        if (sample.values.length === 0 && !made.has(sample.name)) continue;
         const metric = metricFor(sample);
         // Values are running totals kept by the modules: each scrape sets them afresh.
         metric.reset();
