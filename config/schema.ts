@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from '../contract/duration.js';
 import { CameraConfigSchema, CameraEventsConfigSchema, KpisConfigSchema, QualityConfigSchema, WallConfigSchema } from './wall-schema.js';
-import { BUILT_IN_STALE_AFTER_MS, NON_MAP_DOMAINS, DEFAULT_STALE_AFTER_MS, DOMAIN_PATTERN, GeoAreaSchema, RoleSchema, RuleInputSchema } from '../contract/index.js';
+import { defaultDomains, DEFAULT_STALE_AFTER_MS, DOMAIN_PATTERN, GeoAreaSchema, RoleSchema, RuleInputSchema, staleAfterIn } from '../contract/index.js';
 
 const PortSchema = z.number().int().min(0).max(65535);
 
@@ -187,11 +187,7 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   domains: z
     .record(z.string().regex(DOMAIN_PATTERN), DomainConfigSchema)
-    .default(
-      Object.fromEntries(
-        Object.entries(BUILT_IN_STALE_AFTER_MS).map(([domain, staleAfter]) => [domain, { staleAfter, layer: !NON_MAP_DOMAINS.has(domain) }]),
-      ),
-    ),
+    .default(defaultDomains()),
   map: z
     .strictObject({
       center: z.tuple([z.number(), z.number()]).default([106.194, 21.273]),
@@ -263,5 +259,5 @@ export const ENV_OVERRIDES = {
 
 /** Each domain's silence limit in ms; a domain the config does not name gets the schema's default. */
 export function staleAfterOf(domains: Config['domains']): (domain: string) => number {
-  return (domain) => domains[domain]?.staleAfter ?? DEFAULT_STALE_AFTER_MS;
+  return staleAfterIn(domains);
 }

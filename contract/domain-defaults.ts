@@ -22,3 +22,13 @@ export const BUILT_IN_STALE_AFTER_MS: Record<(typeof BUILT_IN_DOMAINS)[number] |
 
 /** Default domains that are not map layers: public-service dossiers have no place on the map. */
 export const NON_MAP_DOMAINS: ReadonlySet<string> = new Set(['dossier']);
+
+/** Each domain's silence limit in ms, from a config's domains; a domain it does not name gets the default. */
+export function staleAfterIn(domains: Readonly<Record<string, { staleAfter: number }>>): (domain: string) => number {
+  return (domain) => domains[domain]?.staleAfter ?? DEFAULT_STALE_AFTER_MS;
+}
+
+/** The default domains as the console config lists them (the console's offline fallback). */
+export function defaultDomains(): Record<string, { staleAfter: number; layer: boolean }> {
+  return Object.fromEntries(Object.entries(BUILT_IN_STALE_AFTER_MS).map(([domain, staleAfter]) => [domain, { staleAfter, layer: !NON_MAP_DOMAINS.has(domain) }]));
+}

@@ -1,3 +1,4 @@
+import { staleAfterIn } from '../../contract/domain-defaults.js';
 import type { ConsoleConfig } from '../../contract/api.js';
 import { startAlertsRuntime, type AlertsRuntime } from '../features/alerts/alerts-runtime.js';
 import { connectLive, type LiveClient } from '../live/live-client.js';
@@ -24,7 +25,7 @@ export interface Runtime {
 /** Starts the store and the live feed for every domain the server configures. */
 export function startRuntime(config: ConsoleConfig): Runtime {
   const store = new EntityStore({
-    staleAfter: (domain) => config.domains[domain]?.staleAfter ?? 300_000,
+    staleAfter: staleAfterIn(config.domains),
   });
   const domains = Object.keys(config.domains);
   const live = connectLive(store, domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue'], {

@@ -1,15 +1,11 @@
+import { defaultDomains } from '../../contract/domain-defaults.js';
 import type { ConsoleConfig, HistoryResponse } from '../../contract/api.js';
 import { call } from './http.js';
 
 /** What the console uses when the server's configuration cannot be loaded (Bắc Giang centre, built-in layers). */
 export const FALLBACK_CONFIG: ConsoleConfig = {
   map: { center: [106.194, 21.273], zoom: 12.5, basemap: { kind: 'offline' }, zones: [] },
-  domains: {
-    sensor: { staleAfter: 120_000 },
-    traffic: { staleAfter: 60_000 },
-    health: { staleAfter: 300_000 },
-    queue: { staleAfter: 300_000 },
-  },
+  domains: defaultDomains(),
 };
 
 function getJson<T>(path: string, timeoutMs: number): Promise<T> {

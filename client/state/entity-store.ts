@@ -1,3 +1,4 @@
+import { DEFAULT_STALE_AFTER_MS } from '../../contract/domain-defaults.js';
 import type { Entity } from '../../contract/entity.js';
 import type { Delta, Snapshot } from '../../contract/live-events.js';
 import { FLAG_ALERT, FLAG_HEADING, FLAG_STALE, LayerBuffer } from './layer-buffer.js';
@@ -53,7 +54,7 @@ export class EntityStore {
   private structureVersion = 0;
 
   constructor(options: EntityStoreOptions = {}) {
-    this.staleAfter = options.staleAfter ?? (() => 300_000);
+    this.staleAfter = options.staleAfter ?? (() => DEFAULT_STALE_AFTER_MS);
     this.minGlideMs = options.minGlideMs ?? 250;
     this.maxGlideMs = options.maxGlideMs ?? 2_000;
     const layers = {} as Record<LayerKind, LayerBuffer>;

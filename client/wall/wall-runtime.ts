@@ -1,3 +1,4 @@
+import { staleAfterIn } from '../../contract/domain-defaults.js';
 import type { ConsoleConfig } from '../../contract/api.js';
 import type { CameraEventsResponse, KpisResponse, QualityResponse, WallScene } from '../../contract/wall.js';
 import { startAlertsRuntime, type AlertsRuntime } from '../features/alerts/alerts-runtime.js';
@@ -53,7 +54,7 @@ function lastDataWallClock(store: EntityStore): number {
 export function startWallRuntime(config: ConsoleConfig, reload: () => void): WallRuntime {
   const scenes = config.wall?.scenes && config.wall.scenes.length > 0 ? config.wall.scenes : DEFAULT_SCENES;
   const kinds = new Set(scenes.map((scene) => scene.kind));
-  const store = new EntityStore({ staleAfter: (domain) => config.domains[domain]?.staleAfter ?? 300_000 });
+  const store = new EntityStore({ staleAfter: staleAfterIn(config.domains) });
   const domains = Object.keys(config.domains);
   const live = connectWallLive(store, domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue']);
   const alerts = startAlertsRuntime(live);

@@ -1,3 +1,4 @@
+import { staleAfterIn } from '../../../contract/domain-defaults.js';
 import type { ConsoleConfig } from '../../../contract/api.js';
 import type { Observable } from '../../state/observable.js';
 import { startReplay, type ReplayController } from './replay-controller.js';
@@ -42,7 +43,7 @@ export function enterReplay(runtime: ReplayHost, start: ReplayUrlState): void {
   let unfollow = () => {};
   const controller = startReplay(start, {
     scope,
-    store: { staleAfter: (domain) => runtime.config.domains[domain]?.staleAfter ?? 300_000 },
+    store: { staleAfter: staleAfterIn(runtime.config.domains) },
     onMoment: writeReplayUrl,
     onStop: () => unfollow(),
   });
