@@ -4,6 +4,7 @@ import type { CameraEventsResponse, ConsoleConfig, Kpi, KpisResponse, QualityRes
 import { signIn, type ApiSession } from '../support/auth.js';
 import { connectLive, startTestIoc, type LiveRecorder, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
+import { startMosquitto, uniqueName, type RunningService } from '../support/services.js';
 
 const CAMERA = { id: 'cam-cho', name: 'Chợ thành phố', lat: 21.2745, lon: 106.1975, snapshotUrl: 'http://frigate.local/api/events/{id}/snapshot.jpg' };
 const HOUR = 3_600_000;
@@ -215,5 +216,38 @@ describe('wall data: KPIs, data quality, camera events', () => {
 
     expect((await operator.fetch('/api/v1/quality?domain=nosuch')).status).toBe(404);
     expect((await operator.fetch('/api/v1/quality?limit=-1')).status).toBe(400);
+  });
+});
+
+describe('Frigate events over a real Mosquitto', () => {
+  let mosquitto: RunningService;
+  let product: TestIoc;
+  let live: LiveRecorder;
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    product = await startTestIoc({ mqtt: { url: mosquitto.url, clientId: uniqueName('ingest') }, cameras: [CAMERA] });
+    live = await connectLive(product.baseUrl, product.api);
+    await live.subscribe({ layers: ['camera'] });
+  });
+  afterAll(async () => {
+    live?.close();
+    await product?.stop();
+    await mosquitto?.stop();
+  });
+
+  it('draws the camera from Frigate messages published as Frigate does (QoS 0, retain off), and a rule fires on them', async () => {
+    const rule = { id: 'people-at-night', name: 'People at the market', domain: 'camera', severity: 'warning', condition: { field: 'person', op: '>=', value: 1 } };
+    expect((await product.api.fetch('/api/v1/rules', { method: 'POST', json: rule })).status).toBe(201);
+    const frigate = await mqtt.connectAsync(mosquitto.url, { clientId: uniqueName('frigate') });
+    await frigate.publishAsync('frigate/events', frigateMessage('new', 'm-1', Date.now(), { label: 'person', recognized_license_plate: null }));
+    await waitFor(() => live.entities.get(`camera/${CAMERA.id}`)?.fields.person === 1, 'the camera on the live layer with one person');
+    const entity = live.entities.get(`camera/${CAMERA.id}`)!;
+    expect([entity.lat, entity.lon]).toEqual([CAMERA.lat, CAMERA.lon]);
+    await waitFor(async () => {
+      const body = (await (await product.api.fetch('/api/v1/alerts?ruleId=people-at-night')).json()) as { alerts: { entityId: string }[] };
+      return body.alerts.some((a) => a.entityId === CAMERA.id);
+    }, 'the rule firing');
+    await frigate.endAsync();
   });
 });
