@@ -47,7 +47,9 @@ function KpiTile({ kpi, locale }: { kpi: Kpi; locale: Locale }) {
         ) : (
           <>
             <span className="kpi__number">{formatKpiValue(kpi.value, locale)}</span>
-            {kpi.unit !== '' && <span className="kpi__unit">{kpi.unit}</span>}
+            {kpi.unit !== '' && (
+              <span className={kpi.unit === '%' ? 'kpi__unit kpi__unit--tight' : 'kpi__unit'}>{kpi.unit}</span>
+            )}
           </>
         )}
       </p>

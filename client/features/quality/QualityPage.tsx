@@ -3,7 +3,7 @@ import type { QualityDomain, QualityEntity, QualityReject, QualityResponse } fro
 import { formatCityTime, formatNumber } from '../../i18n/format.js';
 import { useLocale } from '../../i18n/i18n.js';
 import type { Locale } from '../../i18n/messages.js';
-import { ct } from '../../i18n/wall-console-messages.js';
+import { ct, ctOr } from '../../i18n/wall-console-messages.js';
 import { call } from '../../live/http.js';
 import type { EntityStore } from '../../state/entity-store.js';
 import { focusRequest, selection } from '../../state/ui-state.js';
@@ -123,7 +123,8 @@ function DomainCard({
       aria-labelledby={`q-${domain.domain}`}
     >
       <h3 id={`q-${domain.domain}`} className="qdomain__title">
-        {domain.domain}
+        {ctOr(`quality.domain.${domain.domain}`, domain.domain)}
+        <span className="qdomain__key mono">{domain.domain}</span>
       </h3>
       <dl className="qdomain__figures">
         <Figure
