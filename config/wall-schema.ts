@@ -70,5 +70,13 @@ export const QualityConfigSchema = z
     silentAfter: DurationSchema.default(3_600_000),
     /** Latest refused inputs kept per domain and reason. */
     examples: z.number().int().min(1).max(50).default(5),
+    /** A numeric field that has not changed for this long, while its entity keeps reporting, is flagged stuck. */
+    stuckAfter: DurationSchema.default(6 * 3_600_000),
+    /** Physical ranges by domain and field (`{sensor: {pm25: [0, 1000]}}`), added to the built-in ones. */
+    ranges: z.record(z.string(), z.record(z.string(), z.tuple([z.number(), z.number()]))).default({}),
+    /** Fields compared with the same field of nearby entities; a value far from their median is flagged. */
+    neighbourFields: z.array(z.string()).default(['pm25', 'pm10', 'aqi', 'temp', 'humidity', 'noise', 'rain']),
+    /** How far (m) a neighbour may be. */
+    neighbourRadius: z.number().positive().default(3000),
   })
   .prefault({});

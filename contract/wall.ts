@@ -74,8 +74,25 @@ export type QualityQuery = z.infer<typeof QualityQuerySchema>;
 export const QualityStatusSchema = z.enum(['reporting', 'stale', 'silent']);
 export type QualityStatus = z.infer<typeof QualityStatusSchema>;
 
+/** Why a sensor's values are not to be trusted, though it reports. */
+export const QualityFlagSchema = z.object({
+  kind: z.enum(['stuck', 'out_of_range', 'far_from_neighbours']),
+  field: z.string(),
+  /** The value that raised the flag. */
+  value: z.number(),
+  /** Since when (stuck: the value has not changed since; out of range: first such value). */
+  since: z.number(),
+  /** The reason in words, e.g. "unchanged for 7 h", "outside 0..1000", "neighbours' median 35". */
+  detail: z.string(),
+});
+export type QualityFlag = z.infer<typeof QualityFlagSchema>;
+
 export const QualityEntitySchema = z.object({
   id: EntityIdSchema,
+  /** The zone (ward) it stands in, `city` outside every configured zone. */
+  zone: z.string(),
+  /** Values it reports that cannot be trusted; absent when none. */
+  flags: z.array(QualityFlagSchema).optional(),
   status: QualityStatusSchema,
   lastSeen: z.number(),
   /** Observations per minute over the quality window. */
@@ -98,11 +115,15 @@ export const QualityDomainSchema = z.object({
   reporting: z.number(),
   stale: z.number(),
   silent: z.number(),
+  /** Entities with at least one flag (stuck, out of range, far from its neighbours). */
+  flagged: z.number(),
+  /** The same counts per zone (ward). */
+  zones: z.array(z.object({ zone: z.string(), reporting: z.number(), stale: z.number(), silent: z.number(), flagged: z.number() })),
   receivedPerMinute: z.number(),
   lagP95Ms: z.number().nullable(),
   rejected: z.number(),
   rejects: z.array(QualityRejectSchema),
-  /** Worst first: silent, then stale, then the most lagging; at most `limit`. */
+  /** Worst first: silent, then stale, then flagged, then the most lagging; at most `limit`. */
   entities: z.array(QualityEntitySchema),
 });
 export type QualityDomain = z.infer<typeof QualityDomainSchema>;

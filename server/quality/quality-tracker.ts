@@ -1,4 +1,5 @@
 import type { Entity, Observation, QualityDomain, QualityEntity, QualityQuery, QualityReject, QualityResponse, QualityStatus } from '../../contract/index.js';
+import { findLies, type LieOptions } from './sensor-lies.js';
 import type { IngestRejection } from '../../ingest/sink.js';
 
 /*
@@ -16,6 +17,9 @@ export interface QualityTrackerOptions {
   /** Latest refused inputs kept per domain and reason. */
   examples: number;
   staleAfter: (domain: string) => number;
+  /** The zone (ward) at a point, `city` outside every zone. */
+  zoneOf: (lat: number | null, lon: number | null) => string;
+  lies: LieOptions;
 }
 
 export interface QualityTracker {
@@ -82,6 +86,8 @@ interface EntityStats {
   lastReceived: number;
   received: MinuteCounts;
   lags: LagRing;
+  /** Per numeric field: its value and since when it has had it (stuck-value check). */
+  unchanged: Map<string, { value: number; since: number }>;
 }
 
 interface DomainStats {
@@ -124,13 +130,19 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
         const key = `${obs.domain}/${obs.id}`;
         let stats = entities.get(key);
         if (!stats) {
-          stats = { lastReceived: now, received: new MinuteCounts(slots), lags: new LagRing(ENTITY_LAGS) };
+          stats = { lastReceived: now, received: new MinuteCounts(slots), lags: new LagRing(ENTITY_LAGS), unchanged: new Map() };
           entities.set(key, stats);
         }
         // A device clock ahead of ours shows as no lag, not a negative one.
         const lag = Math.max(0, now - obs.ts);
         stats.lastReceived = now;
         stats.received.add(now, 1);
+        for (const field in obs.fields) {
+          const value = obs.fields[field];
+          if (typeof value !== 'number') continue;
+          const held = stats.unchanged.get(field);
+          if (held?.value !== value) stats.unchanged.set(field, { value, since: obs.ts });
+        }
         stats.lags.push(lag);
         const domain = domainStats(obs.domain);
         domain.received.add(now, 1);
@@ -153,17 +165,21 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
     },
 
     report(query, liveEntities, known, now) {
+      const wanted = [...liveEntities].filter((entity) => query.domain === undefined || entity.domain === query.domain);
+      const flagsOf = findLies(wanted, (entity) => entities.get(`${entity.domain}/${entity.id}`)?.unchanged, options.lies, now);
       // Rates over the minutes actually watched: a node started five minutes ago has five minutes of counts.
       const minutes = Math.min(slots, Math.max(1, (now - (startedAt ?? now)) / MINUTE));
       const byDomain = new Map<string, QualityEntity[]>();
-      for (const entity of liveEntities) {
-        if (query.domain !== undefined && entity.domain !== query.domain) continue;
+      for (const entity of wanted) {
         const stats = entities.get(`${entity.domain}/${entity.id}`);
         // Entities seeded from the store at start have no receive time here: their own time stands in.
         const lastSeen = stats?.lastReceived ?? entity.ts;
         const list = byDomain.get(entity.domain) ?? [];
+        const flags = flagsOf.get(`${entity.domain}/${entity.id}`);
         list.push({
           id: entity.id,
+          zone: options.zoneOf(entity.lat, entity.lon),
+          ...(flags ? { flags } : {}),
           status: statusOf(entity.domain, lastSeen, now),
           lastSeen,
           receivedPerMinute: stats ? round(stats.received.total(now) / minutes) : 0,
@@ -172,12 +188,22 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
         byDomain.set(entity.domain, list);
       }
       const rank: Record<QualityStatus, number> = { silent: 0, stale: 1, reporting: 2 };
+      const flagged = (e: QualityEntity) => (e.flags ? 1 : 0);
       const names = query.domain !== undefined ? [query.domain] : [...new Set([...known, ...domains.keys(), ...byDomain.keys()])];
       const out: QualityDomain[] = names.map((domain) => {
         const list = byDomain.get(domain) ?? [];
         const stats = domains.get(domain);
         const count = (status: QualityStatus) => list.filter((e) => e.status === status).length;
-        list.sort((a, b) => rank[a.status] - rank[b.status] || (b.lagP95Ms ?? 0) - (a.lagP95Ms ?? 0) || a.lastSeen - b.lastSeen);
+        list.sort(
+          (a, b) => rank[a.status] - rank[b.status] || flagged(b) - flagged(a) || (b.lagP95Ms ?? 0) - (a.lagP95Ms ?? 0) || a.lastSeen - b.lastSeen,
+        );
+        const byZone = new Map<string, { zone: string; reporting: number; stale: number; silent: number; flagged: number }>();
+        for (const e of list) {
+          const zone = byZone.get(e.zone) ?? { zone: e.zone, reporting: 0, stale: 0, silent: 0, flagged: 0 };
+          zone[e.status] += 1;
+          zone.flagged += flagged(e);
+          byZone.set(e.zone, zone);
+        }
         const rejects = [...(stats?.reasons ?? new Map<string, { count: number; latest: QualityReject['latest'] }>())]
           .map(([reason, { count, latest }]) => ({ reason, count, latest }))
           .sort((a, b) => b.count - a.count);
@@ -186,6 +212,8 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
           reporting: count('reporting'),
           stale: count('stale'),
           silent: count('silent'),
+          flagged: list.filter((e) => e.flags).length,
+          zones: [...byZone.values()].sort((a, b) => a.zone.localeCompare(b.zone)),
           receivedPerMinute: stats ? round(stats.received.total(now) / minutes) : 0,
           lagP95Ms: stats?.lags.p95() ?? null,
           rejected: stats?.rejected ?? 0,

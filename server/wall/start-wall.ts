@@ -10,6 +10,7 @@ import { createCameraBook, type CameraBook } from '../cameras/camera-book.js';
 import { createKpiService, type KpiService } from '../kpis/kpi-service.js';
 import type { Pipeline } from '../pipeline.js';
 import { createQualityTracker, type QualityTracker } from '../quality/quality-tracker.js';
+import { BUILT_IN_RANGES } from '../quality/sensor-lies.js';
 import type { TelemetryStore } from '../store/types.js';
 import { createWallRouter } from './routes.js';
 
@@ -38,11 +39,17 @@ export function startWall(deps: {
 }): WallParts {
   const { config, logger } = deps;
   const cameras = createCameraBook({ cameras: deps.cameras, keep: config.cameraEvents.keep, maxKept: config.cameraEvents.maxKept });
-  const quality = createQualityTracker({ ...config.quality, staleAfter: staleAfterOf(config.domains) });
+  const zoneOf = createZoneLookup(config);
+  const { stuckAfter, ranges, neighbourFields, neighbourRadius, ...window } = config.quality;
+  const quality = createQualityTracker({
+    ...window,
+    staleAfter: staleAfterOf(config.domains),
+    zoneOf,
+    lies: { stuckAfter, neighbourFields, neighbourRadius, ranges: mergeRanges(BUILT_IN_RANGES, ranges) },
+  });
   deps.pipeline.addObserver({ observe: (batch) => quality.observe(batch) });
   deps.counters.onRejected = (rejection) => quality.rejected(rejection);
 
-  const zoneOf = createZoneLookup(config);
   const zoneNames = new Map(config.map.zones.map((zone) => [zone.id, zone.name.vi]));
   const kpis = createKpiService({
     store: deps.store,
@@ -76,4 +83,14 @@ export function startWall(deps: {
 
   const router = createWallRouter({ kpis, quality, cameras, entities: deps.entities, domains: Object.keys(config.domains) });
   return { kpis, quality, cameras, frigate, router, stop: () => kpis.stop() };
+}
+
+/** The built-in physical ranges with the config's added or replaced, field by field. */
+function mergeRanges(
+  builtIn: Record<string, Record<string, readonly [number, number]>>,
+  extra: Record<string, Record<string, readonly [number, number]>>,
+): Record<string, Record<string, readonly [number, number]>> {
+  const merged: Record<string, Record<string, readonly [number, number]>> = {};
+  for (const domain of new Set([...Object.keys(builtIn), ...Object.keys(extra)])) merged[domain] = { ...builtIn[domain], ...extra[domain] };
+  return merged;
 }

@@ -193,6 +193,10 @@ describe('wall data: KPIs, data quality, camera events', () => {
     await ingest([{ domain: 'sensor', id: 'aq-late', ts: now - 90_000, lat: 21.27, lon: 106.19, fields: { pm25: 10 } }]);
     // A sensor last heard 20 minutes ago (past staleAfter 2 min, and past silentAfter 10 min).
     await ingest([{ domain: 'sensor', id: 'aq-old', ts: now - 20 * 60_000, lat: 21.27, lon: 106.19, fields: { pm25: 10 } }]);
+    // Stuck: the same reading seven hours apart (the default stuckAfter is six); out of range: 5000 µg/m³.
+    await ingest([{ domain: 'sensor', id: 'aq-stuck', ts: now - 7 * HOUR, lat: 21.27, lon: 106.19, fields: { pm25: 17.3 } }]);
+    await ingest([{ domain: 'sensor', id: 'aq-stuck', ts: now, lat: 21.27, lon: 106.19, fields: { pm25: 17.3 } }]);
+    await ingest([{ domain: 'sensor', id: 'aq-crazy', lat: 21.27, lon: 106.19, fields: { pm25: 5000 } }]);
     for (let i = 0; i < 3; i++) await publisher.publishAsync(`city/sensor/aq-bad-${i}`, `{"pm25": "high-${i}"`, { qos: 1 });
     const report = await waitFor(async () => {
       const body = (await (await operator.fetch('/api/v1/quality?domain=sensor&limit=100')).json()) as QualityResponse;
@@ -213,6 +217,15 @@ describe('wall data: KPIs, data quality, camera events', () => {
     expect(sensor.entities.find((e) => e.id === 'aq-old')?.lagP95Ms).toBeGreaterThanOrEqual(20 * 60_000);
     expect(sensor.reporting).toBe(sensor.entities.filter((e) => e.status === 'reporting').length);
     expect(sensor.receivedPerMinute).toBeGreaterThan(0);
+
+    const stuck = sensor.entities.find((e) => e.id === 'aq-stuck');
+    expect(stuck?.flags).toEqual([{ kind: 'stuck', field: 'pm25', value: 17.3, since: now - 7 * HOUR, detail: 'unchanged for 7 h' }]);
+    expect(sensor.entities.find((e) => e.id === 'aq-crazy')?.flags?.find((f) => f.kind === 'out_of_range')).toMatchObject({ field: 'pm25', value: 5000, detail: 'outside 0..1000' });
+    expect(sensor.flagged).toBeGreaterThanOrEqual(2);
+    // Flagged entities come right after the silent and stale ones.
+    const firstReporting = sensor.entities.findIndex((e) => e.status === 'reporting');
+    expect(sensor.entities[firstReporting]?.flags).toBeDefined();
+    expect(sensor.zones.reduce((sum, z) => sum + z.reporting + z.stale + z.silent, 0)).toBe(sensor.reporting + sensor.stale + sensor.silent);
 
     expect((await operator.fetch('/api/v1/quality?domain=nosuch')).status).toBe(404);
     expect((await operator.fetch('/api/v1/quality?limit=-1')).status).toBe(400);

@@ -4,9 +4,11 @@ import { decodeFrigateEvent } from '../../ingest/adapters/frigate.js';
 import { kpiStatus } from '../../server/kpis/kpi-definitions.js';
 import { tallyDossiers } from '../../server/kpis/kpi-service.js';
 import { createQualityTracker, reasonClass } from '../../server/quality/quality-tracker.js';
+import { BUILT_IN_RANGES, findLies, type LieOptions } from '../../server/quality/sensor-lies.js';
 import { createEventStreams, SIMULATED_CAMERAS } from '../../simulator/index.js';
 
 const HOUR = 3_600_000;
+const LIES: LieOptions = { stuckAfter: 6 * HOUR, ranges: BUILT_IN_RANGES, neighbourFields: ['pm25'], neighbourRadius: 3000 };
 const dossier = (id: string, event: 'received' | 'completed', ts: number, due: number, extra: Record<string, unknown> = {}): Observation => ({
   domain: 'dossier',
   id,
@@ -93,7 +95,7 @@ describe('data-quality tracker', () => {
   it('groups refusals that differ only in numbers, keeps the latest examples first, and caps them', () => {
     expect(reasonClass('payload of 1200 bytes exceeds the limit of 1024 bytes')).toBe('payload of N bytes exceeds the limit of N bytes');
     expect(reasonClass('fields.pm25: expected number')).toBe('fields.pm25: expected number');
-    const tracker = createQualityTracker({ window: 300_000, silentAfter: 600_000, examples: 2, staleAfter: () => 120_000 });
+    const tracker = createQualityTracker({ window: 300_000, silentAfter: 600_000, examples: 2, staleAfter: () => 120_000, zoneOf: () => 'city', lies: LIES });
     for (let i = 0; i < 3; i++) {
       tracker.rejected({ at: i, transport: 'mqtt', domain: 'sensor', source: `city/sensor/s${i}`, errors: [{ index: 0, error: `payload of ${1000 + i} bytes exceeds` }], example: `p${i}` });
     }
@@ -111,7 +113,7 @@ describe('data-quality tracker', () => {
   });
 
   it('rates entities per minute over the window, p95 of their lag, and orders silent, stale, then lagging first', () => {
-    const tracker = createQualityTracker({ window: 300_000, silentAfter: 600_000, examples: 2, staleAfter: () => 120_000 });
+    const tracker = createQualityTracker({ window: 300_000, silentAfter: 600_000, examples: 2, staleAfter: () => 120_000, zoneOf: () => 'city', lies: LIES });
     const t0 = 1_000_000_000;
     for (let i = 0; i < 60; i++) tracker.observe([{ domain: 'sensor', id: 'fresh', ts: t0 + i * 5000 - 200, fields: {} }], t0 + i * 5000);
     tracker.observe([{ domain: 'sensor', id: 'quiet', ts: t0 - 10, fields: {} }], t0);
@@ -132,6 +134,32 @@ describe('data-quality tracker', () => {
     expect(fresh.lagP95Ms).toBe(200);
     expect(fresh.receivedPerMinute).toBeGreaterThan(10);
     expect(fresh.receivedPerMinute).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('sensors that lie', () => {
+  const at = (i: number) => ({ lat: 21.27 + i * 0.001, lon: 106.19 });
+  const sensor = (id: string, i: number, pm25: number, status: 'ok' | 'stale' = 'ok') => ({ domain: 'sensor', id, ts: 10 * HOUR, ...at(i), fields: { pm25 }, status });
+
+  it('flags a value stuck for hours, a value outside the physical range, and one far from its neighbours', () => {
+    const entities = [sensor('a', 0, 30), sensor('b', 1, 34), sensor('c', 2, 31), sensor('d', 3, 180), sensor('e', 4, -3), sensor('f', 5, 33), sensor('far', 900, 500)];
+    const held = new Map([['a', new Map([['pm25', { value: 30, since: 2 * HOUR }]])], ['b', new Map([['pm25', { value: 34, since: 9 * HOUR }]])]]);
+    const flags = findLies(entities, (e) => held.get(e.id), LIES, 10 * HOUR);
+    expect(flags.get('sensor/a')).toEqual([{ kind: 'stuck', field: 'pm25', value: 30, since: 2 * HOUR, detail: 'unchanged for 8 h' }]);
+    expect(flags.get('sensor/b')).toBeUndefined();
+    expect(flags.get('sensor/e')?.map((f) => f.kind)).toContain('out_of_range');
+    expect(flags.get('sensor/e')?.find((f) => f.kind === 'out_of_range')?.detail).toBe('outside 0..1000');
+    const d = flags.get('sensor/d')?.find((f) => f.kind === 'far_from_neighbours');
+    expect(d?.value).toBe(180);
+    expect(d?.detail).toMatch(/^neighbours' median 3\d(\.\d)? \(\d within 3000 m\)$/);
+    // A sensor ~100 km away has no neighbours to be judged against.
+    expect(flags.get('sensor/far')).toBeUndefined();
+    for (const id of ['c', 'f']) expect(flags.get(`sensor/${id}`)).toBeUndefined();
+  });
+
+  it('does not call a silent sensor stuck', () => {
+    const held = new Map([['pm25', { value: 30, since: 0 }]]);
+    expect(findLies([sensor('s', 0, 30, 'stale')], () => held, LIES, 10 * HOUR).size).toBe(0);
   });
 });
 
