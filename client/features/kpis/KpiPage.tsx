@@ -85,18 +85,26 @@ export function KpiPage() {
             {ct('kpis.asOf', { time: formatCityTime(data.asOf, locale) })}
           </p>
           {data.kpis.length === 0 && <p className="kpis__hint">{ct('kpis.empty')}</p>}
-          {byGroup(data.kpis).map(([group, kpis]) => (
-            <section key={group} className="kpis__group" data-group={group} aria-labelledby={`kpi-group-${group}`}>
-              <h3 id={`kpi-group-${group}`} className="kpis__title">
-                {ctOr(`kpis.group.${group}`, group)}
-              </h3>
-              <div className="kpis__tiles">
-                {kpis.map((kpi) => (
-                  <KpiTile key={kpi.id} kpi={kpi} locale={locale} />
-                ))}
-              </div>
-            </section>
-          ))}
+          <div className="kpis__groups">
+            {byGroup(data.kpis).map(([group, kpis]) => (
+              <section
+                key={group}
+                className="kpis__group"
+                data-group={group}
+                aria-labelledby={`kpi-group-${group}`}
+                style={{ ['--tiles' as string]: kpis.length }}
+              >
+                <h3 id={`kpi-group-${group}`} className="kpis__title">
+                  {ctOr(`kpis.group.${group}`, group)}
+                </h3>
+                <div className="kpis__tiles">
+                  {kpis.map((kpi) => (
+                    <KpiTile key={kpi.id} kpi={kpi} locale={locale} />
+                  ))}
+                </div>
+              </section>
+            ))}
+          </div>
         </>
       )}
     </div>
