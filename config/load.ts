@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigSchema, ENV_OVERRIDES, type Config } from './schema.js';
+import { readZonesFile } from './zones-file.js';
 
 export type { Config } from './schema.js';
 
@@ -113,6 +114,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
     throw new ConfigError(`Invalid configuration${file ? ` (${file} + IOC_* variables)` : ''}:\n${formatIssues(result.error)}`);
   }
   const config = result.data;
+  if (config.map.zonesFile) {
+    try {
+      // Alerts, KPIs and data quality group by these zones, as by zones written in the config.
+      config.map.zones = [...config.map.zones, ...readZonesFile(config.map.zonesFile)];
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
   // Simulator defaults on only for the self-contained embedded setup (DESIGN: configuration table).
   config.simulate ??= config.mqtt.url === undefined;
   return deepFreeze(config);

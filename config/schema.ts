@@ -211,8 +211,10 @@ export const ConfigSchema = z.strictObject({
       tileMaxZoom: z.number().int().min(0).max(24).default(19),
       /** Credit shown on the map for the basemap (tile and PMTiles basemaps). */
       attribution: z.string().optional(),
-      /** City zones/districts drawn on the map and usable by rules. */
+      /** City zones (wards and communes) drawn on the map and usable by rules. */
       zones: z.array(ZoneFeatureSchema).default([]),
+      /** A GeoJSON FeatureCollection of real ward boundaries (properties `id`, `name` or `name_vi`/`name_en`), added to `zones`. */
+      zonesFile: z.string().min(1).optional(),
     })
     .refine(
       (map) => [map.styleUrl, map.pmtilesUrl, map.pmtilesFile, map.tileUrl].filter((v) => v !== undefined).length <= 1,
@@ -255,6 +257,7 @@ export const ENV_OVERRIDES = {
   IOC_MAP_PMTILES_URL: { path: ['map', 'pmtilesUrl'], type: 'string' },
   IOC_MAP_PMTILES_FILE: { path: ['map', 'pmtilesFile'], type: 'string' },
   IOC_MAP_TILE_URL: { path: ['map', 'tileUrl'], type: 'string' },
+  IOC_MAP_ZONES_FILE: { path: ['map', 'zonesFile'], type: 'string' },
 } as const satisfies Record<string, { path: string[]; type: 'int' | 'number' | 'string' | 'bool' }>;
 
 /** Each domain's silence limit in ms; a domain the config does not name gets the schema's default. */

@@ -125,7 +125,7 @@ export function buildCity(seed: number, extra: number): City {
     kind,
     lat: Math.round(at.lat * 1e6) / 1e6,
     lon: Math.round(at.lon * 1e6) / 1e6,
-    tags: { name, district: nearestWard(at), kind, ...more },
+    tags: { name, ward: nearestWard(at), kind, ...more },
     format: chooseFormat(FORMATS[kind], p),
     weight: WEIGHTS[kind],
   });

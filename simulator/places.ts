@@ -5,7 +5,7 @@ export interface Ward extends LatLon {
   name: string;
 }
 
-/** Wards and communes of the city with rough centroids; an entity's `district` tag is the nearest one. */
+/** Wards and communes of the city with rough centroids; an entity's `ward` tag is the nearest one (two-level local government since July 2025: no districts). */
 export const WARDS: readonly Ward[] = [
   { name: 'Phường Trần Phú', lat: 21.2735, lon: 106.1935 },
   { name: 'Phường Ngô Quyền', lat: 21.277, lon: 106.198 },
