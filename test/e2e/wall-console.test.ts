@@ -282,6 +282,7 @@ describe('console: data quality, KPI board and cameras in Chromium', () => {
       .toBe('5');
     expect(await sensor.getByTestId('q-silent').locator('dd').textContent()).toBe('0');
     expect(await sensor.getByTestId('q-lag').locator('dd').textContent()).toMatch(/\d/);
+    expect(await sensor.getByTestId('q-flagged').locator('dd').textContent()).toMatch(/^\d+$/);
     expect(Number(await sensor.getByTestId('q-rejected').locator('dd').textContent())).toBeGreaterThanOrEqual(1);
     const reject = sensor.getByTestId('quality-reject').first();
     expect((await reject.locator('.qreject__reason').textContent())?.length).toBeGreaterThan(3);

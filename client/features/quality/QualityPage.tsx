@@ -100,6 +100,16 @@ function EntityRow({
           {formatNumber(entity.receivedPerMinute, locale, 1)}
           /min · p95 {formatLag(entity.lagP95Ms, locale)}
         </span>
+        {entity.flags?.map((flag) => (
+          <span
+            key={`${flag.kind}-${flag.field}`}
+            className="qentity__flag"
+            data-testid="quality-flag"
+            data-flag={flag.kind}
+          >
+            {ct(`quality.flag.${flag.kind}`)} · {flag.field} = {formatNumber(flag.value, locale, 1)} · {flag.detail}
+          </span>
+        ))}
       </button>
     </li>
   );
@@ -144,6 +154,12 @@ function DomainCard({
           value={formatNumber(domain.silent, locale, 0)}
           tone={domain.silent > 0 ? 'bad' : undefined}
           testId="q-silent"
+        />
+        <Figure
+          label={ct('quality.flagged')}
+          value={formatNumber(domain.flagged, locale, 0)}
+          tone={domain.flagged > 0 ? 'warn' : undefined}
+          testId="q-flagged"
         />
         <Figure label={ct('quality.rate')} value={formatNumber(domain.receivedPerMinute, locale, 1)} testId="q-rate" />
         <Figure label={ct('quality.lag')} value={formatLag(domain.lagP95Ms, locale)} testId="q-lag" />
