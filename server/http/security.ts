@@ -25,6 +25,8 @@ function basemapOrigins(config: Config): string[] {
  */
 export function securityHeaders(config: Config): RequestHandler {
   const basemap = basemapOrigins(config);
+  // Camera snapshots come from the cameras' own server (Frigate): the console and wall show them as images.
+  const cameras = [...new Set(config.cameras.flatMap((camera) => [camera.snapshotUrl, camera.clipUrl]).flatMap((url) => originOf(url)))];
   const https = config.publicUrl?.startsWith('https:') ?? false;
   return helmet({
     contentSecurityPolicy: {
@@ -35,7 +37,8 @@ export function securityHeaders(config: Config): RequestHandler {
         // maplibre's worker is a bundled file; deck.gl compiles shaders, not scripts.
         workerSrc: ["'self'", 'blob:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:', ...basemap],
+        imgSrc: ["'self'", 'data:', 'blob:', ...basemap, ...cameras],
+        mediaSrc: ["'self'", ...cameras],
         connectSrc: ["'self'", 'ws:', 'wss:', ...basemap],
         fontSrc: ["'self'", 'data:'],
         objectSrc: ["'none'"],
@@ -100,4 +103,15 @@ export function cors(config: Config): RequestHandler {
     }
     next();
   };
+}
+
+/** The origin of a URL template (`{id}` inside is fine), none when it is not an absolute http(s) URL. */
+function originOf(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const parsed = new URL(url.replaceAll('{id}', 'x'));
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? [parsed.origin] : [];
+  } catch {
+    return [];
+  }
 }

@@ -84,6 +84,12 @@ describe('wall data: KPIs, data quality, camera events', () => {
     expect(config.domains.sensor?.layer).toBe(true);
   });
 
+  it('lets the console load camera snapshots from the camera server (CSP img-src), and nothing else new', async () => {
+    const csp = (await fetch(`${product.baseUrl}/healthz`)).headers.get('content-security-policy') ?? '';
+    expect(/img-src ([^;]*)/.exec(csp)?.[1]?.split(' ')).toContain('http://frigate.local');
+    expect(/script-src ([^;]*)/.exec(csp)?.[1]).not.toContain('frigate');
+  });
+
   it('computes the KPI board from live entities and dossier events, with targets and status', async () => {
     const now = Date.now();
     const air = (id: string, aqi: number, lat: number) => ({ domain: 'sensor', id, lat, lon: 106.19, fields: { aqi, pm25: aqi / 4 } });
