@@ -1,3 +1,5 @@
+// Longer than most files on purpose: every deck.gl layer of the live map is built here from one LayerContext,
+// in draw order; split by layer kind, the order and the shared accessors would be scattered over files.
 import type { Layer } from '@deck.gl/core';
 import { IconLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import type { EntityStore } from '../state/entity-store.js';
