@@ -3,12 +3,11 @@ import type { Me } from '../../contract/identity.js';
 import { t, useLocale } from '../i18n/i18n.js';
 import { signOut } from '../session/auth-api.js';
 import type { ConsoleAccess } from '../session/permissions.js';
-import { AdminIcon, AuditIcon, SignOutIcon } from '../ui/icons.js';
+import { AdminIcon, AuditIcon, KpiIcon, QualityIcon, SignOutIcon } from '../ui/icons.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 import { ct } from '../i18n/wall-console-messages.js';
 import { can } from '../session/permissions.js';
 import { useMe } from '../session/use-session.js';
-import { KpiIcon, QualityIcon } from '../features/kpis/kpis-icons.js';
 
 /** The pages over the console the header can open. */
 export type ConsolePage = 'rules' | 'admin' | 'audit' | 'kpis' | 'quality';
