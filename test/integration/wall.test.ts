@@ -167,8 +167,11 @@ describe('wall data: KPIs, data quality, camera events', () => {
     expect(JSON.stringify(asOperator)).not.toContain('98A');
 
     // An export of the camera domain holds counts, never plates.
-    const csv = await (await product.api.fetch(`/api/v1/export?format=csv&domain=camera&from=${at - 60_000}&to=${at + 60_000}`)).text();
-    expect(csv).toContain(CAMERA.id);
+    // The store writes in the background: wait until the camera's rows are in it.
+    const csv = await waitFor(async () => {
+      const text = await (await product.api.fetch(`/api/v1/export?format=csv&domain=camera&from=${at - 60_000}&to=${at + 60_000}`)).text();
+      return text.includes(CAMERA.id) ? text : undefined;
+    }, 'the camera rows in the export');
     expect(csv).not.toContain('98A');
   });
 
