@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema } from '../contract/duration.js';
+import { EscalationConfigSchema, NotifyConfigSchema, ReportsConfigSchema } from './field-schema.js';
 import { CameraConfigSchema, CameraEventsConfigSchema, KpisConfigSchema, QualityConfigSchema, WallConfigSchema } from './wall-schema.js';
 import { defaultDomains, DEFAULT_STALE_AFTER_MS, DOMAIN_PATTERN, GeoAreaSchema, RoleSchema, RuleInputSchema, staleAfterIn } from '../contract/index.js';
 
@@ -173,6 +174,13 @@ export const ConfigSchema = z.strictObject({
       tokens: z.array(z.string().min(8)).default([]),
       /** Ingest from a loopback address needs no credentials (demo, mosquitto_pub on the same machine). */
       allowLoopback: z.boolean().default(true),
+      /**
+       * Field kinds declared per domain (domain → field → number | string | boolean). A value of another kind is
+       * refused with the reason; undeclared fields take the kind the store holds, else the first value's.
+       */
+      fieldTypes: z
+        .record(z.string().regex(DOMAIN_PATTERN), z.record(z.string().min(1), z.enum(['number', 'string', 'boolean'])))
+        .default({}),
     })
     .prefault({}),
   live: z
@@ -228,6 +236,12 @@ export const ConfigSchema = z.strictObject({
   cameraEvents: CameraEventsConfigSchema,
   kpis: KpisConfigSchema,
   quality: QualityConfigSchema,
+  /** Notification channels: Web Push, email, webhooks, Telegram, Zalo OA. */
+  notify: NotifyConfigSchema,
+  /** Citizen reports: categories with deadlines, public rate limits, photos. */
+  reports: ReportsConfigSchema,
+  /** Escalation policies for alerts and reports. */
+  escalation: EscalationConfigSchema,
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -10,6 +10,12 @@ export const AlertEventSchema = z.object({
   by: z.string(),
   action: z.enum(['fire', 'ack', 'assign', 'snooze', 'unsnooze', 'resolve', 'escalate', 'note', 'clear']),
   note: z.string().optional(),
+  /**
+   * On `escalate` events of an escalation policy: the step number (from 1) and who it notified.
+   * Without `step`, `escalate` is the rule's `escalateAfter` raising the severity one level.
+   */
+  step: z.number().int().optional(),
+  targets: z.array(z.string()).optional(),
 });
 export type AlertEvent = z.infer<typeof AlertEventSchema>;
 

@@ -27,6 +27,7 @@ export const PermissionSchema = z.enum([
   'plates.read',
   'admin',
   'audit.read',
+  'notifications.read',
   'ingest',
   'metrics',
 ]);

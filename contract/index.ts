@@ -12,3 +12,4 @@ export * from './replay.js';
 export * from './domain-defaults.js';
 export * from './wall.js';
 export * from './zod-issues.js';
+export * from './field.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Alert, AlertSummary } from './alert.js';
+import type { Report } from './field.js';
 import { BboxSchema, type Entity } from './entity.js';
 import { DomainSchema } from './observation.js';
 
@@ -47,6 +48,8 @@ export interface ServerToClientEvents {
   delta: (delta: Delta) => void;
   alert: (alert: Alert) => void;
   alertSummary: (summary: AlertSummary[]) => void;
+  /** A citizen report created or moved; never carries the contact (staff read it over REST). */
+  report: (report: Report) => void;
 }
 
 export interface ClientToServerEvents {

@@ -1,7 +1,11 @@
 import type { Observation } from '../contract/index.js';
 import { decodePayload } from './formats/index.js';
 import type { DecodeContext, PayloadFormat } from './formats/types.js';
+import { hasContent, type FieldTypeRegistry } from './field-types.js';
 import { normalizeObservation, type NormalizeOptions } from './normalize.js';
+
+/** What ingest checks an item against: the normalisation limits and, when given, the per-domain field kinds. */
+export type IngestRules = Omit<NormalizeOptions, 'now'> & { fieldTypes?: FieldTypeRegistry };
 
 export interface PayloadOutcome {
   observations: Observation[];
@@ -13,7 +17,7 @@ export function ingestPayload(
   payload: Buffer | string,
   format: PayloadFormat | 'auto',
   context: DecodeContext,
-  normalize: Omit<NormalizeOptions, 'now'>,
+  normalize: IngestRules,
   now: number,
 ): PayloadOutcome {
   let decoded;
@@ -33,10 +37,22 @@ export function ingestPayload(
     maxPastMs: normalize.maxPastMs,
     domains: normalize.domains,
   };
+  const { fieldTypes } = normalize;
   for (const item of decoded.items) {
     const result = normalizeObservation(item.value, options);
-    if (result.ok) observations.push(result.observation);
-    else rejected.push({ index: item.index, error: result.error });
+    if (!result.ok) {
+      rejected.push({ index: item.index, error: result.error });
+      continue;
+    }
+    if (fieldTypes !== undefined) {
+      // A value of the wrong kind is refused alone; the item's other fields are kept.
+      const problems = fieldTypes.admit(result.observation);
+      if (problems.length > 0) {
+        rejected.push({ index: item.index, error: problems.join('; ') });
+        if (!hasContent(result.observation)) continue;
+      }
+    }
+    observations.push(result.observation);
   }
   if (rejected.length > 1) rejected.sort((a, b) => a.index - b.index);
   return { observations, rejected };

@@ -10,6 +10,7 @@ import { createIngestRouter } from '../ingest/http/receiver.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
 import { startMqttIngest, type MqttIngest } from '../ingest/mqtt/subscriber.js';
 import { createIngestCounters } from '../ingest/sink.js';
+import { createFieldTypeRegistry } from '../ingest/field-types.js';
 import { simulatedCameras, startSimulatorFeed, type SimulatorFeed } from './simulator-feed.js';
 import { startWall } from './wall/start-wall.js';
 import { createHttpApp } from './http/http-app.js';
@@ -49,6 +50,8 @@ import { createDeviceService } from './devices/device-service.js';
 import { connectDynsec, type DynsecClient } from './devices/dynsec.js';
 import { createDeviceRouter } from './devices/routes.js';
 
+/** How far ahead the field catalogue is read at start: every field the store holds, future-dated ones too. */
+const FIELD_KEYS_HORIZON_MS = 10 * 365 * 86_400_000;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface RunningIoc {
@@ -171,7 +174,10 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     });
     cleanups.push(() => wall.stop());
     const domains = new Set(Object.keys(config.domains));
-    const normalize = { domains, maxFutureMs: config.ingest.maxFuture, maxPastMs: config.ingest.maxPast };
+    // Field kinds the store already fixed (InfluxDB's SHOW FIELD KEYS, the embedded catalogue), declared ones first.
+    const fieldTypes = createFieldTypeRegistry({ declared: config.ingest.fieldTypes });
+    fieldTypes.learn(await store.fieldKeys({ from: 0, to: Date.now() + FIELD_KEYS_HORIZON_MS }));
+    const normalize = { domains, maxFutureMs: config.ingest.maxFuture, maxPastMs: config.ingest.maxPast, fieldTypes };
 
     const httpServer: HttpServer = createServer({
       headersTimeout: config.http.headersTimeout,

@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { DomainSchema, listRejections, MAX_LISTED_REJECTIONS, type ErrorBody, type IngestResult } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { PayloadFormat } from '../formats/types.js';
-import { ingestPayload } from '../ingest-payload.js';
-import type { NormalizeOptions } from '../normalize.js';
+import { ingestPayload, type IngestRules } from '../ingest-payload.js';
 import { REJECTION_EXAMPLE_CHARS, type IngestCounters, type ObservationSink } from '../sink.js';
 
 export interface HttpIngestOptions {
   maxPayloadBytes: number;
-  normalize: Omit<NormalizeOptions, 'now'>;
+  normalize: IngestRules;
   sink: ObservationSink;
   counters: IngestCounters;
   logger: Logger;

@@ -1,8 +1,8 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { ingestSubscriptions, MAX_LISTED_REJECTIONS, parseTopic, rejectedTopic, type Observation } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
-import { ingestPayload } from '../ingest-payload.js';
-import type { NormalizeOptions } from '../normalize.js';
+import { hasContent, type FieldTypeRegistry } from '../field-types.js';
+import { ingestPayload, type IngestRules } from '../ingest-payload.js';
 import { REJECTION_EXAMPLE_CHARS, type IngestCounters, type ObservationSink } from '../sink.js';
 
 export interface MqttIngestOptions {
@@ -14,7 +14,7 @@ export interface MqttIngestOptions {
   rejectedTopicRoot: string;
   sharedGroup?: string;
   maxPayloadBytes: number;
-  normalize: Omit<NormalizeOptions, 'now'>;
+  normalize: IngestRules;
   sink: ObservationSink;
   counters: IngestCounters;
   logger: Logger;
@@ -39,6 +39,21 @@ export interface MqttIngest {
 }
 
 const REJECTED_PAYLOAD_PREVIEW = 1024;
+
+type AdapterOutcome = ReturnType<MqttAdapter['handle']>;
+
+/** Holds an adapter's observations to the field kinds too: another system's odd value must not poison a field either. */
+function admitKinds(outcome: AdapterOutcome, fieldTypes: FieldTypeRegistry | undefined): AdapterOutcome {
+  if (fieldTypes === undefined) return outcome;
+  const observations: Observation[] = [];
+  const rejected = [...outcome.rejected];
+  for (const obs of outcome.observations) {
+    const problems = fieldTypes.admit(obs);
+    if (problems.length > 0) rejected.push({ index: 0, error: problems.join('; ') });
+    if (hasContent(obs)) observations.push(obs);
+  }
+  return { observations, rejected };
+}
 /** Messages handled back to back before ingest lets the event loop run other work. */
 const YIELD_EVERY = 256;
 
@@ -150,7 +165,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
       const outcome =
         payload.length > options.maxPayloadBytes
           ? { observations: [], rejected: [{ index: 0, error: `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes} bytes` }] }
-          : adapter.handle(payload, Date.now());
+          : admitKinds(adapter.handle(payload, Date.now()), options.normalize.fieldTypes);
       if (outcome.observations.length > 0) {
         counters.accepted += outcome.observations.length;
         sink.accept(outcome.observations);

@@ -24,6 +24,8 @@ export const ROLE_PERMISSIONS: Record<Permission, readonly Role[]> = {
   'plates.read': ['admin', 'supervisor'],
   admin: ['admin'],
   'audit.read': ['admin', 'supervisor'],
+  // The delivery log shows who was told what and when: the people who run the room.
+  'notifications.read': ['admin', 'supervisor', 'operator'],
   ingest: [],
   metrics: [],
 };

@@ -27,7 +27,8 @@ export function alertEvents(alert: Alert): AlertEvent[] {
 
 /** The severity before any escalation: the stored one stepped back once per escalate event. */
 function initialSeverity(alert: Alert, events: readonly AlertEvent[]): Severity {
-  const escalations = events.filter((e) => e.action === 'escalate').length;
+  // Escalation-policy steps (with `step`) notify people; only the rule's own escalation raises severity.
+  const escalations = events.filter((e) => e.action === 'escalate' && e.step === undefined).length;
   return SEVERITIES[Math.max(0, SEVERITIES.indexOf(alert.severity) - escalations)] ?? alert.severity;
 }
 
@@ -96,6 +97,7 @@ function applyEvent(
       if (next.state !== 'snoozed') next.state = 'resolved';
       break;
     case 'escalate':
+      if (event.step !== undefined) break;
       next.severity =
         SEVERITIES[Math.min(SEVERITIES.length - 1, SEVERITIES.indexOf(next.severity) + 1)] ?? next.severity;
       break;

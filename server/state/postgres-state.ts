@@ -7,6 +7,7 @@ import {
   ALERT_CHUNK,
   AUDIT_COLUMNS,
   DEVICE_COLUMNS,
+  RECORD_COLUMNS,
   TOKEN_COLUMNS,
   USER_COLUMNS,
   alertParams,
@@ -16,6 +17,9 @@ import {
   chunks,
   deviceFromRow,
   deviceParams,
+  recordFromRow,
+  recordParams,
+  recordWhere,
   newestPerId,
   sessionFromRow,
   tokenFromRow,
@@ -24,6 +28,7 @@ import {
   userParams,
   type AuditRow,
   type DeviceRow,
+  type RecordRow,
   type SessionRow,
   type TokenRow,
   type UserRow,
@@ -33,9 +38,13 @@ import {
   StateConflictError,
   type AuditQuery,
   type NewAuditEntry,
+  type RecordKind,
+  type RecordQuery,
   type SessionRecord,
   type StateStore,
+  type StoredBlob,
   type StoredDevice,
+  type StoredRecord,
   type StoredToken,
   type StoredUser,
 } from './types.js';
@@ -339,6 +348,64 @@ export class PostgresStateStore implements StateStore {
     const row = alertParams(next);
     const result = await this.pool.query(CAS_ALERT, [row.id, row.startedAt, row.version, row.json, basedOn]);
     return result.rowCount === 1;
+  }
+
+  // Records and blobs
+
+  async insertRecord(record: StoredRecord): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO records (${list(RECORD_COLUMNS)}) VALUES (${marks(RECORD_COLUMNS)}) ON CONFLICT DO NOTHING`,
+      recordParams(record, Boolean),
+    );
+    return result.rowCount === 1;
+  }
+
+  async casRecord(record: StoredRecord, basedOn: number): Promise<boolean> {
+    const [kind, id, ...rest] = recordParams(record, Boolean);
+    const set = RECORD_COLUMNS.slice(2)
+      .map((column, i) => `${column} = $${i + 1}`)
+      .join(', ');
+    const n = rest.length;
+    const result = await this.pool.query(`UPDATE records SET ${set} WHERE kind = $${n + 1} AND id = $${n + 2} AND version = $${n + 3}`, [
+      ...rest,
+      kind,
+      id,
+      basedOn,
+    ]);
+    return result.rowCount === 1;
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<StoredRecord | undefined> {
+    const { rows } = await this.pool.query<RecordRow>('SELECT * FROM records WHERE kind = $1 AND id = $2', [kind, id]);
+    return rows[0] && recordFromRow(rows[0]);
+  }
+
+  async getRecordByKey(kind: RecordKind, key: string): Promise<StoredRecord | undefined> {
+    const { rows } = await this.pool.query<RecordRow>('SELECT * FROM records WHERE kind = $1 AND key = $2', [kind, key]);
+    return rows[0] && recordFromRow(rows[0]);
+  }
+
+  async listRecords(kind: RecordKind, query: RecordQuery): Promise<StoredRecord[]> {
+    const { where, params } = recordWhere(kind, query, (i) => `$${i}`, Boolean);
+    const { rows } = await this.pool.query<RecordRow>(`SELECT * FROM records WHERE ${where} ORDER BY at DESC, id DESC LIMIT $${params.length + 1}`, [
+      ...params,
+      query.limit,
+    ]);
+    return rows.map(recordFromRow);
+  }
+
+  async deleteRecord(kind: RecordKind, id: string): Promise<boolean> {
+    const result = await this.pool.query('DELETE FROM records WHERE kind = $1 AND id = $2', [kind, id]);
+    return result.rowCount === 1;
+  }
+
+  async putBlob(id: string, blob: StoredBlob): Promise<void> {
+    await this.pool.query('INSERT INTO blobs (id, content_type, bytes) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [id, blob.contentType, blob.bytes]);
+  }
+
+  async getBlob(id: string): Promise<StoredBlob | undefined> {
+    const { rows } = await this.pool.query<{ content_type: string; bytes: Buffer }>('SELECT content_type, bytes FROM blobs WHERE id = $1', [id]);
+    return rows[0] && { contentType: rows[0].content_type, bytes: rows[0].bytes };
   }
 
   // Settings

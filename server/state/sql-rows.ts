@@ -1,5 +1,5 @@
 import type { Alert, AuditEntry, Role, TokenScope } from '../../contract/index.js';
-import type { NewAuditEntry, StoredDevice, StoredToken, StoredUser } from './types.js';
+import type { NewAuditEntry, RecordKind, RecordQuery, StoredDevice, StoredRecord, StoredToken, StoredUser } from './types.js';
 import { alertVersion } from './types.js';
 
 // Row shapes and conversions shared by the SQLite and PostgreSQL stores. Numbers come back as
@@ -232,4 +232,59 @@ export function auditWhere(
   if (query.actor !== undefined) add('actor =', query.actor);
   if (query.action !== undefined) add('action =', query.action);
   return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/** A records row as either driver returns it (PostgreSQL BIGINTs as strings, SQLite booleans as 0/1). */
+export interface RecordRow {
+  kind: string;
+  id: string;
+  version: number | string;
+  key: string | null;
+  ref: string | null;
+  at: number | string;
+  updated_at: number | string;
+  open: number | boolean;
+  json: string;
+}
+
+export const RECORD_COLUMNS = ['kind', 'id', 'version', 'key', 'ref', 'at', 'updated_at', 'open', 'json'] as const;
+
+export function recordFromRow(row: RecordRow): StoredRecord {
+  return {
+    kind: row.kind as RecordKind,
+    id: row.id,
+    version: Number(row.version),
+    ...(row.key === null ? {} : { key: row.key }),
+    ...(row.ref === null ? {} : { ref: row.ref }),
+    at: Number(row.at),
+    updatedAt: Number(row.updated_at),
+    open: row.open === true || row.open === 1,
+    json: row.json,
+  };
+}
+
+/** Values in RECORD_COLUMNS order; `open` as the dialect wants it. */
+export function recordParams(record: StoredRecord, open: (value: boolean) => number | boolean): unknown[] {
+  return [record.kind, record.id, record.version, record.key ?? null, record.ref ?? null, record.at, record.updatedAt, open(record.open), record.json];
+}
+
+/** The WHERE clause of a record list, with placeholders from `mark` (`?` or `$n`). */
+export function recordWhere(
+  kind: RecordKind,
+  query: Omit<RecordQuery, 'limit'>,
+  mark: (index: number) => string,
+  open: (value: boolean) => number | boolean,
+): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    clauses.push(clause.replace('?', mark(params.length)));
+  };
+  add('kind = ?', kind);
+  if (query.ref !== undefined) add('ref = ?', query.ref);
+  if (query.open !== undefined) add('open = ?', open(query.open));
+  if (query.from !== undefined) add('at >= ?', query.from);
+  if (query.to !== undefined) add('at <= ?', query.to);
+  return { where: clauses.join(' AND '), params };
 }

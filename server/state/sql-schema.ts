@@ -69,6 +69,27 @@ CREATE TABLE IF NOT EXISTS settings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS records (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  key TEXT,
+  ref TEXT,
+  at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  open INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (kind, key) WHERE key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_at ON records (kind, at);
+CREATE INDEX IF NOT EXISTS records_open ON records (kind, open, at);
+CREATE INDEX IF NOT EXISTS records_ref ON records (kind, ref, at);
+CREATE TABLE IF NOT EXISTS blobs (
+  id TEXT PRIMARY KEY,
+  content_type TEXT NOT NULL,
+  bytes BLOB NOT NULL
+);
 `;
 
 /**
@@ -142,5 +163,26 @@ CREATE INDEX IF NOT EXISTS alerts_started ON alerts (started_at);
 CREATE TABLE IF NOT EXISTS settings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  key TEXT,
+  ref TEXT,
+  at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  open BOOLEAN NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (kind, key) WHERE key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_at ON records (kind, at);
+CREATE INDEX IF NOT EXISTS records_open ON records (kind, open, at);
+CREATE INDEX IF NOT EXISTS records_ref ON records (kind, ref, at);
+CREATE TABLE IF NOT EXISTS blobs (
+  id TEXT PRIMARY KEY,
+  content_type TEXT NOT NULL,
+  bytes BYTEA NOT NULL
 );
 `;

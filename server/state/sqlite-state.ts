@@ -7,6 +7,7 @@ import type { Alert, AuditEntry, Rule } from '../../contract/index.js';
 import {
   AUDIT_COLUMNS,
   DEVICE_COLUMNS,
+  RECORD_COLUMNS,
   TOKEN_COLUMNS,
   USER_COLUMNS,
   alertParams,
@@ -15,6 +16,8 @@ import {
   auditWhere,
   deviceFromRow,
   deviceParams,
+  recordFromRow,
+  recordParams,
   newestPerId,
   sessionFromRow,
   tokenFromRow,
@@ -24,18 +27,24 @@ import {
   type AlertParams,
   type AuditRow,
   type DeviceRow,
+  type RecordRow,
   type SessionRow,
   type TokenRow,
   type UserRow,
+  recordWhere,
 } from './sql-rows.js';
 import { SQLITE_SCHEMA } from './sql-schema.js';
 import {
   StateConflictError,
   type AuditQuery,
   type NewAuditEntry,
+  type RecordKind,
+  type RecordQuery,
   type SessionRecord,
   type StateStore,
+  type StoredBlob,
   type StoredDevice,
+  type StoredRecord,
   type StoredToken,
   type StoredUser,
 } from './types.js';
@@ -318,6 +327,66 @@ export class SqliteStateStore implements StateStore {
     return this.run((db) => db.prepare(CAS_ALERT).run({ ...alertParams(next), basedOn }).changes > 0);
   }
 
+  // Records and blobs
+
+  insertRecord(record: StoredRecord): Promise<boolean> {
+    return this.run(
+      (db) =>
+        db
+          .prepare(`INSERT INTO records (${list(RECORD_COLUMNS)}) VALUES (${marks(RECORD_COLUMNS)}) ON CONFLICT DO NOTHING`)
+          .run(...recordParams(record, sqliteBoolean)).changes > 0,
+    );
+  }
+
+  casRecord(record: StoredRecord, basedOn: number): Promise<boolean> {
+    return this.run((db) => {
+      const [kind, id, ...rest] = recordParams(record, sqliteBoolean);
+      const set = RECORD_COLUMNS.slice(2)
+        .map((column) => `${column} = ?`)
+        .join(', ');
+      return db.prepare(`UPDATE records SET ${set} WHERE kind = ? AND id = ? AND version = ?`).run(...rest, kind, id, basedOn).changes > 0;
+    });
+  }
+
+  getRecord(kind: RecordKind, id: string): Promise<StoredRecord | undefined> {
+    return this.run((db) => {
+      const row = db.prepare('SELECT * FROM records WHERE kind = ? AND id = ?').get(kind, id) as RecordRow | undefined;
+      return row && recordFromRow(row);
+    });
+  }
+
+  getRecordByKey(kind: RecordKind, key: string): Promise<StoredRecord | undefined> {
+    return this.run((db) => {
+      const row = db.prepare('SELECT * FROM records WHERE kind = ? AND key = ?').get(kind, key) as RecordRow | undefined;
+      return row && recordFromRow(row);
+    });
+  }
+
+  listRecords(kind: RecordKind, query: RecordQuery): Promise<StoredRecord[]> {
+    return this.run((db) => {
+      const { where, params } = recordWhere(kind, query, () => '?', sqliteBoolean);
+      const rows = db.prepare(`SELECT * FROM records WHERE ${where} ORDER BY at DESC, id DESC LIMIT ?`).all(...params, query.limit) as RecordRow[];
+      return rows.map(recordFromRow);
+    });
+  }
+
+  deleteRecord(kind: RecordKind, id: string): Promise<boolean> {
+    return this.run((db) => db.prepare('DELETE FROM records WHERE kind = ? AND id = ?').run(kind, id).changes > 0);
+  }
+
+  putBlob(id: string, blob: StoredBlob): Promise<void> {
+    return this.run((db) => {
+      db.prepare('INSERT INTO blobs (id, content_type, bytes) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING').run(id, blob.contentType, blob.bytes);
+    });
+  }
+
+  getBlob(id: string): Promise<StoredBlob | undefined> {
+    return this.run((db) => {
+      const row = db.prepare('SELECT content_type, bytes FROM blobs WHERE id = ?').get(id) as { content_type: string; bytes: Buffer } | undefined;
+      return row && { contentType: row.content_type, bytes: row.bytes };
+    });
+  }
+
   // Settings
 
   getSetting(key: string): Promise<string | undefined> {
@@ -362,3 +431,5 @@ function insertOrConflict(db: Database.Database, table: string, columns: readonl
   const sql = `INSERT INTO ${table} (${list(columns)}) VALUES (${marks(columns)}) ON CONFLICT DO NOTHING`;
   if (db.prepare(sql).run(...params).changes === 0) throw new StateConflictError(conflict);
 }
+
+const sqliteBoolean = (value: boolean): number => (value ? 1 : 0);

@@ -69,6 +69,46 @@ export interface AuditQuery {
 
 export type NewAuditEntry = Omit<AuditEntry, 'id'>;
 
+/**
+ * What the generic record table holds: the field side's documents (citizen reports, notification
+ * deliveries, push subscriptions, escalation policies and their progress, photo metadata).
+ */
+export type RecordKind = 'report' | 'delivery' | 'push_subscription' | 'escalation_policy' | 'escalation' | 'attachment';
+
+/** One document of a kind, with the few columns that are queried kept beside its JSON. */
+export interface StoredRecord {
+  kind: RecordKind;
+  id: string;
+  /** Grows by one per change; compare-and-set builds on it. */
+  version: number;
+  /** A second unique key within the kind: a tracking code, a delivery's dedupe key, a push endpoint. */
+  key?: string;
+  /** What it belongs to: the username of a push subscription, the item of a delivery. */
+  ref?: string;
+  /** When it was made (ms); lists are ordered by it, newest first. */
+  at: number;
+  updatedAt: number;
+  /** Still needs work (an open report, a delivery not yet sent): lets every node find pending work. */
+  open: boolean;
+  json: string;
+}
+
+export interface RecordQuery {
+  ref?: string;
+  open?: boolean;
+  /** `at` from/to, inclusive. */
+  from?: number;
+  to?: number;
+  /** Newest first, at most this many. */
+  limit: number;
+}
+
+/** A photo's bytes (originals kept as evidence, resized copies served). */
+export interface StoredBlob {
+  contentType: string;
+  bytes: Buffer;
+}
+
 /** Thrown when creating something whose key already exists (mapped to 409). */
 export class StateConflictError extends Error {
   override readonly name = 'StateConflictError';
@@ -154,6 +194,22 @@ export interface StateStore {
    * moves from the same version wins, across every node sharing the database.
    */
   casAlert(next: Alert, basedOn: number): Promise<boolean>;
+
+  /** Inserts a record; false when its id or key already exists in the kind (nothing changed). */
+  insertRecord(record: StoredRecord): Promise<boolean>;
+  /**
+   * Compare-and-set: replaces the record only if the stored version equals `basedOn`; of two
+   * concurrent moves from the same version exactly one wins, across nodes.
+   */
+  casRecord(record: StoredRecord, basedOn: number): Promise<boolean>;
+  getRecord(kind: RecordKind, id: string): Promise<StoredRecord | undefined>;
+  getRecordByKey(kind: RecordKind, key: string): Promise<StoredRecord | undefined>;
+  /** Newest first by `at`. */
+  listRecords(kind: RecordKind, query: RecordQuery): Promise<StoredRecord[]>;
+  deleteRecord(kind: RecordKind, id: string): Promise<boolean>;
+  /** Stores bytes under an id (first writer wins). */
+  putBlob(id: string, blob: StoredBlob): Promise<void>;
+  getBlob(id: string): Promise<StoredBlob | undefined>;
 
   /** A value kept across restarts (signing keys and the like). */
   getSetting(key: string): Promise<string | undefined>;

@@ -6,6 +6,7 @@ import {
   type NewAuditEntry,
   type StateStore,
   type StoredDevice,
+  type StoredRecord,
   type StoredToken,
   type StoredUser,
 } from '../../server/state/types.js';
@@ -289,6 +290,69 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
         expect((await store.queryAudit({ actor: 'minh', from: T0 + 201, limit: 100 })).map((e) => e.action)).toEqual(['logout']);
         expect((await store.queryAudit({ limit: 2 })).map((e) => e.action)).toEqual(['logout', 'alert.note']);
         expect(await store.queryAudit({ actor: 'nobody', limit: 100 })).toEqual([]);
+      });
+    });
+
+    describe('records and blobs', () => {
+      const record = (id: string, at: number, extra: Partial<StoredRecord> = {}): StoredRecord => ({
+        kind: 'report',
+        id,
+        version: 1,
+        at,
+        updatedAt: at,
+        open: true,
+        json: JSON.stringify({ id, mô_tả: 'ngập "sâu"' }),
+        ...extra,
+      });
+
+      it('inserts once per id and per key, round-trips every column, and gets by key', async () => {
+        expect(await store.insertRecord(record('r1', T0, { key: 'CODE-1', ref: 'lan' }))).toBe(true);
+        expect(await store.insertRecord(record('r1', T0 + 1))).toBe(false);
+        expect(await store.insertRecord(record('r2', T0 + 1, { key: 'CODE-1' }))).toBe(false);
+        expect(await store.insertRecord(record('r1', T0, { kind: 'delivery' }))).toBe(true);
+        expect(await store.getRecord('report', 'r1')).toEqual(record('r1', T0, { key: 'CODE-1', ref: 'lan' }));
+        expect((await store.getRecordByKey('report', 'CODE-1'))?.id).toBe('r1');
+        expect(await store.getRecordByKey('delivery', 'CODE-1')).toBeUndefined();
+        expect(await store.getRecord('report', 'r2')).toBeUndefined();
+      });
+
+      it('compare-and-set: only a move from the stored version wins', async () => {
+        await store.insertRecord(record('r1', T0));
+        const next = record('r1', T0, { version: 2, open: false, updatedAt: T0 + 5, json: '{"v":2}' });
+        const [a, b] = await Promise.all([store.casRecord(next, 1), store.casRecord({ ...next, json: '{"v":"other"}' }, 1)]);
+        expect([a, b].filter(Boolean)).toHaveLength(1);
+        expect(await store.casRecord(record('r1', T0, { version: 3 }), 1)).toBe(false);
+        const stored = await store.getRecord('report', 'r1');
+        expect(stored?.version).toBe(2);
+        expect(stored?.open).toBe(false);
+        expect(stored?.updatedAt).toBe(T0 + 5);
+        expect(await store.casRecord(record('missing', T0, { version: 2 }), 1)).toBe(false);
+      });
+
+      it('lists newest first, by ref, open and inclusive time, limited; deletes', async () => {
+        await store.insertRecord(record('a', T0 + 100, { ref: 'lan' }));
+        await store.insertRecord(record('b', T0 + 200, { ref: 'minh', open: false }));
+        await store.insertRecord(record('c', T0 + 300, { ref: 'lan' }));
+        const ids = async (query: Parameters<StateStore['listRecords']>[1]) => (await store.listRecords('report', query)).map((r) => r.id);
+        expect(await ids({ limit: 10 })).toEqual(['c', 'b', 'a']);
+        expect(await ids({ ref: 'lan', limit: 10 })).toEqual(['c', 'a']);
+        expect(await ids({ open: false, limit: 10 })).toEqual(['b']);
+        expect(await ids({ open: true, from: T0 + 100, to: T0 + 200, limit: 10 })).toEqual(['a']);
+        expect(await ids({ limit: 1 })).toEqual(['c']);
+        expect(await store.listRecords('delivery', { limit: 10 })).toEqual([]);
+        expect(await store.deleteRecord('report', 'b')).toBe(true);
+        expect(await store.deleteRecord('report', 'b')).toBe(false);
+        expect(await ids({ limit: 10 })).toEqual(['c', 'a']);
+      });
+
+      it('keeps blobs byte for byte, first writer wins', async () => {
+        const bytes = Buffer.from([0xff, 0xd8, 0x00, 0x01, 0xfe, 0x00]);
+        await store.putBlob('p1', { contentType: 'image/jpeg', bytes });
+        await store.putBlob('p1', { contentType: 'image/png', bytes: Buffer.from('other') });
+        const blob = await store.getBlob('p1');
+        expect(blob?.contentType).toBe('image/jpeg');
+        expect(Buffer.compare(blob?.bytes ?? Buffer.alloc(0), bytes)).toBe(0);
+        expect(await store.getBlob('missing')).toBeUndefined();
       });
     });
 

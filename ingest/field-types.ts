@@ -1,0 +1,101 @@
+import type { FieldValue, Observation } from '../contract/index.js';
+
+/** The kind of a field's values, as both stores keep them. */
+export type FieldKind = 'number' | 'boolean' | 'string';
+
+/** One field's kind in one domain (from the store's catalogue or the config). */
+export interface FieldKindEntry {
+  domain: string;
+  field: string;
+  kind: FieldKind;
+}
+
+/**
+ * Per-domain field kinds, checked at the door. InfluxDB fixes a field's type per measurement at its first
+ * write, so one device sending "n/a" for a numeric field would make every later number for that field
+ * unstorable; refusing the odd value here keeps the field for everyone else. The embedded store follows the
+ * same rule so both stores hold the same data.
+ */
+export interface FieldTypeRegistry {
+  /** Kinds the store already holds; a declared kind wins, and a field is never re-kinded. */
+  learn(entries: Iterable<FieldKindEntry>): void;
+  /** The registered kind, if any. */
+  kindOf(domain: string, field: string): FieldKind | undefined;
+  /**
+   * Removes the fields of `obs` whose kind differs from the registered one, registering fields seen for the
+   * first time. Returns a reason per removed field (empty when all fit).
+   */
+  admit(obs: Observation): string[];
+  /** Fields registered in a domain. */
+  size(domain: string): number;
+}
+
+export interface FieldTypeRegistryOptions {
+  /** Kinds declared in config (`ingest.fieldTypes`): domain → field → kind. */
+  declared?: Readonly<Record<string, Readonly<Record<string, FieldKind>>>>;
+  /** Fields remembered per domain; past it new fields pass unchecked, so a flood of names cannot grow memory. */
+  maxFieldsPerDomain?: number;
+}
+
+const DEFAULT_MAX_FIELDS_PER_DOMAIN = 10_000;
+const KIND_PLURAL: Record<FieldKind, string> = { number: 'numbers', boolean: 'booleans', string: 'strings' };
+
+export function kindOfValue(value: FieldValue): FieldKind {
+  return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'string';
+}
+
+function describe(value: FieldValue): string {
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+export function createFieldTypeRegistry(options: FieldTypeRegistryOptions = {}): FieldTypeRegistry {
+  const max = options.maxFieldsPerDomain ?? DEFAULT_MAX_FIELDS_PER_DOMAIN;
+  const kinds = new Map<string, Map<string, FieldKind>>();
+  const fieldsOf = (domain: string): Map<string, FieldKind> => {
+    let fields = kinds.get(domain);
+    if (!fields) kinds.set(domain, (fields = new Map<string, FieldKind>()));
+    return fields;
+  };
+  for (const [domain, fields] of Object.entries(options.declared ?? {})) {
+    const into = fieldsOf(domain);
+    for (const [field, kind] of Object.entries(fields)) into.set(field, kind);
+  }
+
+  return {
+    learn(entries) {
+      for (const { domain, field, kind } of entries) {
+        const into = fieldsOf(domain);
+        if (!into.has(field) && into.size < max) into.set(field, kind);
+      }
+    },
+    kindOf: (domain, field) => kinds.get(domain)?.get(field),
+    admit(obs) {
+      const fields = fieldsOf(obs.domain);
+      let problems: string[] | undefined;
+      for (const name in obs.fields) {
+        const value = obs.fields[name]!;
+        const kind = kindOfValue(value);
+        const known = fields.get(name);
+        if (known === undefined) {
+          if (fields.size < max) fields.set(name, kind);
+        } else if (known !== kind) {
+          (problems ??= []).push(
+            `fields.${name}: ${describe(value)} is a ${kind}, but field '${name}' of domain '${obs.domain}' holds ${KIND_PLURAL[known]}`,
+          );
+          delete obs.fields[name];
+          if (obs.integers) delete obs.integers[name];
+        }
+      }
+      return problems ?? [];
+    },
+    size: (domain) => kinds.get(domain)?.size ?? 0,
+  };
+}
+
+/** True when an observation still carries something to store: a field or a position. */
+export function hasContent(obs: Observation): boolean {
+  if (obs.lat !== undefined) return true;
+  for (const _ in obs.fields) return true;
+  return false;
+}

@@ -1,0 +1,132 @@
+import { rmSync } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInfluxd, uniqueName, type RunningService } from '../support/services.js';
+import { startTestIoc, type TestIoc } from '../support/ioc.js';
+import { waitFor } from '../support/ports.js';
+
+// One device sending "n/a" for a numeric field must not make that field unstorable for every other device:
+// the odd value is refused at the door with the reason, the numbers around it are stored. Same on both stores.
+
+interface Refusal {
+  accepted: number;
+  rejected?: { index: number; error: string }[];
+}
+interface RejectedReport {
+  topic: string;
+  errors: { index: number; error: string }[];
+}
+
+type StoreOverrides = () => Record<string, unknown>;
+
+function fieldTypeSuite(name: string, storeOverrides: StoreOverrides) {
+  describe(`field kinds per domain (${name})`, () => {
+    let product: TestIoc;
+    let client: MqttClient;
+    const reports: RejectedReport[] = [];
+    const base = Date.now() - 60_000;
+
+    const start = async (keepDataDir?: string) => {
+      product = await startTestIoc(
+        { mqtt: { port: 0 }, ingest: { fieldTypes: { sensor: { pm10: 'number' } } }, ...storeOverrides() },
+        keepDataDir,
+      );
+      client = await mqtt.connectAsync(product.ioc.mqttUrl, { clientId: uniqueName('dev') });
+      await client.subscribeAsync('ioc/rejected/#', { qos: 1 });
+      client.on('message', (_topic, payload) => reports.push(JSON.parse(payload.toString()) as RejectedReport));
+    };
+    const stop = async () => {
+      await client?.endAsync();
+      await product?.ioc.close();
+    };
+    const post = async (items: unknown[]): Promise<{ status: number; body: Refusal }> => {
+      const res = await fetch(`${product.baseUrl}/api/v1/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(items),
+      });
+      return { status: res.status, body: (await res.json()) as Refusal };
+    };
+    const history = async (id: string, field: string) => {
+      const res = await product.api.fetch(`/api/v1/entities/sensor/${id}/history?from=${base - 1000}&to=${base + 60_000}`);
+      const body = (await res.json()) as { points: { ts: number; fields: Record<string, unknown> }[] };
+      return body.points.filter((p) => p.fields[field] !== undefined).map((p) => p.fields[field]);
+    };
+
+    let dataDir: string;
+    beforeAll(async () => {
+      await start();
+      dataDir = product.dataDir;
+    });
+    afterAll(async () => {
+      await stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('refuses a string for a numeric field over HTTP with the reason, keeping the item’s other fields', async () => {
+      const first = await post([{ domain: 'sensor', id: 'good-1', ts: base, fields: { temp: 21.5 } }]);
+      expect(first.status).toBe(202);
+      const mixed = await post([
+        { domain: 'sensor', id: 'bad-1', ts: base + 1, fields: { temp: 'n/a', humidity: 60 } },
+        { domain: 'sensor', id: 'bad-2', ts: base + 2, fields: { temp: 'n/a' } },
+        { domain: 'sensor', id: 'good-2', ts: base + 3, fields: { temp: 19 } },
+      ]);
+      expect(mixed.status).toBe(202);
+      expect(mixed.body.accepted).toBe(2);
+      expect(mixed.body.rejected).toEqual([
+        { index: 0, error: `fields.temp: "n/a" is a string, but field 'temp' of domain 'sensor' holds numbers` },
+        { index: 1, error: `fields.temp: "n/a" is a string, but field 'temp' of domain 'sensor' holds numbers` },
+      ]);
+    });
+
+    it('refuses it over MQTT on ioc/rejected/<domain>, and the next device’s number is still stored', async () => {
+      await client.publishAsync('city/sensor/bad-3', JSON.stringify({ ts: base + 4, temp: 'n/a' }), { qos: 1 });
+      await client.publishAsync('city/sensor/good-3', JSON.stringify({ ts: base + 5, temp: 22.25 }), { qos: 1 });
+      const report = await waitFor(() => reports.find((r) => r.topic === 'city/sensor/bad-3'), 'the refusal of bad-3');
+      expect(report.errors).toEqual([
+        { index: 0, error: `fields.temp: "n/a" is a string, but field 'temp' of domain 'sensor' holds numbers` },
+      ]);
+      await waitFor(async () => (await history('good-3', 'temp')).length === 1, 'good-3 stored');
+      expect(await history('good-3', 'temp')).toEqual([22.25]);
+      expect(await history('good-2', 'temp')).toEqual([19]);
+      expect(await history('good-1', 'temp')).toEqual([21.5]);
+      expect(await history('bad-1', 'humidity')).toEqual([60]);
+      expect(await history('bad-1', 'temp')).toEqual([]);
+    });
+
+    it('holds a declared kind from the first value on (ingest.fieldTypes)', async () => {
+      const refused = await post([{ domain: 'sensor', id: 'bad-4', ts: base + 6, fields: { pm10: 'offline' } }]);
+      expect(refused.status).toBe(400);
+      expect(refused.body.rejected?.[0]?.error).toBe(
+        `fields.pm10: "offline" is a string, but field 'pm10' of domain 'sensor' holds numbers`,
+      );
+      expect((await post([{ domain: 'sensor', id: 'good-4', ts: base + 7, fields: { pm10: 33 } }])).status).toBe(202);
+      await waitFor(async () => (await history('good-4', 'pm10')).length === 1, 'good-4 stored');
+    });
+
+    it('learns the kinds the store holds at the next start', async () => {
+      await stop();
+      await start(dataDir);
+      const refused = await post([{ domain: 'sensor', id: 'bad-5', ts: base + 8, fields: { humidity: true } }]);
+      expect(refused.status).toBe(400);
+      expect(refused.body.rejected?.[0]?.error).toBe(
+        `fields.humidity: true is a boolean, but field 'humidity' of domain 'sensor' holds numbers`,
+      );
+      expect((await post([{ domain: 'sensor', id: 'good-5', ts: base + 9, fields: { temp: 18.5 } }])).status).toBe(202);
+      await waitFor(async () => (await history('good-5', 'temp')).length === 1, 'good-5 stored');
+    });
+  });
+}
+
+let influxd: RunningService | undefined;
+const db = uniqueName('fieldtypes');
+fieldTypeSuite('embedded', () => ({}));
+describe('with InfluxDB', () => {
+  beforeAll(async () => {
+    influxd = await startInfluxd();
+  });
+  afterAll(async () => {
+    await influxd?.stop();
+  });
+  fieldTypeSuite('InfluxDB', () => ({ influx: { url: influxd!.url, db, flushInterval: 50 } }));
+});
