@@ -117,7 +117,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (config.map.zonesFile) {
     try {
       // Alerts, KPIs and data quality group by these zones, as by zones written in the config.
-      config.map.zones = [...config.map.zones, ...readZonesFile(config.map.zonesFile)];
+      // A path written in the config file is relative to that file, so `npm start` from anywhere finds the demo wards.
+      const base = file !== undefined && !env.IOC_MAP_ZONES_FILE ? path.dirname(file) : process.cwd();
+      config.map.zones = [...config.map.zones, ...readZonesFile(path.resolve(base, config.map.zonesFile))];
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }

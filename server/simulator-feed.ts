@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import type { Logger } from '../config/logger.js';
 import type { CameraConfig } from '../config/wall-schema.js';
-import { createSimulator, SIMULATED_CAMERAS, type Simulator } from '../simulator/index.js';
+import { createSimulator, SIMULATED_CAMERAS, type Simulator, type Ward } from '../simulator/index.js';
 
 /** The demo city's cameras, as a `cameras:` config entry would list them. */
 export function simulatedCameras(): CameraConfig[] {
@@ -22,6 +22,8 @@ export interface SimulatorFeedOptions {
   eventStreams: boolean;
   dossierBackfill: number;
   camerasTopic: string;
+  /** The configured zones: the demo devices are tagged with the ward they stand in. */
+  wards: readonly Ward[];
   logger: Logger;
 }
 
@@ -50,6 +52,7 @@ export async function startSimulatorFeed(options: SimulatorFeedOptions): Promise
     eventStreams: options.eventStreams,
     dossierBackfill: options.dossierBackfill,
     camerasTopic: options.camerasTopic,
+    wards: options.wards,
     transport: {
       // Resolves on the broker's ack: a tick waits for its messages, so a simulator faster than ingest
       // skips ticks instead of queueing without bound in the MQTT client.

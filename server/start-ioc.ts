@@ -316,6 +316,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         topicRoot: config.mqtt.topicRoot,
         ...config.simulator,
         camerasTopic: config.cameraEvents.topic,
+        wards: config.map.zones.map((zone) => ({ name: zone.name.vi, geometry: zone.geometry })),
         logger: logger.child({ module: 'simulator' }),
       });
       cleanups.push(() => feed.stop());

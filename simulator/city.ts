@@ -1,6 +1,7 @@
 import type { EntitySpec, Kind, SimEntity, WireFormat } from './entity.js';
-import { CENTRE, createPath, distanceM, offset, outAndBack, pointOnPath, type LatLon } from './geo.js';
-import { BUS_ROUTES, GAUGE_NAMES, HOSPITALS, SERVICE_CENTRES, STREETS, THUONG_RIVER, WARDS } from './places.js';
+import { CENTRE, createPath, offset, outAndBack, pointOnPath, type LatLon } from './geo.js';
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import { BUS_ROUTES, GAUGE_NAMES, HOSPITALS, SERVICE_CENTRES, STREETS, THUONG_RIVER, type Ward } from './places.js';
 import { createRandom, streamSeed, type Random } from './random.js';
 import { createAirStation, createNoiseMeter, createWaterGauge } from './sensor-models.js';
 import { createAmbulance, createHospital, createServiceCentre, type Place } from './service-models.js';
@@ -99,10 +100,9 @@ function chooseFormat(shares: readonly (readonly [WireFormat, number])[], p: Ran
   return (shares[0] as readonly [WireFormat, number])[0];
 }
 
-function nearestWard(p: LatLon): string {
-  let best = WARDS[0] as (typeof WARDS)[number];
-  for (const w of WARDS) if (distanceM(p, w) < distanceM(p, best)) best = w;
-  return best.name;
+/** The ward a point falls in, by the same test the server groups zones with; undefined outside them all. */
+function wardAt(wards: readonly Ward[], p: LatLon): string | undefined {
+  return wards.find((w) => booleanPointInPolygon([p.lon, p.lat], w.geometry))?.name;
 }
 
 /** A point around the centre, denser towards the middle, at most `maxM` metres out. */
@@ -114,21 +114,27 @@ function scatter(p: Random, maxM: number): LatLon {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-/** Builds the demo city for a seed; `extra` synthetic air sensors (ids aq-x00001…) are appended for high rates. */
-export function buildCity(seed: number, extra: number): City {
+/**
+ * Builds the demo city for a seed; `extra` synthetic air sensors (ids aq-x00001…) are appended for
+ * high rates; each entity is tagged with the ward of `wards` it stands in.
+ */
+export function buildCity(seed: number, extra: number, wards: readonly Ward[] = []): City {
   const p = createRandom(streamSeed(seed, 0));
   const r = createRandom(streamSeed(seed, 1));
   const entities: SimEntity[] = [];
-  const spec = (kind: Kind, id: string, at: LatLon, name: string, more: Record<string, string> = {}): EntitySpec => ({
-    domain: DOMAIN[kind],
-    id,
-    kind,
-    lat: Math.round(at.lat * 1e6) / 1e6,
-    lon: Math.round(at.lon * 1e6) / 1e6,
-    tags: { name, ward: nearestWard(at), kind, ...more },
-    format: chooseFormat(FORMATS[kind], p),
-    weight: WEIGHTS[kind],
-  });
+  const spec = (kind: Kind, id: string, at: LatLon, name: string, more: Record<string, string> = {}): EntitySpec => {
+    const ward = wardAt(wards, at);
+    return {
+      domain: DOMAIN[kind],
+      id,
+      kind,
+      lat: Math.round(at.lat * 1e6) / 1e6,
+      lon: Math.round(at.lon * 1e6) / 1e6,
+      tags: { name, ...(ward !== undefined ? { ward } : {}), kind, ...more },
+      format: chooseFormat(FORMATS[kind], p),
+      weight: WEIGHTS[kind],
+    };
+  };
   const streetName = (i: number): string => {
     const street = STREETS[i % STREETS.length] as string;
     return i < STREETS.length ? street : `${street} ${Math.floor(i / STREETS.length) + 1}`;

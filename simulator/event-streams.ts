@@ -1,6 +1,5 @@
 import { activity, localHour, officeOpen } from './entity.js';
 import { CENTRE, offset, type LatLon } from './geo.js';
-import { WARDS } from './places.js';
 import { createRandom, streamSeed, type Random } from './random.js';
 
 /*
@@ -76,7 +75,14 @@ function pick<T extends { share: number }>(items: readonly T[], u: number): T {
 }
 
 /** The dossier and camera messages of one minute: deterministic by seed and minute. */
-function minuteMessages(seed: number, minute: number, root: string, camerasTopic: string, dossiersOnly: boolean): TimedMessage[] {
+function minuteMessages(
+  seed: number,
+  minute: number,
+  root: string,
+  camerasTopic: string,
+  wardNames: readonly string[],
+  dossiersOnly: boolean,
+): TimedMessage[] {
   const r = createRandom(streamSeed(seed, 1_000_000 + minute));
   const start = minute * MINUTE;
   const hour = localHour(start);
@@ -88,11 +94,15 @@ function minuteMessages(seed: number, minute: number, root: string, camerasTopic
     const procedure = pick(PROCEDURES, r.next());
     const received = start + Math.floor(r.next() * MINUTE);
     const due = received + procedure.dueHours * HOUR;
-    const ward = WARDS[Math.floor(r.next() * WARDS.length)]!;
-    const agency = procedure.agency === 'ward' ? `UBND ${ward.name}` : procedure.agency;
+    const ward = wardNames[Math.floor(r.next() * wardNames.length)] ?? 'phường';
+    const agency = procedure.agency === 'ward' ? `UBND ${ward}` : procedure.agency;
     const id = `hs-${minute.toString(36)}-${k}`;
     const common = { procedure: procedure.code, agency, due, online: r.next() < ONLINE_SHARE };
-    out.push({ ts: received, topic: `${root}/dossier/${id}`, payload: JSON.stringify({ ts: received, event: 'received', ...common }) });
+    out.push({
+      ts: received,
+      topic: `${root}/dossier/${id}`,
+      payload: JSON.stringify({ ts: received, event: 'received', ...common }),
+    });
     const late = r.next() < LATE_SHARE;
     const took = procedure.dueHours * HOUR * (late ? 1.05 + 0.6 * r.next() : 0.2 + 0.75 * r.next());
     const completed = Math.round(received + took);
@@ -117,7 +127,10 @@ function minuteMessages(seed: number, minute: number, root: string, camerasTopic
       const score = Math.round((0.62 + 0.37 * r.next()) * 1000) / 1000;
       const id = `${(startAt / 1000).toFixed(3)}-${index}${k}${Math.floor(r.next() * 1e6).toString(36)}`;
       // Bắc Giang plates start with 98; Frigate 0.16 reports recognised plates on the car itself.
-      const plate = label === 'car' && r.next() < 0.5 ? `98A-${100 + Math.floor(r.next() * 900)}.${10 + Math.floor(r.next() * 90)}` : null;
+      const plate =
+        label === 'car' && r.next() < 0.5
+          ? `98A-${100 + Math.floor(r.next() * 900)}.${10 + Math.floor(r.next() * 90)}`
+          : null;
       const object = (type: 'new' | 'end', at: number) => ({
         id,
         camera: camera.id,
@@ -133,8 +146,16 @@ function minuteMessages(seed: number, minute: number, root: string, camerasTopic
         has_clip: type === 'end',
         recognized_license_plate: plate,
       });
-      out.push({ ts: startAt, topic: camerasTopic, payload: JSON.stringify({ type: 'new', before: object('new', startAt), after: object('new', startAt) }) });
-      out.push({ ts: endAt, topic: camerasTopic, payload: JSON.stringify({ type: 'end', before: object('new', startAt), after: object('end', endAt) }) });
+      out.push({
+        ts: startAt,
+        topic: camerasTopic,
+        payload: JSON.stringify({ type: 'new', before: object('new', startAt), after: object('new', startAt) }),
+      });
+      out.push({
+        ts: endAt,
+        topic: camerasTopic,
+        payload: JSON.stringify({ type: 'end', before: object('new', startAt), after: object('end', endAt) }),
+      });
     }
   }
   return out;
@@ -142,9 +163,15 @@ function minuteMessages(seed: number, minute: number, root: string, camerasTopic
 
 /**
  * The event streams of the demo city. Messages of a minute are generated once that minute is
- * reached; those due later (completions, object ends) wait in order.
+ * reached; those due later (completions, object ends) wait in order. Ward dossiers go to the
+ * people's committees of `wardNames`.
  */
-export function createEventStreams(seed: number, root: string, camerasTopic = 'frigate/events'): EventStreams {
+export function createEventStreams(
+  seed: number,
+  root: string,
+  camerasTopic = 'frigate/events',
+  wardNames: readonly string[] = [],
+): EventStreams {
   const pending: TimedMessage[] = [];
   let generatedUpTo: number | undefined;
 
@@ -153,7 +180,8 @@ export function createEventStreams(seed: number, root: string, camerasTopic = 'f
       const firstMinute = Math.floor(from / MINUTE);
       const lastMinute = Math.floor(to / MINUTE);
       for (let minute = Math.max(firstMinute, generatedUpTo ?? firstMinute); minute <= lastMinute; minute++) {
-        for (const message of minuteMessages(seed, minute, root, camerasTopic, dossiersOnly)) pending.push(message);
+        for (const message of minuteMessages(seed, minute, root, camerasTopic, wardNames, dossiersOnly))
+          pending.push(message);
       }
       generatedUpTo = lastMinute + 1;
       pending.sort((a, b) => a.ts - b.ts);

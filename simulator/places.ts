@@ -1,29 +1,13 @@
 // Approximate places of Bắc Giang city for the demo: plausible, not surveyed.
+import type { GeoArea } from '../contract/index.js';
 import type { LatLon } from './geo.js';
 
-export interface Ward extends LatLon {
+/** A ward (or commune) the demo city's devices are tagged with: the zones the product is configured with. */
+export interface Ward {
+  /** Its name as people write it, e.g. `Phường Bắc Giang`. */
   name: string;
+  geometry: GeoArea;
 }
-
-/** Wards and communes of the city with rough centroids; an entity's `ward` tag is the nearest one (two-level local government since July 2025: no districts). */
-export const WARDS: readonly Ward[] = [
-  { name: 'Phường Trần Phú', lat: 21.2735, lon: 106.1935 },
-  { name: 'Phường Ngô Quyền', lat: 21.277, lon: 106.198 },
-  { name: 'Phường Hoàng Văn Thụ', lat: 21.27, lon: 106.189 },
-  { name: 'Phường Lê Lợi', lat: 21.281, lon: 106.193 },
-  { name: 'Phường Trần Nguyên Hãn', lat: 21.265, lon: 106.2 },
-  { name: 'Phường Thọ Xương', lat: 21.286, lon: 106.201 },
-  { name: 'Phường Mỹ Độ', lat: 21.259, lon: 106.184 },
-  { name: 'Phường Xương Giang', lat: 21.292, lon: 106.211 },
-  { name: 'Phường Dĩnh Kế', lat: 21.259, lon: 106.216 },
-  { name: 'Phường Đa Mai', lat: 21.295, lon: 106.179 },
-  { name: 'Xã Song Mai', lat: 21.306, lon: 106.167 },
-  { name: 'Xã Tân Mỹ', lat: 21.249, lon: 106.174 },
-  { name: 'Xã Đồng Sơn', lat: 21.24, lon: 106.2 },
-  { name: 'Xã Tân Tiến', lat: 21.244, lon: 106.226 },
-  { name: 'Xã Dĩnh Trì', lat: 21.271, lon: 106.238 },
-  { name: 'Xã Song Khê', lat: 21.231, lon: 106.171 },
-];
 
 /** Street names used for station and junction names. */
 export const STREETS: readonly string[] = [
@@ -78,19 +62,21 @@ export interface ServiceCentre extends LatLon {
   counters: number;
 }
 
+// One-stop offices: since July 2025 the province and each ward run a public-service centre; the
+// former wards' offices stay open as reception points of the ward they merged into.
 export const SERVICE_CENTRES: readonly ServiceCentre[] = [
-  { name: 'Trung tâm Phục vụ hành chính công tỉnh Bắc Giang', lat: 21.2791, lon: 106.1986, counters: 12 },
-  { name: 'Bộ phận Một cửa thành phố Bắc Giang', lat: 21.2744, lon: 106.1946, counters: 8 },
-  { name: 'Chi nhánh Văn phòng Đăng ký đất đai thành phố', lat: 21.2721, lon: 106.2008, counters: 6 },
-  { name: 'Bảo hiểm xã hội thành phố Bắc Giang', lat: 21.2688, lon: 106.1924, counters: 6 },
-  { name: 'Bộ phận Một cửa phường Trần Phú', lat: 21.2738, lon: 106.1921, counters: 3 },
-  { name: 'Bộ phận Một cửa phường Ngô Quyền', lat: 21.2776, lon: 106.1995, counters: 3 },
-  { name: 'Bộ phận Một cửa phường Hoàng Văn Thụ', lat: 21.2694, lon: 106.1879, counters: 3 },
-  { name: 'Bộ phận Một cửa phường Lê Lợi', lat: 21.2817, lon: 106.1938, counters: 3 },
-  { name: 'Bộ phận Một cửa phường Mỹ Độ', lat: 21.2596, lon: 106.1852, counters: 3 },
-  { name: 'Bộ phận Một cửa phường Thọ Xương', lat: 21.2866, lon: 106.2014, counters: 4 },
-  { name: 'Bộ phận Một cửa phường Xương Giang', lat: 21.2915, lon: 106.2119, counters: 3 },
-  { name: 'Bộ phận Một cửa phường Dĩnh Kế', lat: 21.2588, lon: 106.2168, counters: 4 },
+  { name: 'Trung tâm Phục vụ hành chính công tỉnh – cơ sở Bắc Giang', lat: 21.2791, lon: 106.1986, counters: 12 },
+  { name: 'Trung tâm Phục vụ hành chính công phường Bắc Giang', lat: 21.2744, lon: 106.1946, counters: 8 },
+  { name: 'Chi nhánh Văn phòng Đăng ký đất đai khu vực Bắc Giang', lat: 21.2721, lon: 106.2008, counters: 6 },
+  { name: 'Bảo hiểm xã hội cơ sở Bắc Giang', lat: 21.2688, lon: 106.1924, counters: 6 },
+  { name: 'Điểm tiếp nhận hồ sơ Trần Phú (phường Bắc Giang)', lat: 21.2738, lon: 106.1921, counters: 3 },
+  { name: 'Điểm tiếp nhận hồ sơ Ngô Quyền (phường Bắc Giang)', lat: 21.2776, lon: 106.1995, counters: 3 },
+  { name: 'Điểm tiếp nhận hồ sơ Hoàng Văn Thụ (phường Bắc Giang)', lat: 21.2694, lon: 106.1879, counters: 3 },
+  { name: 'Điểm tiếp nhận hồ sơ Lê Lợi (phường Bắc Giang)', lat: 21.2817, lon: 106.1938, counters: 3 },
+  { name: 'Trung tâm Phục vụ hành chính công phường Đa Mai', lat: 21.2596, lon: 106.1852, counters: 3 },
+  { name: 'Điểm tiếp nhận hồ sơ Thọ Xương (phường Bắc Giang)', lat: 21.2866, lon: 106.2014, counters: 4 },
+  { name: 'Điểm tiếp nhận hồ sơ Xương Giang (phường Bắc Giang)', lat: 21.2915, lon: 106.2119, counters: 3 },
+  { name: 'Điểm tiếp nhận hồ sơ Dĩnh Kế (phường Bắc Giang)', lat: 21.2588, lon: 106.2168, counters: 4 },
 ];
 
 export interface BusRoute {

@@ -13,6 +13,7 @@ import type { Kind, SimEntity } from './entity.js';
 import { createIncidents, type Incident, type IncidentKind } from './incidents.js';
 import { createEventStreams } from './event-streams.js';
 import { createOutput, type Counters, type SimulatorTransport } from './output.js';
+import type { Ward } from './places.js';
 import { createRandom, streamSeed } from './random.js';
 
 export interface SimulatorOptions {
@@ -37,6 +38,8 @@ export interface SimulatorOptions {
   dossierBackfill?: number;
   /** Frigate's events topic (default `frigate/events`). */
   camerasTopic?: string;
+  /** The city's wards (the configured zones): each device is tagged with the one it stands in, dossiers go to their committees. */
+  wards?: readonly Ward[];
 }
 
 export interface SimulatorStats {
@@ -119,7 +122,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const transport = options.transport;
   const useHttp = httpShare > 0 && typeof transport.postHttp === 'function';
 
-  const city = buildCity(options.seed, syntheticCount(rate));
+  const wards = options.wards ?? [];
+  const city = buildCity(options.seed, syntheticCount(rate), wards);
   const incidents = createIncidents(city, options.seed, options.incidentEvery ?? DEFAULT_INCIDENT_EVERY);
   const domains = [...new Set(city.entities.map((e) => e.domain))];
   const counters: Counters = { published: 0, httpPosted: 0, messages: 0, errors: 0 };
@@ -142,7 +146,15 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     tagsAt: -Infinity,
   }));
 
-  const streams = options.eventStreams !== true ? undefined : createEventStreams(options.seed, root, options.camerasTopic);
+  const streams =
+    options.eventStreams !== true
+      ? undefined
+      : createEventStreams(
+          options.seed,
+          root,
+          options.camerasTopic,
+          wards.map((w) => w.name),
+        );
   const dossierBackfill = options.dossierBackfill ?? 3 * 86_400_000;
 
   let httpCredit = 0;
@@ -190,7 +202,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     out.begin();
     if (streams) {
       // The first tick also brings the past days' dossiers, so the KPI board starts with a history.
-      if (first && dossierBackfill > 0) for (const m of streams.between(now - dossierBackfill, previous, true)) out.device(m.topic, m.payload);
+      if (first && dossierBackfill > 0)
+        for (const m of streams.between(now - dossierBackfill, previous, true)) out.device(m.topic, m.payload);
       for (const m of streams.between(previous, now)) out.device(m.topic, m.payload);
     }
     for (const slot of slots) {

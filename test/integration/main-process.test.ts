@@ -83,7 +83,7 @@ describe('server/main.ts', () => {
     for (const [, username, pw] of demo) {
       const me = (await (await (await signIn(base, username, pw)).fetch('/api/v1/auth/me')).json()) as { roles: string[]; zones: string[] };
       expect(me.roles).toEqual([username]);
-      if (username === 'field') expect(me.zones).toEqual(['central']);
+      if (username === 'field') expect(me.zones).toEqual(['bac-giang']);
     }
     const wallToken = /Wall display: \S+\/wall\?token=(\S+)/.exec(run.output())?.[1] ?? '';
     const asWall = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${wallToken}` } });

@@ -184,7 +184,6 @@ describe('demo-city simulator', { timeout: 60_000 }, () => {
     expect(ids.size).toBe(sim.stats().entities);
     const tags = sim.entities().find((e) => e.id === 'aq-01')?.tags;
     expect(tags?.name).toMatch(/^Trạm quan trắc /);
-    expect(tags?.ward).toMatch(/^(Phường|Xã) /);
   });
 
   it('follows the daily rhythm: rush-hour traffic and PM, quiet nights', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { createZoneLookup } from '../../server/alerts/start-alerts.js';
+import { createSimulator } from '../../simulator/index.js';
 
 const square = (lon: number, lat: number, d: number) => [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]];
 
@@ -45,5 +46,25 @@ describe('map.zonesFile', () => {
     expect(() => loadConfig({ noFile: true, env: {}, overrides: { map: { zonesFile: wardsFile(point) } } })).toThrow(/map\.zonesFile .* is not a FeatureCollection of ward polygons: features\.0\.geometry/);
     const twice = { ...collection, features: [collection.features[0], collection.features[0]] };
     expect(() => loadConfig({ noFile: true, env: {}, overrides: { map: { zonesFile: wardsFile(twice) } } })).toThrow(/zone id "tran-phu" appears twice/);
+  });
+
+  it('ships the demo wards of central Bắc Giang: every demo device stands in exactly one and is tagged with it', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.map.zones.map((z) => z.id)).toEqual(['bac-giang', 'da-mai', 'tan-tien', 'tien-phong', 'canh-thuy', 'yen-dung', 'tan-an']);
+    expect(config.map.zones.every((z) => z.name.vi.startsWith('Phường '))).toBe(true);
+    const wards = config.map.zones.map((z) => ({ name: z.name.vi, geometry: z.geometry }));
+    // A high rate adds the synthetic sensors too, scattered furthest from the centre.
+    const sim = createSimulator({ rate: 5000, httpShare: 0, seed: 7, transport: { publish: () => undefined }, wards });
+    const zoneOf = createZoneLookup(config);
+    const misplaced = sim
+      .entities()
+      .filter((e) => {
+        const inside = config.map.zones.filter((z) => createZoneLookup({ ...config, map: { ...config.map, zones: [z] } })(e.lat, e.lon) === z.id);
+        const tagged = config.map.zones.find((z) => z.name.vi === e.tags.ward)?.id;
+        return inside.length !== 1 || tagged !== zoneOf(e.lat, e.lon);
+      })
+      .map((e) => `${e.id} ${e.lat},${e.lon} ${e.tags.ward ?? '(no ward)'}`);
+    expect(misplaced).toEqual([]);
+    expect(new Set(sim.entities().map((e) => e.tags.ward))).toEqual(new Set(['Phường Bắc Giang', 'Phường Đa Mai', 'Phường Tân Tiến', 'Phường Cảnh Thụy']));
   });
 });
