@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SeveritySchema } from './rule.js';
+import { AttachmentInfoSchema } from './field.js';
 
 export const AlertStateSchema = z.enum(['firing', 'acknowledged', 'snoozed', 'resolved']);
 export type AlertState = z.infer<typeof AlertStateSchema>;
@@ -8,7 +9,7 @@ export type AlertState = z.infer<typeof AlertStateSchema>;
 export const AlertEventSchema = z.object({
   at: z.number(),
   by: z.string(),
-  action: z.enum(['fire', 'ack', 'assign', 'snooze', 'unsnooze', 'resolve', 'escalate', 'note', 'clear']),
+  action: z.enum(['fire', 'ack', 'assign', 'snooze', 'unsnooze', 'resolve', 'escalate', 'note', 'clear', 'attach']),
   note: z.string().optional(),
   /**
    * On `escalate` events of an escalation policy: the step number (from 1) and who it notified.
@@ -37,6 +38,8 @@ export const AlertSchema = z.object({
   /** The config zone the entity was in when the alert fired; 'city' outside every zone. */
   zone: z.string().optional(),
   history: z.array(AlertEventSchema).optional(),
+  /** Photos added as evidence (newest last). */
+  attachments: z.array(AttachmentInfoSchema).optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 

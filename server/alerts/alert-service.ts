@@ -3,6 +3,7 @@
 // Conditions, lifecycle moves, storms, persistence and rule storage each live in their own file beside it.
 import { randomUUID } from 'node:crypto';
 import type {
+  AttachmentInfo,
   Alert,
   AlertSummary,
   BacktestResult,
@@ -93,6 +94,10 @@ export interface AlertService {
   snooze(id: string, until: number, by: string): Promise<Alert>;
   resolve(id: string, by: string, note?: string): Promise<Alert>;
   note(id: string, by: string, text: string): Promise<Alert>;
+  /** Keeps a photo's description on the alert (the bytes are in the state store's blobs). */
+  attach(id: string, attachment: AttachmentInfo): Promise<Alert>;
+  /** Records that an escalation-policy step notified `targets`. */
+  recordEscalation(id: string, step: number, targets: readonly string[]): Promise<Alert>;
   /** Resolves when every change so far has been offered to the store once. */
   flush(): Promise<void>;
   stats(): AlertServiceStats;
@@ -384,6 +389,8 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     },
     resolve: (id, by, note) => act(id, (alert, now) => lifecycle.resolve(alert, by, now, note)),
     note: (id, by, text) => act(id, (alert, now) => lifecycle.addNote(alert, by, now, text)),
+    attach: (id, attachment) => act(id, (alert, now) => lifecycle.attach(alert, attachment, now)),
+    recordEscalation: (id, step, targets) => act(id, (alert, now) => lifecycle.recordEscalation(alert, now, step, targets)),
 
     flush: () => writer.flush(),
 

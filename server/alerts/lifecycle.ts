@@ -1,4 +1,4 @@
-import type { Alert, AlertEvent, Rule, Severity } from '../../contract/index.js';
+import type { Alert, AlertEvent, AttachmentInfo, Rule, Severity } from '../../contract/index.js';
 import type { ConditionValue } from './conditions/index.js';
 import { badRequest, conflict } from './errors.js';
 
@@ -82,6 +82,20 @@ export function resolve(alert: Alert, by: string, at: number, note?: string): Al
 /** Adds a note to the audit trail (allowed on resolved alerts too, for post-mortems). */
 export function addNote(alert: Alert, by: string, at: number, text: string): Alert {
   return change(alert, {}, event(at, by, 'note', text));
+}
+
+/** A photo added as evidence (field app): kept on the alert, recorded in its history. */
+export function attach(alert: Alert, attachment: AttachmentInfo, at: number): Alert {
+  return change(alert, { attachments: [...(alert.attachments ?? []), attachment] }, event(at, attachment.by, 'attach', attachment.id));
+}
+
+/**
+ * An escalation-policy step notified people: recorded in the history (it does not change the
+ * state or severity, and is allowed in any open state).
+ */
+export function recordEscalation(alert: Alert, at: number, step: number, targets: readonly string[]): Alert {
+  if (alert.state === 'resolved') throw conflict(`alert "${alert.id}" is resolved; no escalation step runs`);
+  return change(alert, {}, { at, by: SYSTEM, action: 'escalate', step, targets: [...targets] });
 }
 
 /** The rule's condition stopped holding: firing/acknowledged resolve, a snoozed alert just records it. */

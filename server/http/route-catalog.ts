@@ -35,6 +35,9 @@ import type { Permission } from '../auth/policy.js';
 import { EXPORT_ROUTES } from '../export/routes.js';
 import { REPLAY_ROUTES } from '../replay/routes.js';
 import { WALL_ROUTES } from '../wall/routes.js';
+import { NOTIFY_ROUTES } from '../notify/routes.js';
+import { REPORT_ROUTES } from '../reports/routes.js';
+import { ESCALATION_ROUTES } from '../escalation/routes.js';
 
 /*
  * Every HTTP route of the product, with who may call it and the schemas of what it takes and
@@ -143,6 +146,11 @@ export const ROUTES: readonly RouteSpec[] = [
   ...REPLAY_ROUTES,
   ...EXPORT_ROUTES,
   ...WALL_ROUTES,
+
+  // Field teams: citizen reports and photos, notifications, escalation policies.
+  ...REPORT_ROUTES,
+  ...NOTIFY_ROUTES,
+  ...ESCALATION_ROUTES,
 
   // Basemap archive served by the product.
   { method: 'get', path: '/basemap/:name', access: 'live.read', tag: 'live', summary: 'The local PMTiles basemap (range requests).', produces: 'application/vnd.pmtiles' },
