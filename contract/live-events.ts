@@ -44,12 +44,32 @@ export interface Delta {
   removes: string[];
 }
 
+/** How often each node sends `heartbeat` to its /live sockets, ms, whether or not anything changed. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/**
+ * The server's pulse on /live: it proves the connection carries events even when the city is quiet
+ * (deltas only come with changes), and says when each domain last received data, so a display can
+ * tell a quiet city from a feed that stopped.
+ */
+export const HeartbeatSchema = z.object({
+  /** Server time of the beat, ms. */
+  ts: z.number(),
+  /** The server's `live.deltaInterval`: deltas come at most this often, ms. */
+  deltaInterval: z.number(),
+  /** Per domain, server time of the newest observation this node took in (domains heard since it started). */
+  received: z.record(z.string(), z.number()),
+});
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+
 export interface ServerToClientEvents {
   delta: (delta: Delta) => void;
   alert: (alert: Alert) => void;
   alertSummary: (summary: AlertSummary[]) => void;
   /** A citizen report created or moved; never carries the contact (staff read it over REST). */
   report: (report: Report) => void;
+  /** Every HEARTBEAT_INTERVAL_MS. */
+  heartbeat: (beat: Heartbeat) => void;
 }
 
 export interface ClientToServerEvents {

@@ -12,6 +12,7 @@ import { startMqttIngest, type MqttIngest } from '../ingest/mqtt/subscriber.js';
 import { createIngestCounters } from '../ingest/sink.js';
 import { createFieldTypeRegistry } from '../ingest/field-types.js';
 import { simulatedCameras, startSimulatorFeed, type SimulatorFeed } from './simulator-feed.js';
+import { startHeartbeat } from './wall/heartbeat.js';
 import { startWall } from './wall/start-wall.js';
 import { createHttpApp } from './http/http-app.js';
 import { basemapFor, createBasemapRouter, inspectPmtilesFile } from './http/basemap.js';
@@ -200,6 +201,9 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       observeDeltaAge: (seconds) => metricsRegistry.publishToDelta.observe(seconds),
     });
     cleanups.push(() => liveServer.stop());
+    cleanups.push(
+      startHeartbeat({ nsp: io.of(LIVE_NAMESPACE), received: () => wall.receiveClock.received(), deltaInterval: config.live.deltaInterval }),
+    );
 
     const socketAuth = installSocketAuth({ io, nsp: io.of(LIVE_NAMESPACE), sessionMiddleware, auth, state, logger: logger.child({ module: 'live-auth' }) });
     cleanups.push(() => socketAuth.stop());

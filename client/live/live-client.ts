@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Alert, AlertSummary } from '../../contract/alert.js';
-import type { ClientToServerEvents, ServerToClientEvents, Snapshot } from '../../contract/live-events.js';
+import type { ClientToServerEvents, Heartbeat, ServerToClientEvents, Snapshot } from '../../contract/live-events.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { observable, type Observable } from '../state/observable.js';
 
@@ -26,6 +26,8 @@ export interface LiveClient {
   onAlert(listener: (alert: Alert) => void): () => void;
   /** Calls `listener` with every grouped storm summary batch; returns the unsubscribe. */
   onAlertSummary(listener: (summaries: AlertSummary[]) => void): () => void;
+  /** Calls `listener` with every server heartbeat; returns the unsubscribe. */
+  onHeartbeat(listener: (beat: Heartbeat) => void): () => void;
   close(): void;
 }
 
@@ -75,6 +77,7 @@ export function connectLive(
   let offlineTimer: ReturnType<typeof setTimeout> | undefined;
   const alerts = listenerSet<Alert>();
   const summaries = listenerSet<AlertSummary[]>();
+  const heartbeats = listenerSet<Heartbeat>();
 
   const clearOfflineTimer = () => {
     if (offlineTimer !== undefined) clearTimeout(offlineTimer);
@@ -116,6 +119,7 @@ export function connectLive(
   });
   socket.on('alert', (alert) => alerts.emit(alert));
   socket.on('alertSummary', (batch) => summaries.emit(batch));
+  socket.on('heartbeat', (beat) => heartbeats.emit(beat));
   socket.on('disconnect', (reason) => {
     lost();
     // The server closed us on purpose (restart, kick): socket.io does not retry that by itself.
@@ -136,6 +140,7 @@ export function connectLive(
     status,
     onAlert: alerts.add,
     onAlertSummary: summaries.add,
+    onHeartbeat: heartbeats.add,
     close() {
       clearOfflineTimer();
       clearTimeout(partialRetry);

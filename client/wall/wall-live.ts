@@ -1,4 +1,5 @@
 import type { Alert, AlertSummary } from '../../contract/alert.js';
+import type { Heartbeat } from '../../contract/live-events.js';
 import { connectLive, type ConnectionStatus, type LiveClient } from '../live/live-client.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { observable } from '../state/observable.js';
@@ -14,6 +15,7 @@ export function connectWallLive(store: EntityStore, layers: string[]): LiveClien
   const status = observable<ConnectionStatus>({ state: 'connecting' });
   const alertListeners = new Set<(alert: Alert) => void>();
   const summaryListeners = new Set<(batch: AlertSummary[]) => void>();
+  const beatListeners = new Set<(beat: Heartbeat) => void>();
   let closed = false;
   let attempt = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
@@ -34,6 +36,9 @@ export function connectWallLive(store: EntityStore, layers: string[]): LiveClien
       }),
       client.onAlertSummary((batch) => {
         for (const listener of [...summaryListeners]) listener(batch);
+      }),
+      client.onHeartbeat((beat) => {
+        for (const listener of [...beatListeners]) listener(beat);
       }),
     ];
     current = { client, off };
@@ -67,6 +72,10 @@ export function connectWallLive(store: EntityStore, layers: string[]): LiveClien
     onAlertSummary(listener) {
       summaryListeners.add(listener);
       return () => void summaryListeners.delete(listener);
+    },
+    onHeartbeat(listener) {
+      beatListeners.add(listener);
+      return () => void beatListeners.delete(listener);
     },
     close() {
       closed = true;

@@ -6,7 +6,7 @@ import type { LiveClient } from '../live/live-client.js';
 import { EntityStore } from '../state/entity-store.js';
 import { observable, type ReadonlyObservable } from '../state/observable.js';
 import { connectWallLive } from './wall-live.js';
-import { judgeHealth, sameHealth, type WallHealth } from './wall-health.js';
+import { judgeHealth, sameHealth, type HeardBeat, type WallHealth } from './wall-health.js';
 import { pollResource, type Resource } from './wall-resource.js';
 import { fetchConsoleConfig } from './wall-config.js';
 
@@ -56,7 +56,9 @@ export function startWallRuntime(config: ConsoleConfig, reload: () => void): Wal
   const kinds = new Set(scenes.map((scene) => scene.kind));
   const store = new EntityStore({ staleAfter: staleAfterIn(config.domains) });
   const domains = Object.keys(config.domains);
-  const live = connectWallLive(store, domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue']);
+  const layers = domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue'];
+  const live = connectWallLive(store, layers);
+  const staleAfter = staleAfterIn(config.domains);
   const alerts = startAlertsRuntime(live);
   const bootAt = Date.now();
 
@@ -93,16 +95,24 @@ export function startWallRuntime(config: ConsoleConfig, reload: () => void): Wal
   });
 
   const health = observable<WallHealth>({ stale: false, lost: false, since: bootAt });
+  let heard: HeardBeat | undefined;
   const judge = () => {
     const next = judgeHealth({
       now: Date.now(),
       bootAt,
       live: live.status.get().state,
       lastData: lastDataWallClock(store),
+      ...(heard ? { heard } : {}),
+      domains: layers,
+      staleAfter,
       restLost: configLost || resources.some((r) => r.state.get().failure === 'lost'),
     });
     if (!sameHealth(health.get(), next)) health.set(next);
   };
+  const offBeat = live.onHeartbeat((beat) => {
+    heard = { beat, at: Date.now() };
+    judge();
+  });
   const healthTimer = setInterval(judge, HEALTH_INTERVAL_MS);
   const offJudge = [live.status.subscribe(judge), ...resources.map((r) => r.state.subscribe(judge))];
   const sweep = setInterval(() => store.sweepStale(performance.now()), SWEEP_INTERVAL_MS);
@@ -122,6 +132,7 @@ export function startWallRuntime(config: ConsoleConfig, reload: () => void): Wal
       clearInterval(healthTimer);
       clearInterval(sweep);
       offLive();
+      offBeat();
       for (const off of offJudge) off();
       for (const resource of resources) resource.stop();
       alerts.stop();

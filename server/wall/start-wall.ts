@@ -12,6 +12,7 @@ import type { Pipeline } from '../pipeline.js';
 import { createQualityTracker, type QualityTracker } from '../quality/quality-tracker.js';
 import { BUILT_IN_RANGES } from '../quality/sensor-lies.js';
 import type { TelemetryStore } from '../store/types.js';
+import { createReceiveClock, type ReceiveClock } from './heartbeat.js';
 import { createWallRouter } from './routes.js';
 
 export interface WallParts {
@@ -21,6 +22,8 @@ export interface WallParts {
   /** Frigate's topic, taken unchanged by MQTT ingest. */
   frigate: MqttAdapter;
   router: ReturnType<typeof createWallRouter>;
+  /** When each domain last received data: the /live heartbeat carries it. */
+  receiveClock: ReceiveClock;
   stop(): void;
 }
 
@@ -48,6 +51,8 @@ export function startWall(deps: {
     lies: { stuckAfter, neighbourFields, neighbourRadius, ranges: mergeRanges(BUILT_IN_RANGES, ranges) },
   });
   deps.pipeline.addObserver({ observe: (batch) => quality.observe(batch) });
+  const receiveClock = createReceiveClock();
+  deps.pipeline.addObserver(receiveClock);
   deps.counters.onRejected = (rejection) => quality.rejected(rejection);
 
   const zoneNames = new Map(config.map.zones.map((zone) => [zone.id, zone.name.vi]));
@@ -82,7 +87,7 @@ export function startWall(deps: {
   };
 
   const router = createWallRouter({ kpis, quality, cameras, entities: deps.entities, domains: Object.keys(config.domains) });
-  return { kpis, quality, cameras, frigate, router, stop: () => kpis.stop() };
+  return { kpis, quality, cameras, frigate, router, receiveClock, stop: () => kpis.stop() };
 }
 
 /** The built-in physical ranges with the config's added or replaced, field by field. */

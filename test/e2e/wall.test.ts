@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Alert } from '../../contract/alert.js';
+import { defaultDomains } from '../../contract/domain-defaults.js';
 import { startIoc, type RunningIoc } from '../../server/start-ioc.js';
 import { signIn, TEST_ADMIN_PASSWORD, type ApiSession } from '../support/auth.js';
 import { freePort, waitFor } from '../support/ports.js';
@@ -46,6 +47,8 @@ function overrides(port: number, dataDir: string): Record<string, unknown> {
     mqtt: { port: 0 },
     auth: { adminPassword: TEST_ADMIN_PASSWORD },
     rules: [RULE],
+    // Sensors go stale after 8 s (the feeder sends every second), so a stopped feed shows within a test.
+    domains: { ...defaultDomains(), sensor: { staleAfter: 8_000, layer: true } },
     // The shortest scenes the config allows, so a test sees the whole rotation.
     wall: { scenes: SCENE_KINDS.map((kind) => ({ kind, duration: '5s' })) },
     map: {
@@ -257,6 +260,23 @@ describe('wall display in Chromium', () => {
     });
     expect(resolved.status).toBe(200);
     expect((await resolved.json()) as Alert).toMatchObject({ state: 'resolved' });
+  });
+
+  it('tells a stopped feed from a quiet city: the server still beats, the sensors stop → "data stale since", gone when they resume', async () => {
+    const banner = page.getByTestId('wall-stale');
+    expect(await banner.count()).toBe(0);
+    feeder?.stop();
+    const stoppedAt = Date.now();
+    await banner.waitFor({ timeout: 30_000 });
+    // The connection is fine (heartbeats come): only the data is old, since the last reading the server took in.
+    expect(await banner.getAttribute('data-lost')).toBe('false');
+    expect(await banner.textContent()).toMatch(/^Dữ liệu cũ từ \d{2}:\d{2}$/);
+    const since = await hook((w) => w.health().since);
+    expect(since).toBeLessThanOrEqual(stoppedAt + 1_000);
+    expect(since).toBeGreaterThan(stoppedAt - 10_000);
+    await shot('feed-stopped-1920');
+    feeder = startFeeder(baseUrl, SENSORS);
+    await banner.waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   it('keeps the last picture with a "stale since" banner when the server goes away, and recovers by itself', async () => {

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CameraEventsResponse, ConsoleConfig, Kpi, KpisResponse, QualityResponse } from '../../contract/index.js';
+import { HeartbeatSchema, type CameraEventsResponse, type ConsoleConfig, type Heartbeat, type Kpi, type KpisResponse, type QualityResponse } from '../../contract/index.js';
 import { signIn, type ApiSession } from '../support/auth.js';
 import { connectLive, startTestIoc, type LiveRecorder, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
@@ -238,6 +238,21 @@ describe('wall data: KPIs, data quality, camera events', () => {
 
     expect((await operator.fetch('/api/v1/quality?domain=nosuch')).status).toBe(404);
     expect((await operator.fetch('/api/v1/quality?limit=-1')).status).toBe(400);
+  });
+
+  it('beats on /live with the delta interval and, per domain, when the server last received data', async () => {
+    const beats: Heartbeat[] = [];
+    live.socket.on('heartbeat', (beat) => beats.push(beat));
+    const before = Date.now();
+    await ingest([{ domain: 'traffic', id: 'jn-beat', lat: 21.27, lon: 106.19, fields: { flow: 12 } }]);
+    const after = Date.now();
+    // The next beat after the ingest: it comes though this socket follows only cameras and nothing changed there.
+    const beat = await waitFor(() => beats.find((b) => b.ts >= after), 'a heartbeat after the ingest', 15_000, 50);
+    expect(HeartbeatSchema.parse(beat)).toEqual(beat);
+    expect(beat.deltaInterval).toBe(product.config.live.deltaInterval);
+    expect(beat.received.traffic).toBeGreaterThanOrEqual(before);
+    expect(beat.received.traffic).toBeLessThanOrEqual(after);
+    expect(beat.received.sensor).toBeLessThan(before);
   });
 });
 
