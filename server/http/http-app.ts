@@ -74,6 +74,14 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const index = path.join(options.clientDir, 'index.html');
   if (existsSync(index)) {
     app.use(express.static(options.clientDir, { index: 'index.html', maxAge: '1h' }));
+    // The field app and the public citizen report pages are their own builds (a phone never loads the console).
+    for (const [route, file] of [
+      [/^\/field(?:\/.*)?$/, 'field.html'],
+      [/^\/report(?:\/.*)?$/, 'report.html'],
+    ] as const) {
+      const page = path.join(options.clientDir, file);
+      if (existsSync(page)) app.get(route, (_req, res) => res.sendFile(page));
+    }
     app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(index));
   } else {
     app.get('/', (_req, res) => {
