@@ -24,8 +24,12 @@ export const NotifyConfigSchema = z
         attempts: z.number().int().min(1).max(20).default(6),
         backoff: DurationSchema.default(5_000),
         maxBackoff: DurationSchema.default(600_000),
+        /** How often every node looks in the state store for deliveries due again (its own failures are also retried on a timer). */
+        checkInterval: DurationSchema.default(5_000),
       })
       .prefault({}),
+    /** How long one attempt may take (connect, send, answer) before it counts as failed. */
+    timeout: DurationSchema.default(10_000),
     /** Web Push (VAPID keys are made on first start and kept in the state store). */
     push: z
       .strictObject({
