@@ -76,7 +76,13 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
 
   const subjectOf = (kind: ItemKind, item: Alert | Report): EscalationSubject =>
     kind === 'alert'
-      ? { kind, severity: (item as Alert).severity, domain: (item as Alert).domain, zone: (item as Alert).zone ?? 'city', ruleId: (item as Alert).ruleId }
+      ? {
+          kind,
+          severity: (item as Alert).severity,
+          domain: (item as Alert).domain,
+          zone: (item as Alert).zone ?? 'city',
+          ruleId: (item as Alert).ruleId,
+        }
       : { kind, zone: (item as Report).zone, category: (item as Report).category };
 
   const current = async (kind: ItemKind, id: string): Promise<Alert | Report | undefined> =>
@@ -87,23 +93,34 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
     kind === 'alert' ? OPEN_ALERT.has((item as Alert).state) : OPEN_REPORT.has((item as Report).status);
 
   const openItemsOf = async (username: string): Promise<number> => {
-    const assignedAlerts = await alerts.queryAlerts({ state: ['firing', 'acknowledged', 'snoozed'], assignee: username, limit: 10_000 });
+    const assignedAlerts = await alerts.queryAlerts({
+      state: ['firing', 'acknowledged', 'snoozed'],
+      assignee: username,
+      limit: 10_000,
+    });
     const assignedReports = reports ? (await reports.open()).filter((report) => report.assignee === username) : [];
     return assignedAlerts.length + assignedReports.length;
   };
 
   /** The zone's field user with the fewest open items (ties: by username), or undefined. */
   const leastLoadedFieldUser = async (zone: string): Promise<string | undefined> => {
-    const candidates = (await state.listUsers()).filter((user) => !user.disabled && user.roles.includes('field') && user.zones.includes(zone));
+    const candidates = (await state.listUsers()).filter(
+      (user) => !user.disabled && user.roles.includes('field') && user.zones.includes(zone),
+    );
     let best: { username: string; load: number } | undefined;
     for (const user of candidates) {
       const load = await openItemsOf(user.username);
-      if (best === undefined || load < best.load || (load === best.load && user.username < best.username)) best = { username: user.username, load };
+      if (best === undefined || load < best.load || (load === best.load && user.username < best.username))
+        best = { username: user.username, load };
     }
     return best?.username;
   };
 
-  const resolveTargets = async (targets: readonly string[], item: Alert | Report, zone: string): Promise<DeliveryTarget[]> => {
+  const resolveTargets = async (
+    targets: readonly string[],
+    item: Alert | Report,
+    zone: string,
+  ): Promise<DeliveryTarget[]> => {
     const users = await state.listUsers();
     const active = users.filter((user) => !user.disabled);
     const out = new Set<DeliveryTarget>();
@@ -112,7 +129,8 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
         const assignee = item.assignee;
         if (assignee !== undefined && active.some((user) => user.username === assignee)) out.add(`user:${assignee}`);
       } else if (target === 'zone:field') {
-        for (const user of active) if (user.roles.includes('field') && user.zones.includes(zone)) out.add(`user:${user.username}`);
+        for (const user of active)
+          if (user.roles.includes('field') && user.zones.includes(zone)) out.add(`user:${user.username}`);
       } else if (target.startsWith('role:')) {
         const role = target.slice('role:'.length) as Role;
         for (const user of active) if (user.roles.includes(role)) out.add(`user:${user.username}`);
@@ -141,7 +159,13 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
       };
     }
     const report = item as Report;
-    const deadline = new Date(report.deadline).toLocaleString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' });
+    const deadline = new Date(report.deadline).toLocaleString('vi-VN', {
+      timeZone: 'Asia/Ho_Chi_Minh',
+      hour: '2-digit',
+      minute: '2-digit',
+      day: '2-digit',
+      month: '2-digit',
+    });
     return {
       kind,
       itemId: report.id,
@@ -154,7 +178,10 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
   };
 
   const save = async (record: StoredRecord, progress: Progress, now: number): Promise<boolean> =>
-    state.casRecord({ ...record, version: record.version + 1, updatedAt: now, open: !progress.done, json: JSON.stringify(progress) }, record.version);
+    state.casRecord(
+      { ...record, version: record.version + 1, updatedAt: now, open: !progress.done, json: JSON.stringify(progress) },
+      record.version,
+    );
 
   /** Runs the next step of one item if it is due; false when another node took it or nothing was due. */
   const advance = async (record: StoredRecord, now: number): Promise<boolean> => {
@@ -181,7 +208,11 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
     }
     if (progress.openedAt + step.after > now) return false;
 
-    const next: Progress = { ...progress, nextStep: progress.nextStep + 1, done: progress.nextStep + 1 >= policy.steps.length };
+    const next: Progress = {
+      ...progress,
+      nextStep: progress.nextStep + 1,
+      done: progress.nextStep + 1 >= policy.steps.length,
+    };
     if (next.done) next.stopped = 'last step';
     // Claim the step first: of several nodes, only the one whose compare-and-set wins sends it.
     if (!(await save(record, next, now))) return false;
@@ -196,13 +227,16 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
       progress.kind === 'alert'
         ? await alerts.recordEscalation(progress.itemId, number, targets).catch(() => undefined)
         : await reports?.recordEscalation(progress.itemId, number, targets).catch(() => undefined);
-    if (targets.length > 0) await notifier.notify(messageOf(progress.kind, recorded ?? item, number, escalated), targets, dedupe);
+    if (targets.length > 0)
+      await notifier.notify(messageOf(progress.kind, recorded ?? item, number, escalated), targets, dedupe);
     else logger.warn('escalation step reached nobody', { item: progress.itemId, step: number, targets: step.notify });
     if (escalated) {
       const latest = recorded ?? item;
       await notifier.publish(
         progress.kind === 'alert' ? 'alert.escalated' : 'report.escalated',
-        progress.kind === 'alert' ? { kind: 'alert', item: latest as Alert } : { kind: 'report', item: withoutContact(latest as Report) },
+        progress.kind === 'alert'
+          ? { kind: 'alert', item: latest as Alert }
+          : { kind: 'report', item: withoutContact(latest as Report) },
         dedupe,
       );
     }
@@ -216,20 +250,48 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
     const policy = await policies.match(subject);
     if (policy === undefined) return;
     const now = clock();
-    const progress: Progress = { kind, itemId: id, policyId: policy.id, openedAt: kind === 'alert' ? (item as Alert).startedAt : (item as Report).createdAt, nextStep: 0, done: false };
-    const record: StoredRecord = { kind: 'escalation', id: `${kind}:${id}`, version: 1, ref: id, at: now, updatedAt: now, open: true, json: JSON.stringify(progress) };
+    const progress: Progress = {
+      kind,
+      itemId: id,
+      policyId: policy.id,
+      openedAt: kind === 'alert' ? (item as Alert).startedAt : (item as Report).createdAt,
+      nextStep: 0,
+      done: false,
+    };
+    const record: StoredRecord = {
+      kind: 'escalation',
+      id: `${kind}:${id}`,
+      version: 1,
+      ref: id,
+      at: now,
+      updatedAt: now,
+      open: true,
+      json: JSON.stringify(progress),
+    };
     // One node starts it; an item waiting again after its escalation stopped (a snooze ended) starts over.
     if (!(await state.insertRecord(record))) {
       const existing = await state.getRecord('escalation', record.id);
       if (existing === undefined || existing.open) return;
       const again: Progress = { ...progress, openedAt: now };
-      if (!(await state.casRecord({ ...record, version: existing.version + 1, at: existing.at, json: JSON.stringify(again) }, existing.version))) return;
+      if (
+        !(await state.casRecord(
+          { ...record, version: existing.version + 1, at: existing.at, json: JSON.stringify(again) },
+          existing.version,
+        ))
+      )
+        return;
     }
     if (policy.autoAssign === 'zone' && item.assignee === undefined) {
       const assignee = await leastLoadedFieldUser(subject.zone);
       if (assignee !== undefined) {
-        if (kind === 'alert') await alerts.assign(id, assignee, 'system').catch((err: Error) => logger.warn('auto-assign failed', { item: id, error: err.message }));
-        else await reports?.assign(id, assignee, 'system').catch((err: Error) => logger.warn('auto-assign failed', { item: id, error: err.message }));
+        if (kind === 'alert')
+          await alerts
+            .assign(id, assignee, 'system')
+            .catch((err: Error) => logger.warn('auto-assign failed', { item: id, error: err.message }));
+        else
+          await reports
+            ?.assign(id, assignee, 'system')
+            .catch((err: Error) => logger.warn('auto-assign failed', { item: id, error: err.message }));
       }
     }
     const stored = await state.getRecord('escalation', record.id);
@@ -256,10 +318,14 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
         alerts.onAlert((alert) => {
           const last = alert.history?.at(-1);
           // A new firing alert (the engine's `fire`), or one firing again after its snooze ended.
-          if (alert.state === 'firing' && (last?.action === 'fire' || last?.action === 'unsnooze')) track(opened('alert', alert.id));
+          if (alert.state === 'firing' && (last?.action === 'fire' || last?.action === 'unsnooze'))
+            track(opened('alert', alert.id));
         }),
       );
-      if (reports) unsubscribe.push(reports.onChange((change) => change.action === 'create' && track(opened('report', change.report.id))));
+      if (reports)
+        unsubscribe.push(
+          reports.onChange((change) => change.action === 'create' && track(opened('report', change.report.id))),
+        );
       timer = setInterval(() => {
         // One tick at a time: a slow store must not pile ticks up.
         if (ticking) return;

@@ -48,7 +48,11 @@ export function matches(policy: EscalationPolicy, subject: EscalationSubject): b
   return true;
 }
 
-export function createPolicyBook(deps: { state: StateStore; configPolicies: readonly EscalationPolicy[]; clock?: () => number }): PolicyBook {
+export function createPolicyBook(deps: {
+  state: StateStore;
+  configPolicies: readonly EscalationPolicy[];
+  clock?: () => number;
+}): PolicyBook {
   const { state } = deps;
   const clock = deps.clock ?? Date.now;
   const fromConfig = new Map(deps.configPolicies.map((policy) => [policy.id, policy]));
@@ -57,14 +61,20 @@ export function createPolicyBook(deps: { state: StateStore; configPolicies: read
     const parsed = EscalationPolicyInputSchema.safeParse(input);
     if (!parsed.success) throw badRequest(parsed.error, 'escalation policy');
     if (id !== undefined && parsed.data.id !== id) {
-      throw new HttpError(400, 'bad_request', `escalation policy: the body's id "${parsed.data.id}" differs from the URL's "${id}"`);
+      throw new HttpError(
+        400,
+        'bad_request',
+        `escalation policy: the body's id "${parsed.data.id}" differs from the URL's "${id}"`,
+      );
     }
     return parsed.data;
   };
 
   const stored = async (): Promise<Map<string, { record: StoredRecord; policy: EscalationPolicy }>> => {
     const records = await state.listRecords('escalation_policy', { limit: MAX_POLICIES });
-    return new Map(records.map((record) => [record.id, { record, policy: JSON.parse(record.json) as EscalationPolicy }]));
+    return new Map(
+      records.map((record) => [record.id, { record, policy: JSON.parse(record.json) as EscalationPolicy }]),
+    );
   };
 
   const list = async (): Promise<EscalationPolicyView[]> => {
@@ -87,8 +97,14 @@ export function createPolicyBook(deps: { state: StateStore; configPolicies: read
       open: policy.enabled,
       json: JSON.stringify(policy),
     };
-    const ok = existing === undefined ? await state.insertRecord(record) : await state.casRecord(record, existing.version);
-    if (!ok) throw new HttpError(409, 'conflict', `escalation policy "${policy.id}" was changed by someone else at the same moment; reload and try again`);
+    const ok =
+      existing === undefined ? await state.insertRecord(record) : await state.casRecord(record, existing.version);
+    if (!ok)
+      throw new HttpError(
+        409,
+        'conflict',
+        `escalation policy "${policy.id}" was changed by someone else at the same moment; reload and try again`,
+      );
   };
 
   return {
@@ -99,7 +115,11 @@ export function createPolicyBook(deps: { state: StateStore; configPolicies: read
     async create(input) {
       const policy = parse(input);
       if (fromConfig.has(policy.id) || (await state.getRecord('escalation_policy', policy.id))) {
-        throw new HttpError(409, 'conflict', `escalation policy "${policy.id}" exists; replace it with PUT /api/v1/escalation-policies/${policy.id}`);
+        throw new HttpError(
+          409,
+          'conflict',
+          `escalation policy "${policy.id}" exists; replace it with PUT /api/v1/escalation-policies/${policy.id}`,
+        );
       }
       if ((await state.listRecords('escalation_policy', { limit: MAX_POLICIES })).length >= MAX_POLICIES) {
         throw new HttpError(409, 'conflict', `at most ${MAX_POLICIES} escalation policies; delete one first`);
@@ -110,15 +130,21 @@ export function createPolicyBook(deps: { state: StateStore; configPolicies: read
     async replace(id, input) {
       const policy = parse(input, id);
       const existing = await state.getRecord('escalation_policy', id);
-      if (existing === undefined && !fromConfig.has(id)) throw new HttpError(404, 'not_found', `escalation policy "${id}" does not exist`);
+      if (existing === undefined && !fromConfig.has(id))
+        throw new HttpError(404, 'not_found', `escalation policy "${id}" does not exist`);
       await write(policy, existing);
       return { ...policy, source: fromConfig.has(id) ? 'config' : 'api' };
     },
     async remove(id) {
       if (fromConfig.has(id)) {
-        throw new HttpError(409, 'conflict', `escalation policy "${id}" comes from the config file: replace it with enabled: false, or remove it from the file`);
+        throw new HttpError(
+          409,
+          'conflict',
+          `escalation policy "${id}" comes from the config file: replace it with enabled: false, or remove it from the file`,
+        );
       }
-      if (!(await state.deleteRecord('escalation_policy', id))) throw new HttpError(404, 'not_found', `escalation policy "${id}" does not exist`);
+      if (!(await state.deleteRecord('escalation_policy', id)))
+        throw new HttpError(404, 'not_found', `escalation policy "${id}" does not exist`);
     },
     async match(subject) {
       return (await list()).find((policy) => matches(policy, subject));

@@ -10,18 +10,63 @@ const PolicyViewSchema = EscalationPolicyInputSchema.extend({ source: z.enum(['c
 
 /** Escalation-policy routes for the catalog (server/http/route-catalog.ts); mounted under /api/v1. */
 export const ESCALATION_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/api/v1/escalation-policies', access: 'rules.read', tag: 'escalation', summary: 'Escalation policies (config and API), in the order they are matched.', response: z.object({ policies: z.array(PolicyViewSchema) }) },
-  { method: 'post', path: '/api/v1/escalation-policies', access: 'rules.write', tag: 'escalation', summary: 'Create an escalation policy: match, optional auto-assignment to the zone\'s field user with the fewest open items, and steps that notify until someone acknowledges.', body: EscalationPolicyInputSchema, response: PolicyViewSchema, status: 201 },
-  { method: 'get', path: '/api/v1/escalation-policies/:id', access: 'rules.read', tag: 'escalation', summary: 'One escalation policy.', response: PolicyViewSchema },
-  { method: 'put', path: '/api/v1/escalation-policies/:id', access: 'rules.write', tag: 'escalation', summary: 'Replace an escalation policy (config policies too; `enabled: false` turns one off).', body: EscalationPolicyInputSchema, response: PolicyViewSchema },
-  { method: 'delete', path: '/api/v1/escalation-policies/:id', access: 'rules.write', tag: 'escalation', summary: 'Delete an API escalation policy (config ones can only be replaced or disabled).', status: 204 },
+  {
+    method: 'get',
+    path: '/api/v1/escalation-policies',
+    access: 'rules.read',
+    tag: 'escalation',
+    summary: 'Escalation policies (config and API), in the order they are matched.',
+    response: z.object({ policies: z.array(PolicyViewSchema) }),
+  },
+  {
+    method: 'post',
+    path: '/api/v1/escalation-policies',
+    access: 'rules.write',
+    tag: 'escalation',
+    summary:
+      "Create an escalation policy: match, optional auto-assignment to the zone's field user with the fewest open items, and steps that notify until someone acknowledges.",
+    body: EscalationPolicyInputSchema,
+    response: PolicyViewSchema,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/escalation-policies/:id',
+    access: 'rules.read',
+    tag: 'escalation',
+    summary: 'One escalation policy.',
+    response: PolicyViewSchema,
+  },
+  {
+    method: 'put',
+    path: '/api/v1/escalation-policies/:id',
+    access: 'rules.write',
+    tag: 'escalation',
+    summary: 'Replace an escalation policy (config policies too; `enabled: false` turns one off).',
+    body: EscalationPolicyInputSchema,
+    response: PolicyViewSchema,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/escalation-policies/:id',
+    access: 'rules.write',
+    tag: 'escalation',
+    summary: 'Delete an API escalation policy (config ones can only be replaced or disabled).',
+    status: 204,
+  },
 ];
 
 export function createEscalationRouter(deps: { policies: PolicyBook; audit: AuditLog }): Router {
   const { policies, audit } = deps;
   const router = express.Router();
   const record = (req: Request, action: 'escalation.create' | 'escalation.update' | 'escalation.delete', id: string) =>
-    audit.record({ actor: identityOf(req).name, action, target: `escalation-policy:${id}`, ip: clientIp(req), details: {} });
+    audit.record({
+      actor: identityOf(req).name,
+      action,
+      target: `escalation-policy:${id}`,
+      ip: clientIp(req),
+      details: {},
+    });
   const idOf = (req: Request) => String(req.params.id);
 
   router.get('/escalation-policies', async (_req: Request, res: Response) => {
@@ -35,7 +80,9 @@ export function createEscalationRouter(deps: { policies: PolicyBook; audit: Audi
   router.get('/escalation-policies/:id', async (req: Request, res: Response) => {
     const policy = await policies.get(idOf(req));
     if (policy === undefined) {
-      res.status(404).json({ error: { code: 'not_found', message: `escalation policy "${idOf(req)}" does not exist` } });
+      res
+        .status(404)
+        .json({ error: { code: 'not_found', message: `escalation policy "${idOf(req)}" does not exist` } });
       return;
     }
     res.json(policy);

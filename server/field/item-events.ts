@@ -47,19 +47,33 @@ export function publishItemEvents(deps: {
 }): () => void {
   const { notifier, logger } = deps;
   const send = (work: Promise<unknown>, id: string) =>
-    void work.catch((err: unknown) => logger.warn('webhook event not queued', { item: id, error: (err as Error).message }));
+    void work.catch((err: unknown) =>
+      logger.warn('webhook event not queued', { item: id, error: (err as Error).message }),
+    );
   const offs = [
     deps.alerts.onAlert((alert) => {
       const event = alertEventOf(alert);
       // The history length names the version: every node that sees the same move queues it once.
-      if (event) send(notifier.publish(event, { kind: 'alert', item: alert }, `${event}:${alert.id}:${alert.history?.length ?? 0}`), alert.id);
+      if (event)
+        send(
+          notifier.publish(event, { kind: 'alert', item: alert }, `${event}:${alert.id}:${alert.history?.length ?? 0}`),
+          alert.id,
+        );
     }),
   ];
   if (deps.reports) {
     offs.push(
       deps.reports.onChange(({ report, action }) => {
         const event = REPORT_EVENTS[action];
-        if (event) send(notifier.publish(event, { kind: 'report', item: withoutContact(report) }, `${event}:${report.id}:${report.history.length}`), report.id);
+        if (event)
+          send(
+            notifier.publish(
+              event,
+              { kind: 'report', item: withoutContact(report) },
+              `${event}:${report.id}:${report.history.length}`,
+            ),
+            report.id,
+          );
       }),
     );
   }

@@ -5,6 +5,7 @@ import {
   SubscribeRequestSchema,
   type Alert,
   type AlertSummary,
+  type Report,
   type Bbox,
   type Entity,
   type Snapshot,
@@ -58,6 +59,8 @@ export interface LiveServerStats {
 export interface LiveServer {
   stop(): void;
   broadcastAlert(alert: Alert): void;
+  /** A citizen report change, to the same rooms as alerts (its zone, its assignee, the whole city); never with the contact. */
+  broadcastReport(report: Report): void;
   broadcastSummary(summary: AlertSummary[]): void;
   /** The entities matching `query` now, across every node of a cluster (local state alone otherwise). */
   entities(query: EntityQuery): Promise<ClusterEntities>;
@@ -277,6 +280,10 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     },
     // Each socket joined the alert rooms its identity may see (server/auth/socket-auth.ts).
     broadcastAlert: (alert) => nsp.to(alertRooms(alert)).emit('alert', alert),
+    broadcastReport: (report) => {
+      const { contact: _contact, ...shown } = report;
+      nsp.to(alertRooms(report)).emit('report', { ...shown });
+    },
     broadcastSummary: (summary) => nsp.to(summaryRooms(summary)).emit('alertSummary', summary),
     entities: (query) => (cluster ? cluster.gather(query) : Promise.resolve({ entities: filterEntities(live.all(), query) })),
     stats: () => ({

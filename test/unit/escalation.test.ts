@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EscalationPolicyInputSchema, type Alert, type Delivery, type EscalationPolicyInput, type Report } from '../../contract/index.js';
+import {
+  EscalationPolicyInputSchema,
+  type Alert,
+  type Delivery,
+  type EscalationPolicyInput,
+  type Report,
+} from '../../contract/index.js';
 import * as lifecycle from '../../server/alerts/lifecycle.js';
 import { createEscalationService, type EscalationDeps } from '../../server/escalation/escalation-service.js';
 import { createPolicyBook } from '../../server/escalation/policy-book.js';
@@ -18,7 +24,16 @@ const T0 = Date.UTC(2026, 5, 1, 1, 0, 0);
 const MIN = 60_000;
 
 function user(username: string, roles: StoredUser['roles'], zones: string[] = []): StoredUser {
-  return { username, displayName: username, roles, zones, disabled: false, source: 'local', createdAt: T0, updatedAt: T0 };
+  return {
+    username,
+    displayName: username,
+    roles,
+    zones,
+    disabled: false,
+    source: 'local',
+    createdAt: T0,
+    updatedAt: T0,
+  };
 }
 
 function firing(id: string, zone: string, severity: Alert['severity'] = 'critical'): Alert {
@@ -57,10 +72,18 @@ function alertBook(clock: () => number) {
     get,
     service: {
       findAlert: (id: string) => Promise.resolve(alerts.get(id)),
-      assign: (id: string, assignee: string, by: string) => Promise.resolve(put(lifecycle.assign(get(id), assignee, by, clock()))),
-      recordEscalation: (id: string, step: number, targets: readonly string[]) => Promise.resolve(put(lifecycle.recordEscalation(get(id), clock(), step, targets))),
+      assign: (id: string, assignee: string, by: string) =>
+        Promise.resolve(put(lifecycle.assign(get(id), assignee, by, clock()))),
+      recordEscalation: (id: string, step: number, targets: readonly string[]) =>
+        Promise.resolve(put(lifecycle.recordEscalation(get(id), clock(), step, targets))),
       queryAlerts: (query: { assignee?: string; state?: readonly string[] }) =>
-        Promise.resolve([...alerts.values()].filter((a) => (query.assignee === undefined || a.assignee === query.assignee) && (query.state === undefined || query.state.includes(a.state)))),
+        Promise.resolve(
+          [...alerts.values()].filter(
+            (a) =>
+              (query.assignee === undefined || a.assignee === query.assignee) &&
+              (query.state === undefined || query.state.includes(a.state)),
+          ),
+        ),
       onAlert: (listener: (alert: Alert) => void) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -87,11 +110,37 @@ function reportBook(clock: () => number) {
     get,
     service: {
       get: (id: string) => Promise.resolve(reports.get(id)),
-      open: () => Promise.resolve([...reports.values()].filter((r) => ['received', 'assigned', 'in_progress'].includes(r.status))),
+      open: () =>
+        Promise.resolve(
+          [...reports.values()].filter((r) => ['received', 'assigned', 'in_progress'].includes(r.status)),
+        ),
       assign: (id: string, assignee: string, by: string) =>
-        Promise.resolve(put({ ...get(id), assignee, status: 'assigned', history: [...get(id).history, { at: clock(), by, action: 'assign', note: assignee }] }, 'assign', by)),
+        Promise.resolve(
+          put(
+            {
+              ...get(id),
+              assignee,
+              status: 'assigned',
+              history: [...get(id).history, { at: clock(), by, action: 'assign', note: assignee }],
+            },
+            'assign',
+            by,
+          ),
+        ),
       recordEscalation: (id: string, step: number, targets: readonly string[]) =>
-        Promise.resolve(put({ ...get(id), history: [...get(id).history, { at: clock(), by: 'system', action: 'escalate', step, targets: [...targets] }] }, 'escalate', 'system')),
+        Promise.resolve(
+          put(
+            {
+              ...get(id),
+              history: [
+                ...get(id).history,
+                { at: clock(), by: 'system', action: 'escalate', step, targets: [...targets] },
+              ],
+            },
+            'escalate',
+            'system',
+          ),
+        ),
       onChange: (listener: (change: ReportChange) => void) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -144,7 +193,13 @@ describe('escalation policies with a test clock', () => {
     now = T0;
     state = new SqliteStateStore({ file: ':memory:' });
     await state.init();
-    for (const u of [user('lan', ['field'], ['ward-a']), user('minh', ['field'], ['ward-a']), user('hoa', ['field'], ['ward-b']), user('sup', ['supervisor']), user('op', ['operator'])]) {
+    for (const u of [
+      user('lan', ['field'], ['ward-a']),
+      user('minh', ['field'], ['ward-a']),
+      user('hoa', ['field'], ['ward-b']),
+      user('sup', ['supervisor']),
+      user('op', ['operator']),
+    ]) {
       await state.createUser(u);
     }
   });
@@ -154,7 +209,11 @@ describe('escalation policies with a test clock', () => {
     const alerts = alertBook(clock);
     const reports = reportBook(clock);
     const recorder = recordingNotifier();
-    const book = createPolicyBook({ state, configPolicies: policies.map((p) => EscalationPolicyInputSchema.parse(p)), clock });
+    const book = createPolicyBook({
+      state,
+      configPolicies: policies.map((p) => EscalationPolicyInputSchema.parse(p)),
+      clock,
+    });
     const service = createEscalationService({
       state,
       policies: book,
@@ -188,7 +247,9 @@ describe('escalation policies with a test clock', () => {
     expect(await service.tick()).toBe(1);
     expect(recorder.sent[1]?.targets).toEqual(['user:sup', 'webhook:ops']);
     expect(recorder.sent[1]?.message.title).toMatch(/bước 2/);
-    expect(recorder.published).toEqual([{ event: 'alert.escalated', dedupeKey: 'escalation:alert:a1:step2', id: 'a1' }]);
+    expect(recorder.published).toEqual([
+      { event: 'alert.escalated', dedupeKey: 'escalation:alert:a1:step2', id: 'a1' },
+    ]);
     const steps = alerts.get('a1').history?.filter((e) => e.action === 'escalate');
     expect(steps?.map((e) => [e.step, e.targets])).toEqual([
       [1, ['user:minh', 'user:lan']],
@@ -230,7 +291,10 @@ describe('escalation policies with a test clock', () => {
     now = T0 + 11 * MIN;
     const ran = await Promise.all([first.service.tick(), second.tick(), first.service.tick()]);
     expect(ran.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(first.recorder.sent.map((s) => s.dedupeKey)).toEqual(['escalation:alert:a1:step1', 'escalation:alert:a1:step2']);
+    expect(first.recorder.sent.map((s) => s.dedupeKey)).toEqual([
+      'escalation:alert:a1:step1',
+      'escalation:alert:a1:step2',
+    ]);
   });
 
   it('starts from the listeners: a new firing alert and a new report', async () => {
@@ -248,7 +312,22 @@ describe('escalation policies with a test clock', () => {
     try {
       alerts.put(firing('a1', 'ward-b'));
       reports.put(
-        { id: 'r1', code: 'BG-1', category: 'flooding', description: 'Ngập sâu', lat: 21.27, lon: 106.19, zone: 'ward-b', status: 'received', createdAt: T0, updatedAt: T0, deadline: T0 + 4 * 60 * MIN, overdue: false, attachments: [], history: [] },
+        {
+          id: 'r1',
+          code: 'BG-1',
+          category: 'flooding',
+          description: 'Ngập sâu',
+          lat: 21.27,
+          lon: 106.19,
+          zone: 'ward-b',
+          status: 'received',
+          createdAt: T0,
+          updatedAt: T0,
+          deadline: T0 + 4 * 60 * MIN,
+          overdue: false,
+          attachments: [],
+          history: [],
+        },
         'create',
         'citizen',
       );
@@ -267,7 +346,10 @@ describe('escalation policies with a test clock', () => {
       await service.tick();
       expect(recorder.sent.filter((s) => s.message.kind === 'report')).toHaveLength(1);
       // The alert was not acknowledged: its second step ran.
-      expect(recorder.sent.filter((s) => s.message.kind === 'alert').map((s) => s.targets)).toEqual([['user:hoa'], ['user:sup', 'webhook:ops']]);
+      expect(recorder.sent.filter((s) => s.message.kind === 'alert').map((s) => s.targets)).toEqual([
+        ['user:hoa'],
+        ['user:sup', 'webhook:ops'],
+      ]);
     } finally {
       service.stop();
     }
@@ -289,9 +371,17 @@ describe('escalation policies with a test clock', () => {
 
   it('keeps API policies in the state store; config ones are replaced, never deleted', async () => {
     const { book } = setup();
-    await book.create({ id: 'night', match: { kind: 'report', category: 'streetlight' }, steps: [{ after: '30m', notify: ['email:truc.ban@bacgiang.gov.vn'] }] });
-    await expect(book.create({ id: 'night', steps: [{ after: 0, notify: ['assignee'] }] })).rejects.toMatchObject({ status: 409 });
-    await expect(book.create({ id: 'bad', steps: [{ after: 0, notify: ['pager:7'] }] })).rejects.toMatchObject({ status: 400 });
+    await book.create({
+      id: 'night',
+      match: { kind: 'report', category: 'streetlight' },
+      steps: [{ after: '30m', notify: ['email:truc.ban@bacgiang.gov.vn'] }],
+    });
+    await expect(book.create({ id: 'night', steps: [{ after: 0, notify: ['assignee'] }] })).rejects.toMatchObject({
+      status: 409,
+    });
+    await expect(book.create({ id: 'bad', steps: [{ after: 0, notify: ['pager:7'] }] })).rejects.toMatchObject({
+      status: 400,
+    });
     await expect(book.remove('critical-alerts')).rejects.toMatchObject({ status: 409 });
     await book.replace('critical-alerts', { ...POLICY, enabled: false });
     const listed = await book.list();

@@ -1,15 +1,18 @@
 import { useState } from 'react';
 import { t, useLocale } from '../../i18n/i18n.js';
 import { DevicesSection } from './DevicesSection.js';
+import { EscalationSection } from './EscalationSection.js';
+import { fieldAdminText } from './field-admin-messages.js';
+import { NotificationsSection } from './NotificationsSection.js';
 import { TokensSection } from './TokensSection.js';
 import { UsersSection } from './UsersSection.js';
 
-const TABS = ['users', 'tokens', 'devices'] as const;
+const TABS = ['users', 'tokens', 'devices', 'notifications', 'escalation'] as const;
 type Tab = (typeof TABS)[number];
 
-/** Administration: users, API tokens and devices, one tab at a time. */
+/** Administration: users, API tokens, devices, notification channels and escalation policies, one tab at a time. */
 export function AdminPage() {
-  useLocale();
+  const locale = useLocale();
   const [tab, setTab] = useState<Tab>('users');
   return (
     <div className="admin">
@@ -23,13 +26,15 @@ export function AdminPage() {
             onClick={() => setTab(name)}
             data-testid={`admin-tab-${name}`}
           >
-            {t(`admin.${name}`)}
+            {name === 'notifications' || name === 'escalation' ? fieldAdminText(locale, name) : t(`admin.${name}`)}
           </button>
         ))}
       </nav>
       {tab === 'users' && <UsersSection />}
       {tab === 'tokens' && <TokensSection />}
       {tab === 'devices' && <DevicesSection />}
+      {tab === 'notifications' && <NotificationsSection />}
+      {tab === 'escalation' && <EscalationSection />}
     </div>
   );
 }
