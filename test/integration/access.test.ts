@@ -35,6 +35,11 @@ allow(ALL, ['read', 'display'], 'get /api/v1/cameras/events');
 allow(['admin', 'supervisor'], [], 'post /api/v1/rules', 'put /api/v1/rules/{id}', 'delete /api/v1/rules/{id}', 'get /api/v1/audit');
 allow(['admin', 'supervisor', 'operator', 'field'], [], 'post /api/v1/alerts/{id}/ack', 'post /api/v1/alerts/{id}/snooze', 'post /api/v1/alerts/{id}/resolve', 'post /api/v1/alerts/{id}/note');
 allow(['admin', 'supervisor', 'operator'], [], 'post /api/v1/alerts/{id}/assign');
+// Citizen reports share the alerts' permissions; filing, tracking and rating are public.
+for (const route of ['get /api/v1/reports/categories', 'post /api/v1/reports', 'get /api/v1/reports/track/{code}', 'post /api/v1/reports/track/{code}/rating']) EXPECTED[route] = 'public';
+allow(ALL, ['read', 'display'], 'get /api/v1/reports', 'get /api/v1/reports/{id}', 'get /api/v1/attachments/{id}');
+allow(['admin', 'supervisor', 'operator', 'field'], [], 'post /api/v1/reports/{id}/start', 'post /api/v1/reports/{id}/resolve', 'post /api/v1/reports/{id}/reject', 'post /api/v1/reports/{id}/note', 'post /api/v1/reports/{id}/attachments', 'post /api/v1/alerts/{id}/attachments');
+allow(['admin', 'supervisor', 'operator'], [], 'post /api/v1/reports/{id}/assign');
 for (const route of ['/api/v1/users', '/api/v1/tokens', '/api/v1/devices']) allow(['admin'], [], `get ${route}`, `post ${route}`);
 // Notifications: pushes go to people, so tokens are refused by the route itself (403) after the door lets them in.
 for (const route of ['post /api/v1/push/ack', 'post /api/v1/notify/telegram']) EXPECTED[route] = 'public';
