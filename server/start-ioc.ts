@@ -9,11 +9,13 @@ import { createLogger, type Logger } from '../config/logger.js';
 import { createIngestRouter } from '../ingest/http/receiver.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
 import { startMqttIngest, type MqttIngest } from '../ingest/mqtt/subscriber.js';
+import { createBrokerIngest } from '../ingest/mqtt/broker-ingest.js';
 import { createIngestCounters } from '../ingest/sink.js';
 import { createFieldTypeRegistry } from '../ingest/field-types.js';
 import { simulatedCameras, startSimulatorFeed, type SimulatorFeed } from './simulator-feed.js';
 import { startHeartbeat } from './wall/heartbeat.js';
 import { startWall } from './wall/start-wall.js';
+import { startField } from './field/start-field.js';
 import { createHttpApp } from './http/http-app.js';
 import { basemapFor, createBasemapRouter, inspectPmtilesFile } from './http/basemap.js';
 import { createEntityRouter } from './http/entity-routes.js';
@@ -23,9 +25,10 @@ import { installRedisFanout } from './live/redis-fanout.js';
 import { createLiveServer, type LiveIo } from './live/live-server.js';
 import { createLiveState } from './live/live-state.js';
 import { createPipeline } from './pipeline.js';
-import { startAlerts } from './alerts/start-alerts.js';
+import { createZoneLookup, startAlerts } from './alerts/start-alerts.js';
 import { createAlertsRouter } from './alerts/routes.js';
 import { backpressureMarks, createStore } from './store/index.js';
+import { openWriteAheadLog, replayWriteAheadLog } from './store/write-ahead-log.js';
 import session from 'express-session';
 import { createAuditRouter } from './admin/audit-routes.js';
 import { createTokensRouter } from './admin/tokens-routes.js';
@@ -96,6 +99,12 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     const store = createStore(config, logger.child({ module: 'store' }));
     await store.init();
     cleanups.push(() => store.close());
+    // What an earlier process acknowledged but the store had not written is written before anything reads it.
+    const walDir = path.join(config.dataDir, 'wal');
+    if (config.store.wal.enabled) await replayWriteAheadLog(walDir, store, logger.child({ module: 'wal' }));
+    const wal = config.store.wal.enabled
+      ? openWriteAheadLog(store, { dir: walDir, fsync: config.store.wal.fsync }, logger.child({ module: 'wal' }))
+      : undefined;
 
     // People, sessions, tokens, devices, audit, rules and alerts (docs/ARCHITECTURE.md, "State store").
     const state = createStateStore(config, logger.child({ module: 'state' }));
@@ -134,7 +143,9 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     logger.info('live state seeded from the store', { entities: live.size() });
 
     // The marks come from the buffer of the store actually fed (influx.maxBufferLines or store.embedded.maxBuffered).
-    const pipeline = createPipeline({ store, live, ...backpressureMarks(store), logger });
+    const pipeline = createPipeline({ store, live, ...backpressureMarks(store), logger, ...(wal ? { wal } : {}) });
+    // Runs after the pipeline's last delivery: the log goes once the store has written everything.
+    if (wal) cleanups.push(() => wal.close());
     cleanups.push(() => pipeline.flushPending());
 
     let broker: EmbeddedBroker | undefined;
@@ -149,10 +160,9 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         internal: internalMqtt,
         logger: logger.child({ module: 'broker-auth' }),
       });
-      broker = await startEmbeddedBroker(config.mqtt.port, config.host, logger.child({ module: 'broker' }), brokerAuth);
-      cleanups.push(() => broker?.close());
     }
-    const mqttUrl = config.mqtt.url ?? broker?.url ?? '';
+    // Set once the in-process broker listens (it starts last, with ingest inside it).
+    let mqttUrl = config.mqtt.url ?? '';
 
     let dynsec: DynsecClient | undefined;
     if (config.mqtt.url && config.mqtt.dynsec) {
@@ -209,6 +219,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     cleanups.push(() => socketAuth.stop());
 
     const alerts = await startAlerts({ config, store, state, live, liveServer, pipeline, logger: logger.child({ module: 'alerts' }) });
+    wall.useRules(() => alerts.service.listRules());
     cleanups.push(async () => {
       // Deliver what ingest already handed over before the alert service stops listening.
       pipeline.flushPending();
@@ -217,6 +228,17 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
 
     let mqttIngest: MqttIngest | undefined = undefined;
     let boundPort = config.port;
+    const field = await startField({
+      config,
+      state,
+      alerts: alerts.service,
+      audit,
+      zoneOf: createZoneLookup(config),
+      publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort}`,
+      logger: logger.child({ module: 'field' }),
+      publish: (report) => liveServer.broadcastReport(report),
+    });
+    cleanups.push(() => field.stop());
     const guardedPaths = ['/api', '/metrics', '/basemap', '/wall'];
     const app = createHttpApp({
       ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
@@ -257,11 +279,13 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         createReplayRouter({ telemetry: store, state, config, logger: logger.child({ module: 'replay' }) }),
         createExportRouter({ telemetry: store, audit, logger: logger.child({ module: 'export' }) }),
         wall.router,
+        ...field.routers,
       ],
       readiness: {
         store: () => store.ping(),
         state: () => state.ping(),
         broker: () => {
+          if (broker) return;
           if (!mqttIngest?.connected()) throw new Error(`not connected to the MQTT broker at ${mqttUrl}`);
         },
       },
@@ -295,21 +319,38 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     boundPort = port;
     const signIn = await bootstrapAccounts({ config, state, publicUrl: config.publicUrl ?? `http://localhost:${port}`, logger });
 
-    mqttIngest = await startMqttIngest({
-      url: mqttUrl,
-      clientId: config.mqtt.clientId,
-      ...(broker ? { username: internalMqtt.username, password: internalMqtt.password } : { username: config.mqtt.username, password: config.mqtt.password }),
+    const mqttHandling = {
       topicRoot: config.mqtt.topicRoot,
       rejectedTopicRoot: config.mqtt.rejectedTopicRoot,
-      sharedGroup: config.mqtt.sharedGroup,
       maxPayloadBytes: config.ingest.maxPayloadBytes,
       normalize,
       sink: pipeline,
       counters,
       adapters: [wall.frigate],
       logger: logger.child({ module: 'mqtt' }),
-    });
-    cleanups.push(() => mqttIngest?.close());
+    };
+    if (brokerAuth) {
+      // In-process broker: ingest runs inside it, so a device's PUBACK waits until its data is durable.
+      const ingest = createBrokerIngest({ ...mqttHandling, publishRejected: (topic, report) => broker?.publish(topic, report) });
+      const started = await startEmbeddedBroker(config.mqtt.port, config.host, logger.child({ module: 'broker' }), brokerAuth, {
+        maxPacketSize: config.mqtt.maxPacketSize,
+        reservedClientId: config.mqtt.clientId,
+        ingest,
+      });
+      broker = started;
+      cleanups.push(() => started.close());
+      mqttUrl = started.url;
+    } else {
+      mqttIngest = await startMqttIngest({
+        ...mqttHandling,
+        url: mqttUrl,
+        clientId: config.mqtt.clientId,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        sharedGroup: config.mqtt.sharedGroup,
+      });
+      cleanups.push(() => mqttIngest?.close());
+    }
 
     if (config.simulate) {
       const feed: SimulatorFeed = await startSimulatorFeed({

@@ -237,7 +237,8 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
         progress.kind === 'alert'
           ? { kind: 'alert', item: latest as Alert }
           : { kind: 'report', item: withoutContact(latest as Report) },
-        dedupe,
+        // Its own key: a step may also notify the same webhook directly, which must not swallow the event.
+        `${progress.kind}.escalated:${progress.itemId}:step${number}`,
       );
     }
     return true;

@@ -85,7 +85,8 @@ export async function startField(deps: FieldDeps): Promise<FieldParts> {
   // A report is acknowledged by starting it; one already started (or closed) answers 409.
   const ackReport: AckHandler = async (_kind, id, username, identity) => {
     const report = await reports.get(id);
-    if (report === undefined || !canSeeItem(identity, report)) throw new HttpError(404, 'not_found', `report "${id}" does not exist`);
+    if (report === undefined || !canSeeItem(identity, report))
+      throw new HttpError(404, 'not_found', `report "${id}" does not exist`);
     await reports.start(id, username);
   };
   routers.push(
@@ -101,8 +102,17 @@ export async function startField(deps: FieldDeps): Promise<FieldParts> {
   );
 
   // Escalation: policies from the config (the demo city's when it names none) and the API.
-  const configPolicies = deps.config.escalation.policies.length > 0 ? deps.config.escalation.policies : deps.config.simulate ? DEMO_POLICIES.map((p) => EscalationPolicyInputSchema.parse(p)) : [];
-  const policies = createPolicyBook({ state: deps.state, configPolicies, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const configPolicies =
+    deps.config.escalation.policies.length > 0
+      ? deps.config.escalation.policies
+      : deps.config.simulate
+        ? DEMO_POLICIES.map((p) => EscalationPolicyInputSchema.parse(p))
+        : [];
+  const policies = createPolicyBook({
+    state: deps.state,
+    configPolicies,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
   const categoryNames = new Map(deps.config.reports.categories.map((category) => [category.id, category.name.vi]));
   const escalation = createEscalationService({
     state: deps.state,
@@ -118,7 +128,9 @@ export async function startField(deps: FieldDeps): Promise<FieldParts> {
   escalation.start(deps.config.escalation.tickInterval);
   // Stopped before the notifier closes (stops run in reverse).
   stops.push(() => escalation.stop());
-  stops.push(publishItemEvents({ alerts: deps.alerts, reports, notifier, logger: deps.logger.child({ module: 'webhooks' }) }));
+  stops.push(
+    publishItemEvents({ alerts: deps.alerts, reports, notifier, logger: deps.logger.child({ module: 'webhooks' }) }),
+  );
   routers.push(createEscalationRouter({ policies, audit: deps.audit }));
 
   return {

@@ -248,7 +248,7 @@ describe('escalation policies with a test clock', () => {
     expect(recorder.sent[1]?.targets).toEqual(['user:sup', 'webhook:ops']);
     expect(recorder.sent[1]?.message.title).toMatch(/bước 2/);
     expect(recorder.published).toEqual([
-      { event: 'alert.escalated', dedupeKey: 'escalation:alert:a1:step2', id: 'a1' },
+      { event: 'alert.escalated', dedupeKey: 'alert.escalated:a1:step2', id: 'a1' },
     ]);
     const steps = alerts.get('a1').history?.filter((e) => e.action === 'escalate');
     expect(steps?.map((e) => [e.step, e.targets])).toEqual([
