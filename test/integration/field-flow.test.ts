@@ -40,6 +40,9 @@ const IN_WARD_A = { lat: 21.275, lon: 106.195 };
 const WEBHOOK_SECRET = `whsec_${Buffer.from('field-flow-test-secret-0123456789').toString('base64')}`;
 const ESCALATE_AFTER_MS = 2_000;
 
+/** A webhook body as the product sends it: the event type and the item. */
+const hookBody = (body: string) => JSON.parse(body) as { type: string; data: { id: string; kind: string } };
+
 describe('field teams: assignment, push, escalation and acknowledgement', () => {
   let product: TestIoc;
   let smtp: SmtpFake;
@@ -139,7 +142,7 @@ describe('field teams: assignment, push, escalation and acknowledgement', () => 
     expect(first.payload).toMatchObject({
       kind: 'alert',
       id: alert.id,
-      url: expect.stringContaining(`/field/alerts/${alert.id}`),
+      url: expect.stringContaining(`/field/alerts/${alert.id}`) as unknown,
     });
     expect(typeof first.payload.ackToken).toBe('string');
     // Not in time yet: the supervisor has had nothing.
@@ -154,7 +157,7 @@ describe('field teams: assignment, push, escalation and acknowledgement', () => 
     expect(mail.text).toContain(`/field/alerts/${alert.id}`);
 
     const hook = await waitFor(
-      () => webhook.requests.find((r) => r.path === '/hooks/ioc' && JSON.parse(r.body).type === 'alert.escalated'),
+      () => webhook.requests.find((r) => r.path === '/hooks/ioc' && hookBody(r.body).type === 'alert.escalated'),
       'the escalation webhook',
     );
     // Verified the way a receiving city system would, with the shared secret.
@@ -233,8 +236,8 @@ describe('field teams: assignment, push, escalation and acknowledgement', () => 
     expect(
       webhook.requests.some(
         (r) =>
-          JSON.parse(r.body).type === 'report.created' &&
-          JSON.parse(r.body).data.id === created.id &&
+          hookBody(r.body).type === 'report.created' &&
+          hookBody(r.body).data.id === created.id &&
           !r.body.includes('0912'),
       ),
     ).toBe(true);
