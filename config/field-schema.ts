@@ -37,6 +37,12 @@ export const NotifyConfigSchema = z
         subject: z.string().regex(/^(mailto:|https:)/).default('mailto:ioc@localhost'),
         /** How long a push service keeps an undelivered notification. */
         ttl: DurationSchema.default(3_600_000),
+        /**
+         * Hosts a browser's push endpoint may name (`host` or `*.domain`), so a subscription cannot make
+         * the server post into the operator's network; any host when absent. The browsers' push services:
+         * fcm.googleapis.com, updates.push.services.mozilla.com, *.push.apple.com, *.notify.windows.com.
+         */
+        allowedHosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/, 'a host name or *.domain')).min(1).optional(),
       })
       .prefault({}),
     /** Email over SMTP, e.g. `smtp://user:pass@mail.example.vn:587` or `smtps://…:465`. */

@@ -63,7 +63,15 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
   const subscriptions = createPushSubscriptions(state);
 
   const channels: Partial<Record<NotifyChannel, Channel>> = {
-    push: createPushChannel({ subscriptions, vapid, subject: config.push.subject, ttlMs: config.push.ttl, ackTokens, clock }),
+    push: createPushChannel({
+      subscriptions,
+      vapid,
+      subject: config.push.subject,
+      ttlMs: config.push.ttl,
+      ackTokens,
+      clock,
+      ...(config.push.allowedHosts ? { allowedHosts: config.push.allowedHosts } : {}),
+    }),
     ...(config.webhooks.length > 0 ? { webhook: createWebhookChannel({ webhooks: config.webhooks, clock }) } : {}),
     ...(config.email ? { email: createEmailChannel({ smtpUrl: config.email.smtpUrl, from: config.email.from, timeoutMs }) } : {}),
     ...(config.telegram ? { telegram: createTelegramChannel({ botToken: config.telegram.botToken, apiUrl: config.telegram.apiUrl, ackTokens }) } : {}),

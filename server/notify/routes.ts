@@ -18,6 +18,7 @@ import { badRequest, HttpError } from '../http/errors.js';
 import type { RouteSpec } from '../http/route-catalog.js';
 import type { StateStore } from '../state/types.js';
 import { ACK_TOKEN_TTL_MS } from './ack-tokens.js';
+import { pushHostAllowed } from './channels/push.js';
 import { callBotApi } from './channels/telegram.js';
 import type { NotifierService } from './notifier.js';
 
@@ -75,7 +76,19 @@ export interface NotifyRouterDeps {
 }
 
 /** Bodies here are small: a subscription, a token, a Telegram update. */
-const json = express.json({ limit: '16kb' });
+const MAX_BODY_BYTES = 16 * 1024;
+const jsonParser = express.json({ limit: MAX_BODY_BYTES });
+/**
+ * The app's JSON parser (1 MB) runs before this router, making express.json here a no-op, so the
+ * declared length is checked too; a chunked body stays under the app's cap.
+ */
+const json: express.RequestHandler = (req, res, next) => {
+  if (Number(req.get('content-length') ?? 0) > MAX_BODY_BYTES) {
+    next(new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes.`));
+    return;
+  }
+  jsonParser(req, res, next);
+};
 const TELEGRAM_TIMEOUT_MS = 10_000;
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
@@ -125,6 +138,10 @@ export function createNotifyRouter(deps: NotifyRouterDeps): Router {
   router.post('/push/subscriptions', json, async (req, res) => {
     const identity = person(req);
     const subscription = parse(PushSubscriptionSchema, req.body, 'body');
+    if (!pushHostAllowed(subscription.endpoint, deps.config.push.allowedHosts)) {
+      const message = `The push service ${new URL(subscription.endpoint).hostname} is not one this server posts to (notify.push.allowedHosts).`;
+      throw new HttpError(400, 'bad_request', message, [{ path: 'endpoint', message: 'host not allowed' }]);
+    }
     const saved = await notifier.subscriptions.save(identity.name, subscription, clock());
     record(req, identity.name, 'push.subscribe', saved.id, { origin: new URL(subscription.endpoint).origin });
     res.status(201).json({ id: saved.id });

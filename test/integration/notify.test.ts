@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, Delivery } from '../../contract/index.js';
 import { NotifyConfigSchema } from '../../config/field-schema.js';
 import { silentLogger } from '../../config/logger.js';
+import { ACK_TOKEN_TTL_MS } from '../../server/notify/ack-tokens.js';
 import { createNotifier, type NotifierService } from '../../server/notify/notifier.js';
 import type { NotifyMessage } from '../../server/notify/types.js';
 import { SqliteStateStore } from '../../server/state/sqlite-state.js';
@@ -124,6 +125,8 @@ describe('the notifier on a real state store', () => {
     const claim = notifier.ackTokens.verify(String(push?.payload.ackToken), now);
     expect(claim).toMatchObject({ kind: 'alert', id: 'alert-1', username: 'field-1' });
     expect(notifier.ackTokens.verify(String(push?.payload.ackToken).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), now)).toBeUndefined();
+    expect(claim?.exp).toBe(now + ACK_TOKEN_TTL_MS);
+    expect(notifier.ackTokens.verify(String(push?.payload.ackToken), now + ACK_TOKEN_TTL_MS)).toBeUndefined();
 
     const mail = await waitFor(() => fakes.smtp.messages.find((m) => m.subject === 'PM2.5 cao / high'), 'the mail');
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe('field1@bacgiang.example.vn');
@@ -292,7 +295,7 @@ describe('notification routes in the product', () => {
 
   beforeAll(async () => {
     fakes = await startFakes();
-    product = await startTestIoc({ mqtt: { port: 0 }, rules: [RULE], notify: notifyConfig(fakes) });
+    product = await startTestIoc({ mqtt: { port: 0 }, rules: [RULE], notify: notifyConfig(fakes, { push: { allowedHosts: ['127.0.0.1'] } }) });
     field = await signIn(product.baseUrl, 'field-1', await product.api.createUser('field-1', ['field'], ['tran-phu']));
     operator = await signIn(product.baseUrl, 'op-1', await product.api.createUser('op-1', ['operator']));
   });
@@ -312,6 +315,9 @@ describe('notification routes in the product', () => {
     expect(bad.status).toBe(400);
     const reason = (await bad.json()) as { error: { issues: { path: string }[] } };
     expect(reason.error.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['endpoint', 'keys.p256dh', 'keys.auth']));
+    const elsewhere = await field.fetch('/api/v1/push/subscriptions', { method: 'POST', json: { ...fieldSubscription, endpoint: 'http://10.0.0.5/admin' } });
+    expect(elsewhere.status).toBe(400);
+    expect(((await elsewhere.json()) as { error: { message: string } }).error.message).toContain('notify.push.allowedHosts');
     const token = await product.api.createToken(['read']);
     const byToken = await fetch(`${product.baseUrl}/api/v1/push/subscriptions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(fieldSubscription) });
     expect(byToken.status).toBe(403);
@@ -389,6 +395,8 @@ describe('notification routes in the product', () => {
 
       const forged = await fetch(`${product.baseUrl}/api/v1/push/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: `${ackToken.slice(0, -2)}xx` }) });
       expect(forged.status).toBe(403);
+      const huge = await fetch(`${product.baseUrl}/api/v1/push/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ackToken, pad: 'x'.repeat(20_000) }) });
+      expect(huge.status).toBe(413);
       const ack = await fetch(`${product.baseUrl}/api/v1/push/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ackToken }) });
       expect(ack.status).toBe(200);
       expect(await ack.json()).toEqual({ kind: 'alert', id: pushed.id, by: 'field-1' });

@@ -25,6 +25,13 @@ export async function loadVapidKeys(state: { putSettingIfAbsent(key: string, val
   return { publicKey: stored.publicKey, privateKey: stored.privateKey };
 }
 
+/** Whether an endpoint's host is one `notify.push.allowedHosts` lets the server post to (any when unset). */
+export function pushHostAllowed(endpoint: string, allowedHosts: readonly string[] | undefined): boolean {
+  if (allowedHosts === undefined) return true;
+  const host = new URL(endpoint).hostname.toLowerCase();
+  return allowedHosts.some((allowed) => (allowed.startsWith('*.') ? host.endsWith(allowed.slice(1)) : host === allowed));
+}
+
 export interface PushChannelDeps {
   subscriptions: PushSubscriptions;
   vapid: VapidKeys;
@@ -33,6 +40,7 @@ export interface PushChannelDeps {
   ttlMs: number;
   ackTokens: AckTokens;
   clock: () => number;
+  allowedHosts?: readonly string[];
 }
 
 /** The payload the service worker shows; the ack token only when the recipient may act from it. */
@@ -50,6 +58,7 @@ export function createPushChannel(deps: PushChannelDeps): Channel {
     async send(doc, signal) {
       const subscription = await deps.subscriptions.get(doc.address);
       if (subscription === undefined) throw new DeliveryError('the push subscription was removed', true);
+      if (!pushHostAllowed(subscription.endpoint, deps.allowedHosts)) throw new DeliveryError('the push endpoint\'s host is not in notify.push.allowedHosts', true);
       const request = webPush.generateRequestDetails(
         { endpoint: subscription.endpoint, keys: subscription.keys },
         JSON.stringify(pushPayload(doc, deps.ackTokens, deps.clock())),
