@@ -27,7 +27,7 @@ for (const route of ['get /wall', 'get /healthz', 'get /readyz', 'get /api/v1/au
 for (const route of ['post /api/v1/auth/logout', 'get /api/v1/auth/me', 'get /api/v1/openapi.json']) EXPECTED[route] = 'any';
 allow([], ['metrics'], 'get /metrics');
 allow([], ['ingest'], 'post /api/v1/ingest');
-allow(ALL, ['read', 'display'], 'get /api/v1/entities', 'get /api/v1/console-config', 'get /basemap/{name}', 'get /api/v1/alerts', 'get /api/v1/alerts/{id}');
+allow(ALL, ['read', 'display'], 'get /api/v1/entities', 'get /api/v1/console-config', 'get /basemap/{name}', 'get /api/v1/alerts', 'get /api/v1/alerts/{id}', 'get /api/v1/rule-names');
 allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/entities/{domain}/{id}/history', 'post /api/v1/rules/{id}/backtest', 'get /api/v1/rules', 'get /api/v1/rules/{id}');
 allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/replay/state', 'get /api/v1/replay/frames', 'get /api/v1/replay/alerts', 'get /api/v1/export');
 allow(['admin', 'supervisor', 'operator', 'analyst', 'display'], ['read', 'display'], 'get /api/v1/kpis', 'get /api/v1/quality');
@@ -47,6 +47,9 @@ EXPECTED['get /api/v1/push/vapid-public-key'] = 'any';
 allow(ALL, [], 'post /api/v1/push/subscriptions', 'delete /api/v1/push/subscriptions');
 allow(['admin', 'supervisor', 'operator'], [], 'get /api/v1/notifications');
 allow(['admin'], [], 'post /api/v1/notifications/test');
+// Escalation policies: read like rules, written by whoever writes rules.
+allow(['admin', 'supervisor', 'operator', 'analyst'], ['read'], 'get /api/v1/escalation-policies', 'get /api/v1/escalation-policies/{id}');
+allow(['admin', 'supervisor'], [], 'post /api/v1/escalation-policies', 'put /api/v1/escalation-policies/{id}', 'delete /api/v1/escalation-policies/{id}');
 allow(['admin'], [], 'get /api/v1/users/{username}', 'patch /api/v1/users/{username}', 'delete /api/v1/users/{username}', 'delete /api/v1/tokens/{id}', 'delete /api/v1/devices/{id}');
 
 const label = (caller: Caller) => (caller.kind === 'none' ? 'nobody' : caller.kind === 'role' ? caller.role : `token:${caller.scope}`);
