@@ -31,7 +31,10 @@ export const ConfigSchema = z.strictObject({
       url: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).optional(),
       /** Port of the in-process broker. */
       port: PortSchema.default(1883),
+      /** The ingest client's id on an external broker; the in-process broker refuses any client taking it. */
       clientId: z.string().min(1).max(64).default('ioc-ingest'),
+      /** Largest MQTT packet a client may send the in-process broker (bytes); a larger one closes its connection. */
+      maxPacketSize: z.number().int().min(1024).max(268_435_455).default(262_144),
       username: z.string().optional(),
       password: z.string().optional(),
       /** MQTT 5 shared-subscription group for scale-out (`$share/<group>/...`); unset: plain subscription. */
@@ -85,6 +88,18 @@ export const ConfigSchema = z.strictObject({
         .strictObject({
           /** Observations the embedded store holds unwritten; beyond this the oldest are dropped and counted (ingest is slowed at half). */
           maxBuffered: z.number().int().min(1000).default(500_000),
+        })
+        .prefault({}),
+      /**
+       * The write-ahead log in `<dataDir>/wal`: MQTT PUBACKs and HTTP 202s leave only once what they acknowledge
+       * is in it, and a process killed before the store wrote it replays it at the next start.
+       */
+      wal: z
+        .strictObject({
+          /** Off: acknowledged data still in the store's buffer is lost when the process is killed. */
+          enabled: z.boolean().default(true),
+          /** fdatasync each group commit, so a power cut loses nothing acknowledged either (off: a killed process only). */
+          fsync: z.boolean().default(true),
         })
         .prefault({}),
     })

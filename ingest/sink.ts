@@ -3,6 +3,11 @@ import type { Observation } from '../contract/index.js';
 /** Where ingest delivers valid observations (the server's pipeline). */
 export interface ObservationSink {
   accept(batch: Observation[]): void;
+  /**
+   * Makes everything accepted so far durable (written to a local log the server replays after a crash).
+   * Transports call it before they acknowledge: a PUBACK or a 202 promises the data survives a killed process.
+   */
+  commit(): void;
   /** True while downstream buffers are past their high-water mark: transports should slow down. */
   saturated(): boolean;
   /** Resolves once downstream buffers are below their low-water mark again. */

@@ -3,6 +3,7 @@ import type { Logger } from '../config/logger.js';
 import type { ObservationSink } from '../ingest/sink.js';
 import type { LiveState } from './live/live-state.js';
 import type { TelemetryStore } from './store/types.js';
+import type { WriteAheadLog } from './store/write-ahead-log.js';
 
 /** Anything that watches the stream after the store and live state (the alert engine). */
 export interface ObservationObserver {
@@ -18,6 +19,8 @@ export interface PipelineOptions {
   /** Store buffer size at which they may go on. */
   lowWater: number;
   logger: Logger;
+  /** Where accepted observations become durable before they are acknowledged; absent: acknowledged on acceptance. */
+  wal?: WriteAheadLog;
 }
 
 export interface Pipeline extends ObservationSink {
@@ -32,7 +35,7 @@ export interface Pipeline extends ObservationSink {
  * downstream cost is per batch, not per message.
  */
 export function createPipeline(options: PipelineOptions): Pipeline {
-  const { store, live, logger } = options;
+  const { store, live, logger, wal } = options;
   const observers = [...(options.observers ?? [])];
   let pending: Observation[] = [];
   let scheduled = false;
@@ -61,7 +64,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
+    // Logged before the store sees them, so a segment never holds what the store was not given yet.
+    wal?.commit();
     store.write(batch);
+    wal?.afterDeliver();
     live.apply(batch);
     for (const observer of observers) {
       try {
@@ -75,12 +81,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   return {
     accept(batch) {
+      wal?.append(batch);
       for (const obs of batch) pending.push(obs);
       if (!scheduled) {
         scheduled = true;
         setImmediate(deliver);
       }
     },
+    commit: () => wal?.commit(),
     saturated: () => saturated,
     drained: () => (saturated ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
     addObserver: (observer) => observers.push(observer),

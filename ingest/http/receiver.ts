@@ -86,7 +86,11 @@ export function createIngestRouter(options: HttpIngestOptions): Router {
           example: body.subarray(0, REJECTION_EXAMPLE_CHARS).toString('utf8'),
         });
       }
-      if (outcome.observations.length > 0) sink.accept(outcome.observations);
+      if (outcome.observations.length > 0) {
+        sink.accept(outcome.observations);
+        // 202 promises the data survives a killed process: durable before the answer (a failure answers 500).
+        sink.commit();
+      }
       const result: IngestResult = { accepted: outcome.observations.length, ...listRejections(outcome.rejected) };
       if (result.accepted === 0) {
         res.status(400).json(result);

@@ -1,9 +1,11 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { ingestSubscriptions, MAX_LISTED_REJECTIONS, parseTopic, rejectedTopic, type Observation } from '../../contract/index.js';
+import { ingestSubscriptions } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
-import { hasContent, type FieldTypeRegistry } from '../field-types.js';
-import { ingestPayload, type IngestRules } from '../ingest-payload.js';
-import { REJECTION_EXAMPLE_CHARS, type IngestCounters, type ObservationSink } from '../sink.js';
+import type { IngestRules } from '../ingest-payload.js';
+import type { IngestCounters, ObservationSink } from '../sink.js';
+import { createMessageHandler, type MqttAdapter } from './message-handler.js';
+
+export type { MqttAdapter } from './message-handler.js';
 
 export interface MqttIngestOptions {
   url: string;
@@ -22,38 +24,12 @@ export interface MqttIngestOptions {
   adapters?: MqttAdapter[];
 }
 
-/** A topic outside `<topicRoot>/…` whose messages another system publishes in its own format. */
-export interface MqttAdapter {
-  /** An exact topic (no wildcards), subscribed besides the city topics. */
-  topic: string;
-  /** The domain its refusals are reported under (`ioc/rejected/<domain>`). */
-  domain: string;
-  /** Turns one message into observations, or refuses it with the reason. */
-  handle(payload: Buffer, now: number): { observations: Observation[]; rejected: { index: number; error: string }[] };
-}
-
 export interface MqttIngest {
   client: MqttClient;
   connected(): boolean;
   close(): Promise<void>;
 }
 
-const REJECTED_PAYLOAD_PREVIEW = 1024;
-
-type AdapterOutcome = ReturnType<MqttAdapter['handle']>;
-
-/** Holds an adapter's observations to the field kinds too: another system's odd value must not poison a field either. */
-function admitKinds(outcome: AdapterOutcome, fieldTypes: FieldTypeRegistry | undefined): AdapterOutcome {
-  if (fieldTypes === undefined) return outcome;
-  const observations: Observation[] = [];
-  const rejected = [...outcome.rejected];
-  for (const obs of outcome.observations) {
-    const problems = fieldTypes.admit(obs);
-    if (problems.length > 0) rejected.push({ index: 0, error: problems.join('; ') });
-    if (hasContent(obs)) observations.push(obs);
-  }
-  return { observations, rejected };
-}
 /** Messages handled back to back before ingest lets the event loop run other work. */
 const YIELD_EVERY = 256;
 
@@ -66,13 +42,30 @@ interface AckTurns {
 }
 
 /**
+ * Lets a turn's PUBACKs leave only once its observations are durable (group commit: one log write per turn).
+ * Should the log fail, the connection is dropped with the PUBACKs still in it, so the broker redelivers.
+ */
+function releaseDurable(stream: MqttClient['stream'] | undefined, commit: () => void, logger: Logger): void {
+  try {
+    commit();
+  } catch (err) {
+    logger.error('could not make accepted messages durable; dropping the connection so the broker resends them', {
+      error: (err as Error).message,
+    });
+    stream?.destroy();
+    return;
+  }
+  stream?.uncork();
+}
+
+/**
  * Corks the client's socket for the messages of one turn and uncorks it in a `setImmediate`, so their
  * PUBACKs (and anything else written meanwhile) leave in one write instead of one each (BENCHMARKS.md hot
  * spot 2). The uncork does not depend on another message arriving, so the socket is never left corked:
  * the immediate runs in this loop iteration even when the stream closed meanwhile, and a stream replaced
  * by a reconnect is uncorked before the new one is corked.
  */
-function createAckTurns(client: MqttClient): AckTurns {
+function createAckTurns(client: MqttClient, commit: () => void, logger: Logger): AckTurns {
   let corked: MqttClient['stream'] | undefined;
   let open = false;
   let messages = 0;
@@ -90,7 +83,7 @@ function createAckTurns(client: MqttClient): AckTurns {
       // next message synchronously, that message opens (and corks) a turn of its own.
       pending?.();
     } finally {
-      stream?.uncork();
+      releaseDurable(stream, commit, logger);
     }
   };
 
@@ -121,7 +114,7 @@ function createAckTurns(client: MqttClient): AckTurns {
  * hold the backlog instead of us dropping it.
  */
 export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttIngest> {
-  const { logger, counters, sink } = options;
+  const { logger, sink } = options;
   const adapters = new Map((options.adapters ?? []).map((adapter) => [adapter.topic, adapter]));
   const client = mqtt.connect(options.url, {
     clientId: options.clientId,
@@ -135,64 +128,17 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     resubscribe: false,
   });
 
-  const reject = (topic: string, domain: string, payload: Buffer, errors: { index: number; error: string }[]) => {
-    counters.rejected += errors.length;
-    counters.rejectedBy.set('mqtt', (counters.rejectedBy.get('mqtt') ?? 0) + errors.length);
-    counters.onRejected?.({
-      at: Date.now(),
-      transport: 'mqtt',
-      domain,
-      source: topic,
-      errors: errors.slice(0, MAX_LISTED_REJECTIONS),
-      example: payload.subarray(0, REJECTION_EXAMPLE_CHARS).toString('utf8'),
-    });
-    const report = JSON.stringify({
-      topic,
-      receivedAt: new Date().toISOString(),
-      ...(errors.length > MAX_LISTED_REJECTIONS ? { errors: errors.slice(0, MAX_LISTED_REJECTIONS), errorsTotal: errors.length } : { errors }),
-      payload: payload.subarray(0, REJECTED_PAYLOAD_PREVIEW).toString('utf8'),
-    });
-    client.publish(rejectedTopic(domain, options.rejectedTopicRoot), report, { qos: 0 }, (err) => {
-      if (err) logger.debug('could not republish rejected message', { error: err.message });
-    });
-  };
+  const handleMessage = createMessageHandler({
+    ...options,
+    publishRejected: (topic, report) =>
+      client.publish(topic, report, { qos: 0 }, (err) => {
+        if (err) logger.debug('could not republish rejected message', { error: err.message });
+      }),
+  });
+  const handle = (packet: IPublishPacket): void =>
+    handleMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
 
-  const handle = (packet: IPublishPacket): void => {
-    counters.messages += 1;
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const adapter = adapters.get(packet.topic);
-    if (adapter) {
-      const outcome =
-        payload.length > options.maxPayloadBytes
-          ? { observations: [], rejected: [{ index: 0, error: `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes} bytes` }] }
-          : admitKinds(adapter.handle(payload, Date.now()), options.normalize.fieldTypes);
-      if (outcome.observations.length > 0) {
-        counters.accepted += outcome.observations.length;
-        sink.accept(outcome.observations);
-      }
-      if (outcome.rejected.length > 0) reject(packet.topic, adapter.domain, payload, outcome.rejected);
-      return;
-    }
-    const parsed = parseTopic(packet.topic, options.topicRoot);
-    if (!parsed) {
-      reject(packet.topic, 'unknown', payload, [{ index: 0, error: `topic must be ${options.topicRoot}/<domain>[/<id>]` }]);
-      return;
-    }
-    if (payload.length > options.maxPayloadBytes) {
-      reject(packet.topic, parsed.domain, payload, [
-        { index: 0, error: `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes} bytes` },
-      ]);
-      return;
-    }
-    const outcome = ingestPayload(payload, 'auto', parsed, options.normalize, Date.now());
-    if (outcome.observations.length > 0) {
-      counters.accepted += outcome.observations.length;
-      sink.accept(outcome.observations);
-    }
-    if (outcome.rejected.length > 0) reject(packet.topic, parsed.domain, payload, outcome.rejected);
-  };
-
-  const turns = createAckTurns(client);
+  const turns = createAckTurns(client, () => sink.commit(), logger);
   // mqtt.js reads the next packet only after this callback: delaying it is our backpressure (docs/PERFORMANCE.md).
   client.handleMessage = (packet, done) => {
     const yieldNow = turns.begin();
@@ -203,10 +149,18 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     }
     // mqtt.js writes the PUBACK when `done` runs: only ever after the pipeline took the message.
     if (sink.saturated()) {
-      sink.drained().then(
-        () => done(),
-        () => done(),
-      );
+      // Outside a corked turn: the PUBACK leaves at once, so the message is made durable first.
+      const ack = () => {
+        try {
+          sink.commit();
+        } catch (err) {
+          logger.error('could not make an accepted message durable; dropping the connection', { error: (err as Error).message });
+          client.stream.destroy();
+          return;
+        }
+        done();
+      };
+      sink.drained().then(ack, ack);
     } else if (yieldNow) {
       // mqtt.js handles queued packets in next-ticks, which never let timers, store commits or HTTP run
       // during a backlog drain; yielding now and then keeps deltas and the API on time (BENCHMARKS.md).

@@ -24,6 +24,7 @@ function recordingSink(onAccept: (observations: Observation[]) => void = () => u
       for (const observation of batch) seqs.push(observation.fields.seq as number);
       onAccept(batch);
     },
+    commit: () => undefined,
     saturated: () => false,
     drained: () => Promise.resolve(),
   };

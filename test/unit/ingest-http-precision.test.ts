@@ -18,7 +18,7 @@ beforeAll(async () => {
     createIngestRouter({
       maxPayloadBytes: 100_000,
       normalize: { maxFutureMs: 60_000, maxPastMs: 100 * 365 * 86_400_000, domains: new Set(['sensor']) },
-      sink: { accept: (batch) => accepted.push(...batch), saturated: () => false, drained: () => Promise.resolve() },
+      sink: { accept: (batch) => accepted.push(...batch), commit: () => undefined, saturated: () => false, drained: () => Promise.resolve() },
       counters: createIngestCounters(),
       logger: silentLogger,
     }),
