@@ -10,18 +10,21 @@ import { silentLogger } from '../../config/logger.js';
 import { ACK_TOKEN_TTL_MS } from '../../server/notify/ack-tokens.js';
 import { createNotifier, type NotifierService } from '../../server/notify/notifier.js';
 import type { NotifyMessage } from '../../server/notify/types.js';
+import { PostgresStateStore } from '../../server/state/postgres-state.js';
 import { SqliteStateStore } from '../../server/state/sqlite-state.js';
 import type { StateStore } from '../../server/state/types.js';
 import { signIn, type ApiSession } from '../support/auth.js';
 import { startTestIoc, type TestIoc } from '../support/ioc.js';
 import { startJsonFake, startPushServiceFake, startSmtpFake, type JsonFake, type PushServiceFake, type SmtpFake } from '../support/notify-fakes.js';
 import { waitFor } from '../support/ports.js';
+import { startPostgres, type RunningPostgres } from '../support/postgres.js';
 
 /*
  * The notification delivery path against real far sides in the test process: an SMTP server, a
  * push service that decrypts and checks VAPID, webhook receivers verifying with the standardwebhooks
  * package, and Telegram and Zalo API stand-ins checking the exact request shape. First the notifier
- * on a real SQLite state store with a test clock (retries, no duplicates across two notifiers),
+ * on real SQLite and PostgreSQL state stores with a test clock (retries, no duplicates across two
+ * notifiers on two connections),
  * then the product's own routes.
  */
 
@@ -81,9 +84,13 @@ function expectNoSecret(text: string, notifier?: NotifierService) {
   for (const secret of [WHSEC, WHSEC.slice(6), BOT_TOKEN, ZALO_TOKEN, TG_SECRET, ...(notifier?.secrets() ?? [])]) expect(text).not.toContain(secret);
 }
 
-describe('the notifier on a real state store', () => {
+describe.each(['sqlite', 'postgres'] as const)('the notifier on a real %s state store', (backend) => {
   let fakes: Fakes;
-  let dir: string;
+  let dir: string | undefined;
+  let postgres: RunningPostgres | undefined;
+  /** Another connection to the same store: a second node. */
+  let openStore: () => Promise<StateStore>;
+  const opened: StateStore[] = [];
   let state: StateStore;
   let notifier: NotifierService;
   let now = Date.now();
@@ -91,17 +98,32 @@ describe('the notifier on a real state store', () => {
 
   beforeAll(async () => {
     fakes = await startFakes();
-    dir = mkdtempSync(path.join(tmpdir(), 'ioc-notify-'));
-    state = new SqliteStateStore({ dataDir: dir });
-    await state.init();
+    if (backend === 'sqlite') {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'ioc-notify-'));
+      dir = dataDir;
+      openStore = () => Promise.resolve(new SqliteStateStore({ dataDir }));
+    } else {
+      postgres = await startPostgres();
+      const url = await postgres.createDatabase('notify');
+      openStore = () => Promise.resolve(new PostgresStateStore({ url }));
+    }
+    const open = openStore;
+    openStore = async () => {
+      const store = await open();
+      await store.init();
+      opened.push(store);
+      return store;
+    };
+    state = await openStore();
     const at = Date.now();
     await state.createUser({ username: 'field-1', displayName: 'Cán bộ 1', roles: ['field'], zones: ['tran-phu'], email: 'field1@bacgiang.example.vn', disabled: false, source: 'local', createdAt: at, updatedAt: at });
     notifier = await createNotifier({ config: NotifyConfigSchema.parse(notifyConfig(fakes)), state, logger: silentLogger, publicUrl: () => 'https://ioc.example.vn', clock });
   });
   afterAll(async () => {
     await notifier?.close();
-    await state?.close();
+    for (const store of opened) await store.close();
     await stopFakes(fakes);
+    await postgres?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -218,7 +240,7 @@ describe('the notifier on a real state store', () => {
 
   it('never sends twice for one dedupe key: again, from a second notifier on the same store, or when two retry loops race', async () => {
     fakes.hooks.requests.length = 0;
-    const other = await createNotifier({ config: NotifyConfigSchema.parse(notifyConfig(fakes)), state, logger: silentLogger, publicUrl: () => 'https://ioc.example.vn', clock });
+    const other = await createNotifier({ config: NotifyConfigSchema.parse(notifyConfig(fakes)), state: await openStore(), logger: silentLogger, publicUrl: () => 'https://ioc.example.vn', clock });
     try {
       expect(other.vapidPublicKey()).toBe(notifier.vapidPublicKey());
       const made = await notifier.notify(alertMessage('alert-3'), ['webhook:ops', 'email:duty@bacgiang.example.vn'], 'alert-3:step1');
