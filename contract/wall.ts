@@ -26,6 +26,23 @@ export const WallSceneSchema = z.strictObject({
 export type WallSceneInput = z.input<typeof WallSceneSchema>;
 export type WallScene = z.output<typeof WallSceneSchema>;
 
+// ---------------------------------------------------------------- rule names
+
+/**
+ * A rule as an alert board names it (`GET /api/v1/rule-names`): what anyone who may read alerts
+ * needs to label them, without the conditions behind `rules.read`.
+ */
+export const RuleNameSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** A threshold rule's field: its alerts' value is a reading of it, shown with the field's unit. */
+  field: z.string().optional(),
+});
+export type RuleName = z.infer<typeof RuleNameSchema>;
+
+export const RuleNamesResponseSchema = z.object({ rules: z.array(RuleNameSchema) });
+export type RuleNamesResponse = z.infer<typeof RuleNamesResponseSchema>;
+
 // ---------------------------------------------------------------- KPIs
 
 export const KpiStatusSchema = z.enum(['ok', 'warn', 'bad']);

@@ -220,6 +220,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
 
     const alerts = await startAlerts({ config, store, state, live, liveServer, pipeline, logger: logger.child({ module: 'alerts' }) });
     wall.useRules(() => alerts.service.listRules());
+    wall.useRules(() => alerts.service.listRules());
     cleanups.push(async () => {
       // Deliver what ingest already handed over before the alert service stops listening.
       pipeline.flushPending();

@@ -1,6 +1,7 @@
 import type { Alert } from '../../contract/alert.js';
 import type { ErrorBody } from '../../contract/api.js';
 import type { BacktestResult, RuleInput, RuleView } from '../../contract/rule.js';
+import type { RuleName, RuleNamesResponse } from '../../contract/wall.js';
 import { ApiFailure, call, request } from './http.js';
 
 /** Every open alert (firing, acknowledged, snoozed). */
@@ -20,6 +21,11 @@ export type AlertAction =
 export function alertAction(id: string, action: AlertAction): Promise<Alert> {
   const { kind, ...body } = action;
   return call<Alert>('POST', `/alerts/${encodeURIComponent(id)}/${kind}`, { body });
+}
+
+/** Every rule's name and watched field: what labelling alerts needs, readable by whoever reads alerts (a wall too). */
+export async function fetchRuleNames(): Promise<RuleName[]> {
+  return (await call<RuleNamesResponse>('GET', '/rule-names')).rules;
 }
 
 /** All rules, config ones included. */

@@ -1,5 +1,5 @@
 import type { Alert } from '../../contract/alert.js';
-import type { RuleView } from '../../contract/rule.js';
+import type { RuleName } from '../../contract/wall.js';
 import { entityLabel, ruleLabel, valueLabel } from '../features/alerts/alert-labels.js';
 import { formatAgo, formatNumber } from '../i18n/format.js';
 import { t, useLocale } from '../i18n/i18n.js';
@@ -22,7 +22,7 @@ function AlertLine({
 }: {
   alert: Alert;
   runtime: WallRuntime;
-  rules: ReadonlyMap<string, RuleView>;
+  rules: ReadonlyMap<string, RuleName>;
   locale: Locale;
   now: number;
 }) {
@@ -56,7 +56,7 @@ function AlertLine({
 export function AlertBoard({ runtime }: { runtime: WallRuntime }) {
   const locale = useLocale();
   useObservable(runtime.alerts.version);
-  const rules = useObservable(runtime.alerts.rules);
+  const rules = useObservable(runtime.alerts.ruleNames);
   const tick = usePolled(() => Math.floor(Date.now() / AGE_TICK_MS), 1_000);
   const open = runtime.alerts.book.sorted();
   const now = tick * AGE_TICK_MS;

@@ -11,7 +11,7 @@ import type { WallRuntime } from './wall-runtime.js';
 /** A new critical alert, full screen, over whatever scene was showing. */
 export function CriticalScene({ alert, runtime }: { alert: Alert; runtime: WallRuntime }) {
   const locale = useLocale();
-  const rules = useObservable(runtime.alerts.rules);
+  const rules = useObservable(runtime.alerts.ruleNames);
   const now = usePolled(() => Math.floor(Date.now() / 1000) * 1000, 1_000);
   const value = valueLabel(alert, rules, locale);
   const rows: [string, string][] = [

@@ -59,7 +59,8 @@ export function startWallRuntime(config: ConsoleConfig, reload: () => void): Wal
   const layers = domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue'];
   const live = connectWallLive(store, layers);
   const staleAfter = staleAfterIn(config.domains);
-  const alerts = startAlertsRuntime(live);
+  // Rule names only: a display may read alerts and what their rules are called, not the rules.
+  const alerts = startAlertsRuntime(live, Date.now, { withRules: false });
   const bootAt = Date.now();
 
   const kpis = kinds.has('kpis') ? pollResource<KpisResponse>(() => '/kpis', KPIS_POLL_MS) : null;

@@ -5,8 +5,12 @@ import {
   KpisResponseSchema,
   QualityQuerySchema,
   QualityResponseSchema,
+  RuleNamesResponseSchema,
   type CameraEventsResponse,
   type Entity,
+  type Rule,
+  type RuleName,
+  type RuleNamesResponse,
 } from '../../contract/index.js';
 import { allows } from '../auth/policy.js';
 import { identityOf } from '../auth/request.js';
@@ -23,6 +27,8 @@ export interface WallRoutesDeps {
   /** This node's live entities. */
   entities: () => Iterable<Entity>;
   domains: readonly string[];
+  /** The alert rules in force (empty until the alert service runs). */
+  rules: () => readonly Rule[];
   clock?: () => number;
 }
 
@@ -57,7 +63,23 @@ export const WALL_ROUTES: RouteSpec[] = [
     query: CameraEventsQuerySchema,
     response: CameraEventsResponseSchema,
   },
+  {
+    method: 'get',
+    path: '/api/v1/rule-names',
+    // Whoever may read alerts may know what the rules behind them are called (a wall's display token too).
+    access: 'alerts.read',
+    tag: 'wall',
+    summary: 'Each alert rule\'s id, name and watched field, to label alerts; the conditions stay behind rules.read.',
+    response: RuleNamesResponseSchema,
+  },
 ];
+
+/** A rule as an alert board names it. */
+export function ruleName(rule: Rule): RuleName {
+  // Only a plain threshold's alert value is a reading of its field (a rate's is a change per time).
+  const field = 'field' in rule.condition ? rule.condition.field : undefined;
+  return { id: rule.id, name: rule.name, ...(field !== undefined ? { field } : {}) };
+}
 
 export function createWallRouter(deps: WallRoutesDeps): Router {
   const router = express.Router();
@@ -83,6 +105,11 @@ export function createWallRouter(deps: WallRoutesDeps): Router {
       cameras: deps.cameras.cameras(),
       events: deps.cameras.list(query.data, allows(identityOf(req), 'plates.read'), clock()),
     };
+    res.json(body);
+  });
+
+  router.get('/rule-names', (_req, res) => {
+    const body: RuleNamesResponse = { rules: deps.rules().map(ruleName) };
     res.json(body);
   });
 

@@ -1,4 +1,4 @@
-import type { Entity } from '../../contract/index.js';
+import type { Entity, Rule } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import { staleAfterOf, type Config } from '../../config/schema.js';
 import type { CameraConfig } from '../../config/wall-schema.js';
@@ -24,6 +24,8 @@ export interface WallParts {
   router: ReturnType<typeof createWallRouter>;
   /** When each domain last received data: the /live heartbeat carries it. */
   receiveClock: ReceiveClock;
+  /** Names the rules `GET /rule-names` lists; the alert service starts after the wall (it needs the live server). */
+  useRules(rules: () => readonly Rule[]): void;
   stop(): void;
 }
 
@@ -86,8 +88,20 @@ export function startWall(deps: {
     },
   };
 
-  const router = createWallRouter({ kpis, quality, cameras, entities: deps.entities, domains: Object.keys(config.domains) });
-  return { kpis, quality, cameras, frigate, router, receiveClock, stop: () => kpis.stop() };
+  let rules: () => readonly Rule[] = () => [];
+  const router = createWallRouter({ kpis, quality, cameras, entities: deps.entities, domains: Object.keys(config.domains), rules: () => rules() });
+  return {
+    kpis,
+    quality,
+    cameras,
+    frigate,
+    router,
+    receiveClock,
+    useRules: (source) => {
+      rules = source;
+    },
+    stop: () => kpis.stop(),
+  };
 }
 
 /** The built-in physical ranges with the config's added or replaced, field by field. */

@@ -87,6 +87,8 @@ describe('wall display in Chromium', () => {
   let clientDir: string;
   let feeder: { stop(): void } | undefined;
   const pageErrors: string[] = [];
+  /** Requests the server refused the display session (403): the wall must ask only for what it may read. */
+  const refused: string[] = [];
 
   const start = async () => {
     ioc = await startIoc(loadConfig({ noFile: true, env: {}, overrides: overrides(port, dataDir) }), { clientDir });
@@ -132,6 +134,9 @@ describe('wall display in Chromium', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('response', (response) => {
+      if (response.status() === 403) refused.push(response.url());
+    });
   });
 
   afterAll(async () => {
@@ -231,6 +236,9 @@ describe('wall display in Chromium', () => {
     await expect.poll(() => card.textContent()).toContain('Trạm Lê Lợi');
     expect(await card.textContent()).toContain('Khu trung tâm');
     expect(await card.textContent()).toContain('320');
+    // The rule's name, read by the display session from /rule-names (it may not read the rules).
+    expect(await card.textContent()).toContain(RULE.name);
+    expect(refused).toEqual([]);
     await shot('critical-1920');
     expect((await measureText(page)).filter((s) => s.size < 24)).toEqual([]);
     // It holds while the rotation would have moved on: this waits one whole scene (5 s) on purpose.
@@ -251,6 +259,7 @@ describe('wall display in Chromium', () => {
     });
     await waitScene('alerts');
     await expect.poll(() => page.locator(`[data-testid=wall-alert][data-alert-id="${alertId}"]`).count()).toBe(1);
+    expect(await page.locator(`[data-testid=wall-alert][data-alert-id="${alertId}"]`).textContent()).toContain(RULE.name);
     await shot('alerts-open-1920');
     // Clean up: the ingest of normal values clears nothing by itself; resolve it.
     const resolved = await admin.fetch(`/api/v1/alerts/${alertId}/resolve`, {

@@ -35,7 +35,7 @@ interface StormCardsProps extends Pick<AlertQueueProps, 'alerts' | 'config'> {
 function StormCards({ alerts, config, expanded, onToggle }: StormCardsProps) {
   const locale = useLocale();
   const storms = useObservable(alerts.storms);
-  const rules = useObservable(alerts.rules);
+  const rules = useObservable(alerts.ruleNames);
   if (storms.size === 0) return null;
   const seen = new Set<string>();
   return (
@@ -75,7 +75,7 @@ function StormCards({ alerts, config, expanded, onToggle }: StormCardsProps) {
 export function AlertQueue({ alerts, store, config, onLocated, readOnly = false, clock = Date.now }: AlertQueueProps) {
   const locale = useLocale();
   useObservable(alerts.version);
-  const rules = useObservable(alerts.rules);
+  const rules = useObservable(alerts.ruleNames);
   const loaded = useObservable(alerts.loaded);
   const permitted = useAlertPermissions();
   const allowed = readOnly ? NO_ACTIONS : permitted;

@@ -17,7 +17,7 @@ export function CriticalToast({
 }) {
   useLocale();
   const alert = useObservable(alerts.toast);
-  const rules = useObservable(alerts.rules);
+  const rules = useObservable(alerts.ruleNames);
   if (alert === null) return null;
   return (
     <div className="toast" role="alert" data-testid="critical-toast" key={alert.id}>

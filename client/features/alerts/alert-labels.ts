@@ -1,6 +1,6 @@
 import type { Alert } from '../../../contract/alert.js';
 import type { ZoneInfo } from '../../../contract/api.js';
-import type { Rule } from '../../../contract/rule.js';
+import type { RuleName } from '../../../contract/wall.js';
 import { formatField } from '../../i18n/format.js';
 import { t } from '../../i18n/i18n.js';
 import type { Locale } from '../../i18n/messages.js';
@@ -9,7 +9,7 @@ import type { EntityStore } from '../../state/entity-store.js';
 import { zoneAt } from './zones.js';
 
 /** The rule's name, or the alert's own message when the rule is unknown (deleted, not loaded yet). */
-export function ruleLabel(alert: Alert, rules: ReadonlyMap<string, Rule>): string {
+export function ruleLabel(alert: Alert, rules: ReadonlyMap<string, RuleName>): string {
   return rules.get(alert.ruleId)?.name ?? alert.message;
 }
 
@@ -19,11 +19,9 @@ export function entityLabel(alert: Alert, store: EntityStore): string {
 }
 
 /** The value that tripped the rule, with the field's unit when the rule is a plain threshold. */
-export function valueLabel(alert: Alert, rules: ReadonlyMap<string, Rule>, locale: Locale): string | null {
+export function valueLabel(alert: Alert, rules: ReadonlyMap<string, RuleName>, locale: Locale): string | null {
   if (alert.value === null) return null;
-  const condition = rules.get(alert.ruleId)?.condition;
-  const field = condition && 'field' in condition ? condition.field : '';
-  return formatField(field, alert.value, locale, t);
+  return formatField(rules.get(alert.ruleId)?.field ?? '', alert.value, locale, t);
 }
 
 /** Where the alert is, for the row: the zone's name, or a word saying there is no position. */

@@ -1,6 +1,7 @@
 import type { Alert, AlertSummary } from '../../../contract/alert.js';
 import type { RuleView } from '../../../contract/rule.js';
-import { alertAction, fetchOpenAlerts, fetchRules, type AlertAction } from '../../live/alerts-api.js';
+import type { RuleName } from '../../../contract/wall.js';
+import { alertAction, fetchOpenAlerts, fetchRuleNames, fetchRules, type AlertAction } from '../../live/alerts-api.js';
 import type { LiveClient } from '../../live/live-client.js';
 import { observable, type Observable } from '../../state/observable.js';
 import { AlertBook, expireSummaries, isNewCritical, mergeSummaries } from './alert-book.js';
@@ -19,7 +20,10 @@ export interface AlertsRuntime {
   /** Bumped whenever the book changes. */
   version: Observable<number>;
   storms: Observable<ReadonlyMap<string, AlertSummary>>;
+  /** Whole rules by id, for the rule editor (empty when started without them). */
   rules: Observable<ReadonlyMap<string, RuleView>>;
+  /** Rule names by id, to label alerts (from `/rule-names`, which whoever reads alerts may read). */
+  ruleNames: Observable<ReadonlyMap<string, RuleName>>;
   /** The newest critical alert to announce, until it times out or is dismissed. */
   toast: Observable<Alert | null>;
   muted: Observable<boolean>;
@@ -40,12 +44,21 @@ function readMuted(): boolean {
   }
 }
 
-/** Loads open alerts and rules now and on every reconnect, then follows the `alert` and `alertSummary` events. */
-export function startAlertsRuntime(live: LiveClient, clock: () => number = Date.now): AlertsRuntime {
+/**
+ * Loads open alerts and rule names (and whole rules unless `withRules` is false: a wall edits none
+ * and may not read them) now and on every reconnect, then follows the `alert` and `alertSummary` events.
+ */
+export function startAlertsRuntime(
+  live: LiveClient,
+  clock: () => number = Date.now,
+  options: { withRules?: boolean } = {},
+): AlertsRuntime {
+  const withRules = options.withRules ?? true;
   const book = new AlertBook();
   const version = observable(0);
   const storms = observable<ReadonlyMap<string, AlertSummary>>(new Map());
   const rules = observable<ReadonlyMap<string, RuleView>>(new Map());
+  const ruleNames = observable<ReadonlyMap<string, RuleName>>(new Map());
   const toast = observable<Alert | null>(null);
   const muted = observable(readMuted());
   const loaded = observable(false);
@@ -79,8 +92,10 @@ export function startAlertsRuntime(live: LiveClient, clock: () => number = Date.
   };
 
   const reloadRules = async () => {
-    const list = await fetchRules();
-    if (!stopped) rules.set(new Map(list.map((rule) => [rule.id, rule])));
+    const [names, list] = await Promise.all([fetchRuleNames(), withRules ? fetchRules() : undefined]);
+    if (stopped) return;
+    ruleNames.set(new Map(names.map((rule) => [rule.id, rule])));
+    if (list) rules.set(new Map(list.map((rule) => [rule.id, rule])));
   };
 
   const onStatus = () => {
@@ -95,7 +110,7 @@ export function startAlertsRuntime(live: LiveClient, clock: () => number = Date.
     changed();
     if (isNewCritical(result.previous, alert)) announce(alert);
     if (toast.get()?.id === alert.id && alert.state !== 'firing') toast.set(null);
-    if (!rules.get().has(alert.ruleId)) reloadRules().catch(() => undefined);
+    if (!ruleNames.get().has(alert.ruleId)) reloadRules().catch(() => undefined);
   });
 
   const offSummary = live.onAlertSummary((batch) => {
@@ -131,6 +146,7 @@ export function startAlertsRuntime(live: LiveClient, clock: () => number = Date.
     version,
     storms,
     rules,
+    ruleNames,
     toast,
     muted,
     loaded,

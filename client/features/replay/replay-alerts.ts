@@ -14,6 +14,7 @@ export function replayAlertsSource(replay: ReplayController, live: AlertsRuntime
     version: replay.alertsVersion,
     storms: observable<ReadonlyMap<string, AlertSummary>>(new Map()),
     rules: live.rules,
+    ruleNames: live.ruleNames,
     toast: observable<Alert | null>(null),
     muted: live.muted,
     loaded: observable(true),
