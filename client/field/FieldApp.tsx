@@ -5,6 +5,7 @@ import type { Report } from '../../contract/field.js';
 import { LanguageSwitch } from '../app/LanguageSwitch.js';
 import { LoginPage } from '../app/LoginPage.js';
 import { t, useLocale } from '../i18n/i18n.js';
+import { ApiFailure } from '../live/http.js';
 import { fetchMe, signOut } from '../session/auth-api.js';
 import { failureText } from '../session/failure-text.js';
 import { signedIn, signedOut } from '../session/session.js';
@@ -17,11 +18,12 @@ import { alertItem, mine, reportItem, worstFirst, type FieldItem } from './field
 import { ft } from './field-messages.js';
 import { FieldItemPage } from './FieldItemPage.js';
 import { FieldRow } from './FieldRow.js';
+import { lastMe, rememberMe } from './offline-start.js';
 import { startOfflineQueue, type OfflineQueue } from './offline-queue.js';
 import { PushToggle } from './PushToggle.js';
 import { QueueBanner } from './QueueBanner.js';
 import { useRoute } from './route.js';
-import { formatWhen } from './texts.js';
+import { formatClock } from './texts.js';
 import { useFieldData, usePosition } from './use-field-data.js';
 
 const CLOCK_MS = 30_000;
@@ -51,7 +53,7 @@ function FieldHome({ me, queue, persistent }: { me: Me; queue: OfflineQueue; per
   const locale = useLocale();
   const now = useNow();
   const route = useRoute();
-  const data = useFieldData();
+  const data = useFieldData(me.username);
   const { position, refused } = usePosition();
   const queueState = useObservable(queue.state);
   const pending = useMemo(() => pendingByItem(queueState.pending), [queueState.pending]);
@@ -99,7 +101,8 @@ function FieldHome({ me, queue, persistent }: { me: Me; queue: OfflineQueue; per
   );
   const zoneName = (zone: string | undefined) => (zone === undefined ? undefined : data.zoneNames.get(zone)?.[locale]);
 
-  const errors = Object.entries(data.errors).filter(([, err]) => err !== undefined);
+  // Offline, the banner says so once; the failed loads would only repeat it.
+  const errors = queueState.online ? Object.entries(data.errors).filter(([, err]) => err !== undefined) : [];
   return (
     <div className="fapp">
       <header className="fbar">
@@ -110,7 +113,14 @@ function FieldHome({ me, queue, persistent }: { me: Me; queue: OfflineQueue; per
           </span>
         </span>
         <LanguageSwitch />
-        <button type="button" className="fbtn fbtn--bar" onClick={() => void signOut()}>
+        <button
+          type="button"
+          className="fbtn fbtn--bar"
+          onClick={() => {
+            rememberMe(null);
+            void signOut();
+          }}
+        >
           {ft('field.signOut')}
         </button>
       </header>
@@ -138,7 +148,7 @@ function FieldHome({ me, queue, persistent }: { me: Me; queue: OfflineQueue; per
           ))}
           <div className="flist__head">
             <span data-testid="field-count">{data.loaded ? ft('field.count', { n: items.length }) : ft('field.loading')}</span>
-            {data.updatedAt !== null && <span className="fnote">{ft('field.updated', { time: formatWhen(data.updatedAt, locale) })}</span>}
+            {data.updatedAt !== null && <span className="fnote">{ft('field.updated', { time: formatClock(data.updatedAt, locale) })}</span>}
             <button type="button" className="fbtn" onClick={reload}>
               {ft('field.refresh')}
             </button>
@@ -172,6 +182,8 @@ function SignedInField({ me }: { me: Me }) {
   useEffect(() => {
     void openActionStore().then(setBoot);
   }, []);
+  // Whichever way they signed in (the login page or an existing session), the next start without a connection knows them.
+  useEffect(() => rememberMe(me), [me]);
   useEffect(() => {
     if (!boot) return;
     const started = startOfflineQueue(boot.store, me.username, sendAction);
@@ -193,8 +205,16 @@ export function FieldApp() {
   const check = useCallback(() => {
     setCheckError(null);
     fetchMe()
-      .then((me) => (me ? signedIn(me) : signedOut()))
-      .catch((err: unknown) => setCheckError(err));
+      .then((me) => {
+        if (me) signedIn(me);
+        else signedOut();
+      })
+      .catch((err: unknown) => {
+        // No connection: start as whoever signed in last, with their queue and last list.
+        const last = lastMe();
+        if (err instanceof ApiFailure && err.status === 0 && last !== null) signedIn(last);
+        else setCheckError(err);
+      });
   }, []);
   useEffect(check, [check]);
   if (state.status === 'signedIn') return <SignedInField key={state.me.username} me={state.me} />;

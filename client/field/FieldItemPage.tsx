@@ -256,7 +256,8 @@ export function FieldItemPage({ item, loading, now, locale, zoneName, position, 
                 <span className="fhistory__what">
                   {historyText(e.action)} · {e.by}
                 </span>
-                {e.note !== undefined && <span className="fhistory__note">{e.note}</span>}
+                {/* An attach event's note is the photo's id, shown above as the photo itself. */}
+                {e.note !== undefined && e.action !== 'attach' && <span className="fhistory__note">{e.note}</span>}
               </li>
             ))}
           </ol>

@@ -37,3 +37,13 @@ export function formatSpan(ms: number, locale: Locale): string {
   const days = Math.round(hours / 24);
   return vi ? `${days} ngày` : `${days} d`;
 }
+
+/** Time of day in Vietnam time, e.g. "14:05". */
+export function formatClock(ms: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(LOCALE_TAGS[locale], {
+    timeZone: 'Asia/Ho_Chi_Minh',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(ms);
+}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Alert } from '../../contract/alert.js';
 import type { Report, ReportCategoryInfo } from '../../contract/field.js';
+import { keepCategories, keepList, keepZoneNames, lastCategories, lastList, lastZoneNames } from './offline-start.js';
 import { fetchCategories, fetchFieldAlerts, fetchFieldReports, fetchZoneNames } from './field-api.js';
 
 /** What the list is made from, as last loaded. */
@@ -23,15 +24,18 @@ export interface FieldData {
 const POLL_MS = 30_000;
 
 /** Loads my open alerts and reports, category and zone names; reloads on a timer and on request. */
-export function useFieldData(): FieldData & { reload: () => void } {
-  const [data, setData] = useState<FieldData>({
-    alerts: [],
-    reports: [],
-    categories: [],
-    zoneNames: new Map(),
-    errors: {},
-    loaded: false,
-    updatedAt: null,
+export function useFieldData(username: string): FieldData & { reload: () => void } {
+  const [data, setData] = useState<FieldData>(() => {
+    const last = lastList(username);
+    return {
+      alerts: last?.alerts ?? [],
+      reports: last?.reports ?? [],
+      categories: lastCategories(),
+      zoneNames: lastZoneNames(),
+      errors: {},
+      loaded: last !== null,
+      updatedAt: last?.at ?? null,
+    };
   });
   const loading = useRef(false);
   // A reload asked for while one runs happens after it: its answer may predate what was just sent.
@@ -45,6 +49,7 @@ export function useFieldData(): FieldData & { reload: () => void } {
     loading.current = true;
     void Promise.allSettled([fetchFieldAlerts(), fetchFieldReports()])
       .then(([alerts, reports]) => {
+        if (alerts.status === 'fulfilled' && reports.status === 'fulfilled') keepList(username, alerts.value, reports.value);
         setData((previous) => ({
           ...previous,
           alerts: alerts.status === 'fulfilled' ? alerts.value : previous.alerts,
@@ -64,15 +69,22 @@ export function useFieldData(): FieldData & { reload: () => void } {
           reloadRef.current();
         }
       });
-  }, []);
+  }, [username]);
   const reloadRef = useRef(reload);
 
   useEffect(() => {
     reload();
     void fetchCategories()
-      .then((categories) => setData((d) => ({ ...d, categories })))
+      .then((categories) => {
+        keepCategories(categories);
+        setData((d) => ({ ...d, categories }));
+      })
       .catch(() => undefined);
-    void fetchZoneNames().then((zoneNames) => setData((d) => ({ ...d, zoneNames })));
+    void fetchZoneNames().then((zoneNames) => {
+      if (zoneNames.size === 0) return;
+      keepZoneNames(zoneNames);
+      setData((d) => ({ ...d, zoneNames }));
+    });
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') reload();
     }, POLL_MS);
