@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, Report, ReportCreated, ReportTrack } from '../../contract/index.js';
 import { signIn, type ApiSession } from '../support/auth.js';
-import { startTestIoc, type TestIoc } from '../support/ioc.js';
+import { connectLive, startTestIoc, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
 
 /*
@@ -224,6 +224,31 @@ describe('citizen reports', () => {
     const list = (await (await product.api.fetch('/api/v1/reports?overdue=true')).json()) as { reports: Report[] };
     expect(list.reports.map((r) => r.id)).toContain(created.id);
     expect(list.reports.every((r) => r.overdue)).toBe(true);
+  });
+
+  it('puts each change on the live map of those who may see it, without the contact', async () => {
+    const liveA = await connectLive(product.baseUrl, { cookie: fieldA.cookie });
+    const liveB = await connectLive(product.baseUrl, { cookie: fieldB.cookie });
+    const seenA: Report[] = [];
+    const seenB: Report[] = [];
+    liveA.socket.on('report', (r) => seenA.push(r));
+    liveB.socket.on('report', (r) => seenB.push(r));
+    try {
+      const inA = await file({ category: 'rubbish', description: 'Trực tiếp ở phường A', ...IN_A, contact: CONTACT });
+      await post(product.api, `/api/v1/reports/${inA.id}/assign`, { assignee: 'field-a' });
+      const inB = await file({ category: 'rubbish', description: 'Trực tiếp ở phường B', ...IN_B });
+      await waitFor(() => seenA.filter((r) => r.id === inA.id).length === 2, 'both changes of the ward A report on field-a\'s socket');
+      expect(seenA.filter((r) => r.id === inA.id).map((r) => [r.status, r.contact])).toEqual([
+        ['received', undefined],
+        ['assigned', undefined],
+      ]);
+      // Emitted after the ward A report: once field-b has it, the earlier one would have arrived first.
+      await waitFor(() => seenB.some((r) => r.id === inB.id), 'the ward B report on field-b\'s socket');
+      expect(seenB.map((r) => r.id)).not.toContain(inA.id);
+    } finally {
+      liveA.close();
+      liveB.close();
+    }
   });
 
   it('lets exactly one of two simultaneous moves from the same version win', async () => {
