@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { DurationSchema } from '../contract/duration.js';
-import { EscalationPolicyInputSchema, ReportCategorySchema, WebhookEventSchema } from '../contract/field.js';
+import {
+  EscalationPolicyInputSchema,
+  NotifyTargetSchema,
+  ReportCategorySchema,
+  WebhookEventSchema,
+} from '../contract/field.js';
 
 /*
  * Config keys of notifications, citizen reports and escalation (config/schema.ts places them; kept
@@ -34,7 +39,10 @@ export const NotifyConfigSchema = z
     push: z
       .strictObject({
         /** VAPID contact: a mailto: or https: URL the push services may write to. */
-        subject: z.string().regex(/^(mailto:|https:)/).default('mailto:ioc@localhost'),
+        subject: z
+          .string()
+          .regex(/^(mailto:|https:)/)
+          .default('mailto:ioc@localhost'),
         /** How long a push service keeps an undelivered notification. */
         ttl: DurationSchema.default(3_600_000),
         /**
@@ -42,7 +50,10 @@ export const NotifyConfigSchema = z
          * the server post into the operator's network; any host when absent. The browsers' push services:
          * fcm.googleapis.com, updates.push.services.mozilla.com, *.push.apple.com, *.notify.windows.com.
          */
-        allowedHosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/, 'a host name or *.domain')).min(1).optional(),
+        allowedHosts: z
+          .array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/, 'a host name or *.domain'))
+          .min(1)
+          .optional(),
       })
       .prefault({}),
     /** Email over SMTP, e.g. `smtp://user:pass@mail.example.vn:587` or `smtps://…:465`. */
@@ -60,7 +71,10 @@ export const NotifyConfigSchema = z
         apiUrl: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
         chats: z.record(z.string(), z.string().regex(/^-?[0-9]{1,20}$/)).default({}),
         /** Secret Telegram echoes in `X-Telegram-Bot-Api-Secret-Token` on the button callbacks. */
-        webhookSecret: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/).optional(),
+        webhookSecret: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{16,256}$/)
+          .optional(),
       })
       .optional(),
     /** A Zalo Official Account: customer-service messages through its OpenAPI; `users` maps usernames to Zalo user ids. */
@@ -111,6 +125,8 @@ export const EscalationConfigSchema = z
   .strictObject({
     /** Policies from the config file (more may be added through the API). */
     policies: z.array(EscalationPolicyInputSchema).default([]),
+    /** Who hears when an open citizen report passes its deadline (even one already taken on). */
+    overdueNotify: z.array(NotifyTargetSchema).max(20).default(['assignee', 'role:supervisor']),
     /** How often due escalation steps are looked for. */
     tickInterval: DurationSchema.default(5_000),
   })

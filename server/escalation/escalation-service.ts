@@ -37,6 +37,8 @@ export interface EscalationDeps {
   notifier: Pick<Notifier, 'notify' | 'publish'>;
   /** Base of the links in messages. */
   publicUrl: () => string;
+  /** Who hears when an open report passes its deadline (`escalation.overdueNotify`). */
+  overdueNotify?: readonly string[];
   /** A report category's name for messages. */
   categoryName?: (id: string) => string;
   logger: Pick<Logger, 'warn' | 'error' | 'info'>;
@@ -299,6 +301,18 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
     if (stored) await advance(stored, clock());
   };
 
+  /** An open report past its deadline: its officer and the supervisors hear it once, whatever its escalation did. */
+  const overdue = async (report: Report): Promise<void> => {
+    const targets = await resolveTargets(deps.overdueNotify ?? ['assignee', 'role:supervisor'], report, report.zone);
+    if (targets.length === 0) return;
+    const message = messageOf('report', report, 0, false);
+    await notifier.notify(
+      { ...message, event: 'report.overdue', title: `⏰ Quá hạn · ${message.title}` },
+      targets,
+      `report.overdue:${report.id}`,
+    );
+  };
+
   const tick = async (now = clock()): Promise<number> => {
     const pending = await state.listRecords('escalation', { open: true, limit: MAX_PENDING });
     let ran = 0;
@@ -323,10 +337,14 @@ export function createEscalationService(deps: EscalationDeps): EscalationService
             track(opened('alert', alert.id));
         }),
       );
-      if (reports)
+      if (reports) {
         unsubscribe.push(
-          reports.onChange((change) => change.action === 'create' && track(opened('report', change.report.id))),
+          reports.onChange((change) => {
+            if (change.action === 'create') track(opened('report', change.report.id));
+            if (change.action === 'overdue') track(overdue(change.report));
+          }),
         );
+      }
       timer = setInterval(() => {
         // One tick at a time: a slow store must not pile ticks up.
         if (ticking) return;

@@ -122,6 +122,7 @@ export async function startField(deps: FieldDeps): Promise<FieldParts> {
     notifier,
     publicUrl: deps.publicUrl,
     categoryName: (id) => categoryNames.get(id) ?? id,
+    overdueNotify: deps.config.escalation.overdueNotify,
     logger: deps.logger.child({ module: 'escalation' }),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });

@@ -247,9 +247,7 @@ describe('escalation policies with a test clock', () => {
     expect(await service.tick()).toBe(1);
     expect(recorder.sent[1]?.targets).toEqual(['user:sup', 'webhook:ops']);
     expect(recorder.sent[1]?.message.title).toMatch(/bước 2/);
-    expect(recorder.published).toEqual([
-      { event: 'alert.escalated', dedupeKey: 'alert.escalated:a1:step2', id: 'a1' },
-    ]);
+    expect(recorder.published).toEqual([{ event: 'alert.escalated', dedupeKey: 'alert.escalated:a1:step2', id: 'a1' }]);
     const steps = alerts.get('a1').history?.filter((e) => e.action === 'escalate');
     expect(steps?.map((e) => [e.step, e.targets])).toEqual([
       [1, ['user:minh', 'user:lan']],
@@ -350,6 +348,38 @@ describe('escalation policies with a test clock', () => {
         ['user:hoa'],
         ['user:sup', 'webhook:ops'],
       ]);
+    } finally {
+      service.stop();
+    }
+  });
+
+  it('tells the officer and the supervisors once when an open report passes its deadline, even one taken on', async () => {
+    const { reports, recorder, service } = setup([]);
+    service.start(60_000);
+    try {
+      const late: Report = {
+        id: 'r9',
+        code: 'BG-9',
+        category: 'rubbish',
+        description: 'Rác chưa thu gom',
+        lat: 21.27,
+        lon: 106.19,
+        zone: 'ward-a',
+        status: 'in_progress',
+        assignee: 'lan',
+        createdAt: T0,
+        updatedAt: T0,
+        deadline: T0 + 60 * MIN,
+        overdue: true,
+        attachments: [],
+        history: [],
+      };
+      reports.put(late, 'overdue', 'system');
+      await service.idle();
+      expect(recorder.sent.map((s) => [s.message.event, s.targets, s.dedupeKey])).toEqual([
+        ['report.overdue', ['user:lan', 'user:sup'], 'report.overdue:r9'],
+      ]);
+      expect(recorder.sent[0]?.message.title).toMatch(/^⏰ Quá hạn/);
     } finally {
       service.stop();
     }
