@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/load.js';
-import { createLogger } from '../config/logger.js';
+import { createLogger, redactUrlPasswords } from '../config/logger.js';
 import { startIoc } from './start-ioc.js';
 import { renderBanner } from './auth/bootstrap.js';
 
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const ioc = await startIoc(config, { logger });
   const url = config.publicUrl ?? `http://localhost:${ioc.port}`;
-  process.stdout.write(`\n${renderBanner(url, ioc.signIn)}\nMQTT: ${ioc.mqttUrl}\n\n`);
+  process.stdout.write(`\n${renderBanner(url, ioc.signIn)}\nMQTT: ${redactUrlPasswords(ioc.mqttUrl)}\n\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

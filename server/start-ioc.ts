@@ -5,7 +5,7 @@ import express from 'express';
 import { Server } from 'socket.io';
 import { LIVE_NAMESPACE } from '../contract/index.js';
 import { staleAfterOf, type Config } from '../config/schema.js';
-import { createLogger, type Logger } from '../config/logger.js';
+import { createLogger, redactUrlPasswords, type Logger } from '../config/logger.js';
 import { createIngestRouter } from '../ingest/http/receiver.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
 import { startMqttIngest, type MqttIngest } from '../ingest/mqtt/subscriber.js';
@@ -287,7 +287,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
         state: () => state.ping(),
         broker: () => {
           if (broker) return;
-          if (!mqttIngest?.connected()) throw new Error(`not connected to the MQTT broker at ${mqttUrl}`);
+          if (!mqttIngest?.connected()) throw new Error(`not connected to the MQTT broker at ${redactUrlPasswords(mqttUrl)}`);
         },
       },
       metricsRegistry,

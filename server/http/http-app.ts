@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { HealthResponse } from '../../contract/index.js';
-import type { Logger } from '../../config/logger.js';
+import { redactUrlPasswords, type Logger } from '../../config/logger.js';
 import { BASEMAP_ROUTE } from './basemap.js';
 import { limitJsonDepth } from './json-depth.js';
 import { errorHandler } from './errors.js';
@@ -50,7 +50,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
           await check();
           checks[name] = { ok: true };
         } catch (err) {
-          checks[name] = { ok: false, detail: (err as Error).message };
+          // A check's message may name a URL: its password never reaches the answer.
+          checks[name] = { ok: false, detail: redactUrlPasswords((err as Error).message) };
         }
       }),
     );

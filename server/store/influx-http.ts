@@ -37,6 +37,25 @@ export interface WriteResponse {
 }
 
 /** A thin client for the v1-compatible HTTP API (`/ping`, `/write`, `/query`) served by InfluxDB 1.x, 2.x and 3.x. */
+/**
+ * The base URL without credentials, and the header that carries them: `fetch` refuses a URL with a user and
+ * password in it, and a URL kept whole would carry the password into every error message. A token wins over
+ * URL credentials (InfluxDB 2.x/3.x); `user:password@` becomes HTTP Basic, which InfluxDB 1.x accepts.
+ */
+export function endpointOf(options: Pick<InfluxHttpOptions, 'url' | 'token'>): { base: string; headers: Record<string, string> } {
+  const url = new URL(options.url);
+  const user = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  url.username = '';
+  url.password = '';
+  const base = url.toString().replace(/\/+$/, '');
+  if (options.token) return { base, headers: { Authorization: `Token ${options.token}` } };
+  if (user !== '' || password !== '') {
+    return { base, headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } };
+  }
+  return { base, headers: {} };
+}
+
 export class InfluxHttp {
   private readonly base: string;
   private readonly headers: Record<string, string>;
@@ -44,11 +63,12 @@ export class InfluxHttp {
   private readonly agent: HttpAgent;
 
   constructor(readonly options: InfluxHttpOptions) {
-    this.base = options.url.replace(/\/+$/, '');
+    const { base, headers } = endpointOf(options);
+    this.base = base;
     this.agent = this.base.startsWith('https:')
       ? new HttpsAgent({ keepAlive: true })
       : new HttpAgent({ keepAlive: true });
-    this.headers = options.token ? { Authorization: `Token ${options.token}` } : {};
+    this.headers = headers;
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -127,7 +147,8 @@ export class InfluxHttp {
  * caller is busy). The timeout applies between chunks, not to the whole scan.
  */
 export async function* queryChunked(http: InfluxHttp, q: string, chunkSize: number): AsyncGenerator<InfluxSeries> {
-  const { url, db, token } = http.options;
+  const { db } = http.options;
+  const { base: url, headers } = endpointOf(http.options);
   const params = new URLSearchParams({ db, epoch: 'ms', q, chunked: 'true', chunk_size: String(chunkSize) });
   const idle = new AbortController();
   const idleMs = http.options.timeoutMs ?? 30_000;
@@ -136,11 +157,10 @@ export async function* queryChunked(http: InfluxHttp, q: string, chunkSize: numb
     clearTimeout(timer);
     timer = setTimeout(() => idle.abort(new Error(`InfluxDB sent nothing for ${idleMs} ms`)), idleMs);
   };
-  const headers: Record<string, string> = token ? { Authorization: `Token ${token}` } : {};
   // InfluxDB on this machine: compressing answers costs CPU and saves nothing.
   if (isLoopbackHost(new URL(url).hostname)) headers['Accept-Encoding'] = 'identity';
   try {
-    const res = await fetch(`${url.replace(/\/+$/, '')}/query?${params.toString()}`, { headers, signal: idle.signal });
+    const res = await fetch(`${url}/query?${params.toString()}`, { headers, signal: idle.signal });
     if (!res.ok || !res.body)
       throw new Error(`InfluxDB /query answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
     const decoder = new TextDecoder();

@@ -1,5 +1,5 @@
 import type { HistoryPoint, Observation } from '../../contract/index.js';
-import { ident, InfluxHttp } from './influx-http.js';
+import { endpointOf, ident, InfluxHttp } from './influx-http.js';
 import { observationToLine } from './influx-line.js';
 import { queryFieldKeys, queryHistory, queryLatest } from './influx-read.js';
 import { backfill, setUpRetention, type InfluxTiers } from './influx-retention.js';
@@ -62,7 +62,7 @@ export class InfluxStore implements TelemetryStore {
     try {
       await this.http.ping();
     } catch (err) {
-      throw new Error(`InfluxDB at ${this.options.url} is unreachable: ${errorMessage(err)}`);
+      throw new Error(`InfluxDB at ${endpointOf(this.options).base} is unreachable: ${errorMessage(err)}`);
     }
     try {
       await this.http.query(`CREATE DATABASE ${ident(this.options.db)}`, 'POST');
