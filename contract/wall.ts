@@ -101,6 +101,8 @@ export const QualityFlagSchema = z.object({
   since: z.number(),
   /** The reason in words, e.g. "unchanged for 7 h", "outside 0..1000", "neighbours' median 35". */
   detail: z.string(),
+  /** The same reason in both console languages, for people. */
+  reason: BilingualSchema,
 });
 export type QualityFlag = z.infer<typeof QualityFlagSchema>;
 

@@ -179,7 +179,7 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
       )}
       {page === 'quality' && (
         <FullPanel title={ct('quality.title')} onClose={closePage} testId="quality">
-          <QualityPage store={store} onLocated={pageToMap} />
+          <QualityPage store={store} zones={runtime.config.map.zones} onLocated={pageToMap} />
         </FullPanel>
       )}
       {page === 'audit' && (

@@ -179,16 +179,25 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
   }
 
   let ticking: Promise<void> | undefined;
-  /** One pass at a time per node; a pass asked for meanwhile runs after it. */
+  let again = false;
+  /** One pass at a time per node; a pass asked for meanwhile runs once after it. */
   function tick(): Promise<void> {
     if (closed) return Promise.resolve();
-    ticking ??= runDue()
+    if (ticking !== undefined) {
+      again = true;
+      return ticking;
+    }
+    ticking = runDue()
       .then(
         () => undefined,
         (err: Error) => logger.error('delivery retry pass failed', { error: err.message }),
       )
       .finally(() => {
         ticking = undefined;
+        if (again) {
+          again = false;
+          void tick();
+        }
       });
     return ticking;
   }

@@ -34,7 +34,10 @@ const median = (values: number[]) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
+const tenths = (n: number) => Math.round(n * 10) / 10;
+/** A number as Vietnamese writes it: decimal comma. */
+const vi = (n: number) => String(tenths(n)).replace('.', ',');
+const hours = (ms: number) => `${tenths(ms / 3_600_000)} h`;
 
 /** The flags of each entity that has any, by `domain/id`. */
 export function findLies(
@@ -54,7 +57,9 @@ export function findLies(
     if (entity.status !== 'stale') {
       for (const [field, held] of unchanged(entity) ?? []) {
         if (now - held.since >= options.stuckAfter) {
-          add(entity, { kind: 'stuck', field, value: held.value, since: held.since, detail: `unchanged for ${hours(now - held.since)}` });
+          const detail = `unchanged for ${hours(now - held.since)}`;
+          const reason = { vi: `không đổi trong ${vi((now - held.since) / 3_600_000)} giờ`, en: detail };
+          add(entity, { kind: 'stuck', field, value: held.value, since: held.since, detail, reason });
         }
       }
     }
@@ -63,7 +68,8 @@ export function findLies(
       const value = entity.fields[field];
       const [min, max] = ranges[field]!;
       if (typeof value === 'number' && (value < min || value > max)) {
-        add(entity, { kind: 'out_of_range', field, value, since: entity.ts, detail: `outside ${min}..${max}` });
+        const detail = `outside ${min}..${max}`;
+        add(entity, { kind: 'out_of_range', field, value, since: entity.ts, detail, reason: { vi: `ngoài khoảng ${vi(min)}..${vi(max)}`, en: detail } });
       }
     }
   }
@@ -100,13 +106,9 @@ export function findLies(
       const value = e.fields[field] as number;
       // Far means well outside how much the neighbours differ among themselves, and by a real margin.
       if (Math.abs(value - centre) > Math.max(4 * spread, 0.5 * Math.abs(centre), 1)) {
-        add(e, {
-          kind: 'far_from_neighbours',
-          field,
-          value,
-          since: e.ts,
-          detail: `neighbours' median ${Math.round(centre * 10) / 10} (${values.length} within ${options.neighbourRadius} m)`,
-        });
+        const detail = `neighbours' median ${tenths(centre)} (${values.length} within ${options.neighbourRadius} m)`;
+        const viText = `trung vị các điểm lân cận ${vi(centre)} (${values.length} điểm trong bán kính ${options.neighbourRadius} m)`;
+        add(e, { kind: 'far_from_neighbours', field, value, since: e.ts, detail, reason: { vi: viText, en: detail } });
       }
     }
   }

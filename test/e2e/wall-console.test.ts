@@ -241,6 +241,10 @@ describe('console: data quality, KPI board and cameras in Chromium', () => {
       15_000,
     );
 
+    // Hovered, it is called a camera, not one of the "other entities" of the generic layer.
+    await page.mouse.move(x, y);
+    await expect.poll(() => page.locator('.tooltip__kind').textContent(), { timeout: 15_000 }).toBe('Camera');
+
     // A click while the map is still drawing a busy frame can be lost on software WebGL: click (after
     // the map is idle) until the inspector opens.
     const events = page.getByTestId('camera-events');
@@ -291,6 +295,11 @@ describe('console: data quality, KPI board and cameras in Chromium', () => {
     // The lagging sensor is listed among the worst, with its lag.
     const late = sensor.locator('[data-testid=quality-entity][data-key="sensor/aq-old"]');
     expect(await late.locator('.qentity__figures').textContent()).toMatch(/p95 \d+(,\d)? (s|min)/);
+    // Per ward: the configured zone by its name, every sensor counted in one row.
+    const wards = sensor.getByTestId('quality-ward');
+    expect(await sensor.locator('[data-testid=quality-ward][data-zone=centre] th').textContent()).toBe('Khu trung tâm');
+    const reporting = await wards.evaluateAll((rows) => rows.map((row) => Number(row.querySelector('td')?.textContent)));
+    expect(reporting.reduce((sum, n) => sum + n, 0)).toBe(5);
     await shot('quality-1920');
   });
 

@@ -270,7 +270,7 @@ describe.each(['sqlite', 'postgres'] as const)('the notifier on a real %s state 
     }
   });
 
-  it('removes a subscription the push service says is gone (410) and does not retry it', async () => {
+  it('removes a subscription the push service says is gone (410) and retries neither it nor a refused mailbox', async () => {
     const gone = fakes.push.subscribe('old-phone');
     fakes.push.statusFor.set('old-phone', 410);
     const saved = await notifier.subscriptions.save('field-1', gone, now);
@@ -279,6 +279,10 @@ describe.each(['sqlite', 'postgres'] as const)('the notifier on a real %s state 
     expect(toGone?.attempts).toBe(1);
     expect(toGone?.lastError).toContain('410');
     expect(await notifier.subscriptions.get(saved.id)).toBeUndefined();
+    // A mailbox the SMTP server refuses for good (550) is not retried either.
+    const [refused] = await notifier.notify(alertMessage('alert-6'), ['email:unknown@bacgiang.example.vn'], 'alert-6:step2');
+    expect(refused).toMatchObject({ channel: 'email', state: 'failed', attempts: 1 });
+    expect(refused?.lastError).toContain('550');
     expect((await notifier.subscriptions.ofUser('field-1')).map((s) => s.endpoint)).not.toContain(gone.endpoint);
   });
 

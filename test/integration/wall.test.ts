@@ -228,8 +228,8 @@ describe('wall data: KPIs, data quality, camera events', () => {
     expect(sensor.receivedPerMinute).toBeGreaterThan(0);
 
     const stuck = sensor.entities.find((e) => e.id === 'aq-stuck');
-    expect(stuck?.flags).toEqual([{ kind: 'stuck', field: 'pm25', value: 17.3, since: now - 7 * HOUR, detail: 'unchanged for 7 h' }]);
-    expect(sensor.entities.find((e) => e.id === 'aq-crazy')?.flags?.find((f) => f.kind === 'out_of_range')).toMatchObject({ field: 'pm25', value: 5000, detail: 'outside 0..1000' });
+    expect(stuck?.flags).toEqual([{ kind: 'stuck', field: 'pm25', value: 17.3, since: now - 7 * HOUR, detail: 'unchanged for 7 h', reason: { vi: 'không đổi trong 7 giờ', en: 'unchanged for 7 h' } }]);
+    expect(sensor.entities.find((e) => e.id === 'aq-crazy')?.flags?.find((f) => f.kind === 'out_of_range')).toMatchObject({ field: 'pm25', value: 5000, detail: 'outside 0..1000', reason: { vi: 'ngoài khoảng 0..1000', en: 'outside 0..1000' } });
     expect(sensor.flagged).toBeGreaterThanOrEqual(2);
     // Flagged entities come right after the silent and stale ones.
     const firstReporting = sensor.entities.findIndex((e) => e.status === 'reporting');

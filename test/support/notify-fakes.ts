@@ -71,7 +71,7 @@ export async function startJsonFake(): Promise<JsonFake> {
   return fake;
 }
 
-/** A real SMTP server (no TLS, no auth) keeping every message parsed. */
+/** A real SMTP server (no TLS, no auth) keeping every message parsed; it refuses `unknown@…` with 550. */
 export interface SmtpFake {
   port: number;
   url: string;
@@ -85,6 +85,11 @@ export async function startSmtpFake(): Promise<SmtpFake> {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      // A mailbox that does not exist, as a real server refuses it (permanent 5xx).
+      if (address.address.startsWith('unknown@')) callback(Object.assign(new Error('5.1.1 No such mailbox'), { responseCode: 550 }));
+      else callback();
+    },
     onData(stream, _session, callback) {
       simpleParser(stream).then(
         (mail) => {

@@ -145,13 +145,14 @@ describe('sensors that lie', () => {
     const entities = [sensor('a', 0, 30), sensor('b', 1, 34), sensor('c', 2, 31), sensor('d', 3, 180), sensor('e', 4, -3), sensor('f', 5, 33), sensor('far', 900, 500)];
     const held = new Map([['a', new Map([['pm25', { value: 30, since: 2 * HOUR }]])], ['b', new Map([['pm25', { value: 34, since: 9 * HOUR }]])]]);
     const flags = findLies(entities, (e) => held.get(e.id), LIES, 10 * HOUR);
-    expect(flags.get('sensor/a')).toEqual([{ kind: 'stuck', field: 'pm25', value: 30, since: 2 * HOUR, detail: 'unchanged for 8 h' }]);
+    expect(flags.get('sensor/a')).toEqual([{ kind: 'stuck', field: 'pm25', value: 30, since: 2 * HOUR, detail: 'unchanged for 8 h', reason: { vi: 'không đổi trong 8 giờ', en: 'unchanged for 8 h' } }]);
     expect(flags.get('sensor/b')).toBeUndefined();
     expect(flags.get('sensor/e')?.map((f) => f.kind)).toContain('out_of_range');
     expect(flags.get('sensor/e')?.find((f) => f.kind === 'out_of_range')?.detail).toBe('outside 0..1000');
     const d = flags.get('sensor/d')?.find((f) => f.kind === 'far_from_neighbours');
     expect(d?.value).toBe(180);
     expect(d?.detail).toMatch(/^neighbours' median 3\d(\.\d)? \(\d within 3000 m\)$/);
+    expect(d?.reason.vi).toMatch(/^trung vị các điểm lân cận 3\d(,\d)? \(\d điểm trong bán kính 3000 m\)$/);
     // A sensor ~100 km away has no neighbours to be judged against.
     expect(flags.get('sensor/far')).toBeUndefined();
     for (const id of ['c', 'f']) expect(flags.get(`sensor/${id}`)).toBeUndefined();

@@ -1,8 +1,16 @@
 import type { ConsoleConfig } from '../../../contract/api.js';
+import { t } from '../../i18n/i18n.js';
+import { ct } from '../../i18n/wall-console-messages.js';
 import type { EntityStore } from '../../state/entity-store.js';
+import type { LayerKind } from '../../state/layer-kinds.js';
 
 /** The camera domain: drawn as its own layer out of the store's generic ("other") layer. */
 export const CAMERA_DOMAIN = 'camera';
+
+/** What an entity is, for people: a camera is drawn from the generic layer but is no "other entity". */
+export function kindLabel(domain: string, kind: LayerKind): string {
+  return domain === CAMERA_DOMAIN ? ct('camera.layer') : t(`kind.${kind}`);
+}
 
 /** How the generic layer's entities split: cameras, domains that are no map layer (`layer: false`), the rest. */
 export interface OtherCounts {

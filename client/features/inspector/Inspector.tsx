@@ -10,10 +10,9 @@ import { KIND_SWATCH } from '../../ui/swatches.js';
 import type { ReadonlyObservable } from '../../state/observable.js';
 import { DownloadIcon } from '../../ui/icons.js';
 import { exportDialog } from '../export/export-state.js';
-import { CAMERA_DOMAIN } from '../cameras/camera-counts.js';
+import { CAMERA_DOMAIN, kindLabel } from '../cameras/camera-counts.js';
 import { CameraEvents } from '../cameras/CameraEvents.js';
 import { CAMERA_SWATCH } from '../../map/deck-layers.js';
-import { ct } from '../../i18n/wall-console-messages.js';
 import { HistoryChart, type PastWindow } from './HistoryChart.js';
 
 /** Fields in reading order: the main one first, then as reported. */
@@ -167,7 +166,7 @@ export const Inspector = memo(function Inspector({
               style={{ background: view.entity.domain === CAMERA_DOMAIN ? CAMERA_SWATCH : KIND_SWATCH[view.kind] }}
               aria-hidden="true"
             />
-            {view.entity.domain === CAMERA_DOMAIN ? ct('camera.layer') : t(`kind.${view.kind}`)}
+            {kindLabel(view.entity.domain, view.kind)}
           </span>
         )}
         <h2 id="inspector-title" className="inspector__title">

@@ -6,6 +6,7 @@ import { mainField } from '../../state/style.js';
 import { displayName, sameView, viewOf } from '../../ui/entity-info.js';
 import { useObservable, usePolled } from '../../ui/hooks.js';
 import { hover } from '../../map/map-view.js';
+import { kindLabel } from '../cameras/camera-counts.js';
 
 /** Puts the card beside the pointer, on the side with more room, so it never runs off the map. */
 function placement(x: number, y: number): string {
@@ -27,7 +28,7 @@ export const Tooltip = memo(function Tooltip({ store }: { store: EntityStore }) 
   const field = mainField(view.kind, entity.fields);
   return (
     <div className="tooltip" style={{ transform: placement(at.x, at.y) }} role="tooltip">
-      <div className="tooltip__kind">{t(`kind.${view.kind}`)}</div>
+      <div className="tooltip__kind">{kindLabel(entity.domain, view.kind)}</div>
       <div className="tooltip__name">{displayName(entity)}</div>
       {field !== undefined && (
         <div className="tooltip__reading">

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { ZoneInfo } from '../../../contract/api.js';
 import type { QualityDomain, QualityEntity, QualityReject, QualityResponse } from '../../../contract/wall.js';
 import { formatCityTime, formatNumber } from '../../i18n/format.js';
 import { useLocale } from '../../i18n/i18n.js';
@@ -107,7 +108,7 @@ function EntityRow({
             data-testid="quality-flag"
             data-flag={flag.kind}
           >
-            {ct(`quality.flag.${flag.kind}`)} · {flag.field} = {formatNumber(flag.value, locale, 1)} · {flag.detail}
+            {ct(`quality.flag.${flag.kind}`)} · {flag.field} = {formatNumber(flag.value, locale, 1)} · {flag.reason[locale]}
           </span>
         ))}
       </button>
@@ -115,12 +116,46 @@ function EntityRow({
   );
 }
 
+/** Reporting, stale, silent and flagged counts per ward (zone), in the order of the configured zones. */
+function WardTable({ domain, zones, locale }: { domain: QualityDomain; zones: readonly ZoneInfo[]; locale: Locale }) {
+  const order = new Map(zones.map((zone, index) => [zone.id, index]));
+  const rows = [...domain.zones].sort((a, b) => (order.get(a.zone) ?? Infinity) - (order.get(b.zone) ?? Infinity));
+  const name = (id: string) => (id === 'city' ? ct('quality.outside') : (zones.find((zone) => zone.id === id)?.name[locale] ?? id));
+  const count = (n: number) => formatNumber(n, locale, 0);
+  return (
+    <table className="qwards" data-testid="quality-wards">
+      <thead>
+        <tr>
+          <th scope="col">{ct('quality.ward')}</th>
+          <th scope="col">{ct('quality.reporting')}</th>
+          <th scope="col">{ct('quality.stale')}</th>
+          <th scope="col">{ct('quality.silent')}</th>
+          <th scope="col">{ct('quality.flagged')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={row.zone} data-testid="quality-ward" data-zone={row.zone}>
+            <th scope="row">{name(row.zone)}</th>
+            <td>{count(row.reporting)}</td>
+            <td className={row.stale > 0 ? 'qwards--warn' : undefined}>{count(row.stale)}</td>
+            <td className={row.silent > 0 ? 'qwards--bad' : undefined}>{count(row.silent)}</td>
+            <td className={row.flagged > 0 ? 'qwards--warn' : undefined}>{count(row.flagged)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function DomainCard({
   domain,
+  zones,
   locale,
   onLocate,
 }: {
   domain: QualityDomain;
+  zones: readonly ZoneInfo[];
   locale: Locale;
   onLocate: (key: string) => void;
 }) {
@@ -170,6 +205,12 @@ function DomainCard({
           testId="q-rejected"
         />
       </dl>
+      {domain.zones.length > 0 && (
+        <>
+          <h4 className="qdomain__sub">{ct('quality.byWard')}</h4>
+          <WardTable domain={domain} zones={zones} locale={locale} />
+        </>
+      )}
       <h4 className="qdomain__sub">{ct('quality.rejects')}</h4>
       {domain.rejects.length === 0 ? (
         <p className="qdomain__none">{ct('quality.noRejects')}</p>
@@ -199,7 +240,16 @@ function DomainCard({
  * silent, the rate and ingest lag, refusals by reason with examples, and the worst entities (a click
  * shows one on the map and opens the inspector). Refreshed every 10 s while open.
  */
-export function QualityPage({ store, onLocated }: { store: EntityStore; onLocated: () => void }) {
+export function QualityPage({
+  store,
+  zones,
+  onLocated,
+}: {
+  store: EntityStore;
+  /** The configured wards, to name and order the per-ward counts. */
+  zones: readonly ZoneInfo[];
+  onLocated: () => void;
+}) {
   const locale = useLocale();
   const { data, error } = useRefreshed(fetchQuality, QUALITY_REFRESH_MS);
   const locate = (key: string) => {
@@ -226,7 +276,7 @@ export function QualityPage({ store, onLocated }: { store: EntityStore; onLocate
           {data.domains.length === 0 && <p className="quality__hint">{ct('quality.empty')}</p>}
           <div className="quality__domains">
             {data.domains.map((domain) => (
-              <DomainCard key={domain.domain} domain={domain} locale={locale} onLocate={locate} />
+              <DomainCard key={domain.domain} domain={domain} zones={zones} locale={locale} onLocate={locate} />
             ))}
           </div>
         </>

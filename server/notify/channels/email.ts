@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { DeliveryDoc } from '../delivery-record.js';
+import { DeliveryError, type DeliveryDoc } from '../delivery-record.js';
 import { plainText, type Channel } from './types.js';
 
 /** Email over SMTP (`notify.email.smtpUrl`): a plain and an HTML part, both with the link to the item. */
@@ -25,21 +25,28 @@ export function emailHtml(doc: DeliveryDoc): string {
 }
 
 export function createEmailChannel(deps: EmailChannelDeps): Channel {
-  const transport = nodemailer.createTransport(deps.smtpUrl, {
+  const transport = nodemailer.createTransport({
+    url: deps.smtpUrl,
     connectionTimeout: deps.timeoutMs,
     greetingTimeout: deps.timeoutMs,
     socketTimeout: deps.timeoutMs,
   });
   return {
     async send(doc) {
-      await transport.sendMail({
-        from: deps.from,
-        to: doc.address,
-        subject: doc.message.title,
-        text: plainText(doc),
-        html: emailHtml(doc),
-        headers: { 'X-IOC-Delivery': doc.id },
-      });
+      await transport
+        .sendMail({
+          from: deps.from,
+          to: doc.address,
+          subject: doc.message.title,
+          text: plainText(doc),
+          html: emailHtml(doc),
+          headers: { 'X-IOC-Delivery': doc.id },
+        })
+        .catch((err: Error & { responseCode?: number }) => {
+          // An SMTP 5xx reply (unknown mailbox, refused sender) is permanent (RFC 5321 §4.2.1): no retry.
+          const code = err.responseCode;
+          throw new DeliveryError(err.message, code !== undefined && code >= 500 && code < 600);
+        });
     },
     close() {
       transport.close();
