@@ -26,14 +26,14 @@ export function PushToggle() {
       {status === 'off' && (
         <>
           <button type="button" className="fbtn fbtn--primary fbtn--wide" disabled={busy} onClick={() => change(turnOnPush)} data-testid="push-on">
-            🔔 {ft('field.push.off')}
+            {ft('field.push.off')}
           </button>
           <p className="fnote">{ft('field.push.offHint')}</p>
         </>
       )}
       {status === 'on' && (
         <p className="fpush__on">
-          <span>🔔 {ft('field.push.on')}</span>
+          <span>{ft('field.push.on')}</span>
           <button type="button" className="fbtn" disabled={busy} onClick={() => change(turnOffPush)} data-testid="push-off">
             {ft('field.push.turnOff')}
           </button>
