@@ -220,7 +220,6 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
 
     const alerts = await startAlerts({ config, store, state, live, liveServer, pipeline, logger: logger.child({ module: 'alerts' }) });
     wall.useRules(() => alerts.service.listRules());
-    wall.useRules(() => alerts.service.listRules());
     cleanups.push(async () => {
       // Deliver what ingest already handed over before the alert service stops listening.
       pipeline.flushPending();
@@ -240,6 +239,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       publish: (report) => liveServer.broadcastReport(report),
     });
     cleanups.push(() => field.stop());
+    wall.kpis.useReports((from, to) => field.reports.stats(from, to));
     const guardedPaths = ['/api', '/metrics', '/basemap', '/wall'];
     const app = createHttpApp({
       ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),

@@ -19,17 +19,29 @@ export interface DossierTally {
   overdueOpen: number;
 }
 
+/** Citizen reports of a window (the report service's stats). */
+export interface ReportTally {
+  resolved: number;
+  resolvedOnTime: number;
+  open: number;
+  overdue: number;
+  rated: number;
+  ratingSum: number;
+}
+
 export interface KpiInputs {
   /** Live entities by domain. */
   byDomain: ReadonlyMap<string, readonly Entity[]>;
   dossiers: DossierTally;
+  /** Absent until citizen reports are wired (their KPIs then show no data). */
+  reports?: ReportTally;
   /** A zone's display name at a point, for "worst ward" details. */
   zoneName: (lat: number | null, lon: number | null) => string;
 }
 
 export interface KpiDefinition {
   id: string;
-  group: 'air' | 'traffic' | 'health' | 'services' | 'dossiers';
+  group: 'air' | 'traffic' | 'health' | 'services' | 'dossiers' | 'reports';
   name: Bilingual;
   unit: string;
   better: 'higher' | 'lower';
@@ -44,7 +56,8 @@ const num = (entity: Entity, field: string): number | undefined => {
 };
 const share = (part: number, whole: number) => (whole === 0 ? null : Math.round((1000 * part) / whole) / 10);
 const round1 = (value: number) => Math.round(value * 10) / 10;
-const withField = (inputs: KpiInputs, domain: string, field: string) => (inputs.byDomain.get(domain) ?? []).filter((e) => num(e, field) !== undefined);
+const withField = (inputs: KpiInputs, domain: string, field: string) =>
+  (inputs.byDomain.get(domain) ?? []).filter((e) => num(e, field) !== undefined);
 /** Only entities still reporting count: a stale sensor's last value is not today's air. */
 const current = (entities: readonly Entity[]) => entities.filter((e) => e.status !== 'stale');
 
@@ -77,7 +90,14 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
       }
       return {
         value,
-        ...(worst ? { detail: { vi: `Kém nhất: ${worst.zone} (AQI ${Math.round(worst.mean)})`, en: `Worst: ${worst.zone} (AQI ${Math.round(worst.mean)})` } } : {}),
+        ...(worst
+          ? {
+              detail: {
+                vi: `Kém nhất: ${worst.zone} (AQI ${Math.round(worst.mean)})`,
+                en: `Worst: ${worst.zone} (AQI ${Math.round(worst.mean)})`,
+              },
+            }
+          : {}),
       };
     },
   },
@@ -105,7 +125,9 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     better: 'higher',
     target: 25,
     compute(inputs) {
-      const speeds = current(withField(inputs, 'traffic', 'occupancy')).map((e) => num(e, 'speed')).filter((v) => v !== undefined);
+      const speeds = current(withField(inputs, 'traffic', 'occupancy'))
+        .map((e) => num(e, 'speed'))
+        .filter((v) => v !== undefined);
       return { value: speeds.length === 0 ? null : round1(speeds.reduce((a, b) => a + b, 0) / speeds.length) };
     },
   },
@@ -117,7 +139,9 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     better: 'higher',
     target: 8,
     compute(inputs) {
-      const hospitals = current(withField(inputs, 'health', 'bedsFree').filter((e) => num(e, 'bedsTotal') !== undefined));
+      const hospitals = current(
+        withField(inputs, 'health', 'bedsFree').filter((e) => num(e, 'bedsTotal') !== undefined),
+      );
       const free = hospitals.reduce((sum, e) => sum + num(e, 'bedsFree')!, 0);
       const total = hospitals.reduce((sum, e) => sum + num(e, 'bedsTotal')!, 0);
       return { value: share(free, total), detail: { vi: `${free}/${total} giường`, en: `${free}/${total} beds` } };
@@ -131,7 +155,9 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     better: 'higher',
     target: 2,
     compute(inputs) {
-      const ambulances = current((inputs.byDomain.get('health') ?? []).filter((e) => typeof e.fields.status === 'string'));
+      const ambulances = current(
+        (inputs.byDomain.get('health') ?? []).filter((e) => typeof e.fields.status === 'string'),
+      );
       if (ambulances.length === 0) return { value: null };
       const free = ambulances.filter((e) => e.fields.status === 'idle').length;
       return { value: free, detail: { vi: `trên tổng ${ambulances.length} xe`, en: `of ${ambulances.length}` } };
@@ -146,7 +172,8 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     target: 15,
     compute(inputs) {
       const open = current(withField(inputs, 'queue', 'avgWait')).filter((e) => e.fields.open !== false);
-      if (open.length === 0) return { value: null, detail: { vi: 'Các điểm phục vụ đang đóng cửa', en: 'Service centres closed' } };
+      if (open.length === 0)
+        return { value: null, detail: { vi: 'Các điểm phục vụ đang đóng cửa', en: 'Service centres closed' } };
       const waits = open.map((e) => num(e, 'avgWait')!);
       return {
         value: round1(waits.reduce((a, b) => a + b, 0) / waits.length),
@@ -191,7 +218,10 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     better: 'higher',
     target: 50,
     compute({ dossiers }) {
-      return { value: share(dossiers.receivedOnline, dossiers.received), detail: { vi: `${dossiers.received} hồ sơ tiếp nhận`, en: `${dossiers.received} received` } };
+      return {
+        value: share(dossiers.receivedOnline, dossiers.received),
+        detail: { vi: `${dossiers.received} hồ sơ tiếp nhận`, en: `${dossiers.received} received` },
+      };
     },
   },
   {
@@ -202,7 +232,52 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     better: 'higher',
     target: 90,
     compute({ dossiers }) {
-      return { value: share(dossiers.satisfied, dossiers.rated), detail: { vi: `${dossiers.rated} lượt đánh giá`, en: `${dossiers.rated} ratings` } };
+      return {
+        value: share(dossiers.satisfied, dossiers.rated),
+        detail: { vi: `${dossiers.rated} lượt đánh giá`, en: `${dossiers.rated} ratings` },
+      };
+    },
+  },
+  {
+    id: 'reports.on_time_share',
+    group: 'reports',
+    name: { vi: 'Phản ánh xử lý đúng hạn', en: 'Citizen reports handled on time' },
+    unit: '%',
+    better: 'higher',
+    target: 90,
+    compute({ reports }) {
+      if (!reports) return { value: null };
+      return {
+        value: share(reports.resolvedOnTime, reports.resolved),
+        detail: { vi: `${reports.resolved} phản ánh đã xử lý`, en: `${reports.resolved} handled` },
+      };
+    },
+  },
+  {
+    id: 'reports.overdue_open',
+    group: 'reports',
+    name: { vi: 'Phản ánh quá hạn chưa xử lý', en: 'Overdue open citizen reports' },
+    unit: '',
+    better: 'lower',
+    target: 0,
+    compute({ reports }) {
+      if (!reports) return { value: null };
+      return { value: reports.overdue, detail: { vi: `${reports.open} phản ánh đang mở`, en: `${reports.open} open` } };
+    },
+  },
+  {
+    id: 'reports.rating',
+    group: 'reports',
+    name: { vi: 'Đánh giá của người dân', en: 'Citizens’ rating' },
+    unit: '/5',
+    better: 'higher',
+    target: 4,
+    compute({ reports }) {
+      if (!reports || reports.rated === 0) return { value: null };
+      return {
+        value: round1(reports.ratingSum / reports.rated),
+        detail: { vi: `${reports.rated} lượt đánh giá`, en: `${reports.rated} ratings` },
+      };
     },
   },
 ];

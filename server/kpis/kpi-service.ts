@@ -1,7 +1,13 @@
 import type { Entity, Kpi, KpisResponse, Observation } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { TelemetryStore } from '../store/types.js';
-import { KPI_DEFINITIONS, kpiStatus, type DossierTally, type KpiDefinition } from './kpi-definitions.js';
+import {
+  KPI_DEFINITIONS,
+  kpiStatus,
+  type DossierTally,
+  type KpiDefinition,
+  type ReportTally,
+} from './kpi-definitions.js';
 
 export interface KpiServiceOptions {
   store: Pick<TelemetryStore, 'scan'>;
@@ -26,6 +32,8 @@ export interface KpiService {
   sample(): Promise<void>;
   start(): void;
   stop(): void;
+  /** Where the citizen-report KPIs come from (set once reports are running; counted over the dossier window). */
+  useReports(stats: (from: number, to: number) => Promise<ReportTally>): void;
 }
 
 /** A dossier tally is a store scan over weeks: one per half minute serves every wall and console. */
@@ -33,7 +41,15 @@ const TALLY_MAX_AGE_MS = 30_000;
 /** A dossier event reaches the store within this after it was accepted (the writers' flush interval and then some). */
 const STORE_SETTLE_MS = 1_500;
 
-const EMPTY_TALLY: DossierTally = { received: 0, receivedOnline: 0, completed: 0, completedOnTime: 0, rated: 0, satisfied: 0, overdueOpen: 0 };
+const EMPTY_TALLY: DossierTally = {
+  received: 0,
+  receivedOnline: 0,
+  completed: 0,
+  completedOnTime: 0,
+  rated: 0,
+  satisfied: 0,
+  overdueOpen: 0,
+};
 
 /** Tallies `dossier` events (`event: received|completed`, `due`, `online`, `rating`) of a window. */
 export function tallyDossiers(events: Iterable<Observation>, now: number): DossierTally {
@@ -79,10 +95,16 @@ export function createKpiService(options: KpiServiceOptions): KpiService {
 
   const dossierTally = (now: number): Promise<DossierTally> => {
     // Recount when the tally is old, or when it began before the latest dossier event had settled in the store.
-    if (tally && now - tally.at < TALLY_MAX_AGE_MS && tally.at >= lastDossierEvent + STORE_SETTLE_MS) return tally.value;
+    if (tally && now - tally.at < TALLY_MAX_AGE_MS && tally.at >= lastDossierEvent + STORE_SETTLE_MS)
+      return tally.value;
     const value = (async () => {
       const events: Observation[] = [];
-      for await (const chunk of options.store.scan({ from: now - options.dossierWindow, to: now, domains: ['dossier'] })) events.push(...chunk);
+      for await (const chunk of options.store.scan({
+        from: now - options.dossierWindow,
+        to: now,
+        domains: ['dossier'],
+      }))
+        events.push(...chunk);
       // The store scans entity by entity; the tally needs time order to pair received with completed.
       events.sort((a, b) => a.ts - b.ts);
       return tallyDossiers(events, now);
@@ -95,6 +117,23 @@ export function createKpiService(options: KpiServiceOptions): KpiService {
     return value;
   };
 
+  let reportStats: ((from: number, to: number) => Promise<ReportTally>) | undefined;
+  let reportCache: { at: number; tally: ReportTally } | undefined;
+  const reportTally = async (now: number): Promise<ReportTally | undefined> => {
+    if (!reportStats) return undefined;
+    // A state-store scan: one per half minute serves every wall, like the dossier tally.
+    if (reportCache && now - reportCache.at < TALLY_MAX_AGE_MS) return reportCache.tally;
+    try {
+      reportCache = { at: now, tally: await reportStats(now - options.dossierWindow, now) };
+      return reportCache.tally;
+    } catch (err) {
+      options.logger.warn('citizen report tally failed; the report KPIs show no data', {
+        error: (err as Error).message,
+      });
+      return undefined;
+    }
+  };
+
   const compute = async (now: number): Promise<Kpi[]> => {
     const byDomain = new Map<string, Entity[]>();
     for (const entity of options.entities()) {
@@ -102,7 +141,13 @@ export function createKpiService(options: KpiServiceOptions): KpiService {
       list.push(entity);
       byDomain.set(entity.domain, list);
     }
-    const inputs = { byDomain, dossiers: await dossierTally(now), zoneName: options.zoneName };
+    const reports = await reportTally(now);
+    const inputs = {
+      byDomain,
+      dossiers: await dossierTally(now),
+      zoneName: options.zoneName,
+      ...(reports ? { reports } : {}),
+    };
     return definitions.map((def) => {
       const { value, detail } = def.compute(inputs);
       const target = options.targets[def.id] ?? def.target;
@@ -130,6 +175,9 @@ export function createKpiService(options: KpiServiceOptions): KpiService {
   };
 
   return {
+    useReports(stats) {
+      reportStats = stats;
+    },
     observe(batch) {
       if (batch.some((obs) => obs.domain === 'dossier')) lastDossierEvent = clock();
     },
@@ -145,7 +193,9 @@ export function createKpiService(options: KpiServiceOptions): KpiService {
     sample,
     start() {
       timer = setInterval(() => {
-        sample().catch((err: unknown) => options.logger.warn('KPI trend sample failed', { error: (err as Error).message }));
+        sample().catch((err: unknown) =>
+          options.logger.warn('KPI trend sample failed', { error: (err as Error).message }),
+        );
       }, options.trendStep);
       timer.unref();
     },
