@@ -298,8 +298,8 @@ describe('console: data quality, KPI board and cameras in Chromium', () => {
     // Per ward: the configured zone by its name, every sensor counted in one row.
     const wards = sensor.getByTestId('quality-ward');
     expect(await sensor.locator('[data-testid=quality-ward][data-zone=centre] th').textContent()).toBe('Khu trung tâm');
-    const reporting = await wards.evaluateAll((rows) => rows.map((row) => Number(row.querySelector('td')?.textContent)));
-    expect(reporting.reduce((sum, n) => sum + n, 0)).toBe(5);
+    const reporting = await wards.locator('td:first-of-type').allTextContents();
+    expect(reporting.reduce((sum, n) => sum + Number(n), 0)).toBe(5);
     await shot('quality-1920');
   });
 
