@@ -20,7 +20,7 @@ export interface MultipartLimits {
 const REASONS: Record<string, { status: number; message: (field?: string) => string }> = {
   LIMIT_FILE_SIZE: { status: 413, message: (f) => `A photo${f ? ` in "${f}"` : ''} is larger than ${MAX_PHOTO_BYTES} bytes (10 MB).` },
   LIMIT_FILE_COUNT: { status: 400, message: () => 'Too many files in one request.' },
-  LIMIT_UNEXPECTED_FILE: { status: 400, message: (f) => `Unexpected file field "${f ?? ''}" (or too many files in it).` },
+  LIMIT_UNEXPECTED_FILE: { status: 400, message: (f) => `Unexpected file field "${f ?? ''}", or too many files in it.` },
   LIMIT_FIELD_COUNT: { status: 400, message: () => 'Too many text fields in one request.' },
   LIMIT_FIELD_KEY: { status: 400, message: () => 'A field name is too long.' },
   LIMIT_FIELD_VALUE: { status: 413, message: (f) => `The text field "${f ?? ''}" is too long.` },
@@ -59,7 +59,12 @@ export function multipartParser(limits: MultipartLimits): RequestHandler {
       if (err instanceof multer.MulterError) {
         const reason = REASONS[err.code];
         const status = reason?.status ?? 400;
-        return next(new HttpError(status, status === 413 ? 'payload_too_large' : 'bad_request', reason?.message(err.field) ?? err.message));
+        // Counts are worth naming: the sender can fix them.
+        const accepted = `; accepted: ${limits.files.map((f) => `at most ${f.maxCount} in "${f.name}"`).join(', ')}`;
+        const counted = err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE' ? accepted : '';
+        const base = reason?.message(err.field) ?? err.message;
+        const message = counted ? `${base.replace(/\.$/, '')}${counted}.` : base;
+        return next(new HttpError(status, status === 413 ? 'payload_too_large' : 'bad_request', message));
       }
       // busboy's own errors: a malformed body (no boundary, cut short).
       next(new HttpError(400, 'bad_request', `The multipart body cannot be read: ${err instanceof Error ? err.message : 'malformed'}`));

@@ -129,6 +129,28 @@ describe('citizen reports', () => {
     expect((await publicFetch(stored.attachments[0]?.url ?? '')).status).toBe(401);
   });
 
+  it('refuses a multipart report whose photo is not an image, or with too many photos, and keeps nothing of it', async () => {
+    const photo = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#000' } }).png().toBuffer();
+    const send = async (description: string, files: { bytes: Buffer; name: string }[], extra?: [string, string]) => {
+      const form = new FormData();
+      form.set('report', JSON.stringify({ category: 'rubbish', description, ...IN_A }));
+      for (const f of files) form.append('photos', new Blob([f.bytes], { type: 'image/jpeg' }), f.name);
+      if (extra) form.set(extra[0], extra[1]);
+      const res = await publicFetch('/api/v1/reports', { method: 'POST', body: form });
+      return { status: res.status, error: ((await res.json()) as { error?: { message: string } }).error };
+    };
+    const html = await send('Ảnh giả mạo', [{ bytes: photo, name: 'a.jpg' }, { bytes: Buffer.from('<html><script>x</script></html>'), name: 'b.jpg' }]);
+    expect(html.status).toBe(415);
+    const tooMany = await send('Quá nhiều ảnh', [photo, photo, photo].map((bytes, i) => ({ bytes, name: `${i}.png` })));
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.error?.message).toContain('photos');
+    const extraField = await send('Trường lạ', [], ['role', 'admin']);
+    expect(extraField.status).toBe(400);
+    const list = (await (await product.api.fetch('/api/v1/reports?limit=1000')).json()) as { reports: Report[] };
+    expect(list.reports.map((r) => r.description)).not.toEqual(expect.arrayContaining(['Ảnh giả mạo']));
+    expect(list.reports.some((r) => ['Ảnh giả mạo', 'Quá nhiều ảnh', 'Trường lạ'].includes(r.description))).toBe(false);
+  });
+
   it('refuses what it does not document, naming the known categories; a place outside every zone is the city', async () => {
     const unknown = await publicFetch('/api/v1/reports', { method: 'POST', json: { category: 'ufo', description: 'Đèn lạ trên trời', ...IN_A } });
     expect(unknown.status).toBe(400);
