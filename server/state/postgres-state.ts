@@ -331,8 +331,11 @@ export class PostgresStateStore implements StateStore {
 
   async loadAlertsOpenAt(at: number, startedBefore: number): Promise<Alert[]> {
     const { rows } = await this.pool.query<{ json: string }>(
+      // Text matching rather than json operators: PostgreSQL's json and jsonb both refuse the \u0000
+      // escape an alert's text may carry. The JSON is JSON.stringify of an Alert, where only the
+      // top level has "state" and "updatedAt" (history events have "action" and "at").
       `SELECT json FROM alerts WHERE started_at < $1
-       AND ((json::jsonb ->> 'state') <> 'resolved' OR (json::jsonb ->> 'updatedAt')::bigint > $2)
+       AND (position('"state":"resolved"' in json) = 0 OR substring(json from '"updatedAt":(-?[0-9]+)')::bigint > $2)
        ORDER BY started_at, id COLLATE "C"`,
       [startedBefore, at],
     );

@@ -423,6 +423,23 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
         expect(alertVersion((await store.getAlert('kept'))!)).toBe(1);
       });
 
+      it('loadAlertsOpenAt: alerts started before the cut and still open at `at` (or changed after it), odd strings too', async () => {
+        const at = T0 + 10_000;
+        await store.saveAlerts([
+          // Open now: counted whatever its age.
+          alert('open-old', 1, { startedAt: T0 - 5_000 }),
+          // Resolved before `at`: left out; resolved after `at`: still open then.
+          alert('closed-before', 2, { startedAt: T0 - 4_000, state: 'resolved', updatedAt: at - 1 }),
+          alert('closed-after', 2, { startedAt: T0 - 3_000, state: 'resolved', updatedAt: at + 1, message: 'NUL \u0000 and "quotes" \\' }),
+          // Started at or after the cut: loadAlerts(since) covers those.
+          alert('too-new', 1, { startedAt: T0 }),
+        ]);
+        const found = await store.loadAlertsOpenAt(at, T0);
+        expect(found.map((a) => a.id)).toEqual(['open-old', 'closed-after']);
+        expect(found[1]?.message).toBe('NUL \u0000 and "quotes" \\');
+        expect(await store.loadAlertsOpenAt(at, T0 - 5_000)).toEqual([]);
+      });
+
       it('loadAlerts(since) returns the alerts that started at or after since', async () => {
         await store.saveAlerts([alert('early', 1, { startedAt: T0 - 1 }), alert('edge', 1, { startedAt: T0 }), alert('late', 2, { startedAt: T0 + 1 })]);
         expect((await store.loadAlerts(T0)).map((a) => a.id).sort()).toEqual(['edge', 'late']);
