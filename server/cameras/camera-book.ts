@@ -8,6 +8,8 @@ export interface CameraBookOptions {
   keep: number;
   /** Most events kept, oldest dropped first. */
   maxKept: number;
+  /** Events kept before a restart (oldest first, without plates), listed again until they expire. */
+  restored?: readonly CameraEvent[];
 }
 
 export interface CameraBook {
@@ -23,13 +25,18 @@ export interface CameraBook {
   /** Newest first; `plate` only when `withPlates`. */
   list(query: CameraEventsQuery, withPlates: boolean, now: number): CameraEvent[];
   size(): number;
+  /** Bumped on every change, so a writer knows whether there is anything new to save. */
+  version(): number;
+  /** Every event kept, oldest first (plates included: the caller drops them before they leave memory). */
+  all(): CameraEvent[];
 }
 
 /** Recent camera events in memory, and the objects each camera sees right now. */
 export function createCameraBook(options: CameraBookOptions): CameraBook {
   const byId = new Map(options.cameras.map((camera) => [camera.id, camera]));
   // Insertion order is first-seen order, so pruning walks from the oldest.
-  const events = new Map<string, CameraEvent>();
+  const events = new Map<string, CameraEvent>((options.restored ?? []).map((event) => [event.id, event]));
+  let version = 0;
   /** Per camera: label → ids of objects in view. */
   const inView = new Map<string, Map<string, Set<string>>>();
 
@@ -40,6 +47,7 @@ export function createCameraBook(options: CameraBookOptions): CameraBook {
       const expired = event.end !== null && event.end < now - options.keep;
       if (!expired && events.size <= options.maxKept) break;
       events.delete(id);
+      version++;
     }
   };
 
@@ -70,6 +78,7 @@ export function createCameraBook(options: CameraBookOptions): CameraBook {
         ...(plate !== undefined ? { plate } : {}),
       };
       events.set(change.id, event);
+      version++;
 
       const labels = countsOf(change.camera);
       // A label changes while Frigate refines it: the object leaves its old label's count.
@@ -110,5 +119,7 @@ export function createCameraBook(options: CameraBookOptions): CameraBook {
       return out;
     },
     size: () => events.size,
+    version: () => version,
+    all: () => [...events.values()],
   };
 }

@@ -1,4 +1,5 @@
-import type { Entity, Rule } from '../../contract/index.js';
+import path from 'node:path';
+import type { CameraEvent, Entity, Rule } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import { staleAfterOf, type Config } from '../../config/schema.js';
 import type { CameraConfig } from '../../config/wall-schema.js';
@@ -7,6 +8,7 @@ import type { MqttAdapter } from '../../ingest/mqtt/subscriber.js';
 import type { IngestCounters } from '../../ingest/sink.js';
 import { createZoneLookup } from '../alerts/start-alerts.js';
 import { createCameraBook, type CameraBook } from '../cameras/camera-book.js';
+import { CAMERA_FILE_SAVE_MS, createCameraEventFile } from '../cameras/camera-file.js';
 import { createKpiService, type KpiService } from '../kpis/kpi-service.js';
 import type { Pipeline } from '../pipeline.js';
 import { createQualityTracker, type QualityTracker } from '../quality/quality-tracker.js';
@@ -14,6 +16,9 @@ import { BUILT_IN_RANGES } from '../quality/sensor-lies.js';
 import type { TelemetryStore } from '../store/types.js';
 import { createReceiveClock, type ReceiveClock } from './heartbeat.js';
 import { createWallRouter } from './routes.js';
+
+/** Recent camera events in the data dir, without plates (they never leave memory). */
+const CAMERA_EVENTS_FILE = 'camera-events.json';
 
 export interface WallParts {
   kpis: KpiService;
@@ -26,7 +31,8 @@ export interface WallParts {
   receiveClock: ReceiveClock;
   /** Names the rules `GET /rule-names` lists; the alert service starts after the wall (it needs the live server). */
   useRules(rules: () => readonly Rule[]): void;
-  stop(): void;
+  /** Stops the timers and saves the camera events kept. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -43,7 +49,21 @@ export function startWall(deps: {
   logger: Logger;
 }): WallParts {
   const { config, logger } = deps;
-  const cameras = createCameraBook({ cameras: deps.cameras, keep: config.cameraEvents.keep, maxKept: config.cameraEvents.maxKept });
+  const cameraFile = createCameraEventFile(path.join(config.dataDir, CAMERA_EVENTS_FILE), logger.child({ module: 'cameras' }));
+  const cameras = createCameraBook({
+    cameras: deps.cameras,
+    keep: config.cameraEvents.keep,
+    maxKept: config.cameraEvents.maxKept,
+    restored: keptEvents(cameraFile.load(), config.cameraEvents.keep, config.cameraEvents.maxKept, Date.now()),
+  });
+  let savedVersion = cameras.version();
+  const saveCameras = () => {
+    if (cameras.version() === savedVersion) return Promise.resolve();
+    savedVersion = cameras.version();
+    return cameraFile.save(cameras.all());
+  };
+  const cameraSaver = setInterval(() => void saveCameras(), CAMERA_FILE_SAVE_MS);
+  cameraSaver.unref();
   const zoneOf = createZoneLookup(config);
   const { stuckAfter, ranges, neighbourFields, neighbourRadius, ...window } = config.quality;
   const quality = createQualityTracker({
@@ -100,7 +120,11 @@ export function startWall(deps: {
     useRules: (source) => {
       rules = source;
     },
-    stop: () => kpis.stop(),
+    stop: async () => {
+      kpis.stop();
+      clearInterval(cameraSaver);
+      await saveCameras();
+    },
   };
 }
 
@@ -112,4 +136,9 @@ function mergeRanges(
   const merged: Record<string, Record<string, readonly [number, number]>> = {};
   for (const domain of new Set([...Object.keys(builtIn), ...Object.keys(extra)])) merged[domain] = { ...builtIn[domain], ...extra[domain] };
   return merged;
+}
+
+/** The saved events still within `keep` (ended ones) and `maxKept` (the newest), oldest first. */
+function keptEvents(events: readonly CameraEvent[], keep: number, maxKept: number, now: number): CameraEvent[] {
+  return events.filter((event) => event.end === null || event.end >= now - keep).slice(-maxKept);
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeartbeatSchema, RuleNamesResponseSchema, type CameraEventsResponse, type ConsoleConfig, type Heartbeat, type Kpi, type KpisResponse, type QualityResponse } from '../../contract/index.js';
@@ -299,5 +302,43 @@ describe('Frigate events over a real Mosquitto', () => {
       return body.alerts.some((a) => a.entityId === CAMERA.id);
     }, 'the rule firing');
     await frigate.endAsync();
+  });
+});
+
+describe('camera events across a restart', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ioc-wall-cam-'));
+  let product: TestIoc | undefined;
+
+  afterAll(async () => {
+    await product?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('lists the events kept before the restart, within cameraEvents.keep, and never writes a plate to disk', async () => {
+    product = await startTestIoc({ cameras: [CAMERA], cameraEvents: { keep: '3h' } }, dataDir);
+    const publisher = await mqtt.connectAsync(product.ioc.mqttUrl, { clientId: 'wall-cam-restart' });
+    const at = Date.now();
+    await publisher.publishAsync('frigate/events', frigateMessage('new', 'ev-kept', at - 5000), { qos: 1 });
+    await publisher.publishAsync('frigate/events', frigateMessage('end', 'ev-kept', at), { qos: 1 });
+    // Ended two hours ago: kept for 3 h before the restart, past the 1 h kept after it.
+    await publisher.publishAsync('frigate/events', frigateMessage('end', 'ev-old', at - 2 * HOUR), { qos: 1 });
+    await publisher.endAsync();
+    await waitFor(async () => {
+      const body = (await (await product!.api.fetch('/api/v1/cameras/events')).json()) as CameraEventsResponse;
+      const ids = body.events.filter((e) => e.end !== null).map((e) => e.id);
+      return (ids.includes('ev-kept') && ids.includes('ev-old')) || undefined;
+    }, 'both ended events listed');
+    await product.ioc.close();
+
+    const file = readFileSync(path.join(dataDir, 'camera-events.json'), 'utf8');
+    expect(file).toContain('ev-kept');
+    expect(file).not.toContain('98A');
+
+    product = await startTestIoc({ cameras: [CAMERA], cameraEvents: { keep: '1h' } }, dataDir);
+    const asAdmin = (await (await product.api.fetch('/api/v1/cameras/events')).json()) as CameraEventsResponse;
+    expect(asAdmin.events.map((e) => e.id)).toEqual(['ev-kept']);
+    // The plate stayed in the memory of the process that saw it: an admin no longer gets it.
+    expect(asAdmin.events[0]).toMatchObject({ camera: CAMERA.id, label: 'car', end: at, snapshotUrl: 'http://frigate.local/api/events/ev-kept/snapshot.jpg' });
+    expect(asAdmin.events[0]?.plate).toBeUndefined();
   });
 });
