@@ -71,7 +71,16 @@ export function createAttachmentStore(deps: { state: StateStore; clock?: () => n
     await state.putBlob(id, { contentType: photo.type, bytes: photo.original });
     await state.putBlob(displayBlobId(id), { contentType: photo.type, bytes: photo.display });
     const json: StoredAttachment = { info, owner, displayBytes: photo.display.length };
-    await state.insertRecord({ kind: 'attachment', id, version: 1, ref: `${owner.kind}:${owner.id}`, at, updatedAt: at, open: false, json: JSON.stringify(json) });
+    await state.insertRecord({
+      kind: 'attachment',
+      id,
+      version: 1,
+      ref: `${owner.kind}:${owner.id}`,
+      at,
+      updatedAt: at,
+      open: false,
+      json: JSON.stringify(json),
+    });
     return info;
   };
 

@@ -18,9 +18,15 @@ export interface MultipartLimits {
 }
 
 const REASONS: Record<string, { status: number; message: (field?: string) => string }> = {
-  LIMIT_FILE_SIZE: { status: 413, message: (f) => `A photo${f ? ` in "${f}"` : ''} is larger than ${MAX_PHOTO_BYTES} bytes (10 MB).` },
+  LIMIT_FILE_SIZE: {
+    status: 413,
+    message: (f) => `A photo${f ? ` in "${f}"` : ''} is larger than ${MAX_PHOTO_BYTES} bytes (10 MB).`,
+  },
   LIMIT_FILE_COUNT: { status: 400, message: () => 'Too many files in one request.' },
-  LIMIT_UNEXPECTED_FILE: { status: 400, message: (f) => `Unexpected file field "${f ?? ''}", or too many files in it.` },
+  LIMIT_UNEXPECTED_FILE: {
+    status: 400,
+    message: (f) => `Unexpected file field "${f ?? ''}", or too many files in it.`,
+  },
   LIMIT_FIELD_COUNT: { status: 400, message: () => 'Too many text fields in one request.' },
   LIMIT_FIELD_KEY: { status: 400, message: () => 'A field name is too long.' },
   LIMIT_FIELD_VALUE: { status: 413, message: (f) => `The text field "${f ?? ''}" is too long.` },
@@ -53,7 +59,14 @@ export function multipartParser(limits: MultipartLimits): RequestHandler {
       if (err === undefined || err === null) {
         const body = (req.body ?? {}) as Record<string, unknown>;
         const unknown = Object.keys(body).filter((key) => !allowedFields.has(key));
-        if (unknown.length > 0) return next(new HttpError(400, 'bad_request', `Unexpected field "${unknown[0]}"; this route takes ${[...allowedFields, ...limits.files.map((f) => f.name)].join(', ')}.`));
+        if (unknown.length > 0)
+          return next(
+            new HttpError(
+              400,
+              'bad_request',
+              `Unexpected field "${unknown[0]}"; this route takes ${[...allowedFields, ...limits.files.map((f) => f.name)].join(', ')}.`,
+            ),
+          );
         return next();
       }
       if (err instanceof multer.MulterError) {
@@ -67,7 +80,13 @@ export function multipartParser(limits: MultipartLimits): RequestHandler {
         return next(new HttpError(status, status === 413 ? 'payload_too_large' : 'bad_request', message));
       }
       // busboy's own errors: a malformed body (no boundary, cut short).
-      next(new HttpError(400, 'bad_request', `The multipart body cannot be read: ${err instanceof Error ? err.message : 'malformed'}`));
+      next(
+        new HttpError(
+          400,
+          'bad_request',
+          `The multipart body cannot be read: ${err instanceof Error ? err.message : 'malformed'}`,
+        ),
+      );
     });
   };
 }

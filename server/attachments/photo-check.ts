@@ -30,15 +30,27 @@ function isPhotoType(mime: string): mime is PhotoType {
 /** The photo's type from its bytes; 413 past MAX_PHOTO_BYTES, 415 with the reason for anything else. */
 export async function detectPhotoType(bytes: Buffer): Promise<PhotoType> {
   if (bytes.length > MAX_PHOTO_BYTES) {
-    throw new HttpError(413, 'payload_too_large', `The photo is ${bytes.length} bytes; at most ${MAX_PHOTO_BYTES} (10 MB) are accepted.`);
+    throw new HttpError(
+      413,
+      'payload_too_large',
+      `The photo is ${bytes.length} bytes; at most ${MAX_PHOTO_BYTES} (10 MB) are accepted.`,
+    );
   }
   if (bytes.length === 0) throw new HttpError(400, 'bad_request', 'The photo is empty.');
   const found = await fileTypeFromBuffer(bytes);
   if (found === undefined) {
-    throw new HttpError(415, 'unsupported_media_type', `The file is not an image this server accepts (its bytes match no known type); send ${PHOTO_TYPES.join(', ')}.`);
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `The file is not an image this server accepts (its bytes match no known type); send ${PHOTO_TYPES.join(', ')}.`,
+    );
   }
   if (!isPhotoType(found.mime)) {
-    throw new HttpError(415, 'unsupported_media_type', `The file's bytes are ${found.mime}, whatever its name says; only ${PHOTO_TYPES.join(', ')} are accepted.`);
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `The file's bytes are ${found.mime}, whatever its name says; only ${PHOTO_TYPES.join(', ')} are accepted.`,
+    );
   }
   return found.mime;
 }
@@ -61,8 +73,15 @@ export async function processPhoto(bytes: Buffer): Promise<ProcessedPhoto> {
     const meta = await image.metadata();
     // rotate() with no angle applies the EXIF orientation before the EXIF is dropped; sharp writes
     // no metadata to its output unless asked (keepExif / withMetadata), which is how GPS goes.
-    const resized = image.rotate().resize({ width: DISPLAY_MAX_PX, height: DISPLAY_MAX_PX, fit: 'inside', withoutEnlargement: true });
-    const encoded = type === 'image/jpeg' ? resized.jpeg({ quality: 82, mozjpeg: true }) : type === 'image/png' ? resized.png() : resized.webp({ quality: 80 });
+    const resized = image
+      .rotate()
+      .resize({ width: DISPLAY_MAX_PX, height: DISPLAY_MAX_PX, fit: 'inside', withoutEnlargement: true });
+    const encoded =
+      type === 'image/jpeg'
+        ? resized.jpeg({ quality: 82, mozjpeg: true })
+        : type === 'image/png'
+          ? resized.png()
+          : resized.webp({ quality: 80 });
     const display = await encoded.toBuffer();
     // Orientations 5–8 swap width and height once turned upright.
     const swapped = (meta.orientation ?? 1) >= 5;

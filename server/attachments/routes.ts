@@ -25,7 +25,8 @@ export const ATTACHMENT_ROUTES: readonly RouteSpec[] = [
     path: '/api/v1/attachments/:id',
     access: 'alerts.read',
     tag: 'field',
-    summary: 'A photo of an alert or report: the resized copy without metadata, or `?original=1` the original kept as evidence. Only for callers who may read the item (field users: assigned to them or in their zones; 403 otherwise).',
+    summary:
+      'A photo of an alert or report: the resized copy without metadata, or `?original=1` the original kept as evidence. Only for callers who may read the item (field users: assigned to them or in their zones; 403 otherwise).',
     query: AttachmentQuerySchema,
     produces: 'image/*',
   },
@@ -34,7 +35,8 @@ export const ATTACHMENT_ROUTES: readonly RouteSpec[] = [
     path: '/api/v1/alerts/:id/attachments',
     access: 'alerts.act',
     tag: 'field',
-    summary: 'Add a photo to an alert: multipart/form-data with one file in `photo` (image/jpeg, png or webp by its bytes, at most 10 MB; 415 or 413 with the reason).',
+    summary:
+      'Add a photo to an alert: multipart/form-data with one file in `photo` (image/jpeg, png or webp by its bytes, at most 10 MB; 415 or 413 with the reason).',
     response: AttachmentCreatedSchema,
     status: 201,
   },
@@ -43,7 +45,8 @@ export const ATTACHMENT_ROUTES: readonly RouteSpec[] = [
     path: '/api/v1/reports/:id/attachments',
     access: 'alerts.act',
     tag: 'reports',
-    summary: 'Add a photo to a citizen report: multipart/form-data with one file in `photo` (image/jpeg, png or webp by its bytes, at most 10 MB; 415 or 413 with the reason).',
+    summary:
+      'Add a photo to a citizen report: multipart/form-data with one file in `photo` (image/jpeg, png or webp by its bytes, at most 10 MB; 415 or 413 with the reason).',
     response: AttachmentCreatedSchema,
     status: 201,
   },
@@ -57,7 +60,10 @@ export interface AttachmentsRouterDeps {
 }
 
 /** The item a photo belongs to, if it exists: its zone and assignee decide who sees the photo. */
-async function itemOf(deps: AttachmentsRouterDeps, owner: AttachmentOwner): Promise<{ zone?: string; assignee?: string } | undefined> {
+async function itemOf(
+  deps: AttachmentsRouterDeps,
+  owner: AttachmentOwner,
+): Promise<{ zone?: string; assignee?: string } | undefined> {
   return owner.kind === 'alert' ? deps.alerts.findAlert(owner.id) : deps.reports.get(owner.id);
 }
 
@@ -68,56 +74,87 @@ export function createAttachmentsRouter(deps: AttachmentsRouterDeps): Router {
   /** The one uploaded photo of a multipart request; 415 for any other body. */
   const photoOf = (req: Request): Buffer => {
     const file = filesOf(req, 'photo')[0];
-    if (file === undefined) throw new HttpError(400, 'bad_request', 'Send the photo as multipart/form-data in the field "photo".');
+    if (file === undefined)
+      throw new HttpError(400, 'bad_request', 'Send the photo as multipart/form-data in the field "photo".');
     return file.buffer;
   };
   const requireMultipart: express.RequestHandler = (req, _res, next) => {
-    next(isMultipart(req) ? undefined : new HttpError(415, 'unsupported_media_type', 'Send multipart/form-data with the photo in the field "photo".'));
+    next(
+      isMultipart(req)
+        ? undefined
+        : new HttpError(415, 'unsupported_media_type', 'Send multipart/form-data with the photo in the field "photo".'),
+    );
   };
   const record = (req: Request, action: 'alert.attach' | 'report.attach', target: string, info: AttachmentInfo) =>
-    deps.audit.record({ actor: identityOf(req).name, action, target, ip: clientIp(req), details: { attachment: info.id, contentType: info.contentType, bytes: info.bytes } });
+    deps.audit.record({
+      actor: identityOf(req).name,
+      action,
+      target,
+      ip: clientIp(req),
+      details: { attachment: info.id, contentType: info.contentType, bytes: info.bytes },
+    });
 
   /** 404 unless the caller may see the item (so nobody learns which ids exist outside their zones). */
   const visible = async (identity: Identity, owner: AttachmentOwner) => {
     const item = await itemOf(deps, owner);
-    if (item === undefined || !canSeeItem(identity, item)) throw new HttpError(404, 'not_found', `${owner.kind} "${owner.id}" does not exist`);
+    if (item === undefined || !canSeeItem(identity, item))
+      throw new HttpError(404, 'not_found', `${owner.kind} "${owner.id}" does not exist`);
   };
 
-  router.post('/alerts/:id/attachments', requireMultipart, async (req, res, next) => {
-    // Visibility first, so a caller outside the item's reach uploads nothing.
-    await visible(identityOf(req), { kind: 'alert', id: req.params.id as string });
-    upload(req, res, next);
-  }, async (req, res) => {
-    const id = req.params.id as string;
-    const identity = identityOf(req);
-    const info = await deps.attachments.save(photoOf(req), { kind: 'alert', id }, identity.name);
-    await deps.alerts.attach(id, info);
-    record(req, 'alert.attach', id, info);
-    res.status(201).json({ id: info.id, url: info.url });
-  });
+  router.post(
+    '/alerts/:id/attachments',
+    requireMultipart,
+    async (req, res, next) => {
+      // Visibility first, so a caller outside the item's reach uploads nothing.
+      await visible(identityOf(req), { kind: 'alert', id: req.params.id as string });
+      upload(req, res, next);
+    },
+    async (req, res) => {
+      const id = req.params.id as string;
+      const identity = identityOf(req);
+      const info = await deps.attachments.save(photoOf(req), { kind: 'alert', id }, identity.name);
+      await deps.alerts.attach(id, info);
+      record(req, 'alert.attach', id, info);
+      res.status(201).json({ id: info.id, url: info.url });
+    },
+  );
 
-  router.post('/reports/:id/attachments', requireMultipart, async (req, res, next) => {
-    await visible(identityOf(req), { kind: 'report', id: req.params.id as string });
-    upload(req, res, next);
-  }, async (req, res) => {
-    const id = req.params.id as string;
-    const identity = identityOf(req);
-    const info = await deps.reports.attach(id, { bytes: photoOf(req) }, identity.name);
-    record(req, 'report.attach', id, info);
-    res.status(201).json({ id: info.id, url: info.url });
-  });
+  router.post(
+    '/reports/:id/attachments',
+    requireMultipart,
+    async (req, res, next) => {
+      await visible(identityOf(req), { kind: 'report', id: req.params.id as string });
+      upload(req, res, next);
+    },
+    async (req, res) => {
+      const id = req.params.id as string;
+      const identity = identityOf(req);
+      const info = await deps.reports.attach(id, { bytes: photoOf(req) }, identity.name);
+      record(req, 'report.attach', id, info);
+      res.status(201).json({ id: info.id, url: info.url });
+    },
+  );
 
   router.get('/attachments/:id', async (req, res) => {
     const identity = identityOf(req);
     const parsed = AttachmentQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw new HttpError(400, 'bad_request', 'query.original: 1 for the original, 0 (or nothing) for the resized copy');
+    if (!parsed.success)
+      throw new HttpError(
+        400,
+        'bad_request',
+        'query.original: 1 for the original, 0 (or nothing) for the resized copy',
+      );
     const original = parsed.data.original === '1' || parsed.data.original === 'true';
     const stored = await deps.attachments.get(req.params.id);
     if (stored === undefined) throw new HttpError(404, 'not_found', `attachment "${req.params.id}" does not exist`);
     const item = await itemOf(deps, stored.owner);
     if (item === undefined) throw new HttpError(404, 'not_found', `attachment "${req.params.id}" does not exist`);
     if (!allows(identity, 'alerts.read') || !canSeeItem(identity, item)) {
-      throw new HttpError(403, 'forbidden', `This photo belongs to a ${stored.owner.kind} outside your zones and assignments.`);
+      throw new HttpError(
+        403,
+        'forbidden',
+        `This photo belongs to a ${stored.owner.kind} outside your zones and assignments.`,
+      );
     }
     const blob = await deps.attachments.bytes(stored.info.id, original);
     if (blob === undefined) throw new HttpError(404, 'not_found', `attachment "${req.params.id}" has no stored bytes`);

@@ -14,7 +14,9 @@ export const LOOKUPS_PER_MINUTE = 60;
 
 /** A middleware answering 429 with Retry-After (seconds) once an address used up any of `limiters`. */
 export function limitPerAddress(name: string, limits: { points: number; seconds: number }[]): RequestHandler {
-  const limiters = limits.map((l, i) => new RateLimiterMemory({ keyPrefix: `${name}_${i}`, points: l.points, duration: l.seconds }));
+  const limiters = limits.map(
+    (l, i) => new RateLimiterMemory({ keyPrefix: `${name}_${i}`, points: l.points, duration: l.seconds }),
+  );
   return (req, res, next) => {
     const ip = clientIp(req);
     Promise.allSettled(limiters.map((limiter) => limiter.consume(ip))).then(
@@ -22,13 +24,16 @@ export function limitPerAddress(name: string, limits: { points: number; seconds:
         let waitMs = 0;
         for (const result of results) {
           // consume() rejects with a RateLimiterRes once the budget is gone (an Error when the store fails).
-          if (result.status === 'rejected' && result.reason instanceof RateLimiterRes) waitMs = Math.max(waitMs, result.reason.msBeforeNext);
+          if (result.status === 'rejected' && result.reason instanceof RateLimiterRes)
+            waitMs = Math.max(waitMs, result.reason.msBeforeNext);
           else if (result.status === 'rejected') return next(result.reason);
         }
         if (waitMs === 0) return next();
         const seconds = Math.max(1, Math.ceil(waitMs / 1000));
         res.setHeader('Retry-After', String(seconds));
-        next(new HttpError(429, 'too_many_requests', `Too many requests from this address; try again in ${seconds} s.`));
+        next(
+          new HttpError(429, 'too_many_requests', `Too many requests from this address; try again in ${seconds} s.`),
+        );
       },
       (err: unknown) => next(err),
     );

@@ -67,7 +67,11 @@ export function trackView(report: Report): ReportTrack {
 
 function allow(report: Report, move: Move): void {
   if (ALLOWED_FROM[move].includes(report.status)) return;
-  throw new HttpError(409, 'conflict', `Report ${report.code} is ${report.status}; "${move}" needs it to be ${ALLOWED_FROM[move].join(' or ')}.`);
+  throw new HttpError(
+    409,
+    'conflict',
+    `Report ${report.code} is ${report.status}; "${move}" needs it to be ${ALLOWED_FROM[move].join(' or ')}.`,
+  );
 }
 
 function change(report: Report, patch: Partial<Report>, event: ReportEvent): Report {
@@ -80,13 +84,21 @@ export function assign(report: Report, assignee: string, by: string, at: number,
   allow(report, 'assign');
   // A report already being worked on keeps its status when it changes hands.
   const status: ReportStatus = report.status === 'in_progress' ? 'in_progress' : 'assigned';
-  return change(report, { assignee, status }, { at, by, action: 'assign', note: note ? `${assignee}: ${note}` : assignee });
+  return change(
+    report,
+    { assignee, status },
+    { at, by, action: 'assign', note: note ? `${assignee}: ${note}` : assignee },
+  );
 }
 
 /** The officer takes it on (the report's "acknowledge"); it becomes theirs when nobody had it. */
 export function start(report: Report, by: string, at: number, note?: string): Report {
   allow(report, 'start');
-  return change(report, { status: 'in_progress', assignee: report.assignee ?? by }, { at, by, action: 'start', ...noteOf(note) });
+  return change(
+    report,
+    { status: 'in_progress', assignee: report.assignee ?? by },
+    { at, by, action: 'start', ...noteOf(note) },
+  );
 }
 
 export function resolve(report: Report, by: string, at: number, result: string): Report {
@@ -97,7 +109,11 @@ export function resolve(report: Report, by: string, at: number, result: string):
 /** Refused (a duplicate, not the city's to handle): the reason is the result the citizen sees. */
 export function reject(report: Report, by: string, at: number, reason: string): Report {
   allow(report, 'reject');
-  return change(report, { status: 'rejected', result: reason, resolvedAt: at }, { at, by, action: 'reject', note: reason });
+  return change(
+    report,
+    { status: 'rejected', result: reason, resolvedAt: at },
+    { at, by, action: 'reject', note: reason },
+  );
 }
 
 export function note(report: Report, by: string, at: number, text: string): Report {
@@ -105,7 +121,11 @@ export function note(report: Report, by: string, at: number, text: string): Repo
 }
 
 export function attach(report: Report, attachment: AttachmentInfo): Report {
-  return change(report, { attachments: [...report.attachments, attachment] }, { at: attachment.at, by: attachment.by, action: 'attach', note: attachment.id });
+  return change(
+    report,
+    { attachments: [...report.attachments, attachment] },
+    { at: attachment.at, by: attachment.by, action: 'attach', note: attachment.id },
+  );
 }
 
 export function escalate(report: Report, at: number, step: number, targets: readonly string[]): Report {

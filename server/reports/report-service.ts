@@ -56,7 +56,10 @@ function toRecord(report: Report, version: number): StoredRecord {
   };
 }
 
-const fromRecord = (record: StoredRecord): Loaded => ({ report: JSON.parse(record.json) as Report, version: record.version });
+const fromRecord = (record: StoredRecord): Loaded => ({
+  report: JSON.parse(record.json) as Report,
+  version: record.version,
+});
 
 export function createReportService(deps: ReportServiceDeps): ReportService {
   const { state, config, logger } = deps;
@@ -88,21 +91,36 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
     return fromRecord(record);
   };
 
-  const store = async (next: Report, basedOn: number): Promise<boolean> => state.casRecord(toRecord(next, basedOn + 1), basedOn);
+  const store = async (next: Report, basedOn: number): Promise<boolean> =>
+    state.casRecord(toRecord(next, basedOn + 1), basedOn);
 
   /** A person's move: one try; losing the race is a 409 to reload and try again. */
-  const move = async (id: string, action: ReportEvent['action'], by: string, make: (report: Report, now: number) => Report): Promise<Report> => {
+  const move = async (
+    id: string,
+    action: ReportEvent['action'],
+    by: string,
+    make: (report: Report, now: number) => Report,
+  ): Promise<Report> => {
     const { report, version } = await load(id);
     const next = make(report, clock());
     if (!(await store(next, version))) {
-      throw new HttpError(409, 'conflict', `Report ${report.code} was changed by someone else at the same moment; reload it and try again.`);
+      throw new HttpError(
+        409,
+        'conflict',
+        `Report ${report.code} was changed by someone else at the same moment; reload it and try again.`,
+      );
     }
     emit(next, action, by);
     return withOverdue(next, clock());
   };
 
   /** A move of the system or one that must not be lost (a photo): retried from the new version. */
-  const systemMove = async (id: string, action: ReportEvent['action'], by: string, make: (report: Report, now: number) => Report): Promise<Report> => {
+  const systemMove = async (
+    id: string,
+    action: ReportEvent['action'],
+    by: string,
+    make: (report: Report, now: number) => Report,
+  ): Promise<Report> => {
     for (let attempt = 1; ; attempt++) {
       const { report, version } = await load(id);
       const next = make(report, clock());
@@ -110,7 +128,8 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
         emit(next, action, by);
         return withOverdue(next, clock());
       }
-      if (attempt >= SYSTEM_RETRIES) throw new HttpError(409, 'conflict', `Report ${report.code} keeps changing; try again.`);
+      if (attempt >= SYSTEM_RETRIES)
+        throw new HttpError(409, 'conflict', `Report ${report.code} keeps changing; try again.`);
     }
   };
 
@@ -124,7 +143,8 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
       try {
         // Several nodes may check at once: the compare-and-set lets one record it; the others see it marked.
         const next = await systemMove(report.id, 'overdue', lifecycle.SYSTEM, (current, at) => {
-          if (lifecycle.markedOverdue(current) || !isOpen(current.status)) throw new HttpError(409, 'conflict', 'already marked or closed');
+          if (lifecycle.markedOverdue(current) || !isOpen(current.status))
+            throw new HttpError(409, 'conflict', 'already marked or closed');
           return lifecycle.overdue(current, at);
         });
         marked.push(next);
@@ -166,7 +186,8 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
   }
 
   const prepareAll = async (photos: readonly { bytes: Buffer }[]): Promise<PreparedPhoto[]> => {
-    if (photos.length > config.maxPhotos) throw new HttpError(400, 'bad_request', `At most ${config.maxPhotos} photos per report.`);
+    if (photos.length > config.maxPhotos)
+      throw new HttpError(400, 'bad_request', `At most ${config.maxPhotos} photos per report.`);
     const prepared: PreparedPhoto[] = [];
     for (const photo of photos) prepared.push(await deps.attachments.prepare(photo.bytes));
     return prepared;
@@ -181,15 +202,19 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
       timer = undefined;
       await checking;
     },
-    categories: (): ReportCategoryInfo[] => config.categories.map((c) => ({ id: c.id, name: { ...c.name }, deadline: c.deadline })),
+    categories: (): ReportCategoryInfo[] =>
+      config.categories.map((c) => ({ id: c.id, name: { ...c.name }, deadline: c.deadline })),
 
     async create(input, photos, by = CITIZEN) {
       const category = categories.get(input.category);
       if (category === undefined) {
         const known = [...categories.keys()].join(', ');
-        throw new HttpError(400, 'bad_request', `body.category: unknown category "${input.category}"; known: ${known}`, [
-          { path: 'body.category', message: `unknown category "${input.category}"; known: ${known}` },
-        ]);
+        throw new HttpError(
+          400,
+          'bad_request',
+          `body.category: unknown category "${input.category}"; known: ${known}`,
+          [{ path: 'body.category', message: `unknown category "${input.category}"; known: ${known}` }],
+        );
       }
       // Every photo is checked before anything is stored: a refused photo leaves no half-made report.
       const prepared = await prepareAll(photos);
@@ -231,8 +256,13 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
 
     async query(query: ReportsQuery) {
       const statuses = query.status;
-      const open = statuses === undefined ? undefined : statuses.every(isOpen) ? true : statuses.some(isOpen) ? undefined : false;
-      const filtered = statuses !== undefined || query.zone !== undefined || query.category !== undefined || query.overdue !== undefined;
+      const open =
+        statuses === undefined ? undefined : statuses.every(isOpen) ? true : statuses.some(isOpen) ? undefined : false;
+      const filtered =
+        statuses !== undefined ||
+        query.zone !== undefined ||
+        query.category !== undefined ||
+        query.overdue !== undefined;
       const records = await state.listRecords('report', {
         ...(query.assignee !== undefined ? { ref: query.assignee } : {}),
         ...(open !== undefined ? { open } : {}),
@@ -272,7 +302,8 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
       if (report === undefined) throw new HttpError(404, 'not_found', `No report has the code "${code}".`);
       return move(report.id, 'rate', CITIZEN, (r, at) => lifecycle.rate(r, rating, at));
     },
-    recordEscalation: (id, step, targets) => systemMove(id, 'escalate', lifecycle.SYSTEM, (r, at) => lifecycle.escalate(r, at, step, targets)),
+    recordEscalation: (id, step, targets) =>
+      systemMove(id, 'escalate', lifecycle.SYSTEM, (r, at) => lifecycle.escalate(r, at, step, targets)),
     checkOverdue,
     onChange(listener) {
       listeners.add(listener);
@@ -281,7 +312,9 @@ export function createReportService(deps: ReportServiceDeps): ReportService {
 
     async stats(from, to) {
       const now = clock();
-      const reports = (await state.listRecords('report', { from, to, limit: SCAN_LIMIT })).map((r) => fromRecord(r).report);
+      const reports = (await state.listRecords('report', { from, to, limit: SCAN_LIMIT })).map(
+        (r) => fromRecord(r).report,
+      );
       let resolved = 0;
       let resolvedOnTime = 0;
       let open = 0;

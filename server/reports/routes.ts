@@ -35,34 +35,115 @@ import type { ReportService } from './types.js';
  */
 
 const CategoriesAnswer = z.object({
-  categories: z.array(z.object({ id: z.string(), name: z.object({ vi: z.string(), en: z.string() }), deadline: z.number() })),
+  categories: z.array(
+    z.object({ id: z.string(), name: z.object({ vi: z.string(), en: z.string() }), deadline: z.number() }),
+  ),
 });
 const ReportsAnswer = z.object({ reports: z.array(ReportSchema) });
 const CodeParam = z.string().min(1).max(32);
 
 // Fixed paths (categories, track) before `:id`, which would match them too.
 export const REPORT_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/api/v1/reports/categories', access: 'public', tag: 'reports', summary: 'What citizens may report, with names in Vietnamese and English and the deadline (ms).', response: CategoriesAnswer },
+  {
+    method: 'get',
+    path: '/api/v1/reports/categories',
+    access: 'public',
+    tag: 'reports',
+    summary: 'What citizens may report, with names in Vietnamese and English and the deadline (ms).',
+    response: CategoriesAnswer,
+  },
   {
     method: 'post',
     path: '/api/v1/reports',
     access: 'public',
     tag: 'reports',
-    summary: 'File a citizen report (no account): JSON, or multipart/form-data with the same JSON in the field `report` and up to reports.maxPhotos files in `photos` (image/jpeg, png or webp by their bytes, 10 MB each). Answers the tracking code. Limited per address (429 with Retry-After).',
+    summary:
+      'File a citizen report (no account): JSON, or multipart/form-data with the same JSON in the field `report` and up to reports.maxPhotos files in `photos` (image/jpeg, png or webp by their bytes, 10 MB each). Answers the tracking code. Limited per address (429 with Retry-After).',
     body: ReportCreateSchema,
     bodyTypes: ['multipart/form-data'],
     response: ReportCreatedSchema,
     status: 201,
   },
-  { method: 'get', path: '/api/v1/reports/track/:code', access: 'public', tag: 'reports', summary: 'Follow a report by its code: status, times, result (never personal data). Limited per address.', response: ReportTrackSchema },
-  { method: 'post', path: '/api/v1/reports/track/:code/rating', access: 'public', tag: 'reports', summary: 'Rate the handling once the report is resolved or rejected (409 before, or a second time).', body: ReportRatingSchema, response: ReportTrackSchema },
-  { method: 'get', path: '/api/v1/reports', access: 'alerts.read', tag: 'reports', summary: 'Citizen reports by status, zone, assignee, category, overdue and time, newest first (field users: assigned to them or in their zones; contact only for those who act on reports).', query: ReportsQuerySchema, response: ReportsAnswer },
-  { method: 'get', path: '/api/v1/reports/:id', access: 'alerts.read', tag: 'reports', summary: 'One report with its history and photos.', response: ReportSchema },
-  { method: 'post', path: '/api/v1/reports/:id/assign', access: 'alerts.assign', tag: 'reports', summary: 'Assign to a person (409 when closed or someone moved it first).', body: ReportAssignSchema, response: ReportSchema },
-  { method: 'post', path: '/api/v1/reports/:id/start', access: 'alerts.act', tag: 'reports', summary: 'Take the report on (its acknowledgement): in progress, and yours when unassigned.', body: ReportStartSchema, response: ReportSchema },
-  { method: 'post', path: '/api/v1/reports/:id/resolve', access: 'alerts.act', tag: 'reports', summary: 'Resolve with the result the citizen will read.', body: ReportResolveSchema, response: ReportSchema },
-  { method: 'post', path: '/api/v1/reports/:id/reject', access: 'alerts.act', tag: 'reports', summary: 'Reject with the reason the citizen will read.', body: ReportRejectSchema, response: ReportSchema },
-  { method: 'post', path: '/api/v1/reports/:id/note', access: 'alerts.act', tag: 'reports', summary: 'Add a note (staff only).', body: ReportNoteSchema, response: ReportSchema },
+  {
+    method: 'get',
+    path: '/api/v1/reports/track/:code',
+    access: 'public',
+    tag: 'reports',
+    summary: 'Follow a report by its code: status, times, result (never personal data). Limited per address.',
+    response: ReportTrackSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/reports/track/:code/rating',
+    access: 'public',
+    tag: 'reports',
+    summary: 'Rate the handling once the report is resolved or rejected (409 before, or a second time).',
+    body: ReportRatingSchema,
+    response: ReportTrackSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/reports',
+    access: 'alerts.read',
+    tag: 'reports',
+    summary:
+      'Citizen reports by status, zone, assignee, category, overdue and time, newest first (field users: assigned to them or in their zones; contact only for those who act on reports).',
+    query: ReportsQuerySchema,
+    response: ReportsAnswer,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/reports/:id',
+    access: 'alerts.read',
+    tag: 'reports',
+    summary: 'One report with its history and photos.',
+    response: ReportSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/reports/:id/assign',
+    access: 'alerts.assign',
+    tag: 'reports',
+    summary: 'Assign to a person (409 when closed or someone moved it first).',
+    body: ReportAssignSchema,
+    response: ReportSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/reports/:id/start',
+    access: 'alerts.act',
+    tag: 'reports',
+    summary: 'Take the report on (its acknowledgement): in progress, and yours when unassigned.',
+    body: ReportStartSchema,
+    response: ReportSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/reports/:id/resolve',
+    access: 'alerts.act',
+    tag: 'reports',
+    summary: 'Resolve with the result the citizen will read.',
+    body: ReportResolveSchema,
+    response: ReportSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/reports/:id/reject',
+    access: 'alerts.act',
+    tag: 'reports',
+    summary: 'Reject with the reason the citizen will read.',
+    body: ReportRejectSchema,
+    response: ReportSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/reports/:id/note',
+    access: 'alerts.act',
+    tag: 'reports',
+    summary: 'Add a note (staff only).',
+    body: ReportNoteSchema,
+    response: ReportSchema,
+  },
   ...ATTACHMENT_ROUTES,
 ];
 
@@ -87,7 +168,8 @@ function viewFor(identity: Identity, report: Report): Report {
 function reportInput(req: Request): unknown {
   if (!isMultipart(req)) return (req.body as unknown) ?? {};
   const text = (req.body as Record<string, unknown> | undefined)?.report;
-  if (typeof text !== 'string') throw new HttpError(400, 'bad_request', 'body.report: the report as JSON text in the multipart field "report"');
+  if (typeof text !== 'string')
+    throw new HttpError(400, 'bad_request', 'body.report: the report as JSON text in the multipart field "report"');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -104,25 +186,47 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
     { points: config.rateLimit.perDay, seconds: 86_400 },
   ]);
   const lookups = limitPerAddress('report_lookup', [{ points: LOOKUPS_PER_MINUTE, seconds: 60 }]);
-  const upload = multipartParser({ files: [{ name: 'photos', maxCount: Math.max(1, config.maxPhotos) }], fields: ['report'], maxFieldBytes: 16 * 1024 });
+  const upload = multipartParser({
+    files: [{ name: 'photos', maxCount: Math.max(1, config.maxPhotos) }],
+    fields: ['report'],
+    maxFieldBytes: 16 * 1024,
+  });
   const onlyJsonOrMultipart: express.RequestHandler = (req, _res, next) => {
     if (isMultipart(req)) return upload(req, _res, next);
     if (req.is('application/json') === 'application/json') return next();
-    next(new HttpError(415, 'unsupported_media_type', 'Send the report as application/json, or multipart/form-data with the JSON in "report" and photos in "photos".'));
+    next(
+      new HttpError(
+        415,
+        'unsupported_media_type',
+        'Send the report as application/json, or multipart/form-data with the JSON in "report" and photos in "photos".',
+      ),
+    );
   };
 
-  const record = (req: Request, actor: string, action: AuditAction, target: string, details: Record<string, unknown> = {}) =>
-    audit.record({ actor, action, target, ip: clientIp(req), details });
+  const record = (
+    req: Request,
+    actor: string,
+    action: AuditAction,
+    target: string,
+    details: Record<string, unknown> = {},
+  ) => audit.record({ actor, action, target, ip: clientIp(req), details });
 
   /** The report if the caller may see it (field users: assigned to them or in their zones); 404 otherwise. */
   const visible = async (req: Request): Promise<Report> => {
     const id = req.params.id as string;
     const report = await service.get(id);
-    if (report === undefined || !canSeeItem(identityOf(req), report)) throw new HttpError(404, 'not_found', `report "${id}" does not exist`);
+    if (report === undefined || !canSeeItem(identityOf(req), report))
+      throw new HttpError(404, 'not_found', `report "${id}" does not exist`);
     return report;
   };
   /** A person's move: checked against what they may see, made in their name, audited. */
-  const move = async (req: Request, res: Response, action: AuditAction, run: (id: string, by: string) => Promise<Report>, details: Record<string, unknown> = {}) => {
+  const move = async (
+    req: Request,
+    res: Response,
+    action: AuditAction,
+    run: (id: string, by: string) => Promise<Report>,
+    details: Record<string, unknown> = {},
+  ) => {
     const report = await visible(req);
     const identity = identityOf(req);
     const next = await run(report.id, identity.name);
@@ -136,9 +240,18 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
   });
   router.post('/reports', filing, onlyJsonOrMultipart, async (req, res) => {
     const input = parse(ReportCreateSchema, reportInput(req), 'body');
-    const photos = filesOf(req, 'photos').map((f) => ({ bytes: f.buffer, declaredType: f.mimetype, fileName: f.originalname }));
+    const photos = filesOf(req, 'photos').map((f) => ({
+      bytes: f.buffer,
+      declaredType: f.mimetype,
+      fileName: f.originalname,
+    }));
     const report = await service.create(input, photos);
-    record(req, CITIZEN, 'report.create', report.id, { code: report.code, category: report.category, zone: report.zone, photos: photos.length });
+    record(req, CITIZEN, 'report.create', report.id, {
+      code: report.code,
+      category: report.category,
+      zone: report.zone,
+      photos: photos.length,
+    });
     const created: ReportCreated = {
       id: report.id,
       code: report.code,
@@ -146,7 +259,9 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
       category: report.category,
       zone: report.zone,
       deadline: report.deadline,
-      ...(report.attachments.length > 0 ? { attachments: report.attachments.map((a) => ({ id: a.id, url: a.url })) } : {}),
+      ...(report.attachments.length > 0
+        ? { attachments: report.attachments.map((a) => ({ id: a.id, url: a.url })) }
+        : {}),
     };
     res.status(201).json(created);
   });
@@ -179,7 +294,9 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
   });
   router.post('/reports/:id/assign', json, async (req, res) => {
     const body = parse(ReportAssignSchema, (req.body as unknown) ?? {}, 'body');
-    await move(req, res, 'report.assign', (id, by) => service.assign(id, body.assignee, by, body.note), { assignee: body.assignee });
+    await move(req, res, 'report.assign', (id, by) => service.assign(id, body.assignee, by, body.note), {
+      assignee: body.assignee,
+    });
   });
   router.post('/reports/:id/start', json, async (req, res) => {
     const body = parse(ReportStartSchema, (req.body as unknown) ?? {}, 'body');

@@ -13,18 +13,41 @@ import { waitFor } from '../support/ports.js';
 
 const square = (lat: number, lon: number) => ({
   type: 'Polygon',
-  coordinates: [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat + 0.01], [lon, lat]]],
+  coordinates: [
+    [
+      [lon, lat],
+      [lon + 0.01, lat],
+      [lon + 0.01, lat + 0.01],
+      [lon, lat + 0.01],
+      [lon, lat],
+    ],
+  ],
 });
 const WARD_A = { id: 'ward-a', name: { vi: 'Phường A', en: 'Ward A' }, geometry: square(21.27, 106.19) };
 const WARD_B = { id: 'ward-b', name: { vi: 'Phường B', en: 'Ward B' }, geometry: square(21.29, 106.19) };
 const IN_A = { lat: 21.275, lon: 106.195 };
 
-const PM_RULE = { id: 'pm-photo', name: 'PM2.5 high', domain: 'sensor', match: { ids: ['ph-1'] }, condition: { field: 'pm25', op: '>', value: 100 }, severity: 'warning' };
+const PM_RULE = {
+  id: 'pm-photo',
+  name: 'PM2.5 high',
+  domain: 'sensor',
+  match: { ids: ['ph-1'] },
+  condition: { field: 'pm25', op: '>', value: 100 },
+  severity: 'warning',
+};
 
 /** A photo as a phone takes it: 3000 × 2000 with the place in its EXIF GPS block. */
 const phonePhoto = () =>
   sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#4a8' } })
-    .withExif({ IFD0: { Make: 'TestPhone' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '21/1 16/1 30/1', GPSLongitudeRef: 'E', GPSLongitude: '106/1 11/1 40/1' } })
+    .withExif({
+      IFD0: { Make: 'TestPhone' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '21/1 16/1 30/1',
+        GPSLongitudeRef: 'E',
+        GPSLongitude: '106/1 11/1 40/1',
+      },
+    })
     .jpeg()
     .toBuffer();
 
@@ -39,7 +62,8 @@ describe('photos', () => {
     form.append('photo', new Blob([bytes], { type }), name);
     return session.fetch(path, { method: 'POST', body: form });
   };
-  const reportPhoto = (bytes: Buffer, name: string, type: string, session: ApiSession = fieldA) => upload(session, `/api/v1/reports/${reportId}/attachments`, bytes, name, type);
+  const reportPhoto = (bytes: Buffer, name: string, type: string, session: ApiSession = fieldA) =>
+    upload(session, `/api/v1/reports/${reportId}/attachments`, bytes, name, type);
   const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 
   beforeAll(async () => {
@@ -86,12 +110,20 @@ describe('photos', () => {
     expect(Buffer.from(await kept.arrayBuffer()).equals(original)).toBe(true);
 
     const report = (await (await fieldA.fetch(`/api/v1/reports/${reportId}`)).json()) as Report;
-    expect(report.attachments.find((a) => a.id === created.id)).toMatchObject({ contentType: 'image/jpeg', bytes: original.length, width: 3000, height: 2000, by: 'field-a' });
+    expect(report.attachments.find((a) => a.id === created.id)).toMatchObject({
+      contentType: 'image/jpeg',
+      bytes: original.length,
+      width: 3000,
+      height: 2000,
+      by: 'field-a',
+    });
     expect(report.history.at(-1)).toMatchObject({ action: 'attach', by: 'field-a', note: created.id });
   });
 
   it('takes the type from the bytes: PNG bytes named .jpg are stored and served as PNG', async () => {
-    const png = await sharp({ create: { width: 200, height: 100, channels: 4, background: '#f00a' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 200, height: 100, channels: 4, background: '#f00a' } })
+      .png()
+      .toBuffer();
     const res = await reportPhoto(png, 'photo.jpg', 'image/jpeg');
     expect(res.status).toBe(201);
     const { url, id } = (await res.json()) as { id: string; url: string };
@@ -103,24 +135,46 @@ describe('photos', () => {
   });
 
   it('refuses HTML or PDF named photo.jpg with 415 and the reason, and 11 MB with 413', async () => {
-    const html = await reportPhoto(Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>'), 'photo.jpg', 'image/jpeg');
+    const html = await reportPhoto(
+      Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>'),
+      'photo.jpg',
+      'image/jpeg',
+    );
     expect(html.status).toBe(415);
     expect((await errorOf(html)).message).toContain('image/jpeg, image/png, image/webp');
-    const pdf = await reportPhoto(Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1'), 'photo.jpg', 'image/jpeg');
+    const pdf = await reportPhoto(
+      Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1'),
+      'photo.jpg',
+      'image/jpeg',
+    );
     expect(pdf.status).toBe(415);
     expect((await errorOf(pdf)).message).toContain('application/pdf');
-    const big = Buffer.concat([await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).jpeg().toBuffer(), Buffer.alloc(11 * 1024 * 1024)]);
+    const big = Buffer.concat([
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+        .jpeg()
+        .toBuffer(),
+      Buffer.alloc(11 * 1024 * 1024),
+    ]);
     const tooBig = await reportPhoto(big, 'big.jpg', 'image/jpeg');
     expect(tooBig.status).toBe(413);
     expect((await errorOf(tooBig)).message).toContain('10 MB');
-    const notMultipart = await fieldA.fetch(`/api/v1/reports/${reportId}/attachments`, { method: 'POST', json: { photo: 'x' } });
+    const notMultipart = await fieldA.fetch(`/api/v1/reports/${reportId}/attachments`, {
+      method: 'POST',
+      json: { photo: 'x' },
+    });
     expect(notMultipart.status).toBe(415);
     const report = (await (await fieldA.fetch(`/api/v1/reports/${reportId}`)).json()) as Report;
     expect(report.attachments.every((a) => a.contentType === 'image/jpeg' || a.contentType === 'image/png')).toBe(true);
   });
 
   it('serves a photo only to those who may read its item: 401 without identity, 403 to a field user of another zone', async () => {
-    const res = await reportPhoto(await sharp({ create: { width: 50, height: 50, channels: 3, background: '#123' } }).webp().toBuffer(), 'x.webp', 'image/webp');
+    const res = await reportPhoto(
+      await sharp({ create: { width: 50, height: 50, channels: 3, background: '#123' } })
+        .webp()
+        .toBuffer(),
+      'x.webp',
+      'image/webp',
+    );
     expect(res.status).toBe(201);
     const { url } = (await res.json()) as { url: string };
     expect((await fetch(`${product.baseUrl}${url}`)).status).toBe(401);
@@ -147,8 +201,12 @@ describe('photos', () => {
       return list.alerts[0];
     }, 'the alert in ward A');
     expect(alert.zone).toBe('ward-a');
-    const photo = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#777' } }).jpeg().toBuffer();
-    expect((await upload(fieldB, `/api/v1/alerts/${alert.id}/attachments`, photo, 'p.jpg', 'image/jpeg')).status).toBe(404);
+    const photo = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#777' } })
+      .jpeg()
+      .toBuffer();
+    expect((await upload(fieldB, `/api/v1/alerts/${alert.id}/attachments`, photo, 'p.jpg', 'image/jpeg')).status).toBe(
+      404,
+    );
     const res = await upload(fieldA, `/api/v1/alerts/${alert.id}/attachments`, photo, 'p.jpg', 'image/jpeg');
     expect(res.status, await res.clone().text()).toBe(201);
     const { id, url } = (await res.json()) as { id: string; url: string };
@@ -159,7 +217,9 @@ describe('photos', () => {
     expect((await sharp(Buffer.from(await served.arrayBuffer())).metadata()).width).toBe(1280);
     expect((await fieldB.fetch(url)).status).toBe(403);
     await waitFor(async () => {
-      const audit = (await (await product.api.fetch('/api/v1/audit?action=alert.attach')).json()) as { entries: AuditEntry[] };
+      const audit = (await (await product.api.fetch('/api/v1/audit?action=alert.attach')).json()) as {
+        entries: AuditEntry[];
+      };
       return audit.entries.some((e) => e.target === alert.id && e.actor === 'field-a' && e.details.attachment === id);
     }, 'alert.attach in the audit log');
   });

@@ -22,7 +22,13 @@ const config = ReportsConfigSchema.parse({
     { id: 'rubbish', name: { vi: 'Rác thải', en: 'Rubbish' }, deadline: '24h' },
   ],
 });
-const INPUT = { category: 'flooding', description: 'Ngập sâu trước chợ', lat: 21.275, lon: 106.195, contact: { name: 'Trần Thị B', phone: '0912 345 678' } };
+const INPUT = {
+  category: 'flooding',
+  description: 'Ngập sâu trước chợ',
+  lat: 21.275,
+  lon: 106.195,
+  contact: { name: 'Trần Thị B', phone: '0912 345 678' },
+};
 
 describe('report service', () => {
   let state: SqliteStateStore;
@@ -58,7 +64,13 @@ describe('report service', () => {
 
   it('sets the zone from the place and the deadline from the category, and marks it overdue once past it', async () => {
     const report = await service.create(INPUT, []);
-    expect(report).toMatchObject({ zone: 'ward-a', status: 'received', createdAt: T0, deadline: T0 + 4 * HOUR, overdue: false });
+    expect(report).toMatchObject({
+      zone: 'ward-a',
+      status: 'received',
+      createdAt: T0,
+      deadline: T0 + 4 * HOUR,
+      overdue: false,
+    });
     now = T0 + 4 * HOUR;
     expect(await service.checkOverdue()).toEqual([]);
     now = T0 + 4 * HOUR + 1;
@@ -130,7 +142,13 @@ describe('report service', () => {
   it('records escalation steps, lists open reports and counts the KPIs', async () => {
     const a = await service.create(INPUT, []);
     const escalated = await service.recordEscalation(a.id, 2, ['role:supervisor', 'webhook:city']);
-    expect(escalated.history.at(-1)).toEqual({ at: T0, by: 'system', action: 'escalate', step: 2, targets: ['role:supervisor', 'webhook:city'] });
+    expect(escalated.history.at(-1)).toEqual({
+      at: T0,
+      by: 'system',
+      action: 'escalate',
+      step: 2,
+      targets: ['role:supervisor', 'webhook:city'],
+    });
     now += 1000;
     const b = await service.create({ ...INPUT, category: 'rubbish' }, []);
     await service.assign(b.id, 'field-a', 'op');
@@ -144,7 +162,14 @@ describe('report service', () => {
       [c.id, true],
       [a.id, true],
     ]);
-    expect(await service.stats(T0, now)).toEqual({ resolved: 1, resolvedOnTime: 1, open: 2, overdue: 2, rated: 1, ratingSum: 4 });
+    expect(await service.stats(T0, now)).toEqual({
+      resolved: 1,
+      resolvedOnTime: 1,
+      open: 2,
+      overdue: 2,
+      rated: 1,
+      ratingSum: 4,
+    });
     expect((await service.query({ status: ['resolved'], limit: 10 })).map((r) => r.id)).toEqual([b.id]);
     expect((await service.query({ assignee: 'field-a', limit: 10 })).map((r) => r.id)).toEqual([b.id]);
     expect((await service.query({ overdue: true, category: 'flooding', limit: 1 })).map((r) => r.id)).toEqual([c.id]);
@@ -152,7 +177,10 @@ describe('report service', () => {
   });
 
   it('refuses an unknown category, naming the known ones', async () => {
-    await expect(service.create({ ...INPUT, category: 'noise' }, [])).rejects.toMatchObject({ status: 400, message: expect.stringContaining('flooding, rubbish') as unknown });
+    await expect(service.create({ ...INPUT, category: 'noise' }, [])).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('flooding, rubbish') as unknown,
+    });
     expect(published).toEqual([]);
   });
 });

@@ -13,7 +13,15 @@ import { waitFor } from '../support/ports.js';
 
 const square = (lat: number, lon: number) => ({
   type: 'Polygon',
-  coordinates: [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat + 0.01], [lon, lat]]],
+  coordinates: [
+    [
+      [lon, lat],
+      [lon + 0.01, lat],
+      [lon + 0.01, lat + 0.01],
+      [lon, lat + 0.01],
+      [lon, lat],
+    ],
+  ],
 });
 const WARD_A = { id: 'ward-a', name: { vi: 'Phường A', en: 'Ward A' }, geometry: square(21.27, 106.19) };
 const WARD_B = { id: 'ward-b', name: { vi: 'Phường B', en: 'Ward B' }, geometry: square(21.29, 106.19) };
@@ -37,7 +45,11 @@ describe('citizen reports', () => {
     const headers = new Headers(rest.headers);
     headers.set('x-forwarded-for', from ?? newAddress());
     if (json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${product.baseUrl}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    return fetch(`${product.baseUrl}${path}`, {
+      ...rest,
+      headers,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
   };
   const file = async (body: Record<string, unknown>, from?: string): Promise<ReportCreated> => {
     const res = await publicFetch('/api/v1/reports', { method: 'POST', json: body, ...(from ? { from } : {}) });
@@ -84,34 +96,57 @@ describe('citizen reports', () => {
   it('lists the categories to anyone, with both names and the deadline in ms', async () => {
     const res = await publicFetch('/api/v1/reports/categories');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { categories: { id: string; name: { vi: string; en: string }; deadline: number }[] };
+    const body = (await res.json()) as {
+      categories: { id: string; name: { vi: string; en: string }; deadline: number }[];
+    };
     expect(body.categories.map((c) => c.id)).toEqual(['rubbish', 'flooding', 'quick']);
     expect(body.categories[0]).toEqual({ id: 'rubbish', name: { vi: 'Rác thải', en: 'Rubbish' }, deadline: DAY });
   });
 
   it('takes a report without an account and answers a tracking code; the tracking page shows no personal data', async () => {
     const before = Date.now();
-    const created = await file({ category: 'rubbish', description: 'Rác đổ trộm đầu ngõ 12', ...IN_A, contact: CONTACT });
+    const created = await file({
+      category: 'rubbish',
+      description: 'Rác đổ trộm đầu ngõ 12',
+      ...IN_A,
+      contact: CONTACT,
+    });
     expect(created.code).toMatch(/^BG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
     expect(created).toMatchObject({ status: 'received', category: 'rubbish', zone: 'ward-a' });
     expect(created.deadline).toBeGreaterThanOrEqual(before + DAY);
     expect(created.deadline).toBeLessThanOrEqual(Date.now() + DAY);
 
     const tracked = await track(created.code);
-    expect(tracked).toMatchObject({ code: created.code, category: 'rubbish', status: 'received', overdue: false, canRate: false, deadline: created.deadline });
+    expect(tracked).toMatchObject({
+      code: created.code,
+      category: 'rubbish',
+      status: 'received',
+      overdue: false,
+      canRate: false,
+      deadline: created.deadline,
+    });
     const text = JSON.stringify(tracked);
-    for (const secret of [CONTACT.name, CONTACT.phone, 'Rác đổ trộm', 'contact', 'description', 'assignee', 'history']) expect(text).not.toContain(secret);
+    for (const secret of [CONTACT.name, CONTACT.phone, 'Rác đổ trộm', 'contact', 'description', 'assignee', 'history'])
+      expect(text).not.toContain(secret);
     // Typed by hand: lower case, spaces instead of dashes.
     expect((await track(created.code.toLowerCase().replace(/-/g, ' '))).code).toBe(created.code);
     expect((await publicFetch('/api/v1/reports/track/BG-2222-2222')).status).toBe(404);
 
     const stored = await getReport(product.api, created.id);
-    expect(stored).toMatchObject({ code: created.code, zone: 'ward-a', contact: CONTACT, status: 'received', overdue: false });
+    expect(stored).toMatchObject({
+      code: created.code,
+      zone: 'ward-a',
+      contact: CONTACT,
+      status: 'received',
+      overdue: false,
+    });
     expect(stored.history.map((e) => [e.action, e.by])).toEqual([['create', 'citizen']]);
   });
 
   it('takes a multipart report with a photo, kept and served to staff', async () => {
-    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a7' } }).jpeg().toBuffer();
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a7' } })
+      .jpeg()
+      .toBuffer();
     const form = new FormData();
     form.set('report', JSON.stringify({ category: 'flooding', description: 'Ngập sâu 30 cm', ...IN_B }));
     form.append('photos', new Blob([photo], { type: 'image/jpeg' }), 'ngap.jpg');
@@ -121,7 +156,14 @@ describe('citizen reports', () => {
     expect(created).toMatchObject({ zone: 'ward-b', category: 'flooding' });
     expect(created.attachments).toHaveLength(1);
     const stored = await getReport(product.api, created.id);
-    expect(stored.attachments[0]).toMatchObject({ id: created.attachments?.[0]?.id, contentType: 'image/jpeg', bytes: photo.length, width: 640, height: 480, by: 'citizen' });
+    expect(stored.attachments[0]).toMatchObject({
+      id: created.attachments?.[0]?.id,
+      contentType: 'image/jpeg',
+      bytes: photo.length,
+      width: 640,
+      height: 480,
+      by: 'citizen',
+    });
     const served = await product.api.fetch(stored.attachments[0]?.url ?? '');
     expect(served.status).toBe(200);
     expect(served.headers.get('content-type')).toBe('image/jpeg');
@@ -130,7 +172,9 @@ describe('citizen reports', () => {
   });
 
   it('refuses a multipart report whose photo is not an image, or with too many photos, and keeps nothing of it', async () => {
-    const photo = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#000' } }).png().toBuffer();
+    const photo = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     const send = async (description: string, files: { bytes: Buffer; name: string }[], extra?: [string, string]) => {
       const form = new FormData();
       form.set('report', JSON.stringify({ category: 'rubbish', description, ...IN_A }));
@@ -139,9 +183,15 @@ describe('citizen reports', () => {
       const res = await publicFetch('/api/v1/reports', { method: 'POST', body: form });
       return { status: res.status, error: ((await res.json()) as { error?: { message: string } }).error };
     };
-    const html = await send('Ảnh giả mạo', [{ bytes: photo, name: 'a.jpg' }, { bytes: Buffer.from('<html><script>x</script></html>'), name: 'b.jpg' }]);
+    const html = await send('Ảnh giả mạo', [
+      { bytes: photo, name: 'a.jpg' },
+      { bytes: Buffer.from('<html><script>x</script></html>'), name: 'b.jpg' },
+    ]);
     expect(html.status).toBe(415);
-    const tooMany = await send('Quá nhiều ảnh', [photo, photo, photo].map((bytes, i) => ({ bytes, name: `${i}.png` })));
+    const tooMany = await send(
+      'Quá nhiều ảnh',
+      [photo, photo, photo].map((bytes, i) => ({ bytes, name: `${i}.png` })),
+    );
     expect(tooMany.status).toBe(400);
     expect(tooMany.error?.message).toContain('photos');
     const extraField = await send('Trường lạ', [], ['role', 'admin']);
@@ -152,12 +202,24 @@ describe('citizen reports', () => {
   });
 
   it('refuses what it does not document, naming the known categories; a place outside every zone is the city', async () => {
-    const unknown = await publicFetch('/api/v1/reports', { method: 'POST', json: { category: 'ufo', description: 'Đèn lạ trên trời', ...IN_A } });
+    const unknown = await publicFetch('/api/v1/reports', {
+      method: 'POST',
+      json: { category: 'ufo', description: 'Đèn lạ trên trời', ...IN_A },
+    });
     expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain('rubbish, flooding, quick');
-    const extra = await publicFetch('/api/v1/reports', { method: 'POST', json: { category: 'rubbish', description: 'Rác', ...IN_A, admin: true } });
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain(
+      'rubbish, flooding, quick',
+    );
+    const extra = await publicFetch('/api/v1/reports', {
+      method: 'POST',
+      json: { category: 'rubbish', description: 'Rác', ...IN_A, admin: true },
+    });
     expect(extra.status).toBe(400);
-    const text = await publicFetch('/api/v1/reports', { method: 'POST', body: 'category=rubbish', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const text = await publicFetch('/api/v1/reports', {
+      method: 'POST',
+      body: 'category=rubbish',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(text.status).toBe(415);
     const outside = await file({ category: 'rubbish', description: 'Ngoài các phường', lat: 21.0, lon: 106.0 });
     expect(outside.zone).toBe('city');
@@ -176,7 +238,9 @@ describe('citizen reports', () => {
     const byAnalyst = await getReport(analyst, created.id);
     expect(byAnalyst.contact).toBeUndefined();
     expect(byAnalyst.description).toBe('Rác ở phường A');
-    const byToken = await fetch(`${product.baseUrl}/api/v1/reports?status=received`, { headers: { authorization: `Bearer ${readToken}` } });
+    const byToken = await fetch(`${product.baseUrl}/api/v1/reports?status=received`, {
+      headers: { authorization: `Bearer ${readToken}` },
+    });
     const tokenList = (await byToken.json()) as { reports: Report[] };
     expect(tokenList.reports.some((r) => r.id === created.id)).toBe(true);
     expect(JSON.stringify(tokenList)).not.toContain(CONTACT.phone);
@@ -184,21 +248,41 @@ describe('citizen reports', () => {
   });
 
   it('walks assign, start and resolve with a result, takes one rating, and refuses a bad move', async () => {
-    const created = await file({ category: 'rubbish', description: 'Rác chưa thu gom 3 ngày', ...IN_A, contact: CONTACT });
+    const created = await file({
+      category: 'rubbish',
+      description: 'Rác chưa thu gom 3 ngày',
+      ...IN_A,
+      contact: CONTACT,
+    });
     expect((await post(fieldA, `/api/v1/reports/${created.id}/assign`, { assignee: 'field-a' })).status).toBe(403);
-    const early = await publicFetch(`/api/v1/reports/track/${created.code}/rating`, { method: 'POST', json: { score: 5 } });
+    const early = await publicFetch(`/api/v1/reports/track/${created.code}/rating`, {
+      method: 'POST',
+      json: { score: 5 },
+    });
     expect(early.status).toBe(409);
 
-    const assigned = await post(product.api, `/api/v1/reports/${created.id}/assign`, { assignee: 'field-a', note: 'Gần trụ sở' });
+    const assigned = await post(product.api, `/api/v1/reports/${created.id}/assign`, {
+      assignee: 'field-a',
+      note: 'Gần trụ sở',
+    });
     expect(assigned.status).toBe(200);
-    expect(((await assigned.json()) as Report)).toMatchObject({ status: 'assigned', assignee: 'field-a' });
+    expect((await assigned.json()) as Report).toMatchObject({ status: 'assigned', assignee: 'field-a' });
     const started = await post(fieldA, `/api/v1/reports/${created.id}/start`, { note: 'Đang đến' });
     expect(((await started.json()) as Report).status).toBe('in_progress');
-    expect((await post(fieldA, `/api/v1/reports/${created.id}/note`, { text: 'Đã liên hệ đội vệ sinh' })).status).toBe(200);
-    const resolved = await post(fieldA, `/api/v1/reports/${created.id}/resolve`, { result: 'Đã thu gom, khu vực sạch' });
+    expect((await post(fieldA, `/api/v1/reports/${created.id}/note`, { text: 'Đã liên hệ đội vệ sinh' })).status).toBe(
+      200,
+    );
+    const resolved = await post(fieldA, `/api/v1/reports/${created.id}/resolve`, {
+      result: 'Đã thu gom, khu vực sạch',
+    });
     expect(resolved.status).toBe(200);
     const done = (await resolved.json()) as Report;
-    expect(done).toMatchObject({ status: 'resolved', result: 'Đã thu gom, khu vực sạch', assignee: 'field-a', overdue: false });
+    expect(done).toMatchObject({
+      status: 'resolved',
+      result: 'Đã thu gom, khu vực sạch',
+      assignee: 'field-a',
+      overdue: false,
+    });
     expect(done.history.map((e) => e.action)).toEqual(['create', 'assign', 'start', 'note', 'resolve']);
 
     const bad = await post(fieldA, `/api/v1/reports/${created.id}/start`, {});
@@ -208,24 +292,47 @@ describe('citizen reports', () => {
     const tracked = await track(created.code);
     expect(tracked).toMatchObject({ status: 'resolved', result: 'Đã thu gom, khu vực sạch', canRate: true });
     expect(JSON.stringify(tracked)).not.toContain('field-a');
-    const rated = await publicFetch(`/api/v1/reports/track/${created.code}/rating`, { method: 'POST', json: { score: 4, comment: 'Nhanh' } });
+    const rated = await publicFetch(`/api/v1/reports/track/${created.code}/rating`, {
+      method: 'POST',
+      json: { score: 4, comment: 'Nhanh' },
+    });
     expect(rated.status).toBe(200);
     expect((await rated.json()) as ReportTrack).toMatchObject({ canRate: false, rating: { score: 4 } });
-    const again = await publicFetch(`/api/v1/reports/track/${created.code}/rating`, { method: 'POST', json: { score: 1 } });
+    const again = await publicFetch(`/api/v1/reports/track/${created.code}/rating`, {
+      method: 'POST',
+      json: { score: 1 },
+    });
     expect(again.status).toBe(409);
     expect((await getReport(product.api, created.id)).rating).toMatchObject({ score: 4, comment: 'Nhanh' });
 
     await waitFor(async () => {
       const audit = (await (await product.api.fetch('/api/v1/audit?limit=200')).json()) as { entries: AuditEntry[] };
-      const actions = audit.entries.filter((e) => e.target === created.id).map((e) => e.action).reverse();
-      return JSON.stringify(actions) === JSON.stringify(['report.create', 'report.assign', 'report.start', 'report.note', 'report.resolve', 'report.rate']);
+      const actions = audit.entries
+        .filter((e) => e.target === created.id)
+        .map((e) => e.action)
+        .reverse();
+      return (
+        JSON.stringify(actions) ===
+        JSON.stringify([
+          'report.create',
+          'report.assign',
+          'report.start',
+          'report.note',
+          'report.resolve',
+          'report.rate',
+        ])
+      );
     }, 'every move of the report in the audit log');
   });
 
   it('limits filing per address with 429 and Retry-After; another address still files', async () => {
     const from = newAddress();
     for (let i = 0; i < 3; i++) await file({ category: 'rubbish', description: `Lần ${i + 1}`, ...IN_A }, from);
-    const limited = await publicFetch('/api/v1/reports', { method: 'POST', json: { category: 'rubbish', description: 'Lần 4', ...IN_A }, from });
+    const limited = await publicFetch('/api/v1/reports', {
+      method: 'POST',
+      json: { category: 'rubbish', description: 'Lần 4', ...IN_A },
+      from,
+    });
     expect(limited.status).toBe(429);
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -236,10 +343,14 @@ describe('citizen reports', () => {
 
   it('goes overdue after its deadline, with one overdue event, shown to staff and on the tracking page', async () => {
     const created = await file({ category: 'quick', description: 'Cây đổ chắn đường', ...IN_A });
-    const overdue = await waitFor(async () => {
-      const report = await getReport(product.api, created.id);
-      return report.history.some((e) => e.action === 'overdue') ? report : undefined;
-    }, 'the overdue event', 10_000);
+    const overdue = await waitFor(
+      async () => {
+        const report = await getReport(product.api, created.id);
+        return report.history.some((e) => e.action === 'overdue') ? report : undefined;
+      },
+      'the overdue event',
+      10_000,
+    );
     expect(overdue.overdue).toBe(true);
     expect(overdue.history.filter((e) => e.action === 'overdue')).toHaveLength(1);
     expect((await track(created.code)).overdue).toBe(true);
@@ -259,13 +370,16 @@ describe('citizen reports', () => {
       const inA = await file({ category: 'rubbish', description: 'Trực tiếp ở phường A', ...IN_A, contact: CONTACT });
       await post(product.api, `/api/v1/reports/${inA.id}/assign`, { assignee: 'field-a' });
       const inB = await file({ category: 'rubbish', description: 'Trực tiếp ở phường B', ...IN_B });
-      await waitFor(() => seenA.filter((r) => r.id === inA.id).length === 2, 'both changes of the ward A report on field-a\'s socket');
+      await waitFor(
+        () => seenA.filter((r) => r.id === inA.id).length === 2,
+        "both changes of the ward A report on field-a's socket",
+      );
       expect(seenA.filter((r) => r.id === inA.id).map((r) => [r.status, r.contact])).toEqual([
         ['received', undefined],
         ['assigned', undefined],
       ]);
       // Emitted after the ward A report: once field-b has it, the earlier one would have arrived first.
-      await waitFor(() => seenB.some((r) => r.id === inB.id), 'the ward B report on field-b\'s socket');
+      await waitFor(() => seenB.some((r) => r.id === inB.id), "the ward B report on field-b's socket");
       expect(seenB.map((r) => r.id)).not.toContain(inA.id);
     } finally {
       liveA.close();
