@@ -198,6 +198,15 @@ export const ConfigSchema = z.strictObject({
         .default({}),
     })
     .prefault({}),
+  /** Bounds on what one request may read, so no single request holds the server (docs/ARCHITECTURE.md, "Hard limits"). */
+  limits: z
+    .strictObject({
+      /** Longest time range a rule backtest replays; a longer one is refused with the reason. */
+      backtestRange: DurationSchema.pipe(z.number().min(60_000)).default(31 * 86_400_000),
+      /** Longest time range of one entity-history request; a longer one is refused with the reason. */
+      historyRange: DurationSchema.pipe(z.number().min(60_000)).default(400 * 86_400_000),
+    })
+    .prefault({}),
   live: z
     .strictObject({
       /** Interval between coalesced deltas to each socket (≥ 100 ms: at most 10 deltas per second). */

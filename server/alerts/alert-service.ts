@@ -47,6 +47,8 @@ export interface AlertServiceDeps {
   /** How long resolved alerts stay in memory for queries (older ones are read from the store). */
   resolvedRetentionMs?: number;
   maxResolvedInMemory?: number;
+  /** Longest range a backtest replays (config `limits.backtestRange`). */
+  maxBacktestRangeMs?: number;
 }
 
 export interface AlertServiceStats {
@@ -360,7 +362,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
       if (!(options.from < options.to)) {
         throw badRequest('from must be before to', [{ path: 'from', message: 'must be before to' }]);
       }
-      return runBacktest(store, rule, options);
+      return runBacktest(store, rule, { maxRangeMs: deps.maxBacktestRangeMs, ...options });
     },
 
     getAlert(id) {

@@ -1,6 +1,7 @@
 import type { BacktestAlert, BacktestResult, Condition, Rule } from '../../contract/index.js';
 import type { TelemetryStore } from '../store/types.js';
 import { createAlertEngine } from './engine.js';
+import { AlertsError } from './errors.js';
 
 export interface BacktestOptions {
   from: number;
@@ -9,9 +10,18 @@ export interface BacktestOptions {
   onProgress?: (fraction: number) => void;
   /** Alerts listed in the answer at most; `count` still counts them all. */
   maxAlerts?: number;
+  /** Longest range replayed (config `limits.backtestRange`); a longer one is refused. */
+  maxRangeMs?: number;
 }
 
 export const DEFAULT_MAX_BACKTEST_ALERTS = 10_000;
+/** The default of `limits.backtestRange`: a month. */
+export const DEFAULT_MAX_BACKTEST_RANGE_MS = 31 * 86_400_000;
+/** Observations fed to the engine between two yields to the event loop. */
+const YIELD_EVERY = 2000;
+
+/** Lets timers, I/O and other requests run: a store whose reads are synchronous would otherwise chain chunks in microtasks. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Replays stored observations of the rule's domain through a fresh engine holding only that rule,
@@ -24,6 +34,15 @@ export async function runBacktest(
   options: BacktestOptions,
 ): Promise<BacktestResult> {
   const { from, to, onProgress } = options;
+  const maxRangeMs = options.maxRangeMs ?? DEFAULT_MAX_BACKTEST_RANGE_MS;
+  if (to - from > maxRangeMs) {
+    throw new AlertsError(
+      400,
+      'bad_request',
+      `the backtest range of ${formatDays(to - from)} is longer than the ${formatDays(maxRangeMs)} allowed (limits.backtestRange): split it`,
+      [{ path: 'from', message: `at most ${maxRangeMs} ms before to` }],
+    );
+  }
   const maxAlerts = options.maxAlerts ?? DEFAULT_MAX_BACKTEST_ALERTS;
   const alerts: BacktestAlert[] = [];
   const open = new Map<string, BacktestAlert>();
@@ -61,7 +80,8 @@ export async function runBacktest(
 
   const span = Math.max(1, to - from);
   let reported = -1;
-  for await (const chunk of store.scan({ from, to, domains: [rule.domain] })) {
+  let sinceYield = 0;
+  for await (const chunk of store.scan({ from, to, domains: [rule.domain], chunkSize: YIELD_EVERY })) {
     // Ticks fall between observations: the chunk is fed in slices cut at each tick time.
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
@@ -73,6 +93,11 @@ export async function runBacktest(
     }
     engine.observe(start === 0 ? chunk : chunk.slice(start));
     observations += chunk.length;
+    sinceYield += chunk.length;
+    if (sinceYield >= YIELD_EVERY) {
+      sinceYield = 0;
+      await yieldToEventLoop();
+    }
     const last = chunk[chunk.length - 1];
     if (onProgress && last !== undefined) {
       const fraction = Math.min(1, Math.max(0, (last.ts - from) / span));
@@ -101,4 +126,9 @@ function timedDurations(condition: Condition): number[] {
   if ('any' in condition) return condition.any.flatMap(timedDurations);
   if ('absent' in condition) return [condition.absent];
   return [];
+}
+
+function formatDays(ms: number): string {
+  const days = ms / 86_400_000;
+  return days >= 1 ? `${Math.round(days * 10) / 10} d` : `${Math.round(ms / 60_000)} min`;
 }

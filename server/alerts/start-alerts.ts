@@ -51,6 +51,7 @@ export async function startAlerts(deps: {
       scan: (options) => store.scan(options),
     },
     logger,
+    maxBacktestRangeMs: config.limits.backtestRange,
     // Demo-city defaults first; a config rule with the same id replaces one.
     configRules: [...DEFAULT_RULES, ...config.rules],
     zoneOf: createZoneLookup(config),

@@ -57,6 +57,13 @@ export function createEntityRouter({ config, basemap, store, liveEntities, camer
     const to = query.data.to ?? Date.now();
     const from = query.data.from ?? to - DEFAULT_HISTORY_WINDOW;
     if (from > to) throw new HttpError(400, 'bad_request', `from (${from}) must not be after to (${to}).`);
+    if (to - from > config.limits.historyRange) {
+      throw new HttpError(
+        400,
+        'bad_request',
+        `from: the range of ${to - from} ms is longer than the ${config.limits.historyRange} ms allowed (limits.historyRange); ask for a shorter one.`,
+      );
+    }
     const every = query.data.every;
     if (every !== undefined && every < 1000) throw new HttpError(400, 'bad_request', 'every: must be at least 1s.');
     if (every !== undefined && (to - from) / every > MAX_RAW_POINTS) {
