@@ -52,7 +52,9 @@ export function createAckTokens(key: Buffer): AckTokens {
   const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
   return {
     sign(claim) {
-      const body = Buffer.from(JSON.stringify({ k: claim.kind, i: claim.id, u: claim.username, e: claim.exp })).toString('base64url');
+      const body = Buffer.from(
+        JSON.stringify({ k: claim.kind, i: claim.id, u: claim.username, e: claim.exp }),
+      ).toString('base64url');
       return `v1.${body}.${mac(`v1.${body}`).toString('base64url')}`;
     },
     verify(token, now) {

@@ -10,7 +10,17 @@ import { createTelegramChannel } from './channels/telegram.js';
 import type { Channel } from './channels/types.js';
 import { createWebhookChannel } from './channels/webhook.js';
 import { createZaloChannel } from './channels/zalo.js';
-import { backoffMs, cleanError, DeliveryError, deliveryKey, docOf, OPEN_STATES, recordOf, toDelivery, type DeliveryDoc } from './delivery-record.js';
+import {
+  backoffMs,
+  cleanError,
+  DeliveryError,
+  deliveryKey,
+  docOf,
+  OPEN_STATES,
+  recordOf,
+  toDelivery,
+  type DeliveryDoc,
+} from './delivery-record.js';
 import { createPushSubscriptions, type PushSubscriptions } from './push-subscriptions.js';
 import { resolveTargets, resolveTestTarget, type Plan, type ResolveContext } from './resolve-targets.js';
 import type { NotificationsQuery, Notifier, NotifyMessage } from './types.js';
@@ -73,9 +83,21 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
       ...(config.push.allowedHosts ? { allowedHosts: config.push.allowedHosts } : {}),
     }),
     ...(config.webhooks.length > 0 ? { webhook: createWebhookChannel({ webhooks: config.webhooks, clock }) } : {}),
-    ...(config.email ? { email: createEmailChannel({ smtpUrl: config.email.smtpUrl, from: config.email.from, timeoutMs }) } : {}),
-    ...(config.telegram ? { telegram: createTelegramChannel({ botToken: config.telegram.botToken, apiUrl: config.telegram.apiUrl, ackTokens }) } : {}),
-    ...(config.zalo ? { zalo: createZaloChannel({ accessToken: config.zalo.accessToken, apiUrl: config.zalo.apiUrl }) } : {}),
+    ...(config.email
+      ? { email: createEmailChannel({ smtpUrl: config.email.smtpUrl, from: config.email.from, timeoutMs }) }
+      : {}),
+    ...(config.telegram
+      ? {
+          telegram: createTelegramChannel({
+            botToken: config.telegram.botToken,
+            apiUrl: config.telegram.apiUrl,
+            ackTokens,
+          }),
+        }
+      : {}),
+    ...(config.zalo
+      ? { zalo: createZaloChannel({ accessToken: config.zalo.accessToken, apiUrl: config.zalo.apiUrl }) }
+      : {}),
   };
   const secrets = secretsOf(config, vapid.privateKey);
 
@@ -95,7 +117,8 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
     let failure: { error: string; final: boolean } | undefined;
     try {
       const channel = channels[doc.channel];
-      if (channel === undefined) throw new DeliveryError(`channel "${doc.channel}" is not configured (notify.${doc.channel})`, true);
+      if (channel === undefined)
+        throw new DeliveryError(`channel "${doc.channel}" is not configured (notify.${doc.channel})`, true);
       await channel.send(doc, AbortSignal.timeout(timeoutMs));
     } catch (err) {
       failure = { error: cleanError(err, secrets), final: err instanceof DeliveryError && err.final };
@@ -105,14 +128,29 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
     const { leaseUntil: _lease, nextAttemptAt: _next, lastError: _last, ...rest } = doc;
     let next: DeliveryDoc;
     if (failure === undefined) next = { ...rest, attempts, state: 'sent', sentAt: now };
-    else if (failure.final || attempts >= config.retry.attempts) next = { ...rest, attempts, state: 'failed', lastError: failure.error };
-    else next = { ...rest, attempts, state: 'retrying', lastError: failure.error, nextAttemptAt: now + backoffMs(attempts, config.retry.backoff, config.retry.maxBackoff) };
+    else if (failure.final || attempts >= config.retry.attempts)
+      next = { ...rest, attempts, state: 'failed', lastError: failure.error };
+    else
+      next = {
+        ...rest,
+        attempts,
+        state: 'retrying',
+        lastError: failure.error,
+        nextAttemptAt: now + backoffMs(attempts, config.retry.backoff, config.retry.maxBackoff),
+      };
     if (!(await state.casRecord(recordOf(next, record.version + 1, record.key, now), record.version))) {
       logger.warn('delivery outcome not stored: another node took it over', { delivery: doc.id, channel: doc.channel });
       return next;
     }
     if (failure !== undefined) {
-      logger.warn('notification not delivered', { delivery: doc.id, channel: doc.channel, target: doc.target, attempts, state: next.state, error: failure.error });
+      logger.warn('notification not delivered', {
+        delivery: doc.id,
+        channel: doc.channel,
+        target: doc.target,
+        attempts,
+        state: next.state,
+        error: failure.error,
+      });
     }
     if (next.state === 'retrying' && next.nextAttemptAt !== undefined) scheduleRetry(next.nextAttemptAt - now);
     return next;
@@ -130,7 +168,12 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
   }
 
   /** Inserts the deliveries of one call (a key already present is skipped) and sends the new ones. */
-  async function deliver(message: NotifyMessage, plans: readonly Plan[], dedupeKey: string, body?: string): Promise<Delivery[]> {
+  async function deliver(
+    message: NotifyMessage,
+    plans: readonly Plan[],
+    dedupeKey: string,
+    body?: string,
+  ): Promise<Delivery[]> {
     const now = clock();
     const made = await Promise.all(
       plans.map(async (plan) => {
@@ -147,7 +190,9 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
           ...(body !== undefined ? { body } : {}),
           at: now,
           attempts: 0,
-          ...(plan.error !== undefined ? { state: 'failed' as const, lastError: plan.error } : { state: 'queued' as const, leaseUntil: now + leaseMs }),
+          ...(plan.error !== undefined
+            ? { state: 'failed' as const, lastError: plan.error }
+            : { state: 'queued' as const, leaseUntil: now + leaseMs }),
         };
         const record = recordOf(doc, 1, deliveryKey(dedupeKey, plan.channel, plan.address), now);
         if (!(await state.insertRecord(record))) return undefined;
@@ -228,9 +273,26 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
       if (hooks.length === 0) return [];
       // A report never leaves with its contact, whatever the caller passed.
       const data = item.kind === 'report' ? withoutContact(item.item) : item.item;
-      const body = JSON.stringify({ type: event, timestamp: new Date(clock()).toISOString(), data: { kind: item.kind, ...data } });
-      const message: NotifyMessage = { kind: item.kind, itemId: item.item.id, event, title: event, body: '', url: '', ackable: false };
-      return deliver(message, hooks.map((hook) => ({ channel: 'webhook', address: hook.id, target: hook.id })), dedupeKey, body);
+      const body = JSON.stringify({
+        type: event,
+        timestamp: new Date(clock()).toISOString(),
+        data: { kind: item.kind, ...data },
+      });
+      const message: NotifyMessage = {
+        kind: item.kind,
+        itemId: item.item.id,
+        event,
+        title: event,
+        body: '',
+        url: '',
+        ackable: false,
+      };
+      return deliver(
+        message,
+        hooks.map((hook) => ({ channel: 'webhook', address: hook.id, target: hook.id })),
+        dedupeKey,
+        body,
+      );
     },
     async list(query: NotificationsQuery) {
       const ref = query.alertId ?? query.reportId;
@@ -239,10 +301,19 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
       const filtered = query.state !== undefined || query.channel !== undefined || kind !== undefined;
       // Filters the store cannot apply are applied to a larger page, bounded.
       const page = filtered ? Math.min(query.limit * 5, 5000) : query.limit;
-      const records = await state.listRecords('delivery', { ...(ref !== undefined ? { ref } : {}), ...(open !== undefined ? { open } : {}), limit: page });
+      const records = await state.listRecords('delivery', {
+        ...(ref !== undefined ? { ref } : {}),
+        ...(open !== undefined ? { open } : {}),
+        limit: page,
+      });
       return records
         .map(docOf)
-        .filter((doc) => (kind === undefined || doc.kind === kind) && (query.state === undefined || doc.state === query.state) && (query.channel === undefined || doc.channel === query.channel))
+        .filter(
+          (doc) =>
+            (kind === undefined || doc.kind === kind) &&
+            (query.state === undefined || doc.state === query.state) &&
+            (query.channel === undefined || doc.channel === query.channel),
+        )
         .slice(0, query.limit)
         .map(toDelivery);
     },
@@ -283,7 +354,8 @@ function withoutContact(report: Omit<Report, 'contact'>): Omit<Report, 'contact'
 function secretsOf(config: NotifyConfig, vapidPrivateKey: string): string[] {
   const secrets = [vapidPrivateKey];
   for (const hook of config.webhooks) secrets.push(hook.secret, hook.secret.replace(/^whsec_/, ''));
-  if (config.telegram) secrets.push(config.telegram.botToken, ...(config.telegram.webhookSecret ? [config.telegram.webhookSecret] : []));
+  if (config.telegram)
+    secrets.push(config.telegram.botToken, ...(config.telegram.webhookSecret ? [config.telegram.webhookSecret] : []));
   if (config.zalo) secrets.push(config.zalo.accessToken);
   if (config.email) {
     const password = URL.canParse(config.email.smtpUrl) ? new URL(config.email.smtpUrl).password : '';

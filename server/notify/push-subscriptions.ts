@@ -59,7 +59,10 @@ export function createPushSubscriptions(state: StateStore): PushSubscriptions {
           return sub;
         }
       }
-      throw Object.assign(new Error('The subscription changed meanwhile; try again.'), { status: 409, code: 'conflict' });
+      throw Object.assign(new Error('The subscription changed meanwhile; try again.'), {
+        status: 409,
+        code: 'conflict',
+      });
     },
     async remove(username, endpoint) {
       const id = subscriptionId(endpoint);
@@ -75,7 +78,9 @@ export function createPushSubscriptions(state: StateStore): PushSubscriptions {
       await state.deleteRecord('push_subscription', id);
     },
     async ofUser(username) {
-      return (await state.listRecords('push_subscription', { ref: username, limit: MAX_SUBSCRIPTIONS_PER_USER })).map(parse);
+      return (await state.listRecords('push_subscription', { ref: username, limit: MAX_SUBSCRIPTIONS_PER_USER })).map(
+        parse,
+      );
     },
   };
 }

@@ -35,19 +35,28 @@ const ZALO_ID = /^[0-9]{1,32}$/;
 async function userPlans(username: string, ctx: ResolveContext): Promise<Plan[]> {
   const user = await ctx.state.getUser(username);
   if (user === undefined || user.disabled) return [];
-  const plans: Plan[] = (await ctx.subscriptions.ofUser(username)).map((sub) => ({ channel: 'push', address: sub.id, target: username, username }));
-  if (user.email !== undefined && ctx.configured('email')) plans.push({ channel: 'email', address: user.email, target: username, username });
+  const plans: Plan[] = (await ctx.subscriptions.ofUser(username)).map((sub) => ({
+    channel: 'push',
+    address: sub.id,
+    target: username,
+    username,
+  }));
+  if (user.email !== undefined && ctx.configured('email'))
+    plans.push({ channel: 'email', address: user.email, target: username, username });
   const chat = ctx.config.telegram?.chats[username];
-  if (chat !== undefined && ctx.configured('telegram')) plans.push({ channel: 'telegram', address: chat, target: username, username });
+  if (chat !== undefined && ctx.configured('telegram'))
+    plans.push({ channel: 'telegram', address: chat, target: username, username });
   const zalo = ctx.config.zalo?.users[username];
-  if (zalo !== undefined && ctx.configured('zalo')) plans.push({ channel: 'zalo', address: zalo, target: username, username });
+  if (zalo !== undefined && ctx.configured('zalo'))
+    plans.push({ channel: 'zalo', address: zalo, target: username, username });
   return plans;
 }
 
 function addressPlan(channel: NotifyChannel, address: string, ctx: ResolveContext): Plan {
   const plan: Plan = { channel, address, target: address };
   if (!ctx.configured(channel)) return { ...plan, error: `channel "${channel}" is not configured (notify.${channel})` };
-  if (channel === 'webhook' && !ctx.config.webhooks.some((hook) => hook.id === address)) return { ...plan, error: `no webhook "${address}" in notify.webhooks` };
+  if (channel === 'webhook' && !ctx.config.webhooks.some((hook) => hook.id === address))
+    return { ...plan, error: `no webhook "${address}" in notify.webhooks` };
   return plan;
 }
 
@@ -58,7 +67,8 @@ export async function resolveTargets(targets: readonly DeliveryTarget[], ctx: Re
     const colon = target.indexOf(':');
     const [prefix, rest] = [target.slice(0, colon), target.slice(colon + 1)];
     if (prefix === 'user') plans.push(...(await userPlans(rest, ctx)));
-    else if (prefix === 'email' || prefix === 'webhook' || prefix === 'telegram' || prefix === 'zalo') plans.push(addressPlan(prefix, rest, ctx));
+    else if (prefix === 'email' || prefix === 'webhook' || prefix === 'telegram' || prefix === 'zalo')
+      plans.push(addressPlan(prefix, rest, ctx));
   }
   const seen = new Set<string>();
   return plans.filter((plan) => {
@@ -72,19 +82,32 @@ export async function resolveTargets(targets: readonly DeliveryTarget[], ctx: Re
 const bad = (message: string) => new HttpError(400, 'bad_request', message, [{ path: 'target', message }]);
 
 /** The deliveries of an admin's test: `target` checked for the channel, else taken from the admin's own contacts. */
-export async function resolveTestTarget(channel: NotifyChannel, target: string | undefined, actor: string, ctx: ResolveContext): Promise<Plan[]> {
-  if (!ctx.configured(channel)) throw new HttpError(400, 'bad_request', `The ${channel} channel is not configured (notify.${channel} in the config file).`, [{ path: 'channel', message: 'not configured' }]);
+export async function resolveTestTarget(
+  channel: NotifyChannel,
+  target: string | undefined,
+  actor: string,
+  ctx: ResolveContext,
+): Promise<Plan[]> {
+  if (!ctx.configured(channel))
+    throw new HttpError(
+      400,
+      'bad_request',
+      `The ${channel} channel is not configured (notify.${channel} in the config file).`,
+      [{ path: 'channel', message: 'not configured' }],
+    );
   const { config } = ctx;
   switch (channel) {
     case 'push': {
       const username = target ?? actor;
       const subs = await ctx.subscriptions.ofUser(username);
-      if (subs.length === 0) throw bad(`${username} has no push subscription: open the field app on a phone and allow notifications first.`);
+      if (subs.length === 0)
+        throw bad(`${username} has no push subscription: open the field app on a phone and allow notifications first.`);
       return subs.map((sub) => ({ channel, address: sub.id, target: username, username }));
     }
     case 'email': {
       const address = target ?? (await ctx.state.getUser(actor))?.email;
-      if (address === undefined || !EMAIL.test(address)) throw bad('give an email address as target (or set your own email).');
+      if (address === undefined || !EMAIL.test(address))
+        throw bad('give an email address as target (or set your own email).');
       return [{ channel, address, target: address }];
     }
     case 'webhook': {
@@ -94,7 +117,8 @@ export async function resolveTestTarget(channel: NotifyChannel, target: string |
     }
     case 'telegram': {
       const chat = target ?? config.telegram?.chats[actor];
-      if (chat === undefined || !CHAT_ID.test(chat)) throw bad('give a Telegram chat id as target (digits, "-" first for groups).');
+      if (chat === undefined || !CHAT_ID.test(chat))
+        throw bad('give a Telegram chat id as target (digits, "-" first for groups).');
       return [{ channel, address: chat, target: chat }];
     }
     case 'zalo': {

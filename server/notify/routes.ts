@@ -53,13 +53,73 @@ export const TelegramUpdateSchema = z.looseObject({
 });
 
 export const NOTIFY_ROUTES: readonly RouteSpec[] = [
-  { method: 'get', path: '/api/v1/push/vapid-public-key', access: 'authenticated', tag: 'notify', summary: 'The VAPID public key browsers subscribe to Web Push with (applicationServerKey).', response: z.object({ publicKey: z.string() }) },
-  { method: 'post', path: '/api/v1/push/subscriptions', access: 'authenticated', tag: 'notify', summary: "Keep this browser's push subscription for the signed-in person (tokens are refused: pushes go to people).", body: PushSubscriptionSchema, response: z.object({ id: z.string() }), status: 201 },
-  { method: 'delete', path: '/api/v1/push/subscriptions', access: 'authenticated', tag: 'notify', summary: "Forget this browser's push subscription (the signed-in person's own).", body: PushUnsubscribeSchema, status: 204 },
-  { method: 'post', path: '/api/v1/push/ack', access: 'public', tag: 'notify', summary: "The notification's ack action: the signed token from the push payload acknowledges the alert (or starts the report) as the person it was sent to; 403 when invalid or expired.", body: PushAckSchema, response: AckAnswer },
-  { method: 'get', path: '/api/v1/notifications', access: 'notifications.read', tag: 'notify', summary: 'The delivery log, newest first: channel, target, state, attempts and the last error (never a secret).', query: NotificationsQuerySchema, response: DeliveriesAnswer },
-  { method: 'post', path: '/api/v1/notifications/test', access: 'admin', tag: 'notify', summary: "Send a test message through one channel (target defaults to the caller's own contact); answers the deliveries after their first attempt.", body: NotifyTestSchema, response: DeliveriesAnswer },
-  { method: 'post', path: '/api/v1/notify/telegram', access: 'public', tag: 'notify', summary: "Telegram bot webhook: a press of the inline acknowledge button; checked by the X-Telegram-Bot-Api-Secret-Token header (notify.telegram.webhookSecret). 404 when not configured.", body: TelegramUpdateSchema, response: z.object({ ok: z.boolean() }) },
+  {
+    method: 'get',
+    path: '/api/v1/push/vapid-public-key',
+    access: 'authenticated',
+    tag: 'notify',
+    summary: 'The VAPID public key browsers subscribe to Web Push with (applicationServerKey).',
+    response: z.object({ publicKey: z.string() }),
+  },
+  {
+    method: 'post',
+    path: '/api/v1/push/subscriptions',
+    access: 'authenticated',
+    tag: 'notify',
+    summary:
+      "Keep this browser's push subscription for the signed-in person (tokens are refused: pushes go to people).",
+    body: PushSubscriptionSchema,
+    response: z.object({ id: z.string() }),
+    status: 201,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/push/subscriptions',
+    access: 'authenticated',
+    tag: 'notify',
+    summary: "Forget this browser's push subscription (the signed-in person's own).",
+    body: PushUnsubscribeSchema,
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/push/ack',
+    access: 'public',
+    tag: 'notify',
+    summary:
+      "The notification's ack action: the signed token from the push payload acknowledges the alert (or starts the report) as the person it was sent to; 403 when invalid or expired.",
+    body: PushAckSchema,
+    response: AckAnswer,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/notifications',
+    access: 'notifications.read',
+    tag: 'notify',
+    summary: 'The delivery log, newest first: channel, target, state, attempts and the last error (never a secret).',
+    query: NotificationsQuerySchema,
+    response: DeliveriesAnswer,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/notifications/test',
+    access: 'admin',
+    tag: 'notify',
+    summary:
+      "Send a test message through one channel (target defaults to the caller's own contact); answers the deliveries after their first attempt.",
+    body: NotifyTestSchema,
+    response: DeliveriesAnswer,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/notify/telegram',
+    access: 'public',
+    tag: 'notify',
+    summary:
+      'Telegram bot webhook: a press of the inline acknowledge button; checked by the X-Telegram-Bot-Api-Secret-Token header (notify.telegram.webhookSecret). 404 when not configured.',
+    body: TelegramUpdateSchema,
+    response: z.object({ ok: z.boolean() }),
+  },
 ];
 
 /** Acknowledges an item as a person (alerts: ack; reports: start); throws the service's errors (404, 409). */
@@ -100,7 +160,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
 /** The person behind a request; pushes go to people, so tokens are refused. */
 function person(req: Request): Identity {
   const identity = identityOf(req);
-  if (identity.kind !== 'session') throw new HttpError(403, 'forbidden', 'Push subscriptions belong to people: sign in as one.');
+  if (identity.kind !== 'session')
+    throw new HttpError(403, 'forbidden', 'Push subscriptions belong to people: sign in as one.');
   return identity;
 }
 
@@ -115,15 +176,29 @@ export function createNotifyRouter(deps: NotifyRouterDeps): Router {
   const { notifier, audit } = deps;
   const clock = deps.clock ?? Date.now;
   const router = express.Router();
-  const record = (req: Request, actor: string, action: AuditAction, target: string, details: Record<string, unknown> = {}) =>
-    audit.record({ actor, action, target, ip: clientIp(req), details });
+  const record = (
+    req: Request,
+    actor: string,
+    action: AuditAction,
+    target: string,
+    details: Record<string, unknown> = {},
+  ) => audit.record({ actor, action, target, ip: clientIp(req), details });
 
   /** The signed-in identity a token's user would have now: refused when gone, disabled or no longer allowed to act. */
   const actingAs = async (username: string): Promise<Identity> => {
     const user = await deps.state.getUser(username);
-    if (user === undefined || user.disabled) throw new HttpError(403, 'forbidden', 'The person this acknowledgement was sent to may no longer act.');
-    const identity: Identity = { kind: 'session', name: user.username, displayName: user.displayName, roles: user.roles, scopes: [], zones: user.zones };
-    if (!allows(identity, 'alerts.act')) throw new HttpError(403, 'forbidden', 'The person this acknowledgement was sent to may no longer act on items.');
+    if (user === undefined || user.disabled)
+      throw new HttpError(403, 'forbidden', 'The person this acknowledgement was sent to may no longer act.');
+    const identity: Identity = {
+      kind: 'session',
+      name: user.username,
+      displayName: user.displayName,
+      roles: user.roles,
+      scopes: [],
+      zones: user.zones,
+    };
+    if (!allows(identity, 'alerts.act'))
+      throw new HttpError(403, 'forbidden', 'The person this acknowledgement was sent to may no longer act on items.');
     return identity;
   };
   const acknowledge = async (req: Request, kind: 'alert' | 'report', id: string, username: string, via: string) => {
@@ -149,14 +224,20 @@ export function createNotifyRouter(deps: NotifyRouterDeps): Router {
   router.delete('/push/subscriptions', json, async (req, res) => {
     const identity = person(req);
     const { endpoint } = parse(PushUnsubscribeSchema, req.body, 'body');
-    if (!(await notifier.subscriptions.remove(identity.name, endpoint))) throw new HttpError(404, 'not_found', 'No push subscription of yours has this endpoint.');
+    if (!(await notifier.subscriptions.remove(identity.name, endpoint)))
+      throw new HttpError(404, 'not_found', 'No push subscription of yours has this endpoint.');
     record(req, identity.name, 'push.unsubscribe', new URL(endpoint).origin);
     res.status(204).end();
   });
   router.post('/push/ack', json, async (req, res) => {
     const { token } = parse(PushAckSchema, req.body, 'body');
     const claim = notifier.ackTokens.verify(token, clock());
-    if (claim === undefined) throw new HttpError(403, 'forbidden', 'This acknowledgement is invalid or has expired; open the item and acknowledge it there.');
+    if (claim === undefined)
+      throw new HttpError(
+        403,
+        'forbidden',
+        'This acknowledgement is invalid or has expired; open the item and acknowledge it there.',
+      );
     await acknowledge(req, claim.kind, claim.id, claim.username, 'push');
     res.json({ kind: claim.kind, id: claim.id, by: claim.username });
   });
@@ -169,14 +250,23 @@ export function createNotifyRouter(deps: NotifyRouterDeps): Router {
     const body = parse(NotifyTestSchema, req.body, 'body');
     const actor = identityOf(req).name;
     const deliveries = await notifier.sendTest(body.channel, body.target, actor);
-    record(req, actor, 'notify.test', body.channel, { target: deliveries[0]?.target ?? body.target ?? actor, states: deliveries.map((d) => d.state) });
+    record(req, actor, 'notify.test', body.channel, {
+      target: deliveries[0]?.target ?? body.target ?? actor,
+      states: deliveries.map((d) => d.state),
+    });
     res.json({ deliveries });
   });
 
   router.post('/notify/telegram', json, async (req, res) => {
     const telegram = deps.config.telegram;
-    if (telegram?.webhookSecret === undefined) throw new HttpError(404, 'not_found', 'The Telegram bot webhook is not configured (notify.telegram.webhookSecret).');
-    if (!sameSecret(req.get('x-telegram-bot-api-secret-token'), telegram.webhookSecret)) throw new HttpError(401, 'unauthorized', 'Wrong or missing X-Telegram-Bot-Api-Secret-Token.');
+    if (telegram?.webhookSecret === undefined)
+      throw new HttpError(
+        404,
+        'not_found',
+        'The Telegram bot webhook is not configured (notify.telegram.webhookSecret).',
+      );
+    if (!sameSecret(req.get('x-telegram-bot-api-secret-token'), telegram.webhookSecret))
+      throw new HttpError(401, 'unauthorized', 'Wrong or missing X-Telegram-Bot-Api-Secret-Token.');
     const update = parse(TelegramUpdateSchema, req.body, 'body');
     const query = update.callback_query;
     if (query === undefined) {
@@ -184,17 +274,29 @@ export function createNotifyRouter(deps: NotifyRouterDeps): Router {
       return;
     }
     const text = await telegramAck(req, query).catch((err: { status?: number; message?: string }) =>
-      err.status === 409 ? 'Đã được xử lý trước đó / Already handled' : `Không xác nhận được / Not acknowledged: ${err.message ?? 'error'}`.slice(0, 190),
+      err.status === 409
+        ? 'Đã được xử lý trước đó / Already handled'
+        : `Không xác nhận được / Not acknowledged: ${err.message ?? 'error'}`.slice(0, 190),
     );
     // Telegram shows the answer as a toast; without it the button keeps spinning.
-    await callBotApi(telegram, 'answerCallbackQuery', { callback_query_id: query.id, text }, AbortSignal.timeout(TELEGRAM_TIMEOUT_MS)).catch((err: Error) =>
-      deps.logger.warn('Telegram answerCallbackQuery failed', { error: err.message.split(telegram.botToken).join('[redacted]') }),
+    await callBotApi(
+      telegram,
+      'answerCallbackQuery',
+      { callback_query_id: query.id, text },
+      AbortSignal.timeout(TELEGRAM_TIMEOUT_MS),
+    ).catch((err: Error) =>
+      deps.logger.warn('Telegram answerCallbackQuery failed', {
+        error: err.message.split(telegram.botToken).join('[redacted]'),
+      }),
     );
     res.json({ ok: true });
   });
 
   /** Acts on a button press: the signed data names a delivery, which names the person and the item. */
-  async function telegramAck(req: Request, query: NonNullable<z.output<typeof TelegramUpdateSchema>['callback_query']>): Promise<string> {
+  async function telegramAck(
+    req: Request,
+    query: NonNullable<z.output<typeof TelegramUpdateSchema>['callback_query']>,
+  ): Promise<string> {
     const deliveryId = query.data === undefined ? undefined : notifier.ackTokens.verifyDelivery(query.data);
     const doc = deliveryId === undefined ? undefined : await notifier.getDelivery(deliveryId);
     const valid =
@@ -219,7 +321,8 @@ export function alertAcker(alerts: {
 }): AckHandler {
   return async (_kind, id, username, identity) => {
     const alert = await alerts.findAlert(id);
-    if (alert === undefined || !canSeeItem(identity, alert)) throw new HttpError(404, 'not_found', `alert "${id}" does not exist`);
+    if (alert === undefined || !canSeeItem(identity, alert))
+      throw new HttpError(404, 'not_found', `alert "${id}" does not exist`);
     await alerts.ack(id, username);
   };
 }

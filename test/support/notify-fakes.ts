@@ -60,7 +60,12 @@ export async function startJsonFake(): Promise<JsonFake> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const request = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       fake.requests.push(request);
       const answer = fake.respond(request);
       res.writeHead(answer.status, { 'content-type': 'application/json' });
@@ -87,7 +92,8 @@ export async function startSmtpFake(): Promise<SmtpFake> {
     logger: false,
     onRcptTo(address, _session, callback) {
       // A mailbox that does not exist, as a real server refuses it (permanent 5xx).
-      if (address.address.startsWith('unknown@')) callback(Object.assign(new Error('5.1.1 No such mailbox'), { responseCode: 550 }));
+      if (address.address.startsWith('unknown@'))
+        callback(Object.assign(new Error('5.1.1 No such mailbox'), { responseCode: 550 }));
       else callback();
     },
     onData(stream, _session, callback) {
@@ -102,7 +108,12 @@ export async function startSmtpFake(): Promise<SmtpFake> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
-  return { port, url: `smtp://127.0.0.1:${port}`, messages, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** What the push service took from one push: the decrypted payload and the VAPID JWT's claims. */
@@ -141,11 +152,24 @@ function checkVapid(header: string | undefined, origin: string): { claims: Recei
   const raw = Buffer.from(key, 'base64url');
   if (raw.length !== 65 || raw[0] !== 4) throw new Error('k is not an uncompressed P-256 point');
   const publicKey = createPublicKey({
-    key: { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33).toString('base64url') },
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: raw.subarray(1, 33).toString('base64url'),
+      y: raw.subarray(33).toString('base64url'),
+    },
     format: 'jwk',
   });
-  if ((JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: string }).alg !== 'ES256') throw new Error('JWT alg is not ES256');
-  if (!verify('sha256', Buffer.from(`${head}.${body}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))) {
+  if ((JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: string }).alg !== 'ES256')
+    throw new Error('JWT alg is not ES256');
+  if (
+    !verify(
+      'sha256',
+      Buffer.from(`${head}.${body}`),
+      { key: publicKey, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(signature, 'base64url'),
+    )
+  ) {
     throw new Error('JWT signature does not verify against k');
   }
   const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as ReceivedPush['claims'];
@@ -166,7 +190,10 @@ export async function startPushServiceFake(): Promise<PushServiceFake> {
       ecdh.generateKeys();
       const auth = randomBytes(16).toString('base64url');
       keys.set(name, { ecdh, auth });
-      return { endpoint: `${fake.origin}/push/${name}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth } };
+      return {
+        endpoint: `${fake.origin}/push/${name}`,
+        keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth },
+      };
     },
     stop: () => close(server),
   };
@@ -179,11 +206,23 @@ export async function startPushServiceFake(): Promise<PushServiceFake> {
       try {
         const subscription = keys.get(name);
         if (subscription === undefined) throw new Error(`unknown subscription ${name}`);
-        if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error(`Content-Encoding ${String(req.headers['content-encoding'])}`);
+        if (req.headers['content-encoding'] !== 'aes128gcm')
+          throw new Error(`Content-Encoding ${String(req.headers['content-encoding'])}`);
         if (!req.headers.ttl) throw new Error('no TTL header');
         const { claims, key } = checkVapid(req.headers.authorization, fake.origin);
-        const plain = ece.decrypt(Buffer.concat(chunks), { version: 'aes128gcm', privateKey: subscription.ecdh, authSecret: subscription.auth });
-        if (status < 300) fake.received.push({ name, payload: JSON.parse(plain.toString('utf8')) as Record<string, unknown>, claims, vapidKey: key, headers: req.headers });
+        const plain = ece.decrypt(Buffer.concat(chunks), {
+          version: 'aes128gcm',
+          privateKey: subscription.ecdh,
+          authSecret: subscription.auth,
+        });
+        if (status < 300)
+          fake.received.push({
+            name,
+            payload: JSON.parse(plain.toString('utf8')) as Record<string, unknown>,
+            claims,
+            vapidKey: key,
+            headers: req.headers,
+          });
         res.writeHead(status).end();
       } catch (err) {
         fake.refused.push((err as Error).message);

@@ -19,7 +19,9 @@ export interface VapidKeys {
 export const VAPID_SETTING = 'notify.vapid';
 
 /** Loads (or makes on first start, first writer wins across nodes) the VAPID key pair. */
-export async function loadVapidKeys(state: { putSettingIfAbsent(key: string, value: string): Promise<string> }): Promise<VapidKeys> {
+export async function loadVapidKeys(state: {
+  putSettingIfAbsent(key: string, value: string): Promise<string>;
+}): Promise<VapidKeys> {
   const fresh = webPush.generateVAPIDKeys();
   const stored = JSON.parse(await state.putSettingIfAbsent(VAPID_SETTING, JSON.stringify(fresh))) as VapidKeys;
   return { publicKey: stored.publicKey, privateKey: stored.privateKey };
@@ -29,7 +31,9 @@ export async function loadVapidKeys(state: { putSettingIfAbsent(key: string, val
 export function pushHostAllowed(endpoint: string, allowedHosts: readonly string[] | undefined): boolean {
   if (allowedHosts === undefined) return true;
   const host = new URL(endpoint).hostname.toLowerCase();
-  return allowedHosts.some((allowed) => (allowed.startsWith('*.') ? host.endsWith(allowed.slice(1)) : host === allowed));
+  return allowedHosts.some((allowed) =>
+    allowed.startsWith('*.') ? host.endsWith(allowed.slice(1)) : host === allowed,
+  );
 }
 
 export interface PushChannelDeps {
@@ -46,9 +50,20 @@ export interface PushChannelDeps {
 /** The payload the service worker shows; the ack token only when the recipient may act from it. */
 export function pushPayload(doc: DeliveryDoc, ackTokens: AckTokens, now: number): PushPayload {
   const { message } = doc;
-  const payload: PushPayload = { kind: message.kind, id: message.itemId, title: message.title, body: message.body, url: message.url };
+  const payload: PushPayload = {
+    kind: message.kind,
+    id: message.itemId,
+    title: message.title,
+    body: message.body,
+    url: message.url,
+  };
   if (message.ackable && message.kind !== 'test' && doc.username !== undefined) {
-    payload.ackToken = ackTokens.sign({ kind: message.kind, id: message.itemId, username: doc.username, exp: now + ACK_TOKEN_TTL_MS });
+    payload.ackToken = ackTokens.sign({
+      kind: message.kind,
+      id: message.itemId,
+      username: doc.username,
+      exp: now + ACK_TOKEN_TTL_MS,
+    });
   }
   return payload;
 }
@@ -58,7 +73,8 @@ export function createPushChannel(deps: PushChannelDeps): Channel {
     async send(doc, signal) {
       const subscription = await deps.subscriptions.get(doc.address);
       if (subscription === undefined) throw new DeliveryError('the push subscription was removed', true);
-      if (!pushHostAllowed(subscription.endpoint, deps.allowedHosts)) throw new DeliveryError('the push endpoint\'s host is not in notify.push.allowedHosts', true);
+      if (!pushHostAllowed(subscription.endpoint, deps.allowedHosts))
+        throw new DeliveryError("the push endpoint's host is not in notify.push.allowedHosts", true);
       const request = webPush.generateRequestDetails(
         { endpoint: subscription.endpoint, keys: subscription.keys },
         JSON.stringify(pushPayload(doc, deps.ackTokens, deps.clock())),
@@ -81,7 +97,11 @@ export function createPushChannel(deps: PushChannelDeps): Channel {
         await deps.subscriptions.drop(subscription.id);
         throw new DeliveryError(`the push service says the subscription is gone (${res.status}); removed`, true);
       }
-      if (res.status < 200 || res.status >= 300) throw new DeliveryError(`push service answered ${res.status}: ${await answerExcerpt(res)}`, res.status === 400 || res.status === 413);
+      if (res.status < 200 || res.status >= 300)
+        throw new DeliveryError(
+          `push service answered ${res.status}: ${await answerExcerpt(res)}`,
+          res.status === 400 || res.status === 413,
+        );
       await res.arrayBuffer();
     },
   };

@@ -12,7 +12,11 @@ import { answerExcerpt, plainText, type Channel } from './types.js';
 export const TELEGRAM_ACK_LABEL = 'Xác nhận / Acknowledge';
 
 /** What the Bot API answers to every method: `ok` false carries the reason. */
-const BotAnswerSchema = z.object({ ok: z.boolean(), description: z.string().optional(), error_code: z.number().optional() });
+const BotAnswerSchema = z.object({
+  ok: z.boolean(),
+  description: z.string().optional(),
+  error_code: z.number().optional(),
+});
 
 export interface TelegramDeps {
   botToken: string;
@@ -21,7 +25,12 @@ export interface TelegramDeps {
 }
 
 /** Calls a Bot API method; throws with Telegram's description (never the token, which is in the URL). */
-export async function callBotApi(deps: Pick<TelegramDeps, 'botToken' | 'apiUrl'>, method: string, body: unknown, signal: AbortSignal): Promise<void> {
+export async function callBotApi(
+  deps: Pick<TelegramDeps, 'botToken' | 'apiUrl'>,
+  method: string,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<void> {
   const res = await fetch(`${deps.apiUrl.replace(/\/$/, '')}/bot${deps.botToken}/${method}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -40,7 +49,10 @@ export async function callBotApi(deps: Pick<TelegramDeps, 'botToken' | 'apiUrl'>
   if (res.ok && answer?.ok === true) return;
   const reason = answer?.description ?? text;
   // 400 and 403 (chat not found, bot blocked by the user) stay so; the rest (429, 5xx) may pass.
-  throw new DeliveryError(`Telegram ${method} answered ${res.status}: ${reason}`, res.status === 400 || res.status === 403);
+  throw new DeliveryError(
+    `Telegram ${method} answered ${res.status}: ${reason}`,
+    res.status === 400 || res.status === 403,
+  );
 }
 
 export function createTelegramChannel(deps: TelegramDeps): Channel {
@@ -53,7 +65,13 @@ export function createTelegramChannel(deps: TelegramDeps): Channel {
         {
           chat_id: doc.address,
           text: plainText(doc),
-          ...(ackable ? { reply_markup: { inline_keyboard: [[{ text: TELEGRAM_ACK_LABEL, callback_data: deps.ackTokens.signDelivery(doc.id) }]] } } : {}),
+          ...(ackable
+            ? {
+                reply_markup: {
+                  inline_keyboard: [[{ text: TELEGRAM_ACK_LABEL, callback_data: deps.ackTokens.signDelivery(doc.id) }]],
+                },
+              }
+            : {}),
         },
         signal,
       );

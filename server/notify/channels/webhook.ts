@@ -40,7 +40,8 @@ export function createWebhookChannel(deps: { webhooks: readonly WebhookConfig[];
         signal,
         redirect: 'error',
       });
-      if (res.status < 200 || res.status >= 300) throw new Error(`receiver answered ${res.status}: ${await answerExcerpt(res)}`);
+      if (res.status < 200 || res.status >= 300)
+        throw new Error(`receiver answered ${res.status}: ${await answerExcerpt(res)}`);
       await res.arrayBuffer();
     },
   };

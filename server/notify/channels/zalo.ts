@@ -22,7 +22,8 @@ export function createZaloChannel(deps: { accessToken: string; apiUrl: string })
       if (!res.ok) throw new Error(`Zalo answered ${res.status}: ${await answerExcerpt(res)}`);
       const parsed = ZaloAnswerSchema.safeParse(await res.json().catch(() => undefined));
       if (!parsed.success) throw new Error('Zalo answered without an error code');
-      if (parsed.data.error !== 0) throw new DeliveryError(`Zalo refused (error ${parsed.data.error}): ${parsed.data.message ?? ''}`);
+      if (parsed.data.error !== 0)
+        throw new DeliveryError(`Zalo refused (error ${parsed.data.error}): ${parsed.data.message ?? ''}`);
     },
   };
 }
