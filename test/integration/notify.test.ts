@@ -318,10 +318,14 @@ describe.each(['sqlite', 'postgres'] as const)('the notifier on a real %s state 
 
   it('treats a Zalo answer with a non-zero error as a failure, and keeps every secret out of the log', async () => {
     fakes.zalo.respond = () => ({ status: 200, json: { error: -216, message: 'Access token is invalid' } });
-    fakes.telegram.respond = () => ({ status: 401, json: { ok: false, error_code: 401, description: 'Unauthorized' } });
+    // A proxy's error page may echo the request line, bot token and all.
+    fakes.telegram.respond = (request) =>
+      (JSON.parse(request.body) as { chat_id: string }).chat_id === '777010'
+        ? { status: 502, json: `Bad gateway: POST ${request.path}` }
+        : { status: 401, json: { ok: false, error_code: 401, description: 'Unauthorized' } };
     const deliveries = await notifier.notify(
       alertMessage('alert-7'),
-      ['zalo:5550009', 'telegram:777009', 'email:nobody@bacgiang.example.vn'],
+      ['zalo:5550009', 'telegram:777009', 'telegram:777010', 'email:nobody@bacgiang.example.vn'],
       'alert-7:step1',
     );
     const zalo = deliveries.find((d) => d.channel === 'zalo');
@@ -330,6 +334,8 @@ describe.each(['sqlite', 'postgres'] as const)('the notifier on a real %s state 
     const telegram = deliveries.find((d) => d.channel === 'telegram');
     expect(telegram?.state).toBe('retrying');
     expect(telegram?.lastError).toContain('Unauthorized');
+    const echoed = deliveries.find((d) => d.channel === 'telegram' && d.target === '777010');
+    expect(echoed?.lastError).toContain('Bad gateway: POST /bot[redacted]/sendMessage');
     fakes.zalo.respond = () => ({ status: 200, json: { error: 0, message: 'Success' } });
     fakes.telegram.respond = () => ({ status: 200, json: { ok: true, result: {} } });
     // A target whose channel cannot reach it is logged as failed, not dropped.
