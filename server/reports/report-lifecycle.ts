@@ -27,7 +27,8 @@ type Move = 'assign' | 'start' | 'resolve' | 'reject' | 'rate' | 'escalate';
 export const ALLOWED_FROM: Record<Move, readonly ReportStatus[]> = {
   assign: ['received', 'assigned', 'in_progress'],
   start: ['received', 'assigned'],
-  resolve: ['assigned', 'in_progress'],
+  // An officer on the spot may fix it at once, as with alerts: resolving needs no earlier step.
+  resolve: ['received', 'assigned', 'in_progress'],
   reject: ['received', 'assigned', 'in_progress'],
   rate: ['resolved', 'rejected'],
   escalate: OPEN_REPORT_STATUSES,
@@ -103,7 +104,11 @@ export function start(report: Report, by: string, at: number, note?: string): Re
 
 export function resolve(report: Report, by: string, at: number, result: string): Report {
   allow(report, 'resolve');
-  return change(report, { status: 'resolved', result, resolvedAt: at }, { at, by, action: 'resolve', note: result });
+  return change(
+    report,
+    { status: 'resolved', result, resolvedAt: at, assignee: report.assignee ?? by },
+    { at, by, action: 'resolve', note: result },
+  );
 }
 
 /** Refused (a duplicate, not the city's to handle): the reason is the result the citizen sees. */

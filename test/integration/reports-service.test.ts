@@ -127,7 +127,6 @@ describe('report service', () => {
 
   it('allows only the moves the status allows, rating once after it is closed', async () => {
     const report = await service.create(INPUT, []);
-    await expect(service.resolve(report.id, 'x', 'r')).rejects.toMatchObject({ status: 409 });
     await expect(service.rate(report.code, { score: 5 })).rejects.toMatchObject({ status: 409 });
     const rejected = await service.reject(report.id, 'op', 'Trùng phản ánh BG-…');
     expect(rejected).toMatchObject({ status: 'rejected', result: 'Trùng phản ánh BG-…' });
@@ -137,6 +136,15 @@ describe('report service', () => {
     expect(rated.rating).toEqual({ score: 2, comment: 'Chưa rõ lý do', at: T0 });
     await expect(service.rate(report.code, { score: 5 })).rejects.toMatchObject({ status: 409 });
     await expect(service.assign('rep-missing', 'a', 'b')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('lets an officer resolve a report at once, becoming its assignee; a closed report moves no more', async () => {
+    const report = await service.create(INPUT, []);
+    const resolved = await service.resolve(report.id, 'field-a', 'Đã khơi thông cống');
+    expect(resolved).toMatchObject({ status: 'resolved', assignee: 'field-a', resolvedAt: T0 });
+    await expect(service.resolve(report.id, 'field-a', 'lần nữa')).rejects.toMatchObject({ status: 409 });
+    await expect(service.start(report.id, 'field-a')).rejects.toMatchObject({ status: 409 });
+    await expect(service.reject(report.id, 'op', 'muộn')).rejects.toMatchObject({ status: 409 });
   });
 
   it('records escalation steps, lists open reports and counts the KPIs', async () => {
