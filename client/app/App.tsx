@@ -37,6 +37,9 @@ import { KpiPage } from '../features/kpis/KpiPage.js';
 import { QualityPage } from '../features/quality/QualityPage.js';
 import { layerlessDomains, otherCounts } from '../features/cameras/camera-counts.js';
 import { setLayerlessDomains } from '../map/deck-layers.js';
+import { ReportsQueue } from '../features/reports/ReportsQueue.js';
+import { useReportsRuntime } from '../features/reports/reports-runtime.js';
+import '../features/reports/reports.css';
 
 const COUNTS_INTERVAL_MS = 500;
 const PHONE_QUERY = '(max-width: 760px)';
@@ -97,6 +100,7 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
   );
   useEffect(() => setLayerlessDomains(layerlessDomains(runtime.config)), [runtime]);
   const openAlerts = usePolled(() => alertsSource.book.size, COUNTS_INTERVAL_MS);
+  const reports = useReportsRuntime(runtime.live, can(me, 'alerts.read'));
   const [panelOpen, setPanelOpen] = useState(() => !window.matchMedia(PHONE_QUERY).matches);
   const [view, setView] = useState<View>('alerts');
   const [page, setPage] = useState<ConsolePage | null>(null);
@@ -162,6 +166,7 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
             readOnly={replay !== null}
             clock={replay ? () => replay.view.get().at : undefined}
           />
+          {reports && !replay && <ReportsQueue reports={reports} zones={runtime.config.map.zones} onLocated={showMap} />}
         </aside>
       </div>
       {replay && <ReplayBar replay={replay} onLive={backToLive} />}

@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Alert, AlertSummary } from '../../contract/alert.js';
+import type { Report } from '../../contract/field.js';
 import type { ClientToServerEvents, Heartbeat, ServerToClientEvents, Snapshot } from '../../contract/live-events.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { observable, type Observable } from '../state/observable.js';
@@ -28,6 +29,11 @@ export interface LiveClient {
   onAlertSummary(listener: (summaries: AlertSummary[]) => void): () => void;
   /** Calls `listener` with every server heartbeat; returns the unsubscribe. */
   onHeartbeat(listener: (beat: Heartbeat) => void): () => void;
+  /**
+   * Calls `listener` with every `report` event (a citizen report created or moved); returns the
+   * unsubscribe. Optional: clients that show no reports (the wall's rotating connection) leave it out.
+   */
+  onReport?(listener: (report: Report) => void): () => void;
   close(): void;
 }
 
@@ -78,6 +84,7 @@ export function connectLive(
   const alerts = listenerSet<Alert>();
   const summaries = listenerSet<AlertSummary[]>();
   const heartbeats = listenerSet<Heartbeat>();
+  const reports = listenerSet<Report>();
 
   const clearOfflineTimer = () => {
     if (offlineTimer !== undefined) clearTimeout(offlineTimer);
@@ -120,6 +127,7 @@ export function connectLive(
   socket.on('alert', (alert) => alerts.emit(alert));
   socket.on('alertSummary', (batch) => summaries.emit(batch));
   socket.on('heartbeat', (beat) => heartbeats.emit(beat));
+  socket.on('report', (report) => reports.emit(report));
   socket.on('disconnect', (reason) => {
     lost();
     // The server closed us on purpose (restart, kick): socket.io does not retry that by itself.
@@ -141,6 +149,7 @@ export function connectLive(
     onAlert: alerts.add,
     onAlertSummary: summaries.add,
     onHeartbeat: heartbeats.add,
+    onReport: reports.add,
     close() {
       clearOfflineTimer();
       clearTimeout(partialRetry);

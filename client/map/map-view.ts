@@ -13,6 +13,7 @@ import { offlineStyle, ZONE_LAYERS, zoneLabelPoint, zonesToGeoJson } from './bas
 import { applyBasemap, pmtilesProtocol } from './basemap.js';
 import { loadCountryOutlines } from './country-outline.js';
 import { DeckLayerBuilder, type ZoneLabel } from './deck-layers.js';
+import { reportLayers, reportPoints, reportVisibility } from './report-layer.js';
 import { createIconAtlas } from './icon-atlas.js';
 
 // maplibre-gl 6 has no bundled worker: vite must emit it and we point the library at it.
@@ -124,6 +125,8 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   const unsubscribers = [
     visibility.subscribe(markDirty),
     selection.subscribe(markDirty),
+    reportPoints.subscribe(markDirty),
+    reportVisibility.subscribe(markDirty),
     focusRequest.subscribe(flyToFocus),
   ];
   map.on('zoomend', markDirty);
@@ -159,16 +162,20 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     dirty = false;
     renderedVersion = version;
     overlay.setProps({
-      layers: builder.build({
-        store: active,
-        visible: visibility.get(),
-        selected: selection.get(),
-        markerScale: markerScale(),
-        pulse: (now % PULSE_PERIOD_MS) / PULSE_PERIOD_MS,
-        zoom: map.getZoom(),
-        zoneLabels,
-        atlas,
-      }),
+      layers: [
+        ...builder.build({
+          store: active,
+          visible: visibility.get(),
+          selected: selection.get(),
+          markerScale: markerScale(),
+          pulse: (now % PULSE_PERIOD_MS) / PULSE_PERIOD_MS,
+          zoom: map.getZoom(),
+          zoneLabels,
+          atlas,
+        }),
+        // Citizen reports are no entities: their own layer, on top.
+        ...reportLayers(reportPoints.get(), markerScale()),
+      ],
     });
     layersMayBeDropped = !map.isStyleLoaded();
   };
