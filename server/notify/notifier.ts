@@ -58,9 +58,32 @@ export interface NotifierService extends Notifier {
   secrets(): string[];
 }
 
-/** Open deliveries looked at per pass, and sent at once. */
+/** Open deliveries read per page, pages per pass (newest first, so a backlog's oldest are reached too), sent at once. */
 const DUE_PAGE = 1000;
+const DUE_PAGES = 10;
 const CONCURRENCY = 8;
+
+/** Open deliveries, walking back from the newest page by page (bounded). */
+async function openDeliveries(state: StateStore): Promise<StoredRecord[]> {
+  const found: StoredRecord[] = [];
+  const seen = new Set<string>();
+  let to: number | undefined;
+  for (let page = 0; page < DUE_PAGES; page += 1) {
+    const records = await state.listRecords('delivery', {
+      open: true,
+      limit: DUE_PAGE,
+      ...(to !== undefined ? { to } : {}),
+    });
+    const fresh = records.filter((record) => !seen.has(record.id));
+    for (const record of fresh) seen.add(record.id);
+    found.push(...fresh);
+    const oldest = records.at(-1);
+    // `to` is inclusive: the next page repeats the oldest moment, so it ends when nothing new comes.
+    if (records.length < DUE_PAGE || fresh.length === 0 || oldest === undefined) break;
+    to = oldest.at;
+  }
+  return found;
+}
 
 /** Loads keys (made on first start), builds the configured channels and answers the notifier. */
 export async function createNotifier(deps: NotifierDeps): Promise<NotifierService> {
@@ -204,7 +227,7 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
 
   async function runDue(): Promise<number> {
     const now = clock();
-    const due = (await state.listRecords('delivery', { open: true, limit: DUE_PAGE }))
+    const due = (await openDeliveries(state))
       .map((record) => ({ record, doc: docOf(record) }))
       .filter(({ doc }) => (doc.nextAttemptAt ?? doc.at) <= now && (doc.leaseUntil ?? 0) <= now)
       .sort((a, b) => (a.doc.nextAttemptAt ?? a.doc.at) - (b.doc.nextAttemptAt ?? b.doc.at));
