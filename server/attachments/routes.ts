@@ -67,6 +67,22 @@ async function itemOf(
   return owner.kind === 'alert' ? deps.alerts.findAlert(owner.id) : deps.reports.get(owner.id);
 }
 
+/** Tries of adding a stored photo to its alert when another move won the race: the photo is kept either way. */
+const ATTACH_TRIES = 3;
+
+/** Adds the photo to the alert's list and history, again from the new version after a lost race (409). */
+async function attachToAlert(alerts: Pick<AlertService, 'attach'>, id: string, info: AttachmentInfo): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await alerts.attach(id, info);
+      return;
+    } catch (err) {
+      // The service reloads the alert when it loses, so the next try builds on the stored version.
+      if ((err as { status?: unknown }).status !== 409 || attempt >= ATTACH_TRIES) throw err;
+    }
+  }
+}
+
 export function createAttachmentsRouter(deps: AttachmentsRouterDeps): Router {
   const router = express.Router();
   const upload = multipartParser({ files: [{ name: 'photo', maxCount: 1 }] });
@@ -113,7 +129,7 @@ export function createAttachmentsRouter(deps: AttachmentsRouterDeps): Router {
       const id = req.params.id as string;
       const identity = identityOf(req);
       const info = await deps.attachments.save(photoOf(req), { kind: 'alert', id }, identity.name);
-      await deps.alerts.attach(id, info);
+      await attachToAlert(deps.alerts, id, info);
       record(req, 'alert.attach', id, info);
       res.status(201).json({ id: info.id, url: info.url });
     },
