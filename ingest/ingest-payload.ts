@@ -30,6 +30,8 @@ export function ingestPayload(
   const observations: Observation[] = [];
   // Decoders return fresh arrays: the errors array is ours to extend.
   const rejected = decoded.errors;
+  // An empty array or pack is refused like any other payload that brings nothing, with the reason.
+  if (decoded.items.length === 0 && rejected.length === 0) rejected.push({ index: 0, error: 'the payload holds no observation' });
   // Spelled out rather than spread: one stable object shape for the hot normalise path (~1.5x measured on JSON).
   const options: NormalizeOptions = {
     now,
