@@ -129,6 +129,7 @@ export function Header({ status, lastUpdate, counts, muted, me, onOpen, replayin
             type="button"
             className="head-button head-button--desk"
             onClick={() => onOpen('rules')}
+            title={t('rules.open')}
             data-testid="open-rules"
           >
             <RulesIcon />
