@@ -1,23 +1,18 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../../contract/api.js';
+import { HttpError } from '../http/errors.js';
 
 export interface IssueBody {
   path: string;
   message: string;
 }
 
-/** An error the app's error handler turns into `{error: {code, message, issues?}}` with `status`. */
-export class AlertsError extends Error {
-  override readonly name = 'AlertsError';
-  readonly status: number;
-  readonly code: ErrorCode;
-  readonly issues?: IssueBody[];
+/** The alert service's HttpError: the app's one error handler turns it into `{error: {code, message, issues?}}` with `status`. */
+export class AlertsError extends HttpError {
+  override readonly name: string = 'AlertsError';
 
   constructor(status: number, code: ErrorCode, message: string, issues?: IssueBody[]) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    if (issues) this.issues = issues;
+    super(status, code, message, issues);
   }
 }
 

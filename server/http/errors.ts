@@ -3,9 +3,9 @@ import type { z } from 'zod';
 import { formatIssues, issuesOf, type ErrorBody, type ErrorCode } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 
-/** An error with an HTTP status and a contract error code; thrown by routes and services. */
+/** The one error class with an HTTP status and a contract error code; routes and services throw it (or a subclass). */
 export class HttpError extends Error {
-  override readonly name = 'HttpError';
+  override readonly name: string = 'HttpError';
   constructor(
     readonly status: number,
     readonly code: ErrorCode,
@@ -57,7 +57,8 @@ export function errorHandler(logger: Logger) {
       res.status(400).json({ error: { code: 'bad_request', message: 'The URL has malformed percent-encoding (a % not followed by two hex digits of valid UTF-8).' } });
       return;
     }
-    if (isCoded(err) && err.status >= 400 && err.status < 600) {
+    // HttpError and its subclasses; the duck-typed rest are the state store's errors, which carry the same fields.
+    if ((err instanceof HttpError || isCoded(err)) && err.status >= 400 && err.status < 600) {
       const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
       res.status(err.status).json(body);
       return;
