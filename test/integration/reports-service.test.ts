@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ReportsConfigSchema } from '../../config/field-schema.js';
 import { silentLogger } from '../../config/logger.js';
 import type { Report } from '../../contract/index.js';
@@ -6,12 +6,14 @@ import { createAttachmentStore } from '../../server/attachments/attachment-store
 import { createReportService } from '../../server/reports/report-service.js';
 import { CODE_ALPHABET, newTrackingCode, normalizeTrackingCode } from '../../server/reports/tracking-code.js';
 import type { ReportChange, ReportService } from '../../server/reports/types.js';
+import { PostgresStateStore } from '../../server/state/postgres-state.js';
 import { SqliteStateStore } from '../../server/state/sqlite-state.js';
 import type { StateStore } from '../../server/state/types.js';
+import { startPostgres, type RunningPostgres } from '../support/postgres.js';
 
 /*
- * The report service on a real SQLite state store with a test clock: deadlines and the overdue
- * mark without waiting, the changes it publishes, and compare-and-set under a forced race.
+ * The report service on real state stores (SQLite and PostgreSQL) with a test clock: deadlines and
+ * the overdue mark without waiting, the changes it publishes, and compare-and-set under a forced race.
  */
 
 const HOUR = 3_600_000;
@@ -30,8 +32,28 @@ const INPUT = {
   contact: { name: 'Trần Thị B', phone: '0912 345 678' },
 };
 
-describe('report service', () => {
-  let state: SqliteStateStore;
+let postgres: RunningPostgres | undefined;
+let databases = 0;
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await postgres?.stop();
+});
+
+const STORES: [string, () => Promise<StateStore>][] = [
+  ['sqlite', () => Promise.resolve(new SqliteStateStore({ file: ':memory:' }))],
+  [
+    'postgres',
+    async () => {
+      if (postgres === undefined) throw new Error('PostgreSQL did not start');
+      return new PostgresStateStore({ url: await postgres.createDatabase(`reports_${++databases}`) });
+    },
+  ],
+];
+
+describe.each(STORES)('report service on %s', (_name, openStore) => {
+  let state: StateStore;
   let now: number;
   let service: ReportService;
   let published: Report[];
@@ -49,7 +71,7 @@ describe('report service', () => {
     });
 
   beforeEach(async () => {
-    state = new SqliteStateStore({ file: ':memory:' });
+    state = await openStore();
     await state.init();
     now = T0;
     published = [];
