@@ -49,6 +49,7 @@ export function startReportsRuntime(live: LiveClient): ReportsRuntime {
     const current = open.get().get(report.id);
     // An older copy (a late socket event after a REST answer) never replaces a newer one.
     if (current && current.updatedAt > report.updatedAt) return;
+    if (current && current.updatedAt === report.updatedAt && current.contact && !report.contact) return;
     // The socket's copy carries no contact; keep the one REST gave staff.
     const merged = current?.contact && !report.contact ? { ...report, contact: current.contact } : report;
     const next = new Map(open.get());
@@ -72,7 +73,19 @@ export function startReportsRuntime(live: LiveClient): ReportsRuntime {
     if (live.status.get().state === 'live') void reload();
   };
   const offStatus = live.status.subscribe(onStatus);
-  const offReport = live.onReport?.(merge);
+  // The socket never carries the contact: a report first seen there is read once over REST, which
+  // gives it to staff who may act on reports.
+  const onReport = (report: Report) => {
+    const known = open.get().has(report.id);
+    merge(report);
+    if (known || !OPEN.has(report.status)) return;
+    call<Report>('GET', `/reports/${encodeURIComponent(report.id)}`)
+      .then((full) => {
+        if (!stopped) merge(full);
+      })
+      .catch(() => undefined);
+  };
+  const offReport = live.onReport?.(onReport);
   onStatus();
   void call<{ categories?: ReportCategoryInfo[] }>('GET', '/reports/categories', { anonymous: true })
     .then((answer) => categories.set(answer.categories ?? []))
