@@ -120,6 +120,22 @@ describe('photos', () => {
     expect(report.history.at(-1)).toMatchObject({ action: 'attach', by: 'field-a', note: created.id });
   });
 
+  it('turns a photo upright from its EXIF orientation before dropping the EXIF', async () => {
+    // Phones store the sensor's landscape pixels and an orientation tag (6: turn 90° clockwise).
+    const sideways = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#a52' } })
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+    expect((await sharp(sideways).metadata()).orientation).toBe(6);
+    const res = await reportPhoto(sideways, 'portrait.jpg', 'image/jpeg');
+    expect(res.status).toBe(201);
+    const { id, url } = (await res.json()) as { id: string; url: string };
+    const meta = await sharp(Buffer.from(await (await fieldA.fetch(url)).arrayBuffer())).metadata();
+    expect([meta.width, meta.height, meta.orientation]).toEqual([200, 300, undefined]);
+    const report = (await (await fieldA.fetch(`/api/v1/reports/${reportId}`)).json()) as Report;
+    expect(report.attachments.find((a) => a.id === id)).toMatchObject({ width: 200, height: 300 });
+  });
+
   it('takes the type from the bytes: PNG bytes named .jpg are stored and served as PNG', async () => {
     const png = await sharp({ create: { width: 200, height: 100, channels: 4, background: '#f00a' } })
       .png()
