@@ -33,6 +33,8 @@ export const NotifyConfigSchema = z
         checkInterval: DurationSchema.default(5_000),
       })
       .prefault({}),
+    /** How long the delivery log keeps sent and failed deliveries (older ones are deleted hourly). */
+    keep: DurationSchema.default(90 * 86_400_000),
     /** How long one attempt may take (connect, send, answer) before it counts as failed. */
     timeout: DurationSchema.default(10_000),
     /** Web Push (VAPID keys are made on first start and kept in the state store). */

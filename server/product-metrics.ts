@@ -14,51 +14,160 @@ export interface MetricSources {
   /** Embedded broker's device checks (absent with an external broker). */
   broker?: { refusedConnects: number; droppedPublishes: number };
   audit?: { written: number; failed: number };
+  /** Outcomes of notification attempts on this node. */
+  notify?: { channel: string; state: string; count: number }[];
 }
 
 /** Gathers the product's counters for GET /metrics. */
-export function collectMetrics({ counters, store, live, liveServer, alerts, broker, audit }: MetricSources): Sample[] {
+export function collectMetrics({
+  counters,
+  store,
+  live,
+  liveServer,
+  alerts,
+  broker,
+  audit,
+  notify,
+}: MetricSources): Sample[] {
   const storeStats = store.stats();
   const liveStats = liveServer.stats();
   const entityValues = Object.entries(live.countByDomainAndStatus()).flatMap(([domain, byStatus]) =>
     Object.entries(byStatus).map(([status, value]) => ({ labels: { domain, status }, value })),
   );
   return [
-    { name: 'ioc_ingest_messages_total', help: 'MQTT messages and HTTP requests received', type: 'counter', values: [{ value: counters.messages }] },
-    { name: 'ioc_ingest_accepted_total', help: 'Observations accepted', type: 'counter', values: [{ value: counters.accepted }] },
+    {
+      name: 'ioc_ingest_messages_total',
+      help: 'MQTT messages and HTTP requests received',
+      type: 'counter',
+      values: [{ value: counters.messages }],
+    },
+    {
+      name: 'ioc_ingest_accepted_total',
+      help: 'Observations accepted',
+      type: 'counter',
+      values: [{ value: counters.accepted }],
+    },
     {
       name: 'ioc_ingest_rejected_total',
       help: 'Observations or payloads rejected, by transport',
       type: 'counter',
       values: [...counters.rejectedBy].map(([transport, value]) => ({ labels: { transport }, value })),
     },
-    { name: 'ioc_store_written_total', help: 'Observations written to the store', type: 'counter', values: [{ labels: { store: store.kind }, value: storeStats.written }] },
-    { name: 'ioc_store_buffered', help: 'Observations waiting to be written', type: 'gauge', values: [{ labels: { store: store.kind }, value: storeStats.buffered }] },
-    { name: 'ioc_store_dropped_total', help: 'Observations the store could not keep', type: 'counter', values: [{ labels: { store: store.kind }, value: storeStats.dropped }] },
-    { name: 'ioc_store_failed_writes_total', help: 'Failed store write attempts', type: 'counter', values: [{ labels: { store: store.kind }, value: storeStats.failedWrites }] },
+    {
+      name: 'ioc_store_written_total',
+      help: 'Observations written to the store',
+      type: 'counter',
+      values: [{ labels: { store: store.kind }, value: storeStats.written }],
+    },
+    {
+      name: 'ioc_store_buffered',
+      help: 'Observations waiting to be written',
+      type: 'gauge',
+      values: [{ labels: { store: store.kind }, value: storeStats.buffered }],
+    },
+    {
+      name: 'ioc_store_dropped_total',
+      help: 'Observations the store could not keep',
+      type: 'counter',
+      values: [{ labels: { store: store.kind }, value: storeStats.dropped }],
+    },
+    {
+      name: 'ioc_store_failed_writes_total',
+      help: 'Failed store write attempts',
+      type: 'counter',
+      values: [{ labels: { store: store.kind }, value: storeStats.failedWrites }],
+    },
     { name: 'ioc_entities', help: 'Entities in the live state', type: 'gauge', values: entityValues },
-    { name: 'ioc_live_sockets', help: 'Connected /live sockets', type: 'gauge', values: [{ value: liveStats.sockets }] },
-    { name: 'ioc_live_groups', help: 'Subscription groups (layers + bbox) this node sends deltas for, its own and other nodes\'', type: 'gauge', values: [{ value: liveStats.groups }] },
-    { name: 'ioc_live_deltas_total', help: 'Delta events sent', type: 'counter', values: [{ value: liveStats.deltasSent }] },
-    { name: 'ioc_live_lagging_sockets', help: 'Sockets owed coalesced updates because they read slowly', type: 'gauge', values: [{ value: liveStats.laggingSockets }] },
+    {
+      name: 'ioc_live_sockets',
+      help: 'Connected /live sockets',
+      type: 'gauge',
+      values: [{ value: liveStats.sockets }],
+    },
+    {
+      name: 'ioc_live_groups',
+      help: "Subscription groups (layers + bbox) this node sends deltas for, its own and other nodes'",
+      type: 'gauge',
+      values: [{ value: liveStats.groups }],
+    },
+    {
+      name: 'ioc_live_deltas_total',
+      help: 'Delta events sent',
+      type: 'counter',
+      values: [{ value: liveStats.deltasSent }],
+    },
+    {
+      name: 'ioc_live_lagging_sockets',
+      help: 'Sockets owed coalesced updates because they read slowly',
+      type: 'gauge',
+      values: [{ value: liveStats.laggingSockets }],
+    },
     ...(alerts
       ? ([
           { name: 'ioc_alerts_open', help: 'Alerts not resolved', type: 'gauge', values: [{ value: alerts.open }] },
-          { name: 'ioc_alerts_saved_total', help: 'Alert changes persisted', type: 'counter', values: [{ value: alerts.saved }] },
-          { name: 'ioc_alerts_failed_saves_total', help: 'Alert changes that failed to persist', type: 'counter', values: [{ value: alerts.failedSaves }] },
-          { name: 'ioc_alerts_pending_writes', help: 'Alert changes waiting to be persisted', type: 'gauge', values: [{ value: alerts.pendingWrites }] },
+          {
+            name: 'ioc_alerts_saved_total',
+            help: 'Alert changes persisted',
+            type: 'counter',
+            values: [{ value: alerts.saved }],
+          },
+          {
+            name: 'ioc_alerts_failed_saves_total',
+            help: 'Alert changes that failed to persist',
+            type: 'counter',
+            values: [{ value: alerts.failedSaves }],
+          },
+          {
+            name: 'ioc_alerts_pending_writes',
+            help: 'Alert changes waiting to be persisted',
+            type: 'gauge',
+            values: [{ value: alerts.pendingWrites }],
+          },
         ] satisfies Sample[])
       : []),
     ...(broker
       ? ([
-          { name: 'ioc_mqtt_refused_connects_total', help: 'MQTT connections refused (bad credentials, not allowed)', type: 'counter', values: [{ value: broker.refusedConnects }] },
-          { name: 'ioc_mqtt_dropped_publishes_total', help: 'Device publishes outside their own topic, dropped', type: 'counter', values: [{ value: broker.droppedPublishes }] },
+          {
+            name: 'ioc_mqtt_refused_connects_total',
+            help: 'MQTT connections refused (bad credentials, not allowed)',
+            type: 'counter',
+            values: [{ value: broker.refusedConnects }],
+          },
+          {
+            name: 'ioc_mqtt_dropped_publishes_total',
+            help: 'Device publishes outside their own topic, dropped',
+            type: 'counter',
+            values: [{ value: broker.droppedPublishes }],
+          },
         ] satisfies Sample[])
       : []),
     ...(audit
       ? ([
-          { name: 'ioc_audit_written_total', help: 'Audit entries written', type: 'counter', values: [{ value: audit.written }] },
-          { name: 'ioc_audit_failed_total', help: 'Audit entries that could not be written', type: 'counter', values: [{ value: audit.failed }] },
+          {
+            name: 'ioc_audit_written_total',
+            help: 'Audit entries written',
+            type: 'counter',
+            values: [{ value: audit.written }],
+          },
+          {
+            name: 'ioc_audit_failed_total',
+            help: 'Audit entries that could not be written',
+            type: 'counter',
+            values: [{ value: audit.failed }],
+          },
+        ] satisfies Sample[])
+      : []),
+    ...(notify
+      ? ([
+          {
+            name: 'ioc_notify_attempts_total',
+            help: 'Notification delivery attempts on this node, by channel and outcome (sent, retrying, failed)',
+            type: 'counter',
+            values: notify.map((entry) => ({
+              labels: { channel: entry.channel, outcome: entry.state },
+              value: entry.count,
+            })),
+          },
         ] satisfies Sample[])
       : []),
   ];

@@ -45,6 +45,8 @@ export interface FieldParts {
   reports: ReportService;
   /** Mounted under /api/v1 (after the JSON body parser, which leaves multipart alone). */
   routers: Router[];
+  /** Notification outcomes on this node, for /metrics. */
+  notifyStats(): { channel: string; state: string; count: number }[];
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startField(deps: FieldDeps): Promise<FieldParts> {
   return {
     routers,
     reports,
+    notifyStats: () => notifier.stats(),
     async stop() {
       for (const stop of stops.reverse()) await stop();
     },

@@ -56,7 +56,15 @@ export interface NotifierService extends Notifier {
   sendTest(channel: NotifyChannel, target: string | undefined, actor: string): Promise<Delivery[]>;
   /** Every configured secret, for checks that none leaks. */
   secrets(): string[];
+  /** Outcomes of this node's attempts since start, by channel and state (for /metrics). */
+  stats(): { channel: NotifyChannel; state: 'sent' | 'failed' | 'retrying'; count: number }[];
+  /** Deletes finished deliveries older than `notify.keep` (a bounded batch); answers how many. */
+  prune(now?: number): Promise<number>;
 }
+
+/** Finished deliveries deleted per prune pass, and how often a pass runs. */
+const PRUNE_BATCH = 1000;
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 /** Open deliveries read per page, pages per pass (newest first, so a backlog's oldest are reached too), sent at once. */
 const DUE_PAGE = 1000;
@@ -135,6 +143,21 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
     return work;
   };
 
+  const outcomes = new Map<string, { channel: NotifyChannel; state: 'sent' | 'failed' | 'retrying'; count: number }>();
+  const count = (channel: NotifyChannel, outcome: 'sent' | 'failed' | 'retrying') => {
+    const key = `${channel}|${outcome}`;
+    const entry = outcomes.get(key) ?? { channel, state: outcome, count: 0 };
+    entry.count += 1;
+    outcomes.set(key, entry);
+  };
+  let pruneLoop: NodeJS.Timeout | undefined;
+  async function prune(now: number): Promise<number> {
+    const old = await state.listRecords('delivery', { open: false, to: now - config.keep, limit: PRUNE_BATCH });
+    let deleted = 0;
+    for (const record of old) if (await state.deleteRecord('delivery', record.id)) deleted += 1;
+    return deleted;
+  }
+
   /** Sends a claimed delivery once and stores the outcome (from the claimed version). */
   async function attempt(record: StoredRecord, doc: DeliveryDoc): Promise<DeliveryDoc> {
     let failure: { error: string; final: boolean } | undefined;
@@ -165,6 +188,7 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
       logger.warn('delivery outcome not stored: another node took it over', { delivery: doc.id, channel: doc.channel });
       return next;
     }
+    count(doc.channel, next.state === 'sent' ? 'sent' : next.state === 'failed' ? 'failed' : 'retrying');
     if (failure !== undefined) {
       logger.warn('notification not delivered', {
         delivery: doc.id,
@@ -219,6 +243,7 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
         };
         const record = recordOf(doc, 1, deliveryKey(dedupeKey, plan.channel, plan.address), now);
         if (!(await state.insertRecord(record))) return undefined;
+        if (plan.error !== undefined) count(plan.channel, 'failed');
         return plan.error !== undefined ? doc : track(attempt(record, doc));
       }),
     );
@@ -278,11 +303,22 @@ export async function createNotifier(deps: NotifierDeps): Promise<NotifierServic
       started = true;
       loop = setInterval(() => void tick(), config.retry.checkInterval);
       loop.unref();
+      pruneLoop = setInterval(() => {
+        prune(clock()).catch((err: unknown) =>
+          logger.warn('delivery log not pruned', { error: (err as Error).message }),
+        );
+      }, PRUNE_INTERVAL_MS);
+      pruneLoop.unref();
       void tick();
     },
+    stats() {
+      return [...outcomes.values()].map((entry) => ({ ...entry }));
+    },
+    prune: (now = clock()) => prune(now),
     async close() {
       closed = true;
       if (loop) clearInterval(loop);
+      if (pruneLoop) clearInterval(pruneLoop);
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await Promise.allSettled([...inflight]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import type { Alert, Delivery, Report, ReportCreated } from '../../contract/index.js';
-import { signIn, type ApiSession } from '../support/auth.js';
+import { fetchMetrics, signIn, type ApiSession } from '../support/auth.js';
 import { startTestIoc, type TestIoc } from '../support/ioc.js';
 import {
   startJsonFake,
@@ -184,6 +184,9 @@ describe('field teams: assignment, push, escalation and acknowledgement', () => 
         ['escalation.step2', 'webhook', 'sent'],
       ].sort(),
     );
+    const metrics = await fetchMetrics(product.baseUrl);
+    expect(metrics).toMatch(/ioc_notify_attempts_total\{channel="push",outcome="sent"\} [1-9]/);
+    expect(metrics).toMatch(/ioc_notify_attempts_total\{channel="email",outcome="sent"\} [1-9]/);
   });
 
   it('a citizen report goes to the ward officer, who takes it on from the notification, and it stops climbing', async () => {
