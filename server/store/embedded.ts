@@ -98,6 +98,23 @@ export class EmbeddedStore implements TelemetryStore {
     for (const obs of observations) this.queue.add(obs);
   }
 
+  /** The observations without an identical raw row (same entity, time, fields, position and tags). */
+  unstored(observations: readonly Observation[]): Observation[] {
+    const { statements } = this.open();
+    return observations.filter((obs) => {
+      const ts = Math.trunc(obs.ts);
+      const fields = JSON.stringify(obs.fields);
+      const tags = obs.tags && Object.keys(obs.tags).length > 0 ? JSON.stringify(obs.tags) : null;
+      const hasPosition = obs.lat !== undefined && obs.lon !== undefined;
+      for (const row of statements.entityRange.iterate(obs.domain, obs.id, ts, ts)) {
+        if (row.fields === fields && row.tags === tags && row.lat === (hasPosition ? obs.lat : null) && row.lon === (hasPosition ? obs.lon : null)) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
   /** Resolves when every observation written before the call is committed or counted as dropped. */
   flush(): Promise<void> {
     return this.queue.flush();

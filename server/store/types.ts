@@ -65,6 +65,12 @@ export interface TelemetryStore {
   /** Prepares the database (creates it, tables, indexes); throws with a clear message when unreachable. */
   init(): Promise<void>;
   write(observations: readonly Observation[]): void;
+  /**
+   * The observations the store does not hold yet, exactly as given: the write-ahead log's replay writes only
+   * those, so a row written just before a crash is not stored twice. Absent: writing again is harmless
+   * (InfluxDB overwrites a point with the same series and time).
+   */
+  unstored?(observations: readonly Observation[]): Observation[];
   /** Resolves when everything written before the call is stored (or counted as dropped). */
   flush(): Promise<void>;
   /** Latest state per entity: each field's last value and the last position at or before `at`. */

@@ -76,18 +76,23 @@ export async function replayWriteAheadLog(dir: string, store: TelemetryStore, lo
         continue;
       }
       if (chunk.length >= REPLAY_CHUNK) {
-        store.write(chunk);
-        replayed += chunk.length;
+        replayed += replayChunk(store, chunk);
         chunk = [];
       }
     }
-    store.write(chunk);
-    replayed += chunk.length;
+    replayed += replayChunk(store, chunk);
   }
   await store.flush();
   for (const seq of segments) rmSync(path.join(dir, segmentName(seq)), { force: true });
   logger.warn('replayed the write-ahead log of an unclean shutdown', { observations: replayed, segments: segments.length, torn });
   return replayed;
+}
+
+/** Writes what the store does not hold yet (a row committed just before the crash is not written twice). */
+function replayChunk(store: TelemetryStore, chunk: Observation[]): number {
+  const fresh = store.unstored ? store.unstored(chunk) : chunk;
+  store.write(fresh);
+  return fresh.length;
 }
 
 /** Opens a fresh segment after the ones on disk (call replayWriteAheadLog first). */

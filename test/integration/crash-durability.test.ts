@@ -55,6 +55,9 @@ afterAll(async () => {
   await Promise.all([influxd?.stop(), mosquitto?.stop()]);
 });
 
+/** Rows the embedded store holds per run (a sequence number stored twice counts twice). */
+const rowCounts = new Map<string, number>();
+
 /** Every `seq` the store holds for this run's entities. */
 async function storedSeqs(store: StoreKind, dataDir: string, db: string, prefix: string): Promise<Set<number>> {
   if (store === 'influx') {
@@ -68,7 +71,9 @@ async function storedSeqs(store: StoreKind, dataDir: string, db: string, prefix:
     const rows = sqlite
       .prepare<[string], { seq: number }>(`SELECT json_extract(fields, '$.seq') AS seq FROM observations WHERE id LIKE ? || '%'`)
       .all(prefix);
-    return new Set(rows.map((r) => r.seq));
+    const seqs = new Set(rows.map((r) => r.seq));
+    rowCounts.set(prefix, rows.length);
+    return seqs;
   } finally {
     sqlite.close();
   }
@@ -130,7 +135,8 @@ async function crashRun(store: StoreKind, broker: BrokerKind) {
   second.child.kill('SIGINT');
   expect(await second.exited).toBe(0);
   const missing = [...acked].filter((seq) => !stored.has(seq));
-  return { ackedAtKill, acked: acked.size, stored: stored.size, missing, replayed: Number(replayed?.[1] ?? replayed?.[2] ?? 0) };
+  const duplicates = (rowCounts.get(prefix) ?? stored.size) - stored.size;
+  return { ackedAtKill, acked: acked.size, stored: stored.size, missing, duplicates, replayed: Number(replayed?.[1] ?? replayed?.[2] ?? 0) };
 }
 
 describe('SIGKILL mid-stream loses no acknowledged QoS 1 observation', () => {
@@ -146,5 +152,9 @@ describe('SIGKILL mid-stream loses no acknowledged QoS 1 observation', () => {
     expect(result.ackedAtKill).toBeGreaterThan(0);
     expect(result.missing).toEqual([]);
     expect(result.stored).toBeGreaterThanOrEqual(result.acked);
+    // In-process, every repeat would be the log's own: its replay skips rows the store already holds. An
+    // external broker redelivers the messages whose PUBACKs died with the process (QoS 1 is at least once):
+    // InfluxDB overwrites those points, the embedded store keeps the repeat.
+    if (broker === 'in-process') expect(result.duplicates).toBe(0);
   }, 120_000);
 });
