@@ -37,6 +37,7 @@ export const ATTACHMENT_ROUTES: readonly RouteSpec[] = [
     tag: 'field',
     summary:
       'Add a photo to an alert: multipart/form-data with one file in `photo` (image/jpeg, png or webp by its bytes, at most 10 MB; 415 or 413 with the reason).',
+    multipart: { photo: 'file' },
     response: AttachmentCreatedSchema,
     status: 201,
   },
@@ -47,6 +48,7 @@ export const ATTACHMENT_ROUTES: readonly RouteSpec[] = [
     tag: 'reports',
     summary:
       'Add a photo to a citizen report: multipart/form-data with one file in `photo` (image/jpeg, png or webp by its bytes, at most 10 MB; 415 or 413 with the reason).',
+    multipart: { photo: 'file' },
     response: AttachmentCreatedSchema,
     status: 201,
   },

@@ -19,7 +19,10 @@ function rewriteRefs(node: unknown, prefix: string): unknown {
   if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    out[key] = key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/') ? `#/components/schemas/${prefix}${value.slice(8)}` : rewriteRefs(value, prefix);
+    out[key] =
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')
+        ? `#/components/schemas/${prefix}${value.slice(8)}`
+        : rewriteRefs(value, prefix);
   }
   return out;
 }
@@ -63,7 +66,10 @@ const ERROR_BODY = {
       properties: {
         code: { type: 'string' },
         message: { type: 'string' },
-        issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        issues: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+        },
       },
     },
   },
@@ -73,14 +79,19 @@ function operation(spec: RouteSpec, definitions: Definitions): Record<string, un
   const operationId = `${spec.method}${spec.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
   const status = String(spec.status ?? 200);
   const success: Record<string, unknown> = { description: 'Success' };
-  if (spec.response) success.content = { 'application/json': { schema: schemaOf(spec.response, 'output', definitions, `${operationId}Response`) } };
+  if (spec.response)
+    success.content = {
+      'application/json': { schema: schemaOf(spec.response, 'output', definitions, `${operationId}Response`) },
+    };
   else if (spec.produces) success.content = { [spec.produces]: { schema: { type: 'string' } } };
   const responses: Record<string, unknown> = { [status]: success };
   const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
-  if (spec.query || spec.body) responses['400'] = { description: 'Invalid input; the message names the bad key.', content: errorContent };
+  if (spec.query || spec.body)
+    responses['400'] = { description: 'Invalid input; the message names the bad key.', content: errorContent };
   if (spec.access !== 'public') {
     responses['401'] = { description: 'No identity (sign in, or send a bearer token).', content: errorContent };
-    if (spec.access !== 'authenticated') responses['403'] = { description: 'The caller\'s role or scope may not do this.', content: errorContent };
+    if (spec.access !== 'authenticated')
+      responses['403'] = { description: "The caller's role or scope may not do this.", content: errorContent };
   }
   const op: Record<string, unknown> = {
     operationId,
@@ -96,16 +107,33 @@ function operation(spec: RouteSpec, definitions: Definitions): Record<string, un
   }
   if (spec.query) parameters.push(...queryParameters(spec.query, definitions, `${operationId}Query`));
   if (parameters.length > 0) op.parameters = parameters;
+  const content: Record<string, unknown> = {};
   if (spec.body) {
-    const content: Record<string, unknown> = { 'application/json': { schema: schemaOf(spec.body, 'input', definitions, `${operationId}Body`) } };
+    content['application/json'] = { schema: schemaOf(spec.body, 'input', definitions, `${operationId}Body`) };
     for (const type of spec.bodyTypes ?? []) content[type] = { schema: { type: 'string' } };
-    op.requestBody = { required: true, content };
   }
+  if (spec.multipart) {
+    const binary = { type: 'string', format: 'binary' };
+    const properties = Object.fromEntries(
+      Object.entries(spec.multipart).map(([field, kind]) => [
+        field,
+        kind === 'file' ? binary : kind === 'files' ? { type: 'array', items: binary } : { type: 'string' },
+      ]),
+    );
+    const required = Object.entries(spec.multipart)
+      .filter(([, kind]) => kind !== 'files')
+      .map(([field]) => field);
+    content['multipart/form-data'] = { schema: { type: 'object', properties, required } };
+  }
+  if (Object.keys(content).length > 0) op.requestBody = { required: true, content };
   return op;
 }
 
 /** The whole document for `routes`. */
-export function buildOpenApi(routes: readonly RouteSpec[], info: { version: string; serverUrl?: string }): Record<string, unknown> {
+export function buildOpenApi(
+  routes: readonly RouteSpec[],
+  info: { version: string; serverUrl?: string },
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const definitions: Definitions = {};
   for (const spec of routes) {
@@ -117,7 +145,8 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: { version: stri
     info: {
       title: 'City IOC console API',
       version: info.version,
-      description: 'REST API of the operations console. Sign in with POST /api/v1/auth/login (cookie `ioc_session`) or send an API token as `Authorization: Bearer <token>`.',
+      description:
+        'REST API of the operations console. Sign in with POST /api/v1/auth/login (cookie `ioc_session`) or send an API token as `Authorization: Bearer <token>`.',
     },
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
     paths,
@@ -131,7 +160,10 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: { version: stri
   };
 }
 
-export function createOpenApiRouter(routes: readonly RouteSpec[], info: { version: string; serverUrl?: string }): Router {
+export function createOpenApiRouter(
+  routes: readonly RouteSpec[],
+  info: { version: string; serverUrl?: string },
+): Router {
   const router = express.Router();
   let document: Record<string, unknown> | undefined;
   router.get('/openapi.json', (_req, res) => {

@@ -60,7 +60,7 @@ export const REPORT_ROUTES: readonly RouteSpec[] = [
     summary:
       'File a citizen report (no account): JSON, or multipart/form-data with the same JSON in the field `report` and up to reports.maxPhotos files in `photos` (image/jpeg, png or webp by their bytes, 10 MB each). Answers the tracking code. Limited per address (429 with Retry-After).',
     body: ReportCreateSchema,
-    bodyTypes: ['multipart/form-data'],
+    multipart: { report: 'text', photos: 'files' },
     response: ReportCreatedSchema,
     status: 201,
   },
