@@ -32,7 +32,14 @@ const RULE = {
 interface PageGlobals {
   navigator: {
     serviceWorker: {
-      getRegistration(scope: string): Promise<{ scope: string; active: { scriptURL: string; state: string } | null } | undefined>;
+      getRegistration(scope: string): Promise<
+        | {
+            scope: string;
+            active: { scriptURL: string; state: string } | null;
+            getNotifications(): Promise<{ title: string; body: string; tag: string; actions: { action: string; title: string }[] }[]>;
+          }
+        | undefined
+      >;
       ready: Promise<unknown>;
     };
   };
@@ -279,6 +286,41 @@ describe('field app on a phone', () => {
       const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
       expect(`${meta.width}x${meta.height}`).toBe(icon.sizes);
     }
+  });
+
+  it('shows a pushed alert as a notification with an "ack" action', async () => {
+    // No browser push service here: the DevTools protocol hands the service worker a push as one would.
+    const cdp = await context.newCDPSession(page);
+    const registrationId = new Promise<string>((resolve) => {
+      cdp.on('ServiceWorker.workerRegistrationUpdated', (event) => {
+        const found = event.registrations.find((r) => r.scopeURL === `${product.baseUrl}/field` && !r.isDeleted);
+        if (found) resolve(found.registrationId);
+      });
+    });
+    await cdp.send('ServiceWorker.enable');
+    const payload = {
+      kind: 'alert',
+      id: alerts.south,
+      title: 'PM2.5 cao',
+      body: 'Phường Bắc · 180 µg/m³',
+      url: `/field/alerts/${alerts.south}`,
+      ackToken: 'token-0123456789',
+    };
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: product.baseUrl,
+      registrationId: await registrationId,
+      data: JSON.stringify(payload),
+    });
+    const shown = () =>
+      page.evaluate(async () => {
+        const r = await (globalThis as unknown as PageGlobals).navigator.serviceWorker.getRegistration('/field');
+        const list = (await r?.getNotifications()) ?? [];
+        return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => `${a.action}:${a.title}`) }));
+      });
+    await expect.poll(shown, { timeout: 10_000 }).toEqual([
+      { title: 'PM2.5 cao', body: 'Phường Bắc · 180 µg/m³', tag: `alert/${alerts.south}`, actions: ['ack:Xác nhận'] },
+    ]);
+    await cdp.detach();
   });
 
   it('never shows the south ward to the north field user, also not over the API', async () => {
