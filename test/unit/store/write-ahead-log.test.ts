@@ -1,0 +1,91 @@
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Observation } from '../../../contract/index.js';
+import { quietLogger } from '../../../server/store/types-logger.js';
+import type { TelemetryStore } from '../../../server/store/types.js';
+import { openWriteAheadLog, replayWriteAheadLog } from '../../../server/store/write-ahead-log.js';
+
+/** The part of a store the log uses: what was written, and a flush the test settles by hand. */
+function fakeStore(held: Observation[] = []) {
+  const written: Observation[] = [];
+  const flushes: (() => void)[] = [];
+  const store = {
+    write: (batch: readonly Observation[]) => void written.push(...batch),
+    flush: () => new Promise<void>((resolve) => flushes.push(resolve)),
+    unstored: (batch: readonly Observation[]) => batch.filter((o) => !held.some((h) => h.id === o.id && h.ts === o.ts)),
+  } as unknown as TelemetryStore;
+  return { store, written, flushes };
+}
+
+const obs = (id: string, ts: number): Observation => ({ domain: 'sensor', id, ts, fields: { v: ts } });
+
+describe('write-ahead log', () => {
+  const dirs: string[] = [];
+  const dir = () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'ioc-wal-'));
+    dirs.push(d);
+    return d;
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('replays what a killed process committed, skipping what the store holds and a torn last line', async () => {
+    const d = dir();
+    const first = fakeStore();
+    const wal = openWriteAheadLog(first.store, { dir: d, fsync: false }, quietLogger);
+    wal.append([obs('a', 1), obs('b', 2)]);
+    wal.append([obs('c', 3)]);
+    wal.commit();
+    wal.append([obs('never-committed', 4)]);
+    // A power cut in the middle of a later write leaves half a line.
+    const [segment] = readdirSync(d);
+    appendFileSync(path.join(d, segment!), '{"domain":"sensor","id":"tor');
+
+    const second = fakeStore([obs('b', 2)]);
+    const replaying = replayWriteAheadLog(d, second.store, quietLogger);
+    await Promise.resolve();
+    expect(second.written.map((o) => o.id)).toEqual(['a', 'c']);
+    // Segments stay until the store has flushed what was replayed.
+    expect(readdirSync(d)).toHaveLength(1);
+    second.flushes.forEach((resolve) => resolve());
+    expect(await replaying).toBe(2);
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('deletes a closed segment only once the store flushed what came before it', async () => {
+    const d = dir();
+    let now = 0;
+    const { store, flushes } = fakeStore();
+    const wal = openWriteAheadLog(store, { dir: d, fsync: true, segmentMs: 1000, clock: () => now }, quietLogger);
+    wal.append([obs('a', 1)]);
+    wal.commit();
+    wal.afterDeliver();
+    expect(readdirSync(d)).toHaveLength(1);
+    now = 1500;
+    wal.afterDeliver();
+    expect(flushes).toHaveLength(1);
+    expect(readdirSync(d)).toHaveLength(1);
+    wal.append([obs('b', 2)]);
+    wal.commit();
+    expect(readdirSync(d)).toHaveLength(2);
+    flushes[0]!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readdirSync(d)).toHaveLength(1);
+    expect(wal.stats()).toMatchObject({ commits: 2, segments: 1 });
+  });
+
+  it('leaves nothing behind after a clean close', async () => {
+    const d = dir();
+    const { store, flushes } = fakeStore();
+    const wal = openWriteAheadLog(store, { dir: d, fsync: false }, quietLogger);
+    wal.append([obs('a', 1)]);
+    const closing = wal.close();
+    await Promise.resolve();
+    flushes.forEach((resolve) => resolve());
+    await closing;
+    expect(readdirSync(d)).toEqual([]);
+  });
+});
