@@ -32,7 +32,6 @@ import '../features/replay/replay.css';
 import { ExportDialog } from '../features/export/ExportDialog.js';
 import { exportDialog } from '../features/export/export-state.js';
 import { can } from '../session/permissions.js';
-import { ct } from '../i18n/wall-console-messages.js';
 import { KpiPage } from '../features/kpis/KpiPage.js';
 import { QualityPage } from '../features/quality/QualityPage.js';
 import { layerlessDomains, otherCounts } from '../features/cameras/camera-counts.js';
@@ -178,12 +177,12 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
         </FullPanel>
       )}
       {page === 'kpis' && (
-        <FullPanel title={ct('kpis.title')} onClose={closePage} testId="kpis">
+        <FullPanel title={t('kpis.title')} onClose={closePage} testId="kpis">
           <KpiPage />
         </FullPanel>
       )}
       {page === 'quality' && (
-        <FullPanel title={ct('quality.title')} onClose={closePage} testId="quality">
+        <FullPanel title={t('quality.title')} onClose={closePage} testId="quality">
           <QualityPage store={store} zones={runtime.config.map.zones} onLocated={pageToMap} />
         </FullPanel>
       )}

@@ -5,7 +5,6 @@ import { signOut } from '../session/auth-api.js';
 import type { ConsoleAccess } from '../session/permissions.js';
 import { AdminIcon, AuditIcon, KpiIcon, QualityIcon, SignOutIcon } from '../ui/icons.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
-import { ct } from '../i18n/wall-console-messages.js';
 import { can } from '../session/permissions.js';
 import { useMe } from '../session/use-session.js';
 
@@ -43,11 +42,11 @@ export function PageButtons({
           type="button"
           className={className}
           onClick={() => onOpen('kpis')}
-          title={ct('nav.kpis')}
+          title={t('nav.kpis')}
           data-testid={`${prefix}open-kpis`}
         >
           <KpiIcon />
-          <span className="head-button__text">{ct('nav.kpis')}</span>
+          <span className="head-button__text">{t('nav.kpis')}</span>
         </button>
       )}
       {kpis && (
@@ -55,11 +54,11 @@ export function PageButtons({
           type="button"
           className={className}
           onClick={() => onOpen('quality')}
-          title={ct('nav.quality')}
+          title={t('nav.quality')}
           data-testid={`${prefix}open-quality`}
         >
           <QualityIcon />
-          <span className="head-button__text">{ct('nav.quality')}</span>
+          <span className="head-button__text">{t('nav.quality')}</span>
         </button>
       )}
       {access.audit && (

@@ -45,6 +45,11 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return interpolate(MESSAGES[current][key], params);
 }
 
+/** `key` translated when the table has it, else `fallback` (groups, labels and kinds come from the wire as plain strings). */
+export function tOr(key: string, fallback: string): string {
+  return Object.hasOwn(MESSAGES[current], key) ? t(key as MessageKey) : fallback;
+}
+
 /** React hook: re-renders the component when the language changes and returns it. */
 export function useLocale(): Locale {
   return useSyncExternalStore(subscribe, getLocale);

@@ -3,6 +3,8 @@ import { enAdmin, viAdmin } from './admin-messages.js';
 import { enAlerts, viAlerts } from './alert-messages.js';
 import { enAuth, viAuth } from './auth-messages.js';
 import { enReplay, viReplay } from './replay-messages.js';
+import { enWallConsole, viWallConsole } from './wall-console-messages.js';
+import { enWall, viWall } from './wall-messages.js';
 
 const viCore = {
   'app.title': 'Trung tâm Điều hành Thông minh',
@@ -149,7 +151,7 @@ const viCore = {
   'map.label': 'Bản đồ trực tiếp thành phố',
 } as const;
 
-export const vi = { ...viCore, ...viAlerts, ...viAuth, ...viAdmin, ...viReplay };
+export const vi = { ...viCore, ...viAlerts, ...viAuth, ...viAdmin, ...viReplay, ...viWall, ...viWallConsole };
 export type MessageKey = keyof typeof vi;
 export type Messages = Record<MessageKey, string>;
 
@@ -298,7 +300,7 @@ const enCore: Record<keyof typeof viCore, string> = {
   'map.label': 'Live city map',
 };
 
-export const en: Messages = { ...enCore, ...enAlerts, ...enAuth, ...enAdmin, ...enReplay };
+export const en: Messages = { ...enCore, ...enAlerts, ...enAuth, ...enAdmin, ...enReplay, ...enWall, ...enWallConsole };
 
 export const LOCALES = ['vi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];

@@ -1,7 +1,5 @@
-// Strings of the console's data-quality view, KPI board and camera layer. Kept in their own table, read
-// through `ct`, in the language the i18n module has chosen; English has exactly the same keys.
-import { getLocale } from './i18n.js';
-import { interpolate, type Locale } from './messages.js';
+// Strings of the console's data-quality view, KPI board and camera layer, merged into the one message
+// table (messages.ts) and read through `t`; English has exactly the same keys.
 
 export const viWallConsole = {
   'nav.quality': 'Chất lượng dữ liệu',
@@ -146,15 +144,3 @@ export const enWallConsole: WallConsoleMessages = {
   'camera.label.truck': 'Truck',
   'camera.label.bus': 'Bus',
 };
-
-export const WALL_CONSOLE_MESSAGES: Record<Locale, WallConsoleMessages> = { vi: viWallConsole, en: enWallConsole };
-
-/** Translates a key of this table in the active language, filling `{placeholders}` from params. */
-export function ct(key: WallConsoleMessageKey, params?: Record<string, string | number>): string {
-  return interpolate(WALL_CONSOLE_MESSAGES[getLocale()][key], params);
-}
-
-/** `key` when this table has it, else `fallback` (groups, labels and reasons come from the wire as plain strings). */
-export function ctOr(key: string, fallback: string): string {
-  return Object.hasOwn(viWallConsole, key) ? ct(key as WallConsoleMessageKey) : fallback;
-}

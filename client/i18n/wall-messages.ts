@@ -1,7 +1,5 @@
-// Strings of the wall display (/wall). Kept in their own table, read through `wt`, in the language the
-// i18n module has chosen (Vietnamese by default, English by `?lang=en` or the saved choice).
-import { getLocale } from './i18n.js';
-import { interpolate, type Locale } from './messages.js';
+// Strings of the wall display (/wall), merged into the one message table (messages.ts) and read
+// through `t` like every other string.
 
 export const viWall = {
   'wall.title': 'Màn hình điều hành',
@@ -149,15 +147,3 @@ export const enWall: WallMessages = {
   'wall.domain.camera': 'Cameras',
   'wall.domain.dossier': 'Dossiers',
 };
-
-export const WALL_MESSAGES: Record<Locale, WallMessages> = { vi: viWall, en: enWall };
-
-/** Translates a wall key in the active language, filling `{placeholders}` from params. */
-export function wt(key: WallMessageKey, params?: Record<string, string | number>): string {
-  return interpolate(WALL_MESSAGES[getLocale()][key], params);
-}
-
-/** True when the wall table has this key (labels and kinds come from the wire as plain strings). */
-export function isWallMessageKey(key: string): key is WallMessageKey {
-  return Object.hasOwn(viWall, key);
-}

@@ -4,7 +4,6 @@ import { entityLabel, ruleLabel, valueLabel } from '../features/alerts/alert-lab
 import { formatAgo, formatNumber } from '../i18n/format.js';
 import { t, useLocale } from '../i18n/i18n.js';
 import type { Locale } from '../i18n/messages.js';
-import { wt } from '../i18n/wall-messages.js';
 import { useObservable, usePolled } from '../ui/hooks.js';
 import { alertZone } from './alert-text.js';
 import type { WallRuntime } from './wall-runtime.js';
@@ -34,7 +33,7 @@ function AlertLine({
       data-alert-id={alert.id}
       data-severity={alert.severity}
     >
-      <span className="wall-alert__severity">{wt(`wall.severity.${alert.severity}`)}</span>
+      <span className="wall-alert__severity">{t(`wall.severity.${alert.severity}`)}</span>
       <span className="wall-alert__main">
         <span className="wall-alert__rule">{ruleLabel(alert, rules)}</span>
         <span className="wall-alert__where">
@@ -45,7 +44,7 @@ function AlertLine({
         {value !== null && <span className="wall-alert__value">{value}</span>}
         <span className="wall-alert__age">
           {formatAgo(now - alert.startedAt, t)}
-          {alert.state !== 'firing' && ` · ${wt(`wall.state.${alert.state}`)}`}
+          {alert.state !== 'firing' && ` · ${t(`wall.state.${alert.state}`)}`}
         </span>
       </span>
     </li>
@@ -63,14 +62,14 @@ export function AlertBoard({ runtime }: { runtime: WallRuntime }) {
   if (open.length === 0) {
     return (
       <p className="wall__empty wall__empty--ok" data-testid="wall-alerts-none">
-        {wt('wall.alerts.none')}
+        {t('wall.alerts.none')}
       </p>
     );
   }
   const shown = open.slice(0, MAX_ROWS);
   return (
     <div className="wall-alerts">
-      <p className="wall-alerts__count">{wt('wall.alerts.count', { n: formatNumber(open.length, locale, 0) })}</p>
+      <p className="wall-alerts__count">{t('wall.alerts.count', { n: formatNumber(open.length, locale, 0) })}</p>
       <ol className="wall-alerts__list" data-testid="wall-alerts">
         {shown.map((alert) => (
           <AlertLine key={alert.id} alert={alert} runtime={runtime} rules={rules} locale={locale} now={now} />
@@ -78,7 +77,7 @@ export function AlertBoard({ runtime }: { runtime: WallRuntime }) {
       </ol>
       {open.length > shown.length && (
         <p className="wall-alerts__more">
-          {wt('wall.alerts.more', { n: formatNumber(open.length - shown.length, locale, 0) })}
+          {t('wall.alerts.more', { n: formatNumber(open.length - shown.length, locale, 0) })}
         </p>
       )}
     </div>

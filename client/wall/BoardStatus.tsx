@@ -1,6 +1,5 @@
 import type { ReactNode } from 'react';
-import { useLocale } from '../i18n/i18n.js';
-import { wt } from '../i18n/wall-messages.js';
+import { t, useLocale } from '../i18n/i18n.js';
 import { formatClock } from './wall-format.js';
 import type { ResourceState } from './wall-resource.js';
 
@@ -13,14 +12,14 @@ export function BoardFrame<T>({ state, children }: { state: ResourceState<T>; ch
   if (state.data === null) {
     return (
       <p className="wall__empty" role="status">
-        {state.failure === 'missing' || state.failure === 'forbidden' ? wt('wall.unavailable') : wt('wall.loading')}
+        {state.failure === 'missing' || state.failure === 'forbidden' ? t('wall.unavailable') : t('wall.loading')}
       </p>
     );
   }
   return (
     <>
       {children(state.data)}
-      <p className="wall__asof">{wt('wall.asOf', { time: formatClock(state.at, locale) })}</p>
+      <p className="wall__asof">{t('wall.asOf', { time: formatClock(state.at, locale) })}</p>
     </>
   );
 }

@@ -2,7 +2,6 @@ import type { Alert } from '../../contract/alert.js';
 import { entityLabel, ruleLabel, valueLabel } from '../features/alerts/alert-labels.js';
 import { formatAgo } from '../i18n/format.js';
 import { t, useLocale } from '../i18n/i18n.js';
-import { wt } from '../i18n/wall-messages.js';
 import { useObservable, usePolled } from '../ui/hooks.js';
 import { alertZone } from './alert-text.js';
 import { formatClock } from './wall-format.js';
@@ -15,17 +14,17 @@ export function CriticalScene({ alert, runtime }: { alert: Alert; runtime: WallR
   const now = usePolled(() => Math.floor(Date.now() / 1000) * 1000, 1_000);
   const value = valueLabel(alert, rules, locale);
   const rows: [string, string][] = [
-    [wt('wall.critical.entity'), entityLabel(alert, runtime.store)],
-    [wt('wall.critical.zone'), alertZone(alert, runtime.config, runtime.store, locale)],
-    ...(value === null ? [] : [[wt('wall.critical.value'), value] as [string, string]]),
+    [t('wall.critical.entity'), entityLabel(alert, runtime.store)],
+    [t('wall.critical.zone'), alertZone(alert, runtime.config, runtime.store, locale)],
+    ...(value === null ? [] : [[t('wall.critical.value'), value] as [string, string]]),
     [
-      wt('wall.critical.time'),
+      t('wall.critical.time'),
       `${formatClock(alert.startedAt, locale, true)} · ${formatAgo(now - alert.startedAt, t)}`,
     ],
   ];
   return (
     <section className="wall-crit" role="alert" data-testid="wall-critical" data-alert-id={alert.id}>
-      <p className="wall-crit__kicker">{wt('wall.critical.title')}</p>
+      <p className="wall-crit__kicker">{t('wall.critical.title')}</p>
       <h2 className="wall-crit__rule">{ruleLabel(alert, rules)}</h2>
       <dl className="wall-crit__facts">
         {rows.map(([label, text]) => (

@@ -1,8 +1,7 @@
 import { useEffect } from 'react';
 import type { Kpi, KpisResponse } from '../../contract/wall.js';
-import { useLocale } from '../i18n/i18n.js';
+import { t, useLocale } from '../i18n/i18n.js';
 import type { Locale } from '../i18n/messages.js';
-import { wt } from '../i18n/wall-messages.js';
 import { useObservable } from '../ui/hooks.js';
 import { BoardFrame } from './BoardStatus.js';
 import { Sparkline } from './Sparkline.js';
@@ -20,7 +19,7 @@ function KpiTile({ kpi, locale }: { kpi: Kpi; locale: Locale }) {
       <h2 className="wall-kpi__name">{pick(kpi.name, locale)}</h2>
       <p className="wall-kpi__value" data-testid="kpi-value">
         {kpi.value === null ? (
-          <span className="wall-kpi__none">{wt('wall.kpi.noValue')}</span>
+          <span className="wall-kpi__none">{t('wall.kpi.noValue')}</span>
         ) : (
           <>
             <span className="wall-kpi__number">{formatFigure(kpi.value, locale)}</span>
@@ -30,10 +29,10 @@ function KpiTile({ kpi, locale }: { kpi: Kpi; locale: Locale }) {
       </p>
       {kpi.trend && kpi.trend.length > 1 && <Sparkline values={kpi.trend} target={kpi.target} />}
       <p className="wall-kpi__meta">
-        <span className="wall-kpi__status">{wt(`wall.kpi.status.${kpi.status}`)}</span>
+        <span className="wall-kpi__status">{t(`wall.kpi.status.${kpi.status}`)}</span>
         {kpi.target !== undefined && (
           <span className="wall-kpi__target">
-            {wt('wall.kpi.target', { value: withUnit(formatFigure(kpi.target, locale), kpi.unit) })}
+            {t('wall.kpi.target', { value: withUnit(formatFigure(kpi.target, locale), kpi.unit) })}
           </span>
         )}
       </p>
@@ -53,7 +52,7 @@ export function KpiBoard({ resource, active }: { resource: Resource<KpisResponse
     <BoardFrame state={state}>
       {(data) =>
         data.kpis.length === 0 ? (
-          <p className="wall__empty">{wt('wall.kpi.empty')}</p>
+          <p className="wall__empty">{t('wall.kpi.empty')}</p>
         ) : (
           <div className="wall-kpis" data-testid="kpi-board" style={{ ['--kpi-count' as string]: data.kpis.length }}>
             {data.kpis.map((kpi) => (

@@ -2,9 +2,8 @@ import { useEffect } from 'react';
 import type { ConsoleConfig } from '../../contract/api.js';
 import type { QualityDomain, QualityResponse } from '../../contract/wall.js';
 import { formatNumber } from '../i18n/format.js';
-import { useLocale } from '../i18n/i18n.js';
+import { t, useLocale } from '../i18n/i18n.js';
 import type { Locale } from '../i18n/messages.js';
-import { wt } from '../i18n/wall-messages.js';
 import { useObservable } from '../ui/hooks.js';
 import { BoardFrame } from './BoardStatus.js';
 import { domainName, formatLag } from './wall-format.js';
@@ -21,32 +20,32 @@ function DomainCard({ quality, config, locale }: { quality: QualityDomain; confi
       <h2 className="wall-dq__name">{domainName(quality.domain, config.domains[quality.domain]?.label, locale)}</h2>
       <dl className="wall-dq__counts">
         <div className="wall-dq__count wall-dq__count--ok">
-          <dt>{wt('wall.quality.reporting')}</dt>
+          <dt>{t('wall.quality.reporting')}</dt>
           <dd>{formatNumber(quality.reporting, locale, 0)}</dd>
         </div>
         <div className="wall-dq__count wall-dq__count--warn">
-          <dt>{wt('wall.quality.stale')}</dt>
+          <dt>{t('wall.quality.stale')}</dt>
           <dd>{formatNumber(quality.stale, locale, 0)}</dd>
         </div>
         <div className="wall-dq__count wall-dq__count--bad">
-          <dt>{wt('wall.quality.silent')}</dt>
+          <dt>{t('wall.quality.silent')}</dt>
           <dd>{formatNumber(quality.silent, locale, 0)}</dd>
         </div>
       </dl>
       <p className="wall-dq__line">
-        {wt('wall.quality.rate', { n: formatNumber(quality.receivedPerMinute, locale, 1) })}
+        {t('wall.quality.rate', { n: formatNumber(quality.receivedPerMinute, locale, 1) })}
       </p>
       <p className="wall-dq__line">
         {quality.lagP95Ms === null
-          ? wt('wall.quality.lagNone')
-          : wt('wall.quality.lag', { value: formatLag(quality.lagP95Ms, locale) })}
+          ? t('wall.quality.lagNone')
+          : t('wall.quality.lag', { value: formatLag(quality.lagP95Ms, locale) })}
       </p>
       {quality.rejected === 0 ? (
-        <p className="wall-dq__line wall-dq__line--clean">{wt('wall.quality.clean')}</p>
+        <p className="wall-dq__line wall-dq__line--clean">{t('wall.quality.clean')}</p>
       ) : (
         <>
           <p className="wall-dq__line wall-dq__line--bad">
-            {wt('wall.quality.rejected', { n: formatNumber(quality.rejected, locale, 0) })}
+            {t('wall.quality.rejected', { n: formatNumber(quality.rejected, locale, 0) })}
           </p>
           {reasons.map((reject) => (
             <p className="wall-dq__reason" key={reject.reason}>
@@ -78,7 +77,7 @@ export function QualityBoard({
     <BoardFrame state={state}>
       {(data) =>
         data.domains.length === 0 ? (
-          <p className="wall__empty">{wt('wall.quality.none')}</p>
+          <p className="wall__empty">{t('wall.quality.none')}</p>
         ) : (
           <div className="wall-dqs" data-testid="quality-board">
             {data.domains.map((quality) => (

@@ -1,5 +1,4 @@
-import { useLocale } from '../i18n/i18n.js';
-import { wt } from '../i18n/wall-messages.js';
+import { t, useLocale } from '../i18n/i18n.js';
 import type { ReadonlyObservable } from '../state/observable.js';
 import { useObservable } from '../ui/hooks.js';
 import { formatClock } from './wall-format.js';
@@ -18,8 +17,8 @@ export function StaleBanner({ health }: { health: ReadonlyObservable<WallHealth>
       data-testid="wall-stale"
       data-lost={state.lost}
     >
-      <span className="wall-stale__text">{wt(state.lost ? 'wall.stale.lost' : 'wall.stale.data', { time })}</span>
-      {state.lost && <span className="wall-stale__retry">{wt('wall.stale.retrying')}</span>}
+      <span className="wall-stale__text">{t(state.lost ? 'wall.stale.lost' : 'wall.stale.data', { time })}</span>
+      {state.lost && <span className="wall-stale__retry">{t('wall.stale.retrying')}</span>}
     </div>
   );
 }

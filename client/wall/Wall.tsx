@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { ConsoleConfig } from '../../contract/api.js';
 import type { WallScene } from '../../contract/wall.js';
-import { useLocale } from '../i18n/i18n.js';
-import { wt, type WallMessageKey } from '../i18n/wall-messages.js';
+import { t, useLocale } from '../i18n/i18n.js';
+import type { MessageKey } from '../i18n/messages.js';
 import { useObservable } from '../ui/hooks.js';
 import { AlertBoard } from './AlertBoard.js';
 import { CameraBoard } from './CameraBoard.js';
@@ -18,7 +18,7 @@ import { WallClock } from './WallClock.js';
 import { startWallRuntime, type WallRuntime } from './wall-runtime.js';
 import { installWallTestHook } from './wall-test-hook.js';
 
-const SCENE_TITLES: Record<WallScene['kind'], WallMessageKey> = {
+const SCENE_TITLES: Record<WallScene['kind'], MessageKey> = {
   map: 'wall.scene.map',
   kpis: 'wall.scene.kpis',
   alerts: 'wall.scene.alerts',
@@ -28,7 +28,7 @@ const SCENE_TITLES: Record<WallScene['kind'], WallMessageKey> = {
 
 /** The scene's own heading, or its kind's name. */
 function sceneTitle(scene: WallScene, locale: 'vi' | 'en'): string {
-  return scene.title?.[locale] ?? wt(SCENE_TITLES[scene.kind]);
+  return scene.title?.[locale] ?? t(SCENE_TITLES[scene.kind]);
 }
 
 function BoardScene({ runtime, scene, active }: { runtime: WallRuntime; scene: WallScene; active: boolean }) {

@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ConsoleConfig } from '../../contract/api.js';
-import { setLocale, useLocale } from '../i18n/i18n.js';
+import { setLocale, t, useLocale } from '../i18n/i18n.js';
 import { LOCALES, type Locale } from '../i18n/messages.js';
-import { wt } from '../i18n/wall-messages.js';
 import { Wall } from './Wall.js';
 import { loadWallConfig } from './wall-config.js';
 import './wall.css';
@@ -19,7 +18,7 @@ export function WallApp() {
   const locale = useLocale();
   const [config, setConfig] = useState<ConsoleConfig | null>(null);
   useEffect(() => {
-    document.title = wt('wall.title');
+    document.title = t('wall.title');
   }, [locale]);
   useEffect(() => {
     const abort = new AbortController();
@@ -30,7 +29,7 @@ export function WallApp() {
     return (
       <div className="wall wall--boot" data-testid="wall">
         <p className="wall__boot" role="status">
-          {wt('wall.connecting')}
+          {t('wall.connecting')}
         </p>
       </div>
     );

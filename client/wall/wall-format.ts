@@ -1,7 +1,7 @@
 import type { Bilingual } from '../../contract/wall.js';
 import { CITY_TIME_ZONE, formatNumber } from '../i18n/format.js';
+import { t, tOr } from '../i18n/i18n.js';
 import type { Locale } from '../i18n/messages.js';
-import { isWallMessageKey, wt } from '../i18n/wall-messages.js';
 
 const LOCALE_TAGS: Record<Locale, string> = { vi: 'vi-VN', en: 'en-GB' };
 const clockFormats = new Map<string, Intl.DateTimeFormat>();
@@ -42,18 +42,18 @@ export function withUnit(value: string, unit: string): string {
 /** A detected object's label in the wall's language, or the detector's own word. */
 export function cameraLabel(label: string): string {
   const key = `wall.label.${label}`;
-  return isWallMessageKey(key) ? wt(key) : label;
+  return tOr(key, label);
 }
 
 /** A domain's name: the config's label, the wall's own word for a built-in domain, else the wire name. */
 export function domainName(domain: string, label: Bilingual | undefined, locale: Locale): string {
   if (label) return label[locale];
   const key = `wall.domain.${domain}`;
-  return isWallMessageKey(key) ? wt(key) : domain;
+  return tOr(key, domain);
 }
 
 /** A lag in ms as people read it: "850 ms", "3,2 giây". */
 export function formatLag(ms: number, locale: Locale): string {
-  if (ms < 1000) return `${formatNumber(ms, locale, 0)} ${wt('wall.unit.ms')}`;
-  return `${formatNumber(ms / 1000, locale, 1)} ${wt('wall.unit.s')}`;
+  if (ms < 1000) return `${formatNumber(ms, locale, 0)} ${t('wall.unit.ms')}`;
+  return `${formatNumber(ms / 1000, locale, 1)} ${t('wall.unit.s')}`;
 }

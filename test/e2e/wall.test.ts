@@ -11,6 +11,7 @@ import { startIoc, type RunningIoc } from '../../server/start-ioc.js';
 import { signIn, TEST_ADMIN_PASSWORD, type ApiSession } from '../support/auth.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { launchChromium } from './support/browser.js';
+import { E2E_MAP } from './support/city.js';
 import { copyClient, markBuild, measureText, startFeeder, type TextSample, type WallGlobals } from './support/wall.js';
 
 // The wall display in real Chromium against the real product: a display token opens /wall, the scenes
@@ -51,28 +52,7 @@ function overrides(port: number, dataDir: string): Record<string, unknown> {
     domains: { ...defaultDomains(), sensor: { staleAfter: 8_000, layer: true } },
     // The shortest scenes the config allows, so a test sees the whole rotation.
     wall: { scenes: SCENE_KINDS.map((kind) => ({ kind, duration: '5s' })) },
-    map: {
-      center: [106.19, 21.276],
-      zoom: 13,
-      zones: [
-        {
-          id: 'centre',
-          name: { vi: 'Khu trung tâm', en: 'City centre' },
-          geometry: {
-            type: 'Polygon',
-            coordinates: [
-              [
-                [106.17, 21.255],
-                [106.215, 21.255],
-                [106.215, 21.3],
-                [106.17, 21.3],
-                [106.17, 21.255],
-              ],
-            ],
-          },
-        },
-      ],
-    },
+    map: E2E_MAP,
   };
 }
 

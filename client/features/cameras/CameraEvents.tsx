@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import type { CameraEvent, CameraEventsResponse } from '../../../contract/wall.js';
 import { formatCityTime, formatNumber } from '../../i18n/format.js';
-import { useLocale } from '../../i18n/i18n.js';
-import { ct, ctOr } from '../../i18n/wall-console-messages.js';
+import { t, tOr, useLocale } from '../../i18n/i18n.js';
 import { call } from '../../live/http.js';
 import { FormError } from '../admin/FormError.js';
 import { useRefreshed } from '../kpis/use-refreshed.js';
@@ -47,7 +46,7 @@ function Snapshot({ url }: { url: string }) {
       rel="noopener noreferrer"
       data-testid="camera-snapshot"
     >
-      {failed ? ct('camera.snapshot') : <img src={url} alt={ct('camera.snapshot')} onError={() => setFailed(true)} />}
+      {failed ? t('camera.snapshot') : <img src={url} alt={t('camera.snapshot')} onError={() => setFailed(true)} />}
     </a>
   );
 }
@@ -60,20 +59,20 @@ function EventRow({ event }: { event: CameraEvent }) {
     <li className="cam-event" data-testid="camera-event" data-label={event.label}>
       {snapshot && <Snapshot url={snapshot} />}
       <div className="cam-event__text">
-        <span className="cam-event__label">{ctOr(`camera.label.${event.label}`, event.label)}</span>
+        <span className="cam-event__label">{tOr(`camera.label.${event.label}`, event.label)}</span>
         <span className="cam-event__meta">
           {formatCityTime(event.start, locale)}
-          {event.end === null && ` · ${ct('camera.inView')}`} ·{' '}
-          {ct('camera.score', { value: `${formatNumber(event.score * 100, locale, 0)}%` })}
+          {event.end === null && ` · ${t('camera.inView')}`} ·{' '}
+          {t('camera.score', { value: `${formatNumber(event.score * 100, locale, 0)}%` })}
         </span>
         {event.plate !== undefined && (
           <span className="cam-event__plate" data-testid="camera-plate">
-            {ct('camera.plate')}: <span className="mono">{event.plate}</span>
+            {t('camera.plate')}: <span className="mono">{event.plate}</span>
           </span>
         )}
         {clip && (
           <a className="cam-event__clip" href={clip} target="_blank" rel="noopener noreferrer">
-            {ct('camera.clip')}
+            {t('camera.clip')}
           </a>
         )}
       </div>
@@ -89,11 +88,11 @@ export function CameraEvents({ camera }: { camera: string }) {
   return (
     <section aria-labelledby="camera-events-title" data-testid="camera-events">
       <h3 id="camera-events-title" className="inspector__section">
-        {ct('camera.events')}
+        {t('camera.events')}
       </h3>
       <FormError error={error} />
-      {events === null && error === null && <p className="cam-events__hint">{ct('camera.loading')}</p>}
-      {events?.length === 0 && <p className="cam-events__hint">{ct('camera.none')}</p>}
+      {events === null && error === null && <p className="cam-events__hint">{t('camera.loading')}</p>}
+      {events?.length === 0 && <p className="cam-events__hint">{t('camera.none')}</p>}
       {events && events.length > 0 && (
         <ul className="cam-events">
           {events.map((event) => (

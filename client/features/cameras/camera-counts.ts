@@ -1,6 +1,5 @@
 import type { ConsoleConfig } from '../../../contract/api.js';
 import { t } from '../../i18n/i18n.js';
-import { ct } from '../../i18n/wall-console-messages.js';
 import type { EntityStore } from '../../state/entity-store.js';
 import type { LayerKind } from '../../state/layer-kinds.js';
 
@@ -9,7 +8,7 @@ export const CAMERA_DOMAIN = 'camera';
 
 /** What an entity is, for people: a camera is drawn from the generic layer but is no "other entity". */
 export function kindLabel(domain: string, kind: LayerKind): string {
-  return domain === CAMERA_DOMAIN ? ct('camera.layer') : t(`kind.${kind}`);
+  return domain === CAMERA_DOMAIN ? t('camera.layer') : t(`kind.${kind}`);
 }
 
 /** How the generic layer's entities split: cameras, domains that are no map layer (`layer: false`), the rest. */

@@ -1,8 +1,7 @@
 import type { Kpi, KpisResponse } from '../../../contract/wall.js';
 import { formatCityTime, formatNumber } from '../../i18n/format.js';
-import { useLocale } from '../../i18n/i18n.js';
+import { t, tOr, useLocale } from '../../i18n/i18n.js';
 import type { Locale } from '../../i18n/messages.js';
-import { ct, ctOr } from '../../i18n/wall-console-messages.js';
 import { call } from '../../live/http.js';
 import { FormError } from '../admin/FormError.js';
 import { Sparkline } from './Sparkline.js';
@@ -43,7 +42,7 @@ function KpiTile({ kpi, locale }: { kpi: Kpi; locale: Locale }) {
       <h4 className="kpi__name">{kpi.name[locale]}</h4>
       <p className="kpi__value" data-testid="kpi-tile-value">
         {kpi.value === null ? (
-          <span className="kpi__none">{ct('kpis.noValue')}</span>
+          <span className="kpi__none">{t('kpis.noValue')}</span>
         ) : (
           <>
             <span className="kpi__number">{formatKpiValue(kpi.value, locale)}</span>
@@ -57,11 +56,11 @@ function KpiTile({ kpi, locale }: { kpi: Kpi; locale: Locale }) {
       <p className="kpi__meta">
         <span className="kpi__status">
           <span className="kpi__dot" aria-hidden="true" />
-          {ct(`kpis.status.${kpi.status}`)}
+          {t(`kpis.status.${kpi.status}`)}
         </span>
         {kpi.target !== undefined && (
           <span className="kpi__target">
-            {ct('kpis.target', { value: withUnit(formatKpiValue(kpi.target, locale), kpi.unit) })}
+            {t('kpis.target', { value: withUnit(formatKpiValue(kpi.target, locale), kpi.unit) })}
           </span>
         )}
       </p>
@@ -78,13 +77,13 @@ export function KpiPage() {
     <div className="kpis" data-testid="kpi-page">
       <FormError error={error} />
       {data === null ? (
-        error === null && <p className="kpis__hint">{ct('kpis.loading')}</p>
+        error === null && <p className="kpis__hint">{t('kpis.loading')}</p>
       ) : (
         <>
           <p className="kpis__hint" data-testid="kpis-as-of">
-            {ct('kpis.asOf', { time: formatCityTime(data.asOf, locale) })}
+            {t('kpis.asOf', { time: formatCityTime(data.asOf, locale) })}
           </p>
-          {data.kpis.length === 0 && <p className="kpis__hint">{ct('kpis.empty')}</p>}
+          {data.kpis.length === 0 && <p className="kpis__hint">{t('kpis.empty')}</p>}
           <div className="kpis__groups">
             {byGroup(data.kpis).map(([group, kpis]) => (
               <section
@@ -95,7 +94,7 @@ export function KpiPage() {
                 style={{ ['--tiles' as string]: kpis.length }}
               >
                 <h3 id={`kpi-group-${group}`} className="kpis__title">
-                  {ctOr(`kpis.group.${group}`, group)}
+                  {tOr(`kpis.group.${group}`, group)}
                 </h3>
                 <div className="kpis__tiles">
                   {kpis.map((kpi) => (

@@ -1,6 +1,5 @@
 import { formatNumber } from '../../i18n/format.js';
 import { t, useLocale } from '../../i18n/i18n.js';
-import { ct } from '../../i18n/wall-console-messages.js';
 import { CAMERA_SWATCH, cameraVisibility } from '../../map/deck-layers.js';
 import { LAYER_KINDS, type KindCounts, type LayerKind } from '../../state/layer-kinds.js';
 import { visibility } from '../../state/ui-state.js';
@@ -51,7 +50,7 @@ export function LayerPanel({ counts, cameras = 0 }: { counts: KindCounts; camera
                 <input type="checkbox" checked={camerasShown} onChange={toggleCameras} />
                 <span className="toggle__switch" aria-hidden="true" />
                 <span className="swatch" style={{ background: CAMERA_SWATCH }} aria-hidden="true" />
-                <span className="toggle__label">{ct('camera.layer')}</span>
+                <span className="toggle__label">{t('camera.layer')}</span>
                 <span className="toggle__count">{formatNumber(cameras, locale, 0)}</span>
               </label>
             </li>

@@ -2,9 +2,8 @@ import { useState } from 'react';
 import type { ZoneInfo } from '../../../contract/api.js';
 import type { QualityDomain, QualityEntity, QualityReject, QualityResponse } from '../../../contract/wall.js';
 import { formatCityTime, formatNumber } from '../../i18n/format.js';
-import { useLocale } from '../../i18n/i18n.js';
+import { t, tOr, useLocale } from '../../i18n/i18n.js';
 import type { Locale } from '../../i18n/messages.js';
-import { ct, ctOr } from '../../i18n/wall-console-messages.js';
 import { call } from '../../live/http.js';
 import type { EntityStore } from '../../state/entity-store.js';
 import { focusRequest, selection } from '../../state/ui-state.js';
@@ -54,7 +53,7 @@ function RejectRow({ reject, locale }: { reject: QualityReject; locale: Locale }
           onClick={() => setOpen((current) => !current)}
           data-testid="quality-examples"
         >
-          {open ? ct('quality.hideExamples') : ct('quality.examples', { n: reject.latest.length })}
+          {open ? t('quality.hideExamples') : t('quality.examples', { n: reject.latest.length })}
         </button>
       )}
       {open && (
@@ -92,12 +91,12 @@ function EntityRow({
         type="button"
         className="qentity__button"
         onClick={() => onLocate(key)}
-        title={ct('quality.locate', { id: entity.id })}
+        title={t('quality.locate', { id: entity.id })}
       >
         <span className="qentity__id mono">{entity.id}</span>
-        <span className="qentity__status">{ct(`quality.status.${entity.status}`)}</span>
+        <span className="qentity__status">{t(`quality.status.${entity.status}`)}</span>
         <span className="qentity__figures">
-          {ct('quality.lastSeen')} {formatCityTime(entity.lastSeen, locale)} ·{' '}
+          {t('quality.lastSeen')} {formatCityTime(entity.lastSeen, locale)} ·{' '}
           {formatNumber(entity.receivedPerMinute, locale, 1)}
           /min · p95 {formatLag(entity.lagP95Ms, locale)}
         </span>
@@ -108,7 +107,7 @@ function EntityRow({
             data-testid="quality-flag"
             data-flag={flag.kind}
           >
-            {ct(`quality.flag.${flag.kind}`)} · {flag.field} = {formatNumber(flag.value, locale, 1)} · {flag.reason[locale]}
+            {t(`quality.flag.${flag.kind}`)} · {flag.field} = {formatNumber(flag.value, locale, 1)} · {flag.reason[locale]}
           </span>
         ))}
       </button>
@@ -120,17 +119,17 @@ function EntityRow({
 function WardTable({ domain, zones, locale }: { domain: QualityDomain; zones: readonly ZoneInfo[]; locale: Locale }) {
   const order = new Map(zones.map((zone, index) => [zone.id, index]));
   const rows = [...domain.zones].sort((a, b) => (order.get(a.zone) ?? Infinity) - (order.get(b.zone) ?? Infinity));
-  const name = (id: string) => (id === 'city' ? ct('quality.outside') : (zones.find((zone) => zone.id === id)?.name[locale] ?? id));
+  const name = (id: string) => (id === 'city' ? t('quality.outside') : (zones.find((zone) => zone.id === id)?.name[locale] ?? id));
   const count = (n: number) => formatNumber(n, locale, 0);
   return (
     <table className="qwards" data-testid="quality-wards">
       <thead>
         <tr>
-          <th scope="col">{ct('quality.ward')}</th>
-          <th scope="col">{ct('quality.reporting')}</th>
-          <th scope="col">{ct('quality.stale')}</th>
-          <th scope="col">{ct('quality.silent')}</th>
-          <th scope="col">{ct('quality.flagged')}</th>
+          <th scope="col">{t('quality.ward')}</th>
+          <th scope="col">{t('quality.reporting')}</th>
+          <th scope="col">{t('quality.stale')}</th>
+          <th scope="col">{t('quality.silent')}</th>
+          <th scope="col">{t('quality.flagged')}</th>
         </tr>
       </thead>
       <tbody>
@@ -168,38 +167,38 @@ function DomainCard({
       aria-labelledby={`q-${domain.domain}`}
     >
       <h3 id={`q-${domain.domain}`} className="qdomain__title">
-        {ctOr(`quality.domain.${domain.domain}`, domain.domain)}
+        {tOr(`quality.domain.${domain.domain}`, domain.domain)}
         <span className="qdomain__key mono">{domain.domain}</span>
       </h3>
       <dl className="qdomain__figures">
         <Figure
-          label={ct('quality.reporting')}
+          label={t('quality.reporting')}
           value={formatNumber(domain.reporting, locale, 0)}
           tone="ok"
           testId="q-reporting"
         />
         <Figure
-          label={ct('quality.stale')}
+          label={t('quality.stale')}
           value={formatNumber(domain.stale, locale, 0)}
           tone={domain.stale > 0 ? 'warn' : undefined}
           testId="q-stale"
         />
         <Figure
-          label={ct('quality.silent')}
+          label={t('quality.silent')}
           value={formatNumber(domain.silent, locale, 0)}
           tone={domain.silent > 0 ? 'bad' : undefined}
           testId="q-silent"
         />
         <Figure
-          label={ct('quality.flagged')}
+          label={t('quality.flagged')}
           value={formatNumber(domain.flagged, locale, 0)}
           tone={domain.flagged > 0 ? 'warn' : undefined}
           testId="q-flagged"
         />
-        <Figure label={ct('quality.rate')} value={formatNumber(domain.receivedPerMinute, locale, 1)} testId="q-rate" />
-        <Figure label={ct('quality.lag')} value={formatLag(domain.lagP95Ms, locale)} testId="q-lag" />
+        <Figure label={t('quality.rate')} value={formatNumber(domain.receivedPerMinute, locale, 1)} testId="q-rate" />
+        <Figure label={t('quality.lag')} value={formatLag(domain.lagP95Ms, locale)} testId="q-lag" />
         <Figure
-          label={ct('quality.rejected')}
+          label={t('quality.rejected')}
           value={formatNumber(domain.rejected, locale, 0)}
           tone={domain.rejected > 0 ? 'bad' : undefined}
           testId="q-rejected"
@@ -207,13 +206,13 @@ function DomainCard({
       </dl>
       {domain.zones.length > 0 && (
         <>
-          <h4 className="qdomain__sub">{ct('quality.byWard')}</h4>
+          <h4 className="qdomain__sub">{t('quality.byWard')}</h4>
           <WardTable domain={domain} zones={zones} locale={locale} />
         </>
       )}
-      <h4 className="qdomain__sub">{ct('quality.rejects')}</h4>
+      <h4 className="qdomain__sub">{t('quality.rejects')}</h4>
       {domain.rejects.length === 0 ? (
-        <p className="qdomain__none">{ct('quality.noRejects')}</p>
+        <p className="qdomain__none">{t('quality.noRejects')}</p>
       ) : (
         <ul className="qdomain__rejects">
           {domain.rejects.map((reject) => (
@@ -221,9 +220,9 @@ function DomainCard({
           ))}
         </ul>
       )}
-      <h4 className="qdomain__sub">{ct('quality.worst')}</h4>
+      <h4 className="qdomain__sub">{t('quality.worst')}</h4>
       {worst.length === 0 ? (
-        <p className="qdomain__none">{ct('quality.noEntities')}</p>
+        <p className="qdomain__none">{t('quality.noEntities')}</p>
       ) : (
         <ul className="qdomain__entities">
           {worst.map((entity) => (
@@ -261,19 +260,19 @@ export function QualityPage({
   };
   return (
     <div className="quality" data-testid="quality-page">
-      <p className="quality__question">{ct('quality.question')}</p>
+      <p className="quality__question">{t('quality.question')}</p>
       <FormError error={error} />
       {data === null ? (
-        error === null && <p className="quality__hint">{ct('quality.loading')}</p>
+        error === null && <p className="quality__hint">{t('quality.loading')}</p>
       ) : (
         <>
           <p className="quality__hint" data-testid="quality-as-of">
-            {ct('quality.asOf', {
+            {t('quality.asOf', {
               time: formatCityTime(data.asOf, locale),
               minutes: formatNumber(data.windowMs / 60_000, locale, 0),
             })}
           </p>
-          {data.domains.length === 0 && <p className="quality__hint">{ct('quality.empty')}</p>}
+          {data.domains.length === 0 && <p className="quality__hint">{t('quality.empty')}</p>}
           <div className="quality__domains">
             {data.domains.map((domain) => (
               <DomainCard key={domain.domain} domain={domain} zones={zones} locale={locale} onLocate={locate} />
