@@ -131,6 +131,8 @@ describe('field app on a phone', () => {
     });
     page = await context.newPage();
     await page.goto(`${product.baseUrl}/field`);
+    await page.waitForSelector('[data-testid=login]');
+    await shootSizes(page, (size) => path.join(ARTIFACTS, `field-login-${size}.png`), PHONE);
     await page.fill('[data-testid=login-username]', FIELD_USER);
     await page.fill('[data-testid=login-password]', password);
     await page.click('[data-testid=login-submit]');
@@ -151,6 +153,11 @@ describe('field app on a phone', () => {
     expect(keys).toEqual([`alert/${alerts.north}`, `report/${reports.north?.id}`]);
     expect(await page.textContent('[data-testid=field-count]')).toBe('2 việc đang mở');
     expect(await page.textContent('[data-testid=field-user]')).toBe(FIELD_USER);
+    // English on request, and back.
+    await page.locator('.fbar button[lang=en]').tap();
+    expect(await page.textContent('[data-testid=field-count]')).toBe('2 open');
+    expect(await row(`report/${reports.north?.id}`).locator('.frow__title').textContent()).toBe('Flooding');
+    await page.locator('.fbar button[lang=vi]').tap();
 
     const alertRow = row(`alert/${alerts.north}`);
     expect(await alertRow.locator('.frow__title').textContent()).toContain('PM2.5');
