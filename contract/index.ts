@@ -12,4 +12,5 @@ export * from './replay.js';
 export * from './domain-defaults.js';
 export * from './wall.js';
 export * from './zod-issues.js';
+export * from './errors.js';
 export * from './field.js';

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { DomainSchema, listRejections, MAX_LISTED_REJECTIONS, type ErrorBody, type IngestResult } from '../../contract/index.js';
+import { badRequest, DomainSchema, HttpError, listRejections, MAX_LISTED_REJECTIONS, type IngestResult } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { PayloadFormat } from '../formats/types.js';
 import { ingestPayload, type IngestRules } from '../ingest-payload.js';
@@ -30,11 +30,6 @@ const FORMAT_BY_TYPE: Record<string, PayloadFormat> = {
   'text/plain': 'line',
 };
 
-function fail(res: Response, status: number, code: ErrorBody['error']['code'], message: string): void {
-  const body: ErrorBody = { error: { code, message } };
-  res.status(status).json(body);
-}
-
 /** `POST /api/v1/ingest` (wire contract v1): JSON, SenML or line protocol; per-item rejection. */
 export function createIngestRouter(options: HttpIngestOptions): Router {
   const router = express.Router();
@@ -44,32 +39,25 @@ export function createIngestRouter(options: HttpIngestOptions): Router {
     '/ingest',
     // Who may ingest (loopback, a token with scope `ingest`, a config token) is decided at the door: server/auth/authorizer.ts.
     express.raw({ type: () => true, limit: options.maxPayloadBytes }),
+    // A refusal of the whole request is thrown to the app's one error handler, which shapes every error body.
     (req: Request, res: Response) => {
       const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const format = FORMAT_BY_TYPE[type];
       if (!format) {
-        fail(
-          res,
+        throw new HttpError(
           415,
           'unsupported_media_type',
           `Content-Type "${type || '(none)'}" is not accepted: use application/json, application/senml+json (with ?domain=) or text/plain (InfluxDB line protocol).`,
         );
-        return;
       }
       const query = IngestQuerySchema.safeParse(req.query);
-      if (!query.success) {
-        const message = query.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
-        fail(res, 400, 'bad_request', message);
-        return;
-      }
+      if (!query.success) throw badRequest(query.error, 'query');
       if (format === 'senml' && !query.data.domain) {
-        fail(res, 400, 'bad_request', 'SenML needs the domain: POST /api/v1/ingest?domain=<domain>.');
-        return;
+        throw new HttpError(400, 'bad_request', 'SenML needs the domain: POST /api/v1/ingest?domain=<domain>.');
       }
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (body.length === 0) {
-        fail(res, 400, 'bad_request', 'The request body is empty.');
-        return;
+        throw new HttpError(400, 'bad_request', 'The request body is empty.');
       }
       counters.messages += 1;
       const outcome = ingestPayload(body, format, query.data, options.normalize, Date.now());
@@ -102,10 +90,11 @@ export function createIngestRouter(options: HttpIngestOptions): Router {
     },
   );
 
-  router.use('/ingest', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const e = err as { type?: string; status?: number };
+  // The parser's 413 named with this route's own limit; everything else goes on to the app's handler as it is.
+  router.use('/ingest', (err: unknown, _req: Request, _res: Response, next: NextFunction) => {
+    const e = err as { type?: string };
     if (e.type === 'entity.too.large') {
-      fail(res, 413, 'payload_too_large', `The body exceeds ${options.maxPayloadBytes} bytes: split it into smaller batches.`);
+      next(new HttpError(413, 'payload_too_large', `The body exceeds ${options.maxPayloadBytes} bytes: split it into smaller batches.`));
       return;
     }
     next(err);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../../contract/api.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../../contract/errors.js';
+import { issuesOf } from '../../contract/zod-issues.js';
 
 export interface IssueBody {
   path: string;
@@ -33,13 +34,9 @@ export function badRequest(message: string, issues?: IssueBody[]): AlertsError {
 
 /** 400 from a zod failure; the message names the first bad key so a human sees it at once. */
 export function fromZodError(error: z.ZodError, what: string): AlertsError {
-  const issues = error.issues.map((issue) => ({ path: dotted(issue.path), message: issue.message }));
+  // The contract's one issue formatter; a top-level issue keeps an empty path, so the message reads `invalid rule: ...`.
+  const issues = issuesOf(error, '');
   const first = issues[0];
   const where = first ? (first.path === '' ? `: ${first.message}` : ` at "${first.path}": ${first.message}`) : '';
   return badRequest(`invalid ${what}${where}`, issues);
-}
-
-/** Joins a zod issue path into `a.b.0.c`. */
-export function dotted(path: readonly PropertyKey[]): string {
-  return path.map((part) => String(part)).join('.');
 }

@@ -3,7 +3,6 @@ import { DeviceCreateSchema, type DeviceCreated, type DeviceInfo } from '../../c
 import type { AuditLog } from '../audit/audit-log.js';
 import { clientIp, identityOf } from '../auth/request.js';
 import { HttpError, badRequest } from '../http/errors.js';
-import { StateConflictError } from '../state/types.js';
 import type { DeviceService } from './device-service.js';
 import { DynsecError } from './dynsec.js';
 
@@ -28,7 +27,6 @@ export function createDeviceRouter({ service, audit }: DeviceRouterOptions): Rou
     try {
       created = await service.create(parsed.data, actor);
     } catch (err) {
-      if (err instanceof StateConflictError) throw new HttpError(409, 'conflict', err.message);
       // The broker that holds the credentials refused or did not answer; the message says what to check.
       if (err instanceof DynsecError) throw new HttpError(503, 'unavailable', err.message);
       throw err;

@@ -5,7 +5,7 @@ import type { HealthResponse } from '../../contract/index.js';
 import { redactUrlPasswords, type Logger } from '../../config/logger.js';
 import { BASEMAP_ROUTE } from './basemap.js';
 import { limitJsonDepth } from './json-depth.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, notFound } from './errors.js';
 import type { MetricsRegistry, Sample } from './metrics.js';
 
 export interface HttpAppOptions {
@@ -66,8 +66,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.use('/api/v1', ...options.rawApiRouters);
   app.use('/api/v1', express.json({ limit: '1mb', type: ['application/json'] }), limitJsonDepth, ...options.apiRouters);
-  app.use('/api', (req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: `No API route ${req.method} ${req.originalUrl}.` } });
+  app.use('/api', (req, _res, next) => {
+    next(notFound(`No API route ${req.method} ${req.originalUrl}.`));
   });
 
   if (options.basemapRouter) app.use(BASEMAP_ROUTE, options.basemapRouter);

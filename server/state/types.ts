@@ -6,6 +6,7 @@ import type {
   Rule,
   TokenScope,
 } from '../../contract/index.js';
+import { HttpError } from '../../contract/errors.js';
 
 /** A user row: what the API shows plus the password hash, which never leaves the server. */
 export interface StoredUser {
@@ -109,11 +110,12 @@ export interface StoredBlob {
   bytes: Buffer;
 }
 
-/** Thrown when creating something whose key already exists (mapped to 409). */
-export class StateConflictError extends Error {
-  override readonly name = 'StateConflictError';
-  readonly status = 409;
-  readonly code = 'conflict';
+/** Thrown when creating something whose key already exists: a 409 `conflict` through the app's one error handler. */
+export class StateConflictError extends HttpError {
+  override readonly name: string = 'StateConflictError';
+  constructor(message: string) {
+    super(409, 'conflict', message);
+  }
 }
 
 /**

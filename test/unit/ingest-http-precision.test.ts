@@ -5,6 +5,7 @@ import { silentLogger } from '../../config/logger.js';
 import type { Observation } from '../../contract/observation.js';
 import { createIngestRouter } from '../../ingest/http/receiver.js';
 import { createIngestCounters } from '../../ingest/sink.js';
+import { errorHandler } from '../../server/http/errors.js';
 
 // POST /api/v1/ingest with text/plain takes InfluxDB's /write precisions, its one-letter spellings included.
 
@@ -23,6 +24,7 @@ beforeAll(async () => {
       logger: silentLogger,
     }),
   );
+  app.use(errorHandler(silentLogger));
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,32 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert, ErrorBody, Rule } from '../../../contract/index.js';
 import type { AuditLog } from '../../../server/audit/audit-log.js';
 import { createAlertsRouter } from '../../../server/alerts/routes.js';
 import type { Identity } from '../../../server/auth/policy.js';
 import { setIdentity } from '../../../server/auth/request.js';
+import { errorHandler } from '../../../server/http/errors.js';
+import { silentLogger } from '../../../config/logger.js';
 import { obs } from './harness.js';
 import { PM25_RULE, serviceWith, T0 } from './service-harness.js';
-
-/** What the app's single error handler does: `{status, code, message, issues?}` → `{error: {...}}`. */
-const errorHandler: ErrorRequestHandler = (
-  err: { status?: number; code?: string; message: string; issues?: unknown },
-  _req,
-  res,
-  _next,
-) => {
-  const status = err.status ?? 500;
-  const code = typeof err.code === 'string' && status < 500 ? err.code : status === 503 ? 'unavailable' : 'internal';
-  res.status(status).json({
-    error: {
-      code: status === 400 && code.startsWith('entity.') ? 'bad_request' : code,
-      message: err.message,
-      issues: err.issues,
-    },
-  });
-};
 
 const OPERATOR: Identity = {
   kind: 'session',
@@ -80,7 +64,7 @@ beforeEach(async () => {
   app.post('/api/v1/ingest', express.text({ type: '*/*' }), (req, res) => {
     res.json({ raw: req.body as unknown });
   });
-  app.use(errorHandler);
+  app.use(errorHandler(silentLogger));
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
