@@ -165,6 +165,7 @@ function FieldHome({ me, queue, persistent }: { me: Me; queue: OfflineQueue; per
                 position={position}
                 refused={refused}
                 pending={(pending.get(item.key) ?? NO_PENDING).map((a) => a.op)}
+                mine={item.assignee === me.username}
                 onAck={ack}
               />
             ))}

@@ -16,11 +16,13 @@ interface FieldRowProps {
   refused: boolean;
   /** Actions on this item still waiting to be sent. */
   pending: readonly FieldAction['op'][];
+  /** Assigned to the signed-in officer (not only open in their zone). */
+  mine: boolean;
   onAck: (item: FieldItem) => void;
 }
 
 /** One item in the list: what, how urgent, where, and "acknowledge" reachable in two taps (button, then confirm). */
-export const FieldRow = memo(function FieldRow({ item, now, locale, zoneName, position, refused, pending, onAck }: FieldRowProps) {
+export const FieldRow = memo(function FieldRow({ item, now, locale, zoneName, position, refused, pending, mine, onAck }: FieldRowProps) {
   const [confirming, setConfirming] = useState(false);
   const acked = item.acked || pending.includes('ack');
   const resolved = pending.includes('resolve');
@@ -36,6 +38,11 @@ export const FieldRow = memo(function FieldRow({ item, now, locale, zoneName, po
         <span className="frow__top">
           <UrgencyBadge item={item} now={now} locale={locale} />
           <span className="frow__kind">{ft(`field.kind.${item.kind}`)}</span>
+          {mine && (
+            <span className="fbadge fbadge--mine" data-testid="mine">
+              {ft('field.assignedToMe')}
+            </span>
+          )}
           <span className="frow__state">{stateText(item.state)}</span>
         </span>
         <span className="frow__title">{item.title}</span>
