@@ -32,13 +32,26 @@ function usePendingPhotos(pending: readonly StoredAction[]): { seq: number; url:
   return photos;
 }
 
-function historyText(action: string): string {
+function historyText(action: string, step?: number): string {
+  // A policy's first step only tells people; later steps are the climb.
+  if (action === 'escalate' && step !== undefined)
+    return ft(step === 1 ? 'field.action.notified' : 'field.action.escalatedStep', { step });
   const key = `field.action.${action}`;
   return isFieldKey(key) ? ft(key) : action;
 }
 
 /** One item: where it is, what happened, and acknowledge, note, photos and resolve. */
-export function FieldItemPage({ item, loading, now, locale, zoneName, position, refused, pending, act }: FieldItemPageProps) {
+export function FieldItemPage({
+  item,
+  loading,
+  now,
+  locale,
+  zoneName,
+  position,
+  refused,
+  pending,
+  act,
+}: FieldItemPageProps) {
   const id = useId();
   const [ackConfirm, setAckConfirm] = useState(false);
   const [note, setNote] = useState('');
@@ -107,7 +120,9 @@ export function FieldItemPage({ item, loading, now, locale, zoneName, position, 
           <li>{ft('field.opened', { time: formatWhen(item.openedAt, locale) })}</li>
           {item.deadline !== undefined && <li>{ft('field.deadline', { time: formatWhen(item.deadline, locale) })}</li>}
           {item.assignee !== undefined && <li>{ft('field.assignedTo', { name: item.assignee })}</li>}
-          {item.result !== undefined && <li data-testid="item-result">{ft('field.result', { result: item.result })}</li>}
+          {item.result !== undefined && (
+            <li data-testid="item-result">{ft('field.result', { result: item.result })}</li>
+          )}
         </ul>
         <div className="frow__where-line">
           <Whereabouts item={item} position={position} refused={refused} locale={locale} />
@@ -120,7 +135,12 @@ export function FieldItemPage({ item, loading, now, locale, zoneName, position, 
           </ul>
         )}
         {!acked && !closed && !ackConfirm && (
-          <button type="button" className="fbtn fbtn--primary fbtn--wide" onClick={() => setAckConfirm(true)} data-testid="ack">
+          <button
+            type="button"
+            className="fbtn fbtn--primary fbtn--wide"
+            onClick={() => setAckConfirm(true)}
+            data-testid="ack"
+          >
             {ft('field.ack')}
           </button>
         )}
@@ -254,7 +274,7 @@ export function FieldItemPage({ item, loading, now, locale, zoneName, position, 
               <li key={`${e.at}-${i}`}>
                 <span className="fhistory__when">{formatWhen(e.at, locale)}</span>
                 <span className="fhistory__what">
-                  {historyText(e.action)} · {e.by}
+                  {historyText(e.action, e.step)} · {e.by}
                 </span>
                 {/* An attach event's note is the photo's id, shown above as the photo itself. */}
                 {e.note !== undefined && e.action !== 'attach' && <span className="fhistory__note">{e.note}</span>}

@@ -31,7 +31,8 @@ export interface FieldItem {
   open: boolean;
   assignee: string | undefined;
   attachments: AttachmentInfo[];
-  history: { at: number; by: string; action: string; note?: string | undefined }[];
+  /** `step`: an escalation-policy step (1 is the first notice, later ones climbed because nobody took it on). */
+  history: { at: number; by: string; action: string; note?: string | undefined; step?: number | undefined }[];
   result: string | undefined;
 }
 
@@ -60,7 +61,7 @@ export function alertItem(alert: Alert): FieldItem {
     open: alert.state !== 'resolved',
     assignee: alert.assignee,
     attachments: alert.attachments ?? [],
-    history: (alert.history ?? []).map((e) => ({ at: e.at, by: e.by, action: e.action, note: e.note })),
+    history: (alert.history ?? []).map((e) => ({ at: e.at, by: e.by, action: e.action, note: e.note, step: e.step })),
     result: undefined,
   };
 }
@@ -87,7 +88,7 @@ export function reportItem(report: Report, categories: readonly ReportCategoryIn
     open,
     assignee: report.assignee,
     attachments: report.attachments,
-    history: report.history.map((e) => ({ at: e.at, by: e.by, action: e.action, note: e.note })),
+    history: report.history.map((e) => ({ at: e.at, by: e.by, action: e.action, note: e.note, step: e.step })),
     result: report.result,
   };
 }

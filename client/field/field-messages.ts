@@ -99,6 +99,8 @@ const vi = {
   'field.action.attach': 'Thêm ảnh',
   'field.action.overdue': 'Quá hạn',
   'field.action.escalate': 'Chuyển cấp',
+  'field.action.notified': 'Đã báo tin',
+  'field.action.escalatedStep': 'Chuyển cấp (bước {step})',
   'field.action.clear': 'Hết điều kiện',
   'field.action.rate': 'Người dân đánh giá',
 };
@@ -201,6 +203,8 @@ const en: Record<keyof typeof vi, string> = {
   'field.action.attach': 'Photo added',
   'field.action.overdue': 'Overdue',
   'field.action.escalate': 'Escalated',
+  'field.action.notified': 'Notified',
+  'field.action.escalatedStep': 'Escalated (step {step})',
   'field.action.clear': 'Condition cleared',
   'field.action.rate': 'Rated by the citizen',
 };
