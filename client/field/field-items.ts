@@ -67,7 +67,12 @@ export function alertItem(alert: Alert): FieldItem {
 }
 
 /** A citizen report as a list item; `title` is its category's name. */
-export function reportItem(report: Report, categories: readonly ReportCategoryInfo[], locale: Locale, now: number): FieldItem {
+export function reportItem(
+  report: Report,
+  categories: readonly ReportCategoryInfo[],
+  locale: Locale,
+  now: number,
+): FieldItem {
   const open = report.status !== 'resolved' && report.status !== 'rejected';
   const overdue = report.overdue || (open && report.deadline < now);
   return {
@@ -140,7 +145,9 @@ export function distanceM(from: { lat: number; lon: number }, to: { lat: number;
 /** "850 m" or "3,2 km" in the page's language. */
 export function formatDistance(metres: number, locale: Locale): string {
   if (metres < 1000) return `${Math.round(metres / 10) * 10} m`;
-  const km = new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 1 }).format(metres / 1000);
+  const km = new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 1 }).format(
+    metres / 1000,
+  );
   return `${km} km`;
 }
 
