@@ -1,5 +1,5 @@
 import type { FieldValue, HistoryPoint, Observation } from '../../contract/index.js';
-import type { EmbeddedDatabase, ObservationRow } from './embedded-schema.js';
+import type { DownsampledRow, EmbeddedDatabase, ObservationRow } from './embedded-schema.js';
 import { DOWNSAMPLE_BUCKET_MS } from './retention.js';
 import type { FieldKey, FieldKeysOptions, HistoryQueryOptions, LatestQueryOptions, ScanOptions } from './types.js';
 
@@ -115,21 +115,37 @@ function pick(row: ObservationRow, fields: string[] | undefined): Record<string,
   return picked;
 }
 
+/** Rows read per page of one entity's history, and rows handled between two turns of the event loop. */
+export const HISTORY_PAGE_ROWS = 5000;
+export const HISTORY_CHUNK_ROWS = 2000;
+
 /**
  * One entity's history, oldest first. Raw: one point per row with the fields it reported.
  * Downsampled: buckets at floor(ts / every) * every, numbers averaged, other values the last one.
  * Position fields `lat`/`lon` are returned only when asked for by name.
+ *
+ * Reads are synchronous and a range may hold hundreds of thousands of rows, so this is a generator
+ * that pauses (yields) every HISTORY_CHUNK_ROWS rows and returns the points when done; the caller
+ * gives the event loop a turn at each pause. Rows come in keyset pages, so no statement stays open
+ * across a pause.
  */
-export function readHistory(statements: Statements, options: HistoryQueryOptions): HistoryPoint[] {
+export function* readHistory(statements: Statements, options: HistoryQueryOptions): Generator<void, HistoryPoint[], void> {
+  const { domain, id, to } = options;
   const rows = mergeByTs<ObservationRow & { counts?: string }>(
-    statements.downRange.iterate(options.domain, options.id, options.from, options.to),
-    statements.entityRange.iterate(options.domain, options.id, options.from, options.to),
+    pagedRows<DownsampledRow>((after) =>
+      statements.downEntityPage.all({ domain, id, ts: after?.ts ?? options.from - 1, to, limit: HISTORY_PAGE_ROWS }),
+    ),
+    pagedRows<ObservationRow & { rid: number }>((after) =>
+      statements.entityPage.all({ domain, id, ts: after?.ts ?? options.from, rid: after?.rid ?? -1, to, limit: HISTORY_PAGE_ROWS }),
+    ),
   );
   const points: HistoryPoint[] = [];
+  let handled = 0;
   if (options.every === undefined) {
     for (const row of rows) {
       const fields = pick(row, options.fields);
       if (Object.keys(fields).length > 0) points.push({ ts: row.ts, fields });
+      if (++handled % HISTORY_CHUNK_ROWS === 0) yield;
     }
     return points;
   }
@@ -165,9 +181,21 @@ export function readHistory(statements: Statements, options: HistoryQueryOptions
         acc.count += weight;
       }
     }
+    if (++handled % HISTORY_CHUNK_ROWS === 0) yield;
   }
   close();
   return points;
+}
+
+/** Rows of a keyset-paged query, one page at a time: `page(last)` reads the page after the last row seen. */
+function* pagedRows<T>(page: (after: T | undefined) => T[]): Generator<T> {
+  let after: T | undefined;
+  for (;;) {
+    const rows = page(after);
+    yield* rows;
+    if (rows.length < HISTORY_PAGE_ROWS) return;
+    after = rows[rows.length - 1];
+  }
 }
 
 /** Two ts-ordered row streams as one, oldest first (the downsampled one first on equal times). */

@@ -99,9 +99,19 @@ export function openDatabase(file: string) {
       `SELECT domain, id, ts, lat, lon, fields, tags FROM observations_1m
        WHERE domain = ? AND id = ? AND ts <= ? AND ts >= ? ORDER BY ts DESC LIMIT ?`,
     ),
-    downRange: db.prepare<[string, string, number, number], DownsampledRow>(
+    // One entity's history in pages (keyset on (ts, rowid), one minute per ts), so a long range is read
+    // with turns of the event loop between pages and no statement left open across them.
+    entityPage: db.prepare<
+      { domain: string; id: string; ts: number; rid: number; to: number; limit: number },
+      ObservationRow & { rid: number }
+    >(
+      `SELECT rowid AS rid, domain, id, ts, lat, lon, fields, tags FROM observations
+       WHERE domain = @domain AND id = @id AND ts >= @ts AND (ts, rowid) > (@ts, @rid) AND ts <= @to
+       ORDER BY ts, rowid LIMIT @limit`,
+    ),
+    downEntityPage: db.prepare<{ domain: string; id: string; ts: number; to: number; limit: number }, DownsampledRow>(
       `SELECT domain, id, ts, last_ts, lat, lon, fields, counts, tags FROM observations_1m
-       WHERE domain = ? AND id = ? AND ts >= ? AND ts <= ? ORDER BY ts`,
+       WHERE domain = @domain AND id = @id AND ts > @ts AND ts <= @to ORDER BY ts LIMIT @limit`,
     ),
     downScanPage: db.prepare<
       { domains: string | null; ts: number; domain: string; id: string; to: number; limit: number },

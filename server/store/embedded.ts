@@ -126,8 +126,14 @@ export class EmbeddedStore implements TelemetryStore {
   }
 
   /** One entity's history, raw or downsampled. */
-  history(options: HistoryQueryOptions): Promise<HistoryPoint[]> {
-    return this.run(() => readHistory(this.open().statements, options));
+  async history(options: HistoryQueryOptions): Promise<HistoryPoint[]> {
+    const reading = readHistory(this.open().statements, options);
+    for (;;) {
+      const step = reading.next();
+      if (step.done) return step.value;
+      // Reads are synchronous: a long range gives /healthz, ingest and sockets a turn between chunks.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Observations in [from, to] across domains, oldest first, in chunks. */
