@@ -313,7 +313,7 @@ describe('operator console in Chromium', () => {
     expect(p95).toBeLessThan(600);
     expect(renders).toBeLessThan(40);
     // A panel still answers at once under load.
-    await page.getByRole('button', { name: 'Hide' }).click();
+    await page.getByRole('button', { name: 'Hide', exact: true }).click();
     expect(await page.locator('#side-panel').isHidden()).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-10k.png') });
     await page.getByRole('button', { name: 'Map layers' }).click();
