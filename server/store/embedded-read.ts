@@ -115,9 +115,9 @@ function pick(row: ObservationRow, fields: string[] | undefined): Record<string,
   return picked;
 }
 
-/** Rows read per page of one entity's history, and rows handled between two turns of the event loop. */
-export const HISTORY_PAGE_ROWS = 5000;
-export const HISTORY_CHUNK_ROWS = 2000;
+/** Rows read per page of one entity's history, and rows handled between two turns of the event loop (about 20 ms each). */
+export const HISTORY_PAGE_ROWS = 1000;
+export const HISTORY_CHUNK_ROWS = 1000;
 
 /**
  * One entity's history, oldest first. Raw: one point per row with the fields it reported.

@@ -73,7 +73,7 @@ describe('a long raw history on the embedded store does not hold the server', ()
     // Relative, since the machine is shared: many answers meanwhile, and none waited for a large part of the read.
     const slowest = Math.max(...answers);
     console.log(`raw history of ${ROWS} rows: ${Math.round(duration)} ms; /healthz answered ${answers.length} times meanwhile, slowest ${Math.round(slowest)} ms`);
-    expect(answers.length).toBeGreaterThanOrEqual(10);
+    expect(answers.length).toBeGreaterThanOrEqual(20);
     expect(slowest).toBeLessThan(duration / 4);
   }, 120_000);
 });
