@@ -16,6 +16,7 @@ import { canSeeItem, limitedToZones } from '../auth/policy.js';
 import { clientIp, identityOf } from '../auth/request.js';
 import type { AlertService } from './alert-service.js';
 import { fromZodError, notFound } from './errors.js';
+import { errorBody, toHttpError } from '../http/errors.js';
 
 export interface AlertsRouterOptions {
   /** Time base for `snooze {for}` and the default backtest range. */
@@ -200,12 +201,9 @@ async function streamBacktest(
   } catch (err) {
     // Before the first line the error handler still answers with a proper status.
     if (!started) throw err;
-    const code = (err as { code?: unknown }).code;
-    res.end(
-      JSON.stringify({
-        error: { code: typeof code === 'string' ? code : 'internal', message: (err as Error).message },
-      }) + '\n',
-    );
+    // Mid-stream the status is sent: the last line is the same body the error handler would answer.
+    const known = toHttpError(err);
+    res.end(JSON.stringify(errorBody(known ?? { code: 'internal', message: (err as Error).message })) + '\n');
   }
 }
 
