@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { EscalationPolicyInputSchema } from '../../contract/index.js';
+import { EscalationPolicyInputSchema, notFound } from '../../contract/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { clientIp, identityOf } from '../auth/request.js';
 import type { RouteSpec } from '../http/route-catalog.js';
@@ -79,12 +79,7 @@ export function createEscalationRouter(deps: { policies: PolicyBook; audit: Audi
   });
   router.get('/escalation-policies/:id', async (req: Request, res: Response) => {
     const policy = await policies.get(idOf(req));
-    if (policy === undefined) {
-      res
-        .status(404)
-        .json({ error: { code: 'not_found', message: `escalation policy "${idOf(req)}" does not exist` } });
-      return;
-    }
+    if (policy === undefined) throw notFound(`escalation policy "${idOf(req)}" does not exist`);
     res.json(policy);
   });
   router.put('/escalation-policies/:id', async (req: Request, res: Response) => {

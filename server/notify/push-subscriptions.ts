@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PushSubscriptionJson } from '../../contract/index.js';
+import { conflict, type PushSubscriptionJson } from '../../contract/index.js';
 import type { StateStore, StoredRecord } from '../state/types.js';
 
 /*
@@ -59,10 +59,7 @@ export function createPushSubscriptions(state: StateStore): PushSubscriptions {
           return sub;
         }
       }
-      throw Object.assign(new Error('The subscription changed meanwhile; try again.'), {
-        status: 409,
-        code: 'conflict',
-      });
+      throw conflict('The subscription changed meanwhile; try again.');
     },
     async remove(username, endpoint) {
       const id = subscriptionId(endpoint);
