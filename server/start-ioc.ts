@@ -234,6 +234,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       alerts: alerts.service,
       audit,
       zoneOf: createZoneLookup(config),
+      basemap,
       publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort}`,
       logger: logger.child({ module: 'field' }),
       publish: (report) => liveServer.broadcastReport(report),

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import type { ReportCategoryInfo, ReportCreate, ReportCreated } from '../../contract/field.js';
 import { useLocale } from '../i18n/i18n.js';
 import { ApiFailure } from '../live/http.js';
@@ -6,6 +6,7 @@ import { photoProblem } from '../field/photos.js';
 import { formatWhen } from '../field/texts.js';
 import { fetchCategories, fileReport } from './report-api.js';
 import { rt } from './report-messages.js';
+import { PlacePicker, wardName, type PickedPlace } from './PlacePicker.js';
 
 /** Photos one report may carry (the server's default `reports.maxPhotos`; it refuses more with the reason). */
 const MAX_PHOTOS = 5;
@@ -24,9 +25,10 @@ export function filingFailureText(err: unknown): string {
   return rt('report.failed', { message: (err as Error).message });
 }
 
-type Place = { lat: number; lon: number; accuracy: number };
+/** Where the report is: the phone's location (with its accuracy) or a point picked on the map. */
+type Place = { from: 'phone'; lat: number; lon: number; accuracy: number } | ({ from: 'map' } & PickedPlace);
 
-/** The report form: category, description, photos, the phone's location, optional contact; answers the tracking code. */
+/** The report form: category, description, photos, the place (phone's location or the map), optional contact; answers the tracking code. */
 export function ReportForm({ onFiled }: { onFiled: (created: ReportCreated) => void }) {
   const locale = useLocale();
   const id = useId();
@@ -38,6 +40,8 @@ export function ReportForm({ onFiled }: { onFiled: (created: ReportCreated) => v
   const [place, setPlace] = useState<Place | null>(null);
   const [locating, setLocating] = useState(false);
   const [placeError, setPlaceError] = useState<string | null>(null);
+  const [picking, setPicking] = useState(false);
+  const pickButton = useRef<HTMLButtonElement>(null);
   const [name, setName] = useState('');
   const [phone, setPhone] = useState('');
   const [busy, setBusy] = useState(false);
@@ -58,7 +62,7 @@ export function ReportForm({ onFiled }: { onFiled: (created: ReportCreated) => v
     setPlaceError(null);
     navigator.geolocation.getCurrentPosition(
       (p) => {
-        setPlace({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy });
+        setPlace({ from: 'phone', lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy });
         setLocating(false);
       },
       (err) => {
@@ -181,12 +185,41 @@ export function ReportForm({ onFiled }: { onFiled: (created: ReportCreated) => v
 
       <div className="fcard">
         <span className="fcard__title">{rt('report.place')}</span>
-        <button type="button" className="fbtn fbtn--link fbtn--wide" onClick={locate} disabled={locating} data-testid="report-locate">
-          {locating ? rt('report.locating') : rt('report.useLocation')}
-        </button>
+        <div className="rplace__ways">
+          <button type="button" className="fbtn fbtn--link fbtn--wide" onClick={locate} disabled={locating} data-testid="report-locate">
+            {locating ? rt('report.locating') : rt('report.useLocation')}
+          </button>
+          <button
+            type="button"
+            className="fbtn fbtn--link fbtn--wide"
+            onClick={() => setPicking(true)}
+            aria-expanded={picking}
+            ref={pickButton}
+            data-testid="report-pick-map"
+          >
+            {rt('report.pickOnMap')}
+          </button>
+        </div>
+        {picking && (
+          <PlacePicker
+            initial={place?.from === 'map' ? place : null}
+            onConfirm={(picked) => {
+              setPlace({ from: 'map', ...picked });
+              setPlaceError(null);
+              setPicking(false);
+              pickButton.current?.focus();
+            }}
+            onCancel={() => {
+              setPicking(false);
+              pickButton.current?.focus();
+            }}
+          />
+        )}
         {place !== null && (
           <p className="rplace" data-testid="report-place">
-            {rt('report.located', { lat: place.lat.toFixed(5), lon: place.lon.toFixed(5), accuracy: Math.round(place.accuracy) })}
+            {place.from === 'phone'
+              ? rt('report.located', { lat: place.lat.toFixed(5), lon: place.lon.toFixed(5), accuracy: Math.round(place.accuracy) })
+              : rt('report.picked', { lat: place.lat.toFixed(5), lon: place.lon.toFixed(5), ward: wardName(place.ward, locale) })}
           </p>
         )}
         {placeError !== null && (

@@ -1,4 +1,5 @@
 import type { ReportCategoryInfo, ReportCreate, ReportCreated, ReportTrack } from '../../contract/field.js';
+import type { Basemap, ZoneInfo } from '../../contract/api.js';
 import { ApiFailure, call, readFailure } from '../live/http.js';
 
 /** What citizens may report, with names in both languages. */
@@ -41,4 +42,17 @@ export function trackReport(code: string): Promise<ReportTrack> {
 export function rateReport(code: string, score: number, comment: string): Promise<ReportTrack> {
   const body = comment.trim() === '' ? { score } : { score, comment: comment.trim() };
   return call<ReportTrack>('POST', `/reports/track/${encodeURIComponent(code)}/rating`, { body, anonymous: true });
+}
+
+/** `GET /api/v1/reports/map`: what the place picker draws (centre, zoom, ward outlines, basemap). */
+export interface PickerMap {
+  center: [number, number];
+  zoom: number;
+  wards: ZoneInfo[];
+  basemap: Basemap;
+}
+
+/** The place picker's map; public, like the rest of this page. */
+export function fetchPickerMap(): Promise<PickerMap> {
+  return call<PickerMap>('GET', '/reports/map', { anonymous: true });
 }

@@ -7,12 +7,12 @@ import type { StateStore } from '../state/types.js';
 import { createNotifier } from '../notify/notifier.js';
 import { alertAcker, createNotifyRouter, type AckHandler } from '../notify/routes.js';
 import { HttpError } from '../http/errors.js';
-import type { Report } from '../../contract/index.js';
+import type { Basemap, Report } from '../../contract/index.js';
 import { canSeeItem } from '../auth/policy.js';
 import { createAttachmentStore } from '../attachments/attachment-store.js';
 import { createAttachmentsRouter } from '../attachments/routes.js';
 import { createReportService } from '../reports/report-service.js';
-import { createReportsRouter } from '../reports/routes.js';
+import { createReportsRouter, reportMapOf } from '../reports/routes.js';
 import type { ReportService } from '../reports/types.js';
 import { EscalationPolicyInputSchema } from '../../contract/index.js';
 import { DEMO_POLICIES } from '../escalation/demo-policies.js';
@@ -32,6 +32,8 @@ export interface FieldDeps {
   audit: AuditLog;
   /** The zone (ward) of a place; 'city' outside every zone. */
   zoneOf: (lat: number | null, lon: number | null) => string;
+  /** The basemap the console draws; the public report page's place picker draws it too. */
+  basemap: Basemap;
   /** Base of links in notifications (config.publicUrl, else the bound address). */
   publicUrl: () => string;
   logger: Logger;
@@ -69,7 +71,12 @@ export async function startField(deps: FieldDeps): Promise<FieldParts> {
   reports.start();
   stops.push(() => reports.close());
   routers.push(
-    createReportsRouter({ service: reports, config: deps.config.reports, audit: deps.audit }),
+    createReportsRouter({
+      service: reports,
+      config: deps.config.reports,
+      audit: deps.audit,
+      map: reportMapOf(deps.config.map, deps.basemap),
+    }),
     createAttachmentsRouter({ attachments, alerts: deps.alerts, reports, audit: deps.audit }),
   );
 

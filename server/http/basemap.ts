@@ -73,7 +73,10 @@ export function basemapFor(map: Config['map'], localFile: PmtilesFileInfo | unde
   return { kind: 'offline' };
 }
 
-/** Serves the local archive with HTTP range requests, which is how browsers read PMTiles. */
+/**
+ * Serves the local archive with HTTP range requests, which is how browsers read PMTiles. Public in the
+ * route catalog: a street map is not city data, and the citizen report page's place picker reads it.
+ */
 export function createBasemapRouter(localFile: PmtilesFileInfo): Router {
   const router = express.Router();
   const name = path.basename(localFile.file);

@@ -439,11 +439,12 @@ export const ROUTES: readonly RouteSpec[] = [
   ...NOTIFY_ROUTES,
   ...ESCALATION_ROUTES,
 
-  // Basemap archive served by the product.
+  // Basemap archive served by the product. Public: it is a street map, not city data, and the
+  // citizen report page (no account) draws it under its place picker.
   {
     method: 'get',
     path: '/basemap/:name',
-    access: 'live.read',
+    access: 'public',
     tag: 'live',
     summary: 'The local PMTiles basemap (range requests).',
     produces: 'application/vnd.pmtiles',

@@ -14,6 +14,7 @@ import {
   ReportStartSchema,
   ReportTrackSchema,
   type AuditAction,
+  type Basemap,
   type Report,
   type ReportCreated,
 } from '../../contract/index.js';
@@ -40,6 +41,50 @@ const CategoriesAnswer = z.object({
   ),
 });
 const ReportsAnswer = z.object({ reports: z.array(ReportSchema) });
+const Names = z.object({ vi: z.string(), en: z.string() });
+const Position = z.array(z.number());
+/** `GET /api/v1/reports/map`: what the public place picker draws; parsing strips anything else, so nothing more leaks out. */
+export const ReportMapSchema = z.object({
+  center: z.tuple([z.number(), z.number()]),
+  zoom: z.number(),
+  /** Ward boundaries: public administrative outlines, so a citizen sees which ward a point falls in. */
+  wards: z.array(
+    z.object({
+      id: z.string(),
+      name: Names,
+      geometry: z.union([
+        z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(Position)) }),
+        z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(Position))) }),
+      ]),
+    }),
+  ),
+  basemap: z.union([
+    z.object({ kind: z.literal('offline') }),
+    z.object({ kind: z.literal('style'), url: z.string() }),
+    z.object({ kind: z.literal('pmtiles'), url: z.string(), attribution: z.string().optional() }),
+    z.object({
+      kind: z.literal('tiles'),
+      url: z.string(),
+      tileSize: z.union([z.literal(256), z.literal(512)]),
+      maxZoom: z.number(),
+      attribution: z.string().optional(),
+    }),
+  ]),
+});
+export type ReportMap = z.infer<typeof ReportMapSchema>;
+
+/** The picker's map from the console's map settings: centre, zoom, ward outlines and basemap only. */
+export function reportMapOf(
+  map: { center: readonly [number, number]; zoom: number; zones: readonly ReportMap['wards'][number][] },
+  basemap: Basemap,
+): ReportMap {
+  return ReportMapSchema.parse({
+    center: [map.center[0], map.center[1]],
+    zoom: map.zoom,
+    wards: map.zones.map((z) => ({ id: z.id, name: { vi: z.name.vi, en: z.name.en }, geometry: z.geometry })),
+    basemap,
+  });
+}
 const CodeParam = z.string().min(1).max(32);
 
 // Fixed paths (categories, track) before `:id`, which would match them too.
@@ -51,6 +96,15 @@ export const REPORT_ROUTES: readonly RouteSpec[] = [
     tag: 'reports',
     summary: 'What citizens may report, with names in Vietnamese and English and the deadline (ms).',
     response: CategoriesAnswer,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/reports/map',
+    access: 'public',
+    tag: 'reports',
+    summary:
+      "The public page's place picker: map centre and zoom, the wards (public administrative outlines) and the basemap; no entities, rules or settings.",
+    response: ReportMapSchema,
   },
   {
     method: 'post',
@@ -151,6 +205,8 @@ export interface ReportsRouterDeps {
   service: ReportService;
   config: ReportsConfig;
   audit: AuditLog;
+  /** The place picker's map (built once at start-up by `reportMapOf`). */
+  map: ReportMap;
 }
 
 function parse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.output<S> {
@@ -178,7 +234,7 @@ function reportInput(req: Request): unknown {
 }
 
 export function createReportsRouter(deps: ReportsRouterDeps): Router {
-  const { service, config, audit } = deps;
+  const { service, config, audit, map } = deps;
   const router = express.Router();
   const json = express.json({ limit: '64kb' });
   const filing = limitPerAddress('report_create', [
@@ -237,6 +293,9 @@ export function createReportsRouter(deps: ReportsRouterDeps): Router {
   // Public.
   router.get('/reports/categories', (_req, res) => {
     res.json({ categories: service.categories() });
+  });
+  router.get('/reports/map', (_req, res) => {
+    res.json(map);
   });
   router.post('/reports', filing, onlyJsonOrMultipart, async (req, res) => {
     const input = parse(ReportCreateSchema, reportInput(req), 'body');

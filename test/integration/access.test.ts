@@ -41,7 +41,6 @@ allow(
   ['read', 'display'],
   'get /api/v1/entities',
   'get /api/v1/console-config',
-  'get /basemap/{name}',
   'get /api/v1/alerts',
   'get /api/v1/alerts/{id}',
   'get /api/v1/rule-names',
@@ -86,9 +85,12 @@ allow(
   'post /api/v1/alerts/{id}/note',
 );
 allow(['admin', 'supervisor', 'operator'], [], 'post /api/v1/alerts/{id}/assign');
-// Citizen reports share the alerts' permissions; filing, tracking and rating are public.
+// Citizen reports share the alerts' permissions; filing, tracking, rating and the place picker's map
+// (wards and the basemap, which is a street map and not city data) are public.
 for (const route of [
   'get /api/v1/reports/categories',
+  'get /api/v1/reports/map',
+  'get /basemap/{name}',
   'post /api/v1/reports',
   'get /api/v1/reports/track/{code}',
   'post /api/v1/reports/track/{code}/rating',
