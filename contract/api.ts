@@ -127,4 +127,9 @@ export interface ConsoleConfig {
   cameras?: CameraInfo[];
   /** Identifies the console build being served: a wall reloads itself when it changes. */
   build?: string;
+  /**
+   * How far back data goes (`store.retention`): raw for `raw` ms, then 1-minute rows up to
+   * `downsampled` ms back; absent when everything is kept for ever.
+   */
+  retention?: { raw: number; downsampled: number };
 }

@@ -165,10 +165,18 @@ function Console({ runtime, fallback, me }: { runtime: Runtime; fallback: boolea
             readOnly={replay !== null}
             clock={replay ? () => replay.view.get().at : undefined}
           />
-          {reports && !replay && <ReportsQueue reports={reports} zones={runtime.config.map.zones} onLocated={showMap} />}
+          {reports && !replay && (
+            <ReportsQueue reports={reports} zones={runtime.config.map.zones} onLocated={showMap} />
+          )}
         </aside>
       </div>
-      {replay && <ReplayBar replay={replay} onLive={backToLive} />}
+      {replay && (
+        <ReplayBar
+          replay={replay}
+          onLive={backToLive}
+          {...(runtime.config.retention ? { keptFor: runtime.config.retention.downsampled } : {})}
+        />
+      )}
       {replay && exporting !== null && <ExportDialog key={exporting} window={replay.view} store={replay.store} />}
       {page === 'rules' && <RuleEditor alerts={runtime.alerts} onClose={closePage} />}
       {page === 'admin' && (

@@ -104,6 +104,7 @@ export function createEntityRouter({ config, basemap, store, liveEntities, camer
     };
     const build = buildId();
     if (build !== undefined) body.build = build;
+    if (config.store.retention.enabled) body.retention = { raw: config.store.retention.raw, downsampled: config.store.retention.downsampled };
     res.json(body);
   });
 

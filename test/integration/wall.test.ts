@@ -85,6 +85,8 @@ describe('wall data: KPIs, data quality, camera events', () => {
     expect(config.cameras).toEqual([{ id: CAMERA.id, name: CAMERA.name, lat: CAMERA.lat, lon: CAMERA.lon }]);
     expect(config.domains.dossier?.layer).toBe(false);
     expect(config.domains.sensor?.layer).toBe(true);
+    // The replay window picker reaches back as far as the store keeps data.
+    expect(config.retention).toEqual({ raw: 30 * 86_400_000, downsampled: 400 * 86_400_000 });
   });
 
   it('lets the console load camera snapshots from the camera server (CSP img-src), and nothing else new', async () => {

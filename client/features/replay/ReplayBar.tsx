@@ -73,7 +73,15 @@ function DensityTrack({ replay, from, to }: { replay: ReplayController; from: nu
 }
 
 /** The time bar at the bottom in replay: the moment, play/pause, speeds, window, density and playhead, back to live. */
-export function ReplayBar({ replay, onLive }: { replay: ReplayController; onLive: () => void }) {
+export function ReplayBar({
+  replay,
+  onLive,
+  keptFor,
+}: {
+  replay: ReplayController;
+  onLive: () => void;
+  keptFor?: number;
+}) {
   const locale = useLocale();
   const view = useObservable(replay.view);
   // The slider follows a drag at once; the controller debounces the fetch.
@@ -183,6 +191,7 @@ export function ReplayBar({ replay, onLive }: { replay: ReplayController; onLive
           from={view.from}
           to={view.to}
           onCancel={() => setPicking(false)}
+          {...(keptFor !== undefined ? { keptFor } : {})}
           onApply={(from, to) => {
             setPicking(false);
             replay.setWindow(from, to);

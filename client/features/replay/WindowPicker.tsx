@@ -1,24 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { MAX_REPLAY_WINDOW_MS } from '../../../contract/replay.js';
-import { cityDateTimeInput, parseCityDateTime } from '../../i18n/format.js';
-import { t } from '../../i18n/i18n.js';
+import { cityDateTimeInput, formatCityTime, parseCityDateTime } from '../../i18n/format.js';
+import { getLocale, t } from '../../i18n/i18n.js';
+import { windowProblem, type WindowProblem } from './window-problem.js';
 import './window-picker.css';
 
 const DAY_MS = 86_400_000;
 const MAX_DAYS = Math.floor(MAX_REPLAY_WINDOW_MS / DAY_MS);
-
-/** What can be wrong with a chosen window (message keys). */
-type WindowProblem =
-  'replay.window.invalid' | 'replay.window.badOrder' | 'replay.window.tooLong' | 'replay.window.future';
-
-/** Why a chosen window cannot be replayed, or null when it can. */
-export function windowProblem(from: number | null, to: number | null, now: number): WindowProblem | null {
-  if (from === null || to === null) return 'replay.window.invalid';
-  if (to <= from) return 'replay.window.badOrder';
-  if (to - from > MAX_REPLAY_WINDOW_MS) return 'replay.window.tooLong';
-  if (from >= now) return 'replay.window.future';
-  return null;
-}
 
 /**
  * A free window: from and to as Vietnam date and time, any span up to the replay limit (31 days),
@@ -29,16 +17,20 @@ export function WindowPicker({
   to,
   onApply,
   onCancel,
+  keptFor,
 }: {
   from: number;
   to: number;
   onApply: (from: number, to: number) => void;
   onCancel: () => void;
+  /** How far back data is kept (ms, the server's retention); unlimited when absent. */
+  keptFor?: number;
 }) {
   const [fromText, setFromText] = useState(() => cityDateTimeInput(from));
   const [toText, setToText] = useState(() => cityDateTimeInput(to));
   const [problem, setProblem] = useState<WindowProblem | null>(null);
   const max = cityDateTimeInput(Date.now());
+  const min = keptFor === undefined ? undefined : cityDateTimeInput(Date.now() - keptFor);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -46,7 +38,7 @@ export function WindowPicker({
     const start = parseCityDateTime(fromText);
     const end = parseCityDateTime(toText);
     const clampedEnd = end === null ? null : Math.min(end, Math.floor(now / 1000) * 1000);
-    const why = windowProblem(start, clampedEnd, now);
+    const why = windowProblem(start, clampedEnd, now, keptFor);
     setProblem(why);
     if (why === null && start !== null && clampedEnd !== null) onApply(start, clampedEnd);
   };
@@ -69,6 +61,7 @@ export function WindowPicker({
           className="field"
           value={fromText}
           max={max}
+          {...(min !== undefined ? { min } : {})}
           onChange={(event) => setFromText(event.target.value)}
           required
           autoFocus
@@ -90,7 +83,10 @@ export function WindowPicker({
       <p className="replay-window__hint">{t('replay.window.hint', { days: MAX_DAYS })}</p>
       {problem !== null && (
         <p className="replay-window__problem" role="alert">
-          {t(problem, { days: MAX_DAYS })}
+          {t(problem, {
+            days: MAX_DAYS,
+            earliest: keptFor === undefined ? '' : formatCityTime(Date.now() - keptFor, getLocale(), true),
+          })}
         </p>
       )}
       <div className="replay-window__actions">
