@@ -49,7 +49,13 @@ export async function loadAckTokens(state: Pick<StateStore, 'putSettingIfAbsent'
 
 export function createAckTokens(key: Buffer): AckTokens {
   const mac = (text: string) => createHmac('sha256', key).update(text).digest();
-  const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
+  // Compared as base64url text, not decoded bytes: a decoder ignores the last character's spare
+  // bits, so a token altered there would otherwise still pass.
+  const same = (expected: Buffer, given: string) => {
+    const a = Buffer.from(expected.toString('base64url'));
+    const b = Buffer.from(given);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
   return {
     sign(claim) {
       const body = Buffer.from(
@@ -60,7 +66,7 @@ export function createAckTokens(key: Buffer): AckTokens {
     verify(token, now) {
       const [version, body, signature] = token.split('.');
       if (version !== 'v1' || body === undefined || signature === undefined) return undefined;
-      if (!same(mac(`v1.${body}`), Buffer.from(signature, 'base64url'))) return undefined;
+      if (!same(mac(`v1.${body}`), signature)) return undefined;
       let json: unknown;
       try {
         json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -78,7 +84,7 @@ export function createAckTokens(key: Buffer): AckTokens {
       const found = /^ack:([A-Za-z0-9-]{1,40})\.([A-Za-z0-9_-]{16})$/.exec(data);
       if (!found) return undefined;
       const [, id = '', signature = ''] = found;
-      return same(mac(`tg.${id}`).subarray(0, SHORT_MAC_BYTES), Buffer.from(signature, 'base64url')) ? id : undefined;
+      return same(mac(`tg.${id}`).subarray(0, SHORT_MAC_BYTES), signature) ? id : undefined;
     },
   };
 }
