@@ -36,7 +36,9 @@ interface PageGlobals {
         | {
             scope: string;
             active: { scriptURL: string; state: string } | null;
-            getNotifications(): Promise<{ title: string; body: string; tag: string; actions: { action: string; title: string }[] }[]>;
+            getNotifications(): Promise<
+              { title: string; body: string; tag: string; actions: { action: string; title: string }[] }[]
+            >;
           }
         | undefined
       >;
@@ -67,7 +69,9 @@ describe('field app on a phone', () => {
     const res = await fetch(`${product.baseUrl}/api/v1/ingest`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ domain: 'sensor', id, ts: Date.now(), ...place, fields: { pm25: 180 }, tags: { name: id } }]),
+      body: JSON.stringify([
+        { domain: 'sensor', id, ts: Date.now(), ...place, fields: { pm25: 180 }, tags: { name: id } },
+      ]),
     });
     expect(res.status).toBe(202);
   }
@@ -146,9 +150,9 @@ describe('field app on a phone', () => {
 
   it('lists only the north ward: its alert and its report, worst first, with distance and directions', async () => {
     await expect.poll(() => page.locator('[data-testid=field-row]').count(), { timeout: 15_000 }).toBe(2);
-    const keys = await page.locator('[data-testid=field-row]').evaluateAll((rows) =>
-      rows.map((r) => (r as unknown as { dataset: { key: string } }).dataset.key),
-    );
+    const keys = await page
+      .locator('[data-testid=field-row]')
+      .evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { key: string } }).dataset.key));
     // The critical alert ranks above the report that is not yet due.
     expect(keys).toEqual([`alert/${alerts.north}`, `report/${reports.north?.id}`]);
     expect(await page.textContent('[data-testid=field-count]')).toBe('2 việc đang mở');
@@ -171,9 +175,13 @@ describe('field app on a phone', () => {
     expect(await reportRow.locator('.frow__detail').textContent()).toBe('Nước ngập sâu 30 cm trước cổng chợ');
     expect(await reportRow.locator('.frow__meta').textContent()).toContain('Phường Bắc');
     // Every button on the list is at least 48 px tall (a thumb outdoors).
-    const heights = await page.locator('.frow .fbtn').evaluateAll((buttons) =>
-      buttons.map((b) => (b as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height),
-    );
+    const heights = await page
+      .locator('.frow .fbtn')
+      .evaluateAll((buttons) =>
+        buttons.map(
+          (b) => (b as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height,
+        ),
+      );
     expect(heights.length).toBeGreaterThan(0);
     expect(Math.min(...heights)).toBeGreaterThanOrEqual(48);
     // Notifications are allowed in this browser: the app offers to turn them on.
@@ -191,7 +199,9 @@ describe('field app on a phone', () => {
     const reportKey = `report/${reports.north?.id}`;
     await row(reportKey).getByTestId('ack').tap();
     await row(reportKey).getByTestId('ack-confirm').tap();
-    await expect.poll(async () => (await reportNow(reports.north?.id ?? '')).status, { timeout: 10_000 }).toBe('in_progress');
+    await expect
+      .poll(async () => (await reportNow(reports.north?.id ?? '')).status, { timeout: 10_000 })
+      .toBe('in_progress');
     // The list follows the server: both rows now show they were taken on, without an ack button.
     await expect.poll(() => row(reportKey).getAttribute('data-state')).toBe('in_progress');
     await expect.poll(() => row(`alert/${alerts.north}`).getAttribute('data-state')).toBe('acknowledged');
@@ -204,14 +214,30 @@ describe('field app on a phone', () => {
     await page.waitForSelector(`[data-testid=field-item][data-key="report/${id}"]`);
     expect(await page.getAttribute('[data-testid=photo-input]', 'capture')).toBe('environment');
     expect(await page.getAttribute('[data-testid=photo-input]', 'accept')).toBe('image/*');
-    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6f97' } }).jpeg().toBuffer();
-    await page.setInputFiles('[data-testid=photo-input]', { name: 'hien-truong.jpg', mimeType: 'image/jpeg', buffer: photo });
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6f97' } })
+      .jpeg()
+      .toBuffer();
+    await page.setInputFiles('[data-testid=photo-input]', {
+      name: 'hien-truong.jpg',
+      mimeType: 'image/jpeg',
+      buffer: photo,
+    });
     await expect.poll(async () => (await reportNow(id)).attachments.length, { timeout: 15_000 }).toBe(1);
     const stored = (await reportNow(id)).attachments[0];
     expect(stored).toMatchObject({ contentType: 'image/jpeg', by: FIELD_USER });
     // The page shows the server's copy once the list reloaded.
     await page.locator('[data-testid=photo]').first().waitFor({ timeout: 10_000 });
-    expect(await page.locator('[data-testid=photo]').first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    // The element appears before its bytes arrive: wait until the image has decoded.
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-testid=photo]')
+            .first()
+            .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
   });
 
   it('starts offline from the service worker, resolves offline, and sends it when the connection returns', async () => {
@@ -240,7 +266,9 @@ describe('field app on a phone', () => {
     expect(resolved.result).toBe('Đã khơi thông cống, nước rút hết');
     expect(resolved.history.at(-1)).toMatchObject({ action: 'resolve', by: FIELD_USER });
     await page.getByTestId('queue-waiting').waitFor({ state: 'detached', timeout: 15_000 });
-    await expect.poll(() => page.locator('[data-testid=item-state]').textContent(), { timeout: 15_000 }).toBe('Đã xử lý');
+    await expect
+      .poll(() => page.locator('[data-testid=item-state]').textContent(), { timeout: 15_000 })
+      .toBe('Đã xử lý');
     expect(await page.getByTestId('queue-failed').count()).toBe(0);
   });
 
@@ -253,7 +281,10 @@ describe('field app on a phone', () => {
     await page.getByTestId('resolve-confirm').tap();
     await page.getByTestId('queue-waiting').waitFor();
     // Meanwhile an operator resolves it at the centre.
-    const res = await admin.fetch(`/api/v1/alerts/${encodeURIComponent(alerts.north)}/resolve`, { method: 'POST', json: {} });
+    const res = await admin.fetch(`/api/v1/alerts/${encodeURIComponent(alerts.north)}/resolve`, {
+      method: 'POST',
+      json: {},
+    });
     expect(res.status).toBe(200);
     await context.setOffline(false);
     const failed = page.getByTestId('queue-failed');
@@ -286,7 +317,11 @@ describe('field app on a phone', () => {
     };
     expect(manifest).toMatchObject({ start_url: '/field', display: 'standalone', theme_color: '#0b5cab' });
     expect(manifest.name).toContain('Hiện trường');
-    expect(manifest.icons.map((i) => `${i.sizes} ${i.purpose}`).sort()).toEqual(['192x192 any', '512x512 any', '512x512 maskable']);
+    expect(manifest.icons.map((i) => `${i.sizes} ${i.purpose}`).sort()).toEqual([
+      '192x192 any',
+      '512x512 any',
+      '512x512 maskable',
+    ]);
     for (const icon of manifest.icons) {
       const res = await fetch(`${product.baseUrl}${icon.src}`);
       expect(res.headers.get('content-type')).toBe('image/png');
@@ -322,11 +357,18 @@ describe('field app on a phone', () => {
       page.evaluate(async () => {
         const r = await (globalThis as unknown as PageGlobals).navigator.serviceWorker.getRegistration('/field');
         const list = (await r?.getNotifications()) ?? [];
-        return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => `${a.action}:${a.title}`) }));
+        return list.map((n) => ({
+          title: n.title,
+          body: n.body,
+          tag: n.tag,
+          actions: n.actions.map((a) => `${a.action}:${a.title}`),
+        }));
       });
-    await expect.poll(shown, { timeout: 10_000 }).toEqual([
-      { title: 'PM2.5 cao', body: 'Phường Bắc · 180 µg/m³', tag: `alert/${alerts.south}`, actions: ['ack:Xác nhận'] },
-    ]);
+    await expect
+      .poll(shown, { timeout: 10_000 })
+      .toEqual([
+        { title: 'PM2.5 cao', body: 'Phường Bắc · 180 µg/m³', tag: `alert/${alerts.south}`, actions: ['ack:Xác nhận'] },
+      ]);
     await cdp.detach();
   });
 
