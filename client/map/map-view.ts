@@ -45,6 +45,9 @@ function markerScale(): number {
   return Math.min(2.2, Math.max(1, window.innerWidth / 1920));
 }
 
+/** How far from a marker (px) a click or hover still finds it: markers are small on a phone. */
+const PICKING_RADIUS = 6;
+
 function keyOf(store: EntityStore, info: Pick<PickingInfo, 'layer' | 'index'>): string | null {
   const id = info.layer?.id;
   if (!id || info.index < 0 || !(LAYER_KINDS as readonly string[]).includes(id)) return null;
@@ -79,15 +82,21 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   const overlay = new MapLibreOverlay({
     interleaved: true,
     layers: [],
-    pickingRadius: 6,
+    pickingRadius: PICKING_RADIUS,
     onHover: (info) => {
       const key = keyOf(active, info);
       hover.set(key === null ? null : { key, x: info.x, y: info.y });
     },
-    onClick: (info) => selection.set(keyOf(active, info)),
     getCursor: ({ isHovering, isDragging }) => (isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab'),
   });
   map.addControl(overlay);
+  // Selection follows maplibre's click, not deck.gl's: in interleaved mode deck.gl recognises a click
+  // as a tap that must end within 250 ms, so a press held a little longer (a hesitant finger, a busy
+  // wall PC) was silently dropped. maplibre's click has no time limit, only a movement tolerance.
+  map.on('click', (event) => {
+    const info = overlay.pickObject({ x: event.point.x, y: event.point.y, radius: PICKING_RADIUS });
+    selection.set(info ? keyOf(active, info) : null);
+  });
 
   let zoneLabels: ZoneLabel[] = [];
   let zoneLocale = '';
@@ -184,7 +193,7 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   return {
     map,
     pickAt(x, y) {
-      const info = overlay.pickObject({ x, y, radius: 4 });
+      const info = overlay.pickObject({ x, y, radius: PICKING_RADIUS });
       return info ? keyOf(active, info) : null;
     },
     setStore(next) {

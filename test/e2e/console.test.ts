@@ -156,13 +156,14 @@ describe('operator console in Chromium', () => {
   });
 
   it('opens the inspector with the entity values on click', async () => {
-    // A click while software WebGL is still drawing a busy frame can be lost (the picking buffer is not
-    // ready): wait for idle, click, and click again if no inspector opened, as a person would.
+    // Held for 400 ms, longer than a tap: a hesitant press still selects. A click while software WebGL
+    // is still drawing a busy frame can be lost: wait for idle, and click again if nothing opened, as a
+    // person would.
     const inspector = page.locator('[data-testid=inspector]');
     for (let attempt = 1; ; attempt++) {
       await page.evaluate(() => (globalThis as unknown as PageGlobals).__ioc.whenIdle());
       const [x, y] = await screenPoint(SENSOR.key);
-      await page.mouse.click(x, y);
+      await page.mouse.click(x, y, { delay: 400 });
       try {
         await inspector.waitFor({ timeout: 4_000 });
         break;
