@@ -4,10 +4,9 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import type { BenchContext, Suite } from './support/context.js';
 import { profileNotes } from './support/cpu-profile.js';
-import { connectLightClient } from './support/light-client.js';
-import { connectLiveClient } from './support/live-client.js';
+import { startClientProcess, type ClientProcess } from './support/client-procs.js';
 import type { LoadSpec } from './support/payloads.js';
-import { readMetrics, waitForCounter, type LoopDelay, type ProductProcess } from './support/product.js';
+import { readMetrics, tokenFor, waitForCounter, type LoopDelay, type ProductProcess } from './support/product.js';
 import type { Publisher } from './support/publisher.js';
 import { below, type Figure, type SuiteResult } from './support/report.js';
 import { formatNumber, LatencyHistogram, wallClockMs, type LatencySummary } from './support/stats.js';
@@ -17,7 +16,7 @@ const ENTITIES = 1000;
 interface Point {
   rate: number;
   clients: number;
-  /** Every client is a full socket.io-client decoding every delta in the benchmark process. */
+  /** Every client is a full socket.io-client decoding every delta (in the two client processes). */
   allDecoding?: boolean;
 }
 
@@ -40,16 +39,6 @@ interface Measured extends Point {
   offered: number;
   ingested: number;
   lateTicks: number;
-}
-
-/** Latency samples of one client: every upsert's (receive time − its sentAt field), after the warm-up. */
-function recorder(histogram: LatencyHistogram, since: { value: number }) {
-  return (delta: { upserts: { fields: Record<string, unknown> }[] }, receivedAt: number) => {
-    for (const entity of delta.upserts) {
-      const sentAt = entity.fields.sentAt;
-      if (typeof sentAt === 'number' && sentAt >= since.value) histogram.record(receivedAt - sentAt);
-    }
-  };
 }
 
 /** MQTT alone: a bare mqtt.js subscriber's publish-to-receive latency at the same rate (the floor of the transport). */
@@ -95,8 +84,7 @@ async function bareLatency(
 async function measurePoint(
   ctx: BenchContext,
   product: ProductProcess,
-  histograms: LatencyHistogram[],
-  since: { value: number },
+  procs: ClientProcess[],
   publisher: Publisher,
   root: string,
   point: Point,
@@ -104,8 +92,8 @@ async function measurePoint(
   timing: { warmupMs: number; durationMs: number },
 ): Promise<Measured> {
   const broker = await ctx.mosquitto();
-  for (let i = 0; i < histograms.length; i++) histograms[i] = new LatencyHistogram();
-  since.value = wallClockMs() + timing.warmupMs;
+  const since = wallClockMs() + timing.warmupMs;
+  await Promise.all(procs.map((p) => p.request({ type: 'measure', since })));
   const before = await readMetrics(product.baseUrl);
   await product.loopDelay();
   // Per-entity JSON whose timeline follows the wall clock: each entity reports every ENTITIES / rate s.
@@ -138,7 +126,7 @@ async function measurePoint(
   ).catch(() => undefined);
   await new Promise((resolve) => setTimeout(resolve, 250));
   const total = new LatencyHistogram();
-  for (const h of histograms) total.add(h);
+  for (const p of procs) await p.collect(total);
   return {
     ...point,
     summary: total.summary(),
@@ -169,37 +157,28 @@ function knees(results: Measured[]): string[] {
 }
 
 /**
- * Connects the clients of a point: N−1 light clients first, then the measuring socket.io
- * client(s) last, so that they are served after every other socket (the worst place in a broadcast).
+ * Connects the clients of a point in their own processes: N−1 light clients in one, then the
+ * measuring socket.io client last in the other, so that it is served after every other socket (the
+ * worst place in a broadcast) and its decoding competes with nothing in the client processes. With
+ * every client decoding, each process holds half of them.
  */
-async function connectClients(
-  baseUrl: string,
-  point: Point,
-  clients: { close(): void }[],
-  histograms: LatencyHistogram[],
-  since: { value: number },
-): Promise<void> {
-  const measuring = point.allDecoding ? point.clients : 1;
-  const light = Array.from({ length: point.clients - measuring }, () => connectLightClient(baseUrl));
-  // Keep every socket that did connect, so that a failure still closes them all.
-  const settled = await Promise.allSettled(light);
-  for (const outcome of settled) if (outcome.status === 'fulfilled') clients.push(outcome.value);
-  const failed = settled.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
-  for (let i = 0; i < measuring; i++) {
-    const histogram = new LatencyHistogram();
-    const index = histograms.push(histogram) - 1;
-    clients.push(
-      await connectLiveClient(baseUrl, (delta, at) => {
-        const h = histograms[index];
-        if (h) recorder(h, since)(delta, at);
-      }),
-    );
+async function connectClients(baseUrl: string, point: Point, procs: ClientProcess[]): Promise<void> {
+  const [lightProc, measureProc] = procs;
+  if (!lightProc || !measureProc) throw new Error('two client processes are needed');
+  await Promise.all(procs.map((p) => p.request({ type: 'close' })));
+  const token = tokenFor(baseUrl);
+  if (point.allDecoding) {
+    const half = Math.floor(point.clients / 2);
+    await lightProc.request({ type: 'connect', baseUrl, token, light: 0, full: half });
+    await measureProc.request({ type: 'connect', baseUrl, token, light: 0, full: point.clients - half });
+    return;
   }
+  await lightProc.request({ type: 'connect', baseUrl, token, light: point.clients - 1, full: 0 });
+  await measureProc.request({ type: 'connect', baseUrl, token, light: 0, full: 1 });
 }
 
 function pointFigures(m: Measured, b: LatencySummary | undefined): Figure[] {
-  const label = `${formatNumber(m.rate)} obs/s, ${m.clients} client${m.clients === 1 ? '' : 's'}${m.allDecoding ? ' all decoding here' : ''}`;
+  const label = `${formatNumber(m.rate)} obs/s, ${m.clients} client${m.clients === 1 ? '' : 's'}${m.allDecoding ? ' all decoding' : ''}`;
   const note =
     m.ingested < 0.95 * m.offered
       ? `ingest fell behind: ${formatNumber(m.ingested)} of ${formatNumber(m.offered)} obs/s`
@@ -233,21 +212,17 @@ function pointFigures(m: Measured, b: LatencySummary | undefined): Figure[] {
 async function profilePoint(
   ctx: BenchContext,
   product: ProductProcess,
-  clients: { close(): void }[],
-  histograms: LatencyHistogram[],
-  since: { value: number },
+  procs: ClientProcess[],
   publisher: Publisher,
   root: string,
   seq: { value: number },
   timing: { warmupMs: number; durationMs: number },
 ): Promise<string[]> {
   const point: Point = { rate: 10_000, clients: 50 };
-  for (const c of clients.splice(0)) c.close();
-  histograms.length = 0;
-  await connectClients(product.baseUrl, point, clients, histograms, since);
+  await connectClients(product.baseUrl, point, procs);
   const file = path.join(ctx.workDir('profiles'), `latency-10k-50-${Date.now()}.cpuprofile`);
   await product.startProfile();
-  const m = await measurePoint(ctx, product, histograms, since, publisher, root, point, seq, timing);
+  const m = await measurePoint(ctx, product, procs, publisher, root, point, seq, timing);
   await product.stopProfile(file);
   ctx.log(`profiled point: p99 ${formatNumber(m.summary.p99)} ms under the profiler`);
   return profileNotes(file, `10 k obs/s with 50 clients (${timing.durationMs / 1000 + timing.warmupMs / 1000} s)`);
@@ -260,9 +235,10 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   const [publisher, shared] = await Promise.all([ctx.publisher(), ctx.product('embedded')]);
   const product = shared.process;
   const root = shared.topicRoot;
-  const clients: { close(): void }[] = [];
-  const histograms: LatencyHistogram[] = [];
-  const since = { value: Number.POSITIVE_INFINITY };
+  const procs = await Promise.all([
+    startClientProcess(ctx.teardown, 'latency light clients'),
+    startClientProcess(ctx.teardown, 'latency measuring clients'),
+  ]);
   const results: Measured[] = [];
   const figures: Figure[] = [];
   const seq = { value: 0 };
@@ -273,12 +249,10 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     for (const point of points(ctx.quick)) {
       const shape = `${point.clients}:${point.allDecoding === true}`;
       if (shape !== connected) {
-        for (const c of clients.splice(0)) c.close();
-        histograms.length = 0;
-        await connectClients(product.baseUrl, point, clients, histograms, since);
+        await connectClients(product.baseUrl, point, procs);
         connected = shape;
       }
-      const m = await measurePoint(ctx, product, histograms, since, publisher, root, point, seq, timing);
+      const m = await measurePoint(ctx, product, procs, publisher, root, point, seq, timing);
       results.push(m);
       if (!bare.has(point.rate))
         bare.set(point.rate, await bareLatency(ctx, publisher, point.rate, timing.warmupMs, timing.durationMs));
@@ -289,14 +263,14 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       figures.push(...pointFigures(m, b));
     }
     if (ctx.profile)
-      profile = await profilePoint(ctx, product, clients, histograms, since, publisher, root, seq, timing);
+      profile = await profilePoint(ctx, product, procs, publisher, root, seq, timing);
   } finally {
-    for (const c of clients) c.close();
+    await Promise.all(procs.map((p) => p.stop()));
   }
   const notes = [
     `Per-entity JSON over ${ENTITIES} entities, published at QoS 0 by a separate process paced every 5 ms; ${timing.warmupMs / 1000} s warm-up then ${timing.durationMs / 1000} s measured per point. A sample is (client receive time − the observation's sentAt) for every entity in every delta; coalescing means only the newest observation of an entity in each 100 ms window is seen, which is what the console shows.`,
     'Deltas are coalesced and sent every 100 ms by design (live.deltaInterval), so ~50 ms median and ~100 ms p99 is the floor of this path, not a fault; the baseline is MQTT alone (a bare subscriber parsing the same payloads).',
-    'With N clients, N−1 are light websocket clients (bench/support/light-client.ts) that join /live and subscribe like the console but discard the frames unparsed, and the last to connect is a full socket.io client that measures: the server does all its per-socket work, while the 2 shared cores are spared the decoding that browsers would do on their own machines. The "all decoding here" row shows the cost when every client is a full socket.io client in the benchmark process.',
+    'Clients run in two processes of their own (bench/support/client-child.ts), never in the benchmark or the product: with N clients, N−1 are light websocket clients (bench/support/light-client.ts) in one process that join /live with a token and subscribe like the console but discard the frames unparsed, and the last to connect is a full socket.io client that measures, alone in the other process. The server does all its per-socket work, while the 2 shared cores are spared the decoding that browsers would do on their own machines. The "all decoding" row makes all 50 full socket.io clients, half in each process: it shows what decoding 50 consoles on the same 2 cores costs, not the server.',
     ...knees(results),
     ...profile,
   ];

@@ -1,0 +1,89 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LatencyHistogram } from './stats.js';
+import type { Teardown } from './teardown.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** What client-child.ts is asked to do, one request at a time. */
+export type ClientRequest =
+  | { type: 'connect'; baseUrl: string; token: string; light: number; full: number }
+  /** Starts a measurement: only observations sent at or after `since` (wall-clock ms) are recorded. */
+  | { type: 'measure'; since: number }
+  | { type: 'collect' }
+  | { type: 'close' };
+
+export type ClientAnswer =
+  | { type: 'ok' }
+  /** Latency counts as [step, count] pairs, a step being 1 / stepPerMs ms. */
+  | { type: 'samples'; steps: [number, number][]; stepPerMs: number; deltas: number }
+  | { type: 'error'; message: string };
+
+/** A process holding /live clients (see client-child.ts). */
+export interface ClientProcess {
+  request(request: ClientRequest): Promise<ClientAnswer>;
+  /** The latencies recorded since the last `measure`, added into `into`; resolves with the deltas received. */
+  collect(into: LatencyHistogram): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Forks client-child.ts (via tsx) and waits until it is ready. */
+export async function startClientProcess(teardown: Teardown, name: string): Promise<ClientProcess> {
+  const child: ChildProcess = fork(path.join(HERE, 'client-child.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const stop = teardown.child(name, child);
+  let queue: Promise<unknown> = Promise.resolve();
+  const once = (timeoutMs: number, send?: ClientRequest) =>
+    new Promise<ClientAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${name} did not answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const onMessage = (answer: ClientAnswer) => {
+        cleanup();
+        if (answer.type === 'error') reject(new Error(`${name}: ${answer.message}`));
+        else resolve(answer);
+      };
+      const onExit = (code: number | null) => {
+        cleanup();
+        reject(new Error(`${name} exited with code ${code}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      if (send) child.send(send);
+    });
+  await once(20_000).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  // One request at a time: answers carry no id.
+  const request = (r: ClientRequest) => {
+    const next = queue.then(() => once(120_000, r));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    request,
+    async collect(into) {
+      const answer = await request({ type: 'collect' });
+      if (answer.type !== 'samples') throw new Error(`${name}: expected samples, got ${answer.type}`);
+      for (const [step, count] of answer.steps) {
+        const ms = step / answer.stepPerMs;
+        for (let i = 0; i < count; i++) into.record(ms);
+      }
+      return answer.deltas;
+    },
+    stop: async () => {
+      if (child.connected) await request({ type: 'close' }).catch(() => undefined);
+      await stop();
+    },
+  };
+}
