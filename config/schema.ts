@@ -190,11 +190,13 @@ export const ConfigSchema = z.strictObject({
       /** Ingest from a loopback address needs no credentials (demo, mosquitto_pub on the same machine). */
       allowLoopback: z.boolean().default(true),
       /**
-       * Field kinds declared per domain (domain → field → number | string | boolean). A value of another kind is
-       * refused with the reason; undeclared fields take the kind the store holds, else the first value's.
+       * Field kinds declared per domain (domain → field → number | integer | string | boolean). A value of another kind is
+       * refused with the reason; undeclared fields take the kind the store holds, else the first value's (a number's
+       * is always `number`). An `integer` field keeps 64-bit integers exactly: line protocol `42i`/`42u` up to
+       * 9223372036854775807, JSON numbers when whole and within ±9007199254740991.
        */
       fieldTypes: z
-        .record(z.string().regex(DOMAIN_PATTERN), z.record(z.string().min(1), z.enum(['number', 'string', 'boolean'])))
+        .record(z.string().regex(DOMAIN_PATTERN), z.record(z.string().min(1), z.enum(['number', 'integer', 'string', 'boolean'])))
         .default({}),
     })
     .prefault({}),

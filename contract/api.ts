@@ -73,6 +73,11 @@ export type HistoryQuery = z.infer<typeof HistoryQuerySchema>;
 export interface HistoryPoint {
   ts: number;
   fields: Record<string, number | boolean | string | null>;
+  /**
+   * Exact decimal text of the integer fields among `fields` (fields declared or stored as integers): a JSON
+   * number cannot carry int64 values beyond ±9007199254740991 exactly. Raw points only; averages are floats.
+   */
+  integers?: Record<string, string>;
 }
 
 export interface HistoryResponse {

@@ -117,3 +117,17 @@ export function escapeKey(text: string): string {
 export function quoteString(text: string): string {
   return '"' + text.replace(/["\\]/g, '\\$&') + '"';
 }
+
+/**
+ * The kind of a field's values as both stores keep them. `integer` holds 64-bit signed integers exactly; a
+ * field becomes one only by declaration (`ingest.fieldTypes`) or because the store already holds it as one,
+ * never because one device's first value happened to be `42i`.
+ */
+export type FieldKind = 'number' | 'integer' | 'boolean' | 'string';
+
+/** One kind for a field seen with two: an integer field that also holds floats is numeric, any other mix text. */
+export function mergeFieldKinds(a: FieldKind, b: FieldKind): FieldKind {
+  if (a === b) return a;
+  if ((a === 'number' || a === 'integer') && (b === 'number' || b === 'integer')) return 'number';
+  return 'string';
+}

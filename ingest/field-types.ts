@@ -1,7 +1,7 @@
 import type { FieldValue, Observation } from '../contract/index.js';
+import type { FieldKind } from '../contract/legal.js';
 
-/** The kind of a field's values, as both stores keep them. */
-export type FieldKind = 'number' | 'boolean' | 'string';
+export type { FieldKind };
 
 /** One field's kind in one domain (from the store's catalogue or the config). */
 export interface FieldKindEntry {
@@ -38,9 +38,15 @@ export interface FieldTypeRegistryOptions {
 }
 
 const DEFAULT_MAX_FIELDS_PER_DOMAIN = 10_000;
-const KIND_PLURAL: Record<FieldKind, string> = { number: 'numbers', boolean: 'booleans', string: 'strings' };
+const KIND_PLURAL: Record<FieldKind, string> = {
+  number: 'numbers',
+  integer: 'integers',
+  boolean: 'booleans',
+  string: 'strings',
+};
 
-export function kindOfValue(value: FieldValue): FieldKind {
+/** The kind a value belongs to: every number is `number` (an integer field takes the integral ones, see `admit`). */
+export function kindOfValue(value: FieldValue): Exclude<FieldKind, 'integer'> {
   return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'string';
 }
 
@@ -76,17 +82,32 @@ export function createFieldTypeRegistry(options: FieldTypeRegistryOptions = {}):
       for (const name in obs.fields) {
         const value = obs.fields[name]!;
         const kind = kindOfValue(value);
-        const known = fields.get(name);
+        let known = fields.get(name);
         if (known === undefined) {
+          // First sight makes a numeric field `number`, even for `42i`: a field turns integer only by declaration
+          // or because the store holds it so, or one device's first value would refuse every later decimal.
           if (fields.size < max) fields.set(name, kind);
-        } else if (known !== kind) {
-          (problems ??= []).push(
-            `fields.${name}: ${describe(value)} is a ${kind}, but field '${name}' of domain '${obs.domain}' holds ${KIND_PLURAL[known]}`,
-          );
-          delete obs.fields[name];
-          if (obs.integers) delete obs.integers[name];
+          known = kind;
         }
+        if (known === 'integer' && kind === 'number') {
+          const exact = obs.integers?.[name];
+          if (exact !== undefined) continue;
+          if (Number.isSafeInteger(value)) {
+            (obs.integers ??= {})[name] = String(value);
+            continue;
+          }
+        } else if (known === kind) {
+          // A float field keeps `42i` as the float it also is: the exact text would make InfluxDB refuse it.
+          if (obs.integers !== undefined) delete obs.integers[name];
+          continue;
+        }
+        (problems ??= []).push(
+          `fields.${name}: ${describe(value)} is ${known === 'integer' && kind === 'number' ? 'not an exact integer' : `a ${kind}`}, but field '${name}' of domain '${obs.domain}' holds ${KIND_PLURAL[known]}`,
+        );
+        delete obs.fields[name];
+        if (obs.integers) delete obs.integers[name];
       }
+      if (obs.integers !== undefined && Object.keys(obs.integers).length === 0) delete obs.integers;
       return problems ?? [];
     },
     size: (domain) => kinds.get(domain)?.size ?? 0,

@@ -187,7 +187,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     const domains = new Set(Object.keys(config.domains));
     // Field kinds the store already fixed (InfluxDB's SHOW FIELD KEYS, the embedded catalogue), declared ones first.
     const fieldTypes = createFieldTypeRegistry({ declared: config.ingest.fieldTypes });
-    fieldTypes.learn(await store.fieldKeys({ from: 0, to: Date.now() + FIELD_KEYS_HORIZON_MS }));
+    fieldTypes.learn(await store.fieldKeys({ from: 0, to: Date.now() + FIELD_KEYS_HORIZON_MS, rawOnly: true }));
     const normalize = { domains, maxFutureMs: config.ingest.maxFuture, maxPastMs: config.ingest.maxPast, fieldTypes };
 
     const httpServer: HttpServer = createServer({

@@ -34,7 +34,8 @@ export const CSV_FORMAT: ExportFormat = {
           obs.id,
           obs.lat,
           obs.lon,
-          ...columns.map((c) => obs.fields[c.field]),
+          // An integer field's exact text where the sender gave one: int64 extremes are not doubles.
+          ...columns.map((c) => obs.integers?.[c.field] ?? obs.fields[c.field]),
         ]);
         await sink.write(stringify(records, CSV_OPTIONS));
         return rows.length;

@@ -1,7 +1,8 @@
 import type { Observation } from '../../contract/index.js';
+import type { FieldKind } from '../../contract/legal.js';
 
-/** The kind of a field column, from the values seen in the window (mixed kinds become `string`). */
-export type ColumnKind = 'number' | 'boolean' | 'string';
+/** The kind of a field column, from the store's catalogue for the window (mixed kinds merged by `mergeFieldKinds`). */
+export type ColumnKind = FieldKind;
 
 /** One field column of a tabular export. */
 export interface FieldColumn {

@@ -7,6 +7,7 @@ export const PARQUET_ROW_GROUP_ROWS = 10_000;
 
 const KIND_SCHEMA: Record<ColumnKind, Omit<SchemaElement, 'name'>> = {
   number: { type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+  integer: { type: 'INT64', repetition_type: 'OPTIONAL' },
   boolean: { type: 'BOOLEAN', repetition_type: 'OPTIONAL' },
   string: { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
 };
@@ -44,10 +45,21 @@ function sinkWriter(sink: ByteSink): Writer {
   return Object.assign(bytes, { flush, finish: flush });
 }
 
-function cell(kind: ColumnKind, value: number | boolean | string | undefined): number | boolean | string | null {
+function cell(obs: Observation, column: FieldColumn): number | bigint | boolean | string | null {
+  const value = obs.fields[column.field];
   if (value === undefined) return null;
-  if (kind === 'string') return typeof value === 'string' ? value : String(value);
-  return typeof value === kind ? value : null;
+  switch (column.kind) {
+    case 'string':
+      return typeof value === 'string' ? value : (obs.integers?.[column.field] ?? String(value));
+    case 'integer': {
+      // Exact: the sender's integer text where there is one (int64 extremes are not doubles).
+      const exact = obs.integers?.[column.field];
+      if (exact !== undefined) return BigInt(exact);
+      return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : null;
+    }
+    default:
+      return typeof value === column.kind ? value : null;
+  }
 }
 
 /** Apache Parquet (SNAPPY), written one row group at a time; field columns typed by the kinds seen. */
@@ -72,7 +84,7 @@ export const PARQUET_FORMAT: ExportFormat = {
         { name: 'id', data: rows.map((o) => o.id) },
         { name: 'lat', data: rows.map((o) => o.lat ?? null) },
         { name: 'lon', data: rows.map((o) => o.lon ?? null) },
-        ...columns.map((c) => ({ name: c.name, data: rows.map((o) => cell(c.kind, o.fields[c.field])) })),
+        ...columns.map((c) => ({ name: c.name, data: rows.map((o) => cell(o, c)) })),
       ];
       await writer.write({ columnData, rowGroupSize: rows.length });
     };

@@ -1,4 +1,5 @@
 import { inBbox, PERSONAL_DATA_FIELDS, type ExportQuery, type Observation } from '../../contract/index.js';
+import { mergeFieldKinds } from '../../contract/legal.js';
 import type { ColumnKind, FieldColumn } from './format.js';
 import { FIXED_COLUMNS } from './format.js';
 import type { TelemetryStore } from '../store/types.js';
@@ -96,7 +97,7 @@ export async function planColumns(
     if (!keepField(key.field)) continue;
     const seen = kinds.get(key.field);
     if (seen === undefined) kinds.set(key.field, key.kind);
-    else if (seen !== key.kind) kinds.set(key.field, 'string');
+    else kinds.set(key.field, mergeFieldKinds(seen, key.kind));
   }
   if (query.fields === undefined && kinds.size > MAX_EXPORT_COLUMNS) {
     throw new HttpError(

@@ -300,8 +300,25 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/api/v1/entities/:domain/:id/history',
     access: 'history.read',
     tag: 'history',
-    summary: "One entity's history, raw or downsampled (`every`).",
+    summary:
+      "One entity's history, raw or downsampled (`every`). Raw points of integer fields also carry their exact decimal text in `integers`.",
     query: HistoryQuerySchema,
+    response: z
+      .object({
+        domain: z.string(),
+        id: z.string(),
+        from: z.number(),
+        to: z.number(),
+        every: z.number().optional(),
+        points: z.array(
+          z.object({
+            ts: z.number(),
+            fields: z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.null()])),
+            integers: z.record(z.string(), z.string()).optional(),
+          }),
+        ),
+      })
+      .loose(),
   },
   {
     method: 'get',

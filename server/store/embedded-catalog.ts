@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { FieldValue, Observation } from '../../contract/index.js';
+import { mergeFieldKinds, type FieldKind } from '../../contract/legal.js';
 
-/** The kind of a field's values; a field seen with several kinds is `string`. */
-export type FieldKind = 'number' | 'boolean' | 'string';
+export type { FieldKind };
 
 interface Entry {
   kind: FieldKind;
@@ -60,11 +60,11 @@ export function createFieldCatalog(db: Database.Database) {
       const fields = known.get(obs.domain);
       let pending = changed.get(obs.domain);
       for (const name in obs.fields) {
-        const kind = kindOf(obs.fields[name]!);
+        const kind: FieldKind = obs.integers?.[name] !== undefined ? 'integer' : kindOf(obs.fields[name]!);
         const own = pending?.get(name);
         if (own) {
           // This batch's own copy: updated in place, no allocation per observation.
-          if (own.kind !== kind) own.kind = 'string';
+          own.kind = mergeFieldKinds(own.kind, kind);
           if (ts < own.first) own.first = ts;
           if (ts > own.last) own.last = ts;
           continue;
@@ -73,7 +73,7 @@ export function createFieldCatalog(db: Database.Database) {
         if (entry && entry.first <= ts && entry.last >= ts && entry.kind === kind) continue;
         const next: Entry = entry
           ? {
-              kind: entry.kind === kind ? kind : 'string',
+              kind: mergeFieldKinds(entry.kind, kind),
               first: Math.min(entry.first, ts),
               last: Math.max(entry.last, ts),
             }

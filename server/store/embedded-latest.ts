@@ -10,6 +10,8 @@ export interface LatestState {
   lon: number | null;
   fields: Record<string, FieldValue>;
   tags: string | null;
+  /** Exact text of the integer fields among `fields`. */
+  integers?: Record<string, string>;
 }
 
 /**
@@ -23,7 +25,10 @@ export class LatestMirror {
   load(rows: Iterable<ObservationRow>): void {
     for (const row of rows) {
       const fields = JSON.parse(row.fields) as Record<string, FieldValue>;
-      this.entities.set(`${row.domain}\0${row.id}`, { ...row, fields });
+      const { integers, ...rest } = row;
+      const state: LatestState = { ...rest, fields };
+      if (integers) state.integers = JSON.parse(integers) as Record<string, string>;
+      this.entities.set(`${row.domain}\0${row.id}`, state);
     }
   }
 
@@ -38,7 +43,7 @@ export class LatestMirror {
     if (!state) {
       const known = this.entities.get(key);
       state = known
-        ? { ...known, fields: { ...known.fields } }
+        ? { ...known, fields: { ...known.fields }, ...(known.integers ? { integers: { ...known.integers } } : {}) }
         : { domain: obs.domain, id: obs.id, ts, lat: null, lon: null, fields: {}, tags };
       changed.set(key, state);
     }
@@ -46,6 +51,15 @@ export class LatestMirror {
     if (ts >= state.ts) {
       state.ts = ts;
       Object.assign(state.fields, obs.fields);
+      // A field's exact text goes with its value: set when this value has one, dropped when it has none.
+      if (state.integers !== undefined || obs.integers !== undefined) {
+        const integers = (state.integers ??= {});
+        for (const name in obs.fields) {
+          const exact = obs.integers?.[name];
+          if (exact === undefined) delete integers[name];
+          else integers[name] = exact;
+        }
+      }
       state.tags = tags;
       if (hasPosition) {
         state.lat = obs.lat!;
@@ -53,7 +67,10 @@ export class LatestMirror {
       }
     } else {
       for (const name in obs.fields) {
-        if (!(name in state.fields)) state.fields[name] = obs.fields[name]!;
+        if (name in state.fields) continue;
+        state.fields[name] = obs.fields[name]!;
+        const exact = obs.integers?.[name];
+        if (exact !== undefined) (state.integers ??= {})[name] = exact;
       }
       if (hasPosition && state.lat === null) {
         state.lat = obs.lat!;

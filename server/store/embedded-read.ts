@@ -25,6 +25,7 @@ export function rowToObservation(row: ObservationRow): Observation {
     obs.lon = row.lon;
   }
   if (row.tags !== null) obs.tags = JSON.parse(row.tags) as Record<string, string>;
+  if (row.integers) obs.integers = JSON.parse(row.integers) as Record<string, string>;
   return obs;
 }
 
@@ -58,9 +59,12 @@ export function readLatest(statements: Statements, options: LatestQueryOptions):
         found = Object.keys(merged.fields).length;
       } else {
         const fields = JSON.parse(row.fields) as Record<string, FieldValue>;
+        const integers = row.integers ? (JSON.parse(row.integers) as Record<string, string>) : undefined;
         for (const key in fields) {
           if (!(key in merged.fields)) {
             merged.fields[key] = fields[key]!;
+            const exact = integers?.[key];
+            if (exact !== undefined) (merged.integers ??= {})[key] = exact;
             found += 1;
           }
         }
@@ -115,6 +119,16 @@ function pick(row: ObservationRow, fields: string[] | undefined): Record<string,
   return picked;
 }
 
+/** A raw history point, with the exact text of its integer fields. */
+function pointOf(row: ObservationRow, fields: Record<string, FieldValue>): HistoryPoint {
+  const point: HistoryPoint = { ts: row.ts, fields };
+  if (row.integers) {
+    const integers = JSON.parse(row.integers) as Record<string, string>;
+    for (const name in integers) if (name in fields) (point.integers ??= {})[name] = integers[name]!;
+  }
+  return point;
+}
+
 /** Rows read per page of one entity's history, and rows handled between two turns of the event loop (about 20 ms each). */
 export const HISTORY_PAGE_ROWS = 1000;
 export const HISTORY_CHUNK_ROWS = 1000;
@@ -144,7 +158,7 @@ export function* readHistory(statements: Statements, options: HistoryQueryOption
   if (options.every === undefined) {
     for (const row of rows) {
       const fields = pick(row, options.fields);
-      if (Object.keys(fields).length > 0) points.push({ ts: row.ts, fields });
+      if (Object.keys(fields).length > 0) points.push(pointOf(row, fields));
       if (++handled % HISTORY_CHUNK_ROWS === 0) yield;
     }
     return points;

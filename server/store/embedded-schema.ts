@@ -1,10 +1,13 @@
 import Database from 'better-sqlite3';
+import type { FieldKind } from '../../contract/legal.js';
 
 // Files written before rules and alerts moved to the state store also hold \`rules\` and \`alerts\`
 // tables: nothing reads or writes them any more, and they are left as they are.
 // `observations_1m` holds the downsampled minutes (server/store/retention.ts): `fields` has each
 // numeric field's mean and the other fields' last value, `counts` how many raw values each mean
 // covers (so a minute compacted in two passes merges exactly), `last_ts` the newest raw row folded in.
+// `integers` (observations, latest) holds the exact decimal text of integer fields as JSON, or NULL: `fields`
+// has each as the nearest double, so readers that need no exactness parse one column as before.
 // `field_catalog` lists every field name per domain with its value kind and time span, so an
 // export knows its columns without reading the window twice.
 const SCHEMA = `
@@ -15,7 +18,8 @@ CREATE TABLE IF NOT EXISTS observations (
   lat REAL,
   lon REAL,
   fields TEXT NOT NULL,
-  tags TEXT
+  tags TEXT,
+  integers TEXT
 );
 CREATE INDEX IF NOT EXISTS observations_entity ON observations (domain, id, ts);
 CREATE INDEX IF NOT EXISTS observations_ts ON observations (ts);
@@ -27,6 +31,7 @@ CREATE TABLE IF NOT EXISTS latest (
   lon REAL,
   fields TEXT NOT NULL,
   tags TEXT,
+  integers TEXT,
   PRIMARY KEY (domain, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS observations_1m (
@@ -63,6 +68,17 @@ CREATE TABLE IF NOT EXISTS write_progress (
 // `domains` is a JSON array of names or NULL for all: one prepared statement serves any list.
 const DOMAIN_FILTER = '(@domains IS NULL OR domain IN (SELECT value FROM json_each(@domains)))';
 
+/** Files from before exact integers lack the column; both connections may try, and one finds it added. */
+function addIntegersColumn(db: Database.Database, table: 'observations' | 'latest'): void {
+  const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all();
+  if (columns.some((c) => c.name === 'integers')) return;
+  try {
+    db.exec(`ALTER TABLE ${table} ADD COLUMN integers TEXT`);
+  } catch (err) {
+    if (!/duplicate column/i.test((err as Error).message)) throw err;
+  }
+}
+
 /** Opens the file with the pragmas every connection uses, creating tables and indexes if missing. */
 function connect(file: string): Database.Database {
   const db = new Database(file);
@@ -73,6 +89,8 @@ function connect(file: string): Database.Database {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -32000');
   db.exec(SCHEMA);
+  addIntegersColumn(db, 'observations');
+  addIntegersColumn(db, 'latest');
   return db;
 }
 
@@ -85,14 +103,14 @@ export function openDatabase(file: string) {
   db.pragma('wal_autocheckpoint = 0');
   const statements = {
     latestRows: db.prepare<{ domains: string | null }, LatestRow>(
-      `SELECT domain, id, ts, lat, lon, fields, tags FROM latest WHERE ${DOMAIN_FILTER} ORDER BY domain, id`,
+      `SELECT domain, id, ts, lat, lon, fields, tags, integers FROM latest WHERE ${DOMAIN_FILTER} ORDER BY domain, id`,
     ),
     entityBackwards: db.prepare<[string, string, number, number, number], ObservationRow>(
-      `SELECT domain, id, ts, lat, lon, fields, tags FROM observations
+      `SELECT domain, id, ts, lat, lon, fields, tags, integers FROM observations
        WHERE domain = ? AND id = ? AND ts <= ? AND ts >= ? ORDER BY ts DESC, rowid DESC LIMIT ?`,
     ),
     entityRange: db.prepare<[string, string, number, number], ObservationRow>(
-      `SELECT domain, id, ts, lat, lon, fields, tags FROM observations
+      `SELECT domain, id, ts, lat, lon, fields, tags, integers FROM observations
        WHERE domain = ? AND id = ? AND ts >= ? AND ts <= ? ORDER BY ts, rowid`,
     ),
     downBackwards: db.prepare<[string, string, number, number, number], ObservationRow>(
@@ -105,7 +123,7 @@ export function openDatabase(file: string) {
       { domain: string; id: string; ts: number; rid: number; to: number; limit: number },
       ObservationRow & { rid: number }
     >(
-      `SELECT rowid AS rid, domain, id, ts, lat, lon, fields, tags FROM observations
+      `SELECT rowid AS rid, domain, id, ts, lat, lon, fields, tags, integers FROM observations
        WHERE domain = @domain AND id = @id AND ts >= @ts AND (ts, rowid) > (@ts, @rid) AND ts <= @to
        ORDER BY ts, rowid LIMIT @limit`,
     ),
@@ -129,7 +147,7 @@ export function openDatabase(file: string) {
       { domains: string | null; ts: number; rid: number; to: number; limit: number },
       ObservationRow & { rid: number }
     >(
-      `SELECT rowid AS rid, domain, id, ts, lat, lon, fields, tags FROM observations
+      `SELECT rowid AS rid, domain, id, ts, lat, lon, fields, tags, integers FROM observations
        WHERE (ts, rowid) > (@ts, @rid) AND ts <= @to AND ${DOMAIN_FILTER}
        ORDER BY ts, rowid LIMIT @limit`,
     ),
@@ -144,13 +162,13 @@ export function openWriterDatabase(file: string, checkpointPages: number) {
   const db = connect(file);
   db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(checkpointPages))}`);
   const statements = {
-    insert: db.prepare<[string, string, number, number | null, number | null, string, string | null]>(
-      'INSERT INTO observations (domain, id, ts, lat, lon, fields, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    insert: db.prepare<[string, string, number, number | null, number | null, string, string | null, string | null]>(
+      'INSERT INTO observations (domain, id, ts, lat, lon, fields, tags, integers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    replaceLatest: db.prepare<[string, string, number, number | null, number | null, string, string | null]>(
-      'INSERT OR REPLACE INTO latest (domain, id, ts, lat, lon, fields, tags) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    replaceLatest: db.prepare<[string, string, number, number | null, number | null, string, string | null, string | null]>(
+      'INSERT OR REPLACE INTO latest (domain, id, ts, lat, lon, fields, tags, integers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    latestRows: db.prepare<[], LatestRow>('SELECT domain, id, ts, lat, lon, fields, tags FROM latest'),
+    latestRows: db.prepare<[], LatestRow>('SELECT domain, id, ts, lat, lon, fields, tags, integers FROM latest'),
     committedBatch: db.prepare<[], { batch: number }>('SELECT batch FROM write_progress WHERE writer = 0'),
     recordBatch: db.prepare<[number]>(
       'INSERT INTO write_progress (writer, batch) VALUES (0, ?) ON CONFLICT (writer) DO UPDATE SET batch = excluded.batch',
@@ -170,6 +188,8 @@ export interface ObservationRow {
   lon: number | null;
   fields: string;
   tags: string | null;
+  /** Exact integer text per field as JSON (`Observation.integers`); absent on downsampled rows. */
+  integers?: string | null;
 }
 
 export type LatestRow = ObservationRow;
@@ -180,9 +200,9 @@ export interface DownsampledRow extends ObservationRow {
   counts: string;
 }
 
-/** A row of `field_catalog`: kind is `number`, `boolean` or `string` (mixed kinds are `string`). */
+/** A row of `field_catalog` (mixed kinds merged by `mergeFieldKinds`). */
 export interface CatalogRow {
   domain: string;
   field: string;
-  kind: 'number' | 'boolean' | 'string';
+  kind: FieldKind;
 }

@@ -29,6 +29,7 @@ export function createEmbeddedWriter(file: string, checkpointPages: number, rete
           hasPosition ? obs.lon! : null,
           JSON.stringify(obs.fields),
           tags,
+          obs.integers === undefined ? null : JSON.stringify(obs.integers),
         );
         mirror.merge(changed, obs, ts, tags);
         catalog.note(fields, obs, ts);
@@ -36,7 +37,8 @@ export function createEmbeddedWriter(file: string, checkpointPages: number, rete
       catalog.store(fields);
       // One row per entity per batch, however many observations it reported.
       for (const s of changed.values()) {
-        statements.replaceLatest.run(s.domain, s.id, s.ts, s.lat, s.lon, JSON.stringify(s.fields), s.tags);
+        const integers = s.integers === undefined || Object.keys(s.integers).length === 0 ? null : JSON.stringify(s.integers);
+        statements.replaceLatest.run(s.domain, s.id, s.ts, s.lat, s.lon, JSON.stringify(s.fields), s.tags, integers);
       }
       // Committed with the rows: after a writer crash, the batches up to this one are known to be on disk.
       statements.recordBatch.run(seq);

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isInteger, isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { isLoopbackHost } from '../net/loopback.js';
 /** One series of an InfluxQL answer. */
 export interface InfluxSeries {
@@ -54,6 +55,14 @@ export function endpointOf(options: Pick<InfluxHttpOptions, 'url' | 'token'>): {
     return { base, headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } };
   }
   return { base, headers: {} };
+}
+
+/** Sixteen digits in a row: the answer may hold an integer a double cannot carry exactly. */
+const LONG_DIGIT_RUN = /\d{16}/;
+
+/** lossless-json's number parser: an integer beyond ±2^53 as a bigint, every other number as usual. */
+function exactNumber(text: string): number | bigint {
+  return isInteger(text) && !isSafeNumber(text) ? BigInt(text) : Number(text);
 }
 
 export class InfluxHttp {
@@ -116,8 +125,17 @@ export class InfluxHttp {
     this.agent.destroy();
   }
 
-  /** Runs InfluxQL statements (`;`-separated) with ms epochs; throws on any statement error. A long statement (a backfill) passes its own timeout. */
-  async query(q: string, method: 'GET' | 'POST' = 'GET', timeoutMs = this.timeoutMs): Promise<InfluxResult[]> {
+  /**
+   * Runs InfluxQL statements (`;`-separated) with ms epochs; throws on any statement error. A long statement (a
+   * backfill) passes its own timeout. With `exactIntegers`, an integer beyond ±2^53 comes back as a bigint
+   * instead of the nearest double (a slower parser, used only when the answer holds such a number).
+   */
+  async query(
+    q: string,
+    method: 'GET' | 'POST' = 'GET',
+    timeoutMs = this.timeoutMs,
+    exactIntegers = false,
+  ): Promise<InfluxResult[]> {
     const params = new URLSearchParams({ db: this.options.db, epoch: 'ms', q });
     const init: RequestInit = { headers: this.headers, signal: AbortSignal.timeout(timeoutMs) };
     // Statements that change the database (CREATE DATABASE) must be POSTed in 1.x.
@@ -128,7 +146,7 @@ export class InfluxHttp {
     const text = await res.text();
     let body: QueryBody;
     try {
-      body = JSON.parse(text) as QueryBody;
+      body = (exactIntegers && LONG_DIGIT_RUN.test(text) ? parseLossless(text, null, exactNumber) : JSON.parse(text)) as QueryBody;
     } catch {
       throw new Error(`InfluxDB /query answered ${res.status}: ${text.slice(0, 300)}`);
     }

@@ -30,11 +30,11 @@ function fieldValue(value: number | boolean | string): string | undefined {
 
 /**
  * One observation as an InfluxDB line (ms precision): measurement = domain, tag `id`, the
- * observation's tags, its fields and `lat`/`lon`. Numbers are always floats (no `i` suffix), even
- * integers a sender typed as such (`Observation.integers`): InfluxDB fixes a field's type per
- * measurement, and one device's `42i` beside another's `42` would make the field refuse one of them.
- * Exact int64 storage waits for a per-domain field-type registry. Fields named id, time, lat or lon are left
- * out (see SKIPPED_FIELDS). Undefined when there is nothing to write.
+ * observation's tags, its fields and `lat`/`lon`. A field with exact integer text (`Observation.integers`)
+ * is written as an integer (`…i`), every other number as a float: the field-type registry at the door
+ * (ingest/field-types.ts) leaves that text only on fields that are integer fields, so a write never
+ * meets a field of the other type. Fields named id, time, lat or lon are left out (see SKIPPED_FIELDS).
+ * Undefined when there is nothing to write.
  */
 export function observationToLine(obs: Observation): string | undefined {
   let line = cached(measurements, obs.domain, escapeMeasurement) + ',' + ID_TAG + '=' + escapeKey(obs.id);
@@ -50,7 +50,8 @@ export function observationToLine(obs: Observation): string | undefined {
   for (const key in obs.fields) {
     const raw = obs.fields[key];
     if (raw === undefined || SKIPPED_FIELDS.has(key)) continue;
-    const value = fieldValue(raw);
+    const exact = obs.integers?.[key];
+    const value = exact !== undefined && typeof raw === 'number' ? exact + 'i' : fieldValue(raw);
     if (value === undefined) continue;
     line += sep + cached(keys, key, escapeKey) + '=' + value;
     sep = ',';

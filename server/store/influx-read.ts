@@ -1,4 +1,5 @@
 import type { HistoryPoint, Observation } from '../../contract/index.js';
+import { mergeFieldKinds, type FieldKind } from '../../contract/legal.js';
 import { ident, literal, msTime, type InfluxHttp, type InfluxSeries } from './influx-http.js';
 import { ID_TAG } from './influx-line.js';
 import {
@@ -120,18 +121,39 @@ function compareEntities(a: Observation, b: Observation): number {
   return a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function pointsOf(series: InfluxSeries | undefined, into: Map<number, HistoryPoint>): void {
+/**
+ * Points of one answer into `into`. Fields in `integerFields` (integer columns of a raw read) also get their
+ * exact text: a bigint from the exact parser, or the integer JSON gave when it fits a double exactly.
+ */
+function pointsOf(
+  series: InfluxSeries | undefined,
+  into: Map<number, HistoryPoint>,
+  integerFields?: ReadonlySet<string>,
+): void {
   for (const values of series?.values ?? []) {
     const ts = Number(values[0]);
     let point = into.get(ts);
     for (let i = 1; i < series!.columns.length; i += 1) {
+      const name = series!.columns[i]!;
       const value = values[i];
+      if (typeof value === 'bigint') {
+        point ??= { ts, fields: {} };
+        point.fields[name] = Number(value);
+        (point.integers ??= {})[name] = value.toString();
+        continue;
+      }
       if (!isScalar(value)) continue;
       point ??= { ts, fields: {} };
-      point.fields[series!.columns[i]!] = value;
+      point.fields[name] = value;
+      if (typeof value === 'number' && integerFields?.has(name)) (point.integers ??= {})[name] = String(value);
     }
     if (point) into.set(ts, point);
   }
+}
+
+/** InfluxDB's integer field types (`unsigned` exists in 2.x and some 1.x builds). */
+function isIntegerType(type: string | undefined): boolean {
+  return type === 'integer' || type === 'unsigned';
 }
 
 /** A field's value column in a tier: itself raw; in minutes its mean when numeric, else its last. */
@@ -164,16 +186,20 @@ async function historyIn(
   const where = ` WHERE ${ident(ID_TAG)} = ${literal(options.id)} AND time >= ${msTime(from)} AND time <= ${msTime(to)}`;
   const column = (f: string) => ident(valueColumn(f, tier, types)!);
   if (options.every === undefined) {
+    const integerFields = new Set(names.filter((f) => tier === 'raw' && isIntegerType(types.get(f))));
     const [result] = await http.query(
       `SELECT ${names.map((f) => `${column(f)} AS ${ident(f)}`).join(',')} FROM ${source}${where}`,
+      'GET',
+      undefined,
+      integerFields.size > 0,
     );
-    pointsOf(result?.series?.[0], points);
+    pointsOf(result?.series?.[0], points, integerFields);
     return;
   }
   const every = Math.max(1, Math.round(options.every));
   const isNumeric = (f: string) => {
     const type = types.get(valueColumn(f, tier, types)!);
-    return type === 'float' || type === 'integer';
+    return type === 'float' || isIntegerType(type);
   };
   const numeric = names.filter(isNumeric);
   const other = names.filter((f) => !isNumeric(f));
@@ -225,7 +251,7 @@ export async function queryFieldKeys(
   const domains = await listDomains(http, options.domains);
   if (domains.length === 0) return [];
   const boundary = boundaryOf(tiers);
-  const readDown = boundary !== undefined && options.from < boundary;
+  const readDown = boundary !== undefined && options.from < boundary && options.rawOnly !== true;
   const statements = [`SHOW FIELD KEYS FROM ${domains.map(ident).join(',')}`];
   if (readDown) statements.push(`SHOW FIELD KEYS FROM ${domains.map((d) => sourceOf(d, 'down', tiers)).join(',')}`);
   const results = await http.query(statements.join('; '));
@@ -235,11 +261,12 @@ export async function queryFieldKeys(
       for (const [key, type] of series.values) {
         const name = i === 0 ? String(key) : String(key).replace(/^(mean|last)_/, '');
         if (name === 'lat' || name === 'lon') continue;
-        const kind = type === 'float' || type === 'integer' ? 'number' : type === 'boolean' ? 'boolean' : 'string';
+        const kind: FieldKind =
+          type === 'float' ? 'number' : type === 'integer' || type === 'unsigned' ? 'integer' : type === 'boolean' ? 'boolean' : 'string';
         const id = `${series.name}\0${name}`;
         const seen = kinds.get(id);
         if (!seen) kinds.set(id, { domain: series.name, field: name, kind });
-        else if (seen.kind !== kind) seen.kind = 'string';
+        else seen.kind = mergeFieldKinds(seen.kind, kind);
       }
     }
   });

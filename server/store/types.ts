@@ -1,4 +1,5 @@
 import type { HistoryPoint, Observation } from '../../contract/index.js';
+import type { FieldKind } from '../../contract/legal.js';
 
 /** Counters every store reports on /metrics and /readyz. */
 export interface StoreStats {
@@ -44,13 +45,18 @@ export interface FieldKeysOptions {
   from: number;
   to: number;
   domains?: string[];
+  /**
+   * Only the kinds new writes must match: InfluxDB's raw retention policy, not the downsampled one, whose
+   * means of an integer field are floats.
+   */
+  rawOnly?: boolean;
 }
 
-/** A field a domain holds, and the kind of its values (`string` when they are of several kinds). */
+/** A field a domain holds, and the kind of its values (mixed kinds merged by `mergeFieldKinds`). */
 export interface FieldKey {
   domain: string;
   field: string;
-  kind: 'number' | 'boolean' | 'string';
+  kind: FieldKind;
 }
 
 /**

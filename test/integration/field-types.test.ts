@@ -26,9 +26,9 @@ function fieldTypeSuite(name: string, storeOverrides: StoreOverrides) {
     const reports: RejectedReport[] = [];
     const base = Date.now() - 60_000;
 
-    const start = async (keepDataDir?: string) => {
+    const start = async (keepDataDir?: string, declared: Record<string, string> = { pm10: 'number', count: 'integer' }) => {
       product = await startTestIoc(
-        { mqtt: { port: 0 }, ingest: { fieldTypes: { sensor: { pm10: 'number' } } }, ...storeOverrides() },
+        { mqtt: { port: 0 }, ingest: { fieldTypes: { sensor: declared } }, ...storeOverrides() },
         keepDataDir,
       );
       client = await mqtt.connectAsync(product.ioc.mqttUrl, { clientId: uniqueName('dev') });
@@ -46,6 +46,24 @@ function fieldTypeSuite(name: string, storeOverrides: StoreOverrides) {
         body: JSON.stringify(items),
       });
       return { status: res.status, body: (await res.json()) as Refusal };
+    };
+    const postLines = async (lines: string): Promise<{ status: number; body: Refusal }> => {
+      const res = await fetch(`${product.baseUrl}/api/v1/ingest?precision=ms`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: lines,
+      });
+      return { status: res.status, body: (await res.json()) as Refusal };
+    };
+    /** An integer field's raw points: the double in `fields`, the exact text in `integers`. */
+    const exactHistory = async (id: string, field: string) => {
+      const res = await product.api.fetch(`/api/v1/entities/sensor/${id}/history?from=${base - 1000}&to=${base + 60_000}`);
+      const body = (await res.json()) as {
+        points: { ts: number; fields: Record<string, unknown>; integers?: Record<string, string> }[];
+      };
+      return body.points
+        .filter((p) => p.fields[field] !== undefined)
+        .map((p) => ({ value: p.fields[field], exact: p.integers?.[field] }));
     };
     const history = async (id: string, field: string) => {
       const res = await product.api.fetch(`/api/v1/entities/sensor/${id}/history?from=${base - 1000}&to=${base + 60_000}`);
@@ -104,9 +122,45 @@ function fieldTypeSuite(name: string, storeOverrides: StoreOverrides) {
       await waitFor(async () => (await history('good-4', 'pm10')).length === 1, 'good-4 stored');
     });
 
+    it('keeps a declared integer field exact: int64 extremes from line protocol, whole JSON numbers; refuses a decimal', async () => {
+      const lines = [
+        `sensor,id=int-1 count=9223372036854775807i ${base + 10}`,
+        `sensor,id=int-1 count=-9223372036854775808i ${base + 11}`,
+        `sensor,id=int-1 count=12345678901234567u ${base + 12}`,
+      ].join('\n');
+      expect((await postLines(lines)).status).toBe(202);
+      const json = await post([
+        { domain: 'sensor', id: 'int-1', ts: base + 13, fields: { count: 42 } },
+        { domain: 'sensor', id: 'int-1', ts: base + 14, fields: { count: 1.5, temp: 20 } },
+      ]);
+      expect(json.body.accepted).toBe(2);
+      expect(json.body.rejected).toEqual([
+        { index: 1, error: `fields.count: 1.5 is not an exact integer, but field 'count' of domain 'sensor' holds integers` },
+      ]);
+      await waitFor(async () => (await exactHistory('int-1', 'count')).length === 4, 'int-1 stored');
+      expect(await exactHistory('int-1', 'count')).toEqual([
+        { value: 2 ** 63, exact: '9223372036854775807' },
+        { value: -(2 ** 63), exact: '-9223372036854775808' },
+        { value: 12345678901234568, exact: '12345678901234567' },
+        { value: 42, exact: '42' },
+      ]);
+      // A float field keeps `7i` as the float it also is, with no exact text.
+      expect((await postLines(`sensor,id=int-2 temp=7i ${base + 15}`)).status).toBe(202);
+      await waitFor(async () => (await exactHistory('int-2', 'temp')).length === 1, 'int-2 stored');
+      expect(await exactHistory('int-2', 'temp')).toEqual([{ value: 7, exact: undefined }]);
+    });
+
     it('learns the kinds the store holds at the next start', async () => {
       await stop();
-      await start(dataDir);
+      // `count` no longer declared: the store says it holds integers.
+      await start(dataDir, { pm10: 'number' });
+      const decimal = await post([{ domain: 'sensor', id: 'int-3', ts: base + 16, fields: { count: 2.5 } }]);
+      expect(decimal.body.rejected?.[0]?.error).toBe(
+        `fields.count: 2.5 is not an exact integer, but field 'count' of domain 'sensor' holds integers`,
+      );
+      expect((await post([{ domain: 'sensor', id: 'int-3', ts: base + 17, fields: { count: 7 } }])).status).toBe(202);
+      await waitFor(async () => (await exactHistory('int-3', 'count')).length === 1, 'int-3 stored');
+      expect(await exactHistory('int-3', 'count')).toEqual([{ value: 7, exact: '7' }]);
       const refused = await post([{ domain: 'sensor', id: 'bad-5', ts: base + 8, fields: { humidity: true } }]);
       expect(refused.status).toBe(400);
       expect(refused.body.rejected?.[0]?.error).toBe(

@@ -1,8 +1,7 @@
 // Over 350 lines: the case tables are the point of this file, and split apart they would be read out of context.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Observation } from '../../contract/observation.js';
-import { ENTITY_ID_TAG, escapeKey, escapeMeasurement, quoteString } from '../../contract/legal.js';
 import type { DecodeContext } from '../../ingest/formats/types.js';
+import { createFieldTypeRegistry, type FieldKind } from '../../ingest/field-types.js';
 import { ingestPayload } from '../../ingest/ingest-payload.js';
 import { observationToLine } from '../../server/store/influx-line.js';
 import { influxQuery, startInfluxd, uniqueName, type RunningService } from '../support/services.js';
@@ -120,41 +119,6 @@ function payloadOf(c: Case): string {
   return c.lines.replaceAll('{m}', measurementOf.get(c) ?? 'lp');
 }
 
-// ---- the encoder change proposed to the store owner (server/store/influx-line.ts), built on contract/legal.ts ----
-
-const SKIPPED_FIELDS = new Set([ENTITY_ID_TAG, 'time', 'lat', 'lon']);
-
-/** observationToLine with the shared escapers and exact integers: what the store owner is asked to apply. */
-function proposedObservationToLine(obs: Observation): string | undefined {
-  let line = escapeMeasurement(obs.domain) + ',' + ENTITY_ID_TAG + '=' + escapeKey(obs.id);
-  for (const key in obs.tags) {
-    const value = obs.tags[key];
-    if (key === ENTITY_ID_TAG || value === undefined || value === '') continue;
-    line += ',' + escapeKey(key) + '=' + escapeKey(value);
-  }
-  let sep = ' ';
-  for (const key in obs.fields) {
-    const raw = obs.fields[key];
-    if (raw === undefined || SKIPPED_FIELDS.has(key)) continue;
-    const exact = obs.integers?.[key];
-    const value =
-      exact !== undefined
-        ? exact + 'i'
-        : typeof raw === 'string'
-          ? quoteString(raw)
-          : typeof raw === 'boolean'
-            ? String(raw)
-            : String(raw);
-    line += sep + escapeKey(key) + '=' + value;
-    sep = ',';
-  }
-  if (obs.lat !== undefined && obs.lon !== undefined) {
-    line += sep + 'lat=' + String(obs.lat) + ',lon=' + String(obs.lon);
-    sep = ',';
-  }
-  return sep === ' ' ? undefined : line + ' ' + String(obs.ts);
-}
-
 // ---- influxd access ----
 
 let influxd: RunningService;
@@ -214,15 +178,23 @@ async function stored(db: string, measurement: string): Promise<Stored> {
   };
 }
 
-/** Numbers as doubles: what the product's store encoder can promise today (it writes every number as a float). */
+/** Numbers as doubles: what the product stores for a numeric field nobody declared (it starts as a float field). */
 function asDoubles(s: Stored): Row[] {
   return s.rows.map((row) =>
     row.map((v) => (typeof v === 'string' && /^-?\d{16,}$/.test(v) ? Number(v) : v === 0 ? 0 : v)),
   );
 }
 
-function throughProduct(c: Case) {
-  return ingestPayload(payloadOf(c), 'line', { precision: c.precision ?? 'ns' }, NORMALIZE, Date.now());
+/** InfluxDB's field types as the product's `ingest.fieldTypes` declaration for that measurement. */
+function declaredFrom(measurement: string, types: Record<string, string>): Record<string, Record<string, FieldKind>> {
+  const kindOf: Record<string, FieldKind> = { float: 'number', integer: 'integer', unsigned: 'integer', string: 'string', boolean: 'boolean' };
+  return { [measurement]: Object.fromEntries(Object.entries(types).map(([field, type]) => [field, kindOf[type] ?? 'string'])) };
+}
+
+/** The product's ingest, with its field-type registry: fresh (nothing declared), or with the given declaration. */
+function throughProduct(c: Case, declared?: Record<string, Record<string, FieldKind>>) {
+  const fieldTypes = createFieldTypeRegistry(declared === undefined ? {} : { declared });
+  return ingestPayload(payloadOf(c), 'line', { precision: c.precision ?? 'ns' }, { ...NORMALIZE, fieldTypes }, Date.now());
 }
 
 // ---- the tests ----
@@ -230,11 +202,11 @@ function throughProduct(c: Case) {
 describe('line protocol against a real influxd', () => {
   let direct: string;
   let viaStore: string;
-  let viaProposed: string;
+  let viaDeclared: string;
   const summary = { compared: 0, refusedByBoth: 0, refusedByProduct: 0, refusedByInfluxd: 0 };
 
   beforeAll(async () => {
-    [direct, viaStore, viaProposed] = await Promise.all([createDb(), createDb(), createDb()]);
+    [direct, viaStore, viaDeclared] = await Promise.all([createDb(), createDb(), createDb()]);
   });
 
   afterAll(() => {
@@ -253,27 +225,29 @@ describe('line protocol against a real influxd', () => {
     ),
   )('stores %s as InfluxDB does', async (_label, c) => {
     const precision = c.precision ?? 'ns';
+    const measurement = measurementOf.get(c) ?? '';
     const reference = await write(direct, payloadOf(c), precision);
     expect(reference, 'influxd takes the line as it is').toMatchObject({ status: 204 });
-    const outcome = throughProduct(c);
-    expect(outcome.rejected).toEqual([]);
-    const storeLines = outcome.observations.map((o) => observationToLine(o)).join('\n');
-    const proposedLines = outcome.observations.map((o) => proposedObservationToLine(o)).join('\n');
-    expect(await write(viaStore, storeLines, 'ms')).toMatchObject({ status: 204 });
-    expect(await write(viaProposed, proposedLines, 'ms')).toMatchObject({ status: 204 });
-
-    const measurement = measurementOf.get(c) ?? '';
-    const [want, store, proposed] = await Promise.all([
-      stored(direct, measurement),
-      stored(viaStore, measurement),
-      stored(viaProposed, measurement),
-    ]);
+    const want = await stored(direct, measurement);
     expect(want.rows.length).toBeGreaterThan(0);
-    // The proposed encoder: the same series, tags, times, values and field types, integers exact.
-    expect(proposed).toEqual(want);
-    // Today's store encoder: the same series, tags, times and values, numbers compared as doubles.
+
+    // Nothing declared: numeric fields start as float fields, so values compare as doubles.
+    const fresh = throughProduct(c);
+    expect(fresh.rejected).toEqual([]);
+    expect(await write(viaStore, fresh.observations.map((o) => observationToLine(o)).join('\n'), 'ms')).toMatchObject({
+      status: 204,
+    });
+    const store = await stored(viaStore, measurement);
     expect(store.columns).toEqual(want.columns);
     expect(asDoubles(store)).toEqual(asDoubles(want));
+
+    // Field types declared as the devices send them: the same series, tags, times, values and field types,
+    // int64 extremes exact.
+    const declared = throughProduct(c, declaredFrom(measurement, want.types));
+    expect(declared.rejected).toEqual([]);
+    const lines = declared.observations.map((o) => observationToLine(o)).join('\n');
+    expect(await write(viaDeclared, lines, 'ms')).toMatchObject({ status: 204 });
+    expect(await stored(viaDeclared, measurement)).toEqual(want);
     summary.compared += payloadOf(c)
       .split('\n')
       .filter((l) => l.includes('=') && !l.trim().startsWith('#')).length;
@@ -299,14 +273,15 @@ describe('line protocol against a real influxd', () => {
     },
   );
 
-  it('takes unsigned integers this influxd refuses, and stores them as exact integers', async () => {
+  it('takes unsigned integers this influxd refuses, and stores them as exact integers in integer fields', async () => {
     for (const c of REFUSED_BY_INFLUXD_1X) {
       expect((await write(direct, payloadOf(c), 'ns')).text).toMatch(/invalid number/);
-      const outcome = throughProduct(c);
+      const measurement = measurementOf.get(c) ?? '';
+      const outcome = throughProduct(c, { [measurement]: { v: 'integer', w: 'integer' } });
       expect(outcome.rejected).toEqual([]);
-      const lines = outcome.observations.map((o) => proposedObservationToLine(o)).join('\n');
-      expect(await write(viaProposed, lines, 'ms')).toMatchObject({ status: 204 });
-      const got = await stored(viaProposed, measurementOf.get(c) ?? '');
+      const lines = outcome.observations.map((o) => observationToLine(o)).join('\n');
+      expect(await write(viaDeclared, lines, 'ms')).toMatchObject({ status: 204 });
+      const got = await stored(viaDeclared, measurement);
       expect(got.types).toEqual({ v: 'integer', w: 'integer' });
       expect(got.columns).toEqual(['id', 'time', 'v', 'w']);
       expect(got.rows).toEqual([['S1', '1600000000123000000', 42, '9223372036854775807']]);

@@ -29,4 +29,35 @@ describe('field-type registry', () => {
     expect(registry.size('sensor')).toBe(2);
     expect(registry.admit(obs({ c: 'x' }))).toEqual([]);
   });
+
+  it('makes a numeric field integer only by declaration or the store, never by a first `42i`', () => {
+    const registry = createFieldTypeRegistry();
+    const first = obs({ level: 42 }, { integers: { level: '42' } });
+    expect(registry.admit(first)).toEqual([]);
+    // Now a float field: the exact text is dropped (InfluxDB would refuse `42i` there), the value kept.
+    expect(first.integers).toBeUndefined();
+    expect(registry.kindOf('sensor', 'level')).toBe('number');
+    expect(registry.admit(obs({ level: 42.5 }))).toEqual([]);
+  });
+
+  it('holds an integer field to whole numbers, exact text kept or made, and learns it from the store', () => {
+    const registry = createFieldTypeRegistry({ declared: { sensor: { count: 'integer' } } });
+    registry.learn([{ domain: 'sensor', field: 'total', kind: 'integer' }]);
+    const big = obs({ count: 2 ** 63 }, { integers: { count: '9223372036854775807' } });
+    expect(registry.admit(big)).toEqual([]);
+    expect(big.integers).toEqual({ count: '9223372036854775807' });
+    const whole = obs({ count: 42, total: -7 });
+    expect(registry.admit(whole)).toEqual([]);
+    expect(whole.integers).toEqual({ count: '42', total: '-7' });
+    const decimal = obs({ count: 1.5, total: 2 ** 60, other: 1 });
+    expect(registry.admit(decimal)).toEqual([
+      `fields.count: 1.5 is not an exact integer, but field 'count' of domain 'sensor' holds integers`,
+      `fields.total: ${2 ** 60} is not an exact integer, but field 'total' of domain 'sensor' holds integers`,
+    ]);
+    expect(decimal.fields).toEqual({ other: 1 });
+    expect(decimal.integers).toBeUndefined();
+    expect(registry.admit(obs({ count: 'n/a' }))).toEqual([
+      `fields.count: "n/a" is a string, but field 'count' of domain 'sensor' holds integers`,
+    ]);
+  });
 });
