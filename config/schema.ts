@@ -198,6 +198,8 @@ export const ConfigSchema = z.strictObject({
       fieldTypes: z
         .record(z.string().regex(DOMAIN_PATTERN), z.record(z.string().min(1), z.enum(['number', 'integer', 'string', 'boolean'])))
         .default({}),
+      /** How often field kinds are read again from the store, so nodes sharing one InfluxDB agree on them. */
+      fieldTypesRefresh: DurationSchema.pipe(z.number().min(1_000)).default(30_000),
     })
     .prefault({}),
   /** Bounds on what one request may read, so no single request holds the server (docs/ARCHITECTURE.md, "Hard limits"). */

@@ -17,8 +17,13 @@ export interface FieldKindEntry {
  * same rule so both stores hold the same data.
  */
 export interface FieldTypeRegistry {
-  /** Kinds the store already holds; a declared kind wins, and a field is never re-kinded. */
-  learn(entries: Iterable<FieldKindEntry>): void;
+  /**
+   * Kinds the store holds. A declared kind always wins. At start (`authoritative` false) a kind already
+   * registered stays; on a later refresh the store's kind replaces a kind this node only guessed from a
+   * first value, so nodes that guessed differently (another node's device wrote first) agree again.
+   * Returns how many kinds changed.
+   */
+  learn(entries: Iterable<FieldKindEntry>, authoritative?: boolean): number;
   /** The registered kind, if any. */
   kindOf(domain: string, field: string): FieldKind | undefined;
   /**
@@ -58,6 +63,8 @@ function describe(value: FieldValue): string {
 export function createFieldTypeRegistry(options: FieldTypeRegistryOptions = {}): FieldTypeRegistry {
   const max = options.maxFieldsPerDomain ?? DEFAULT_MAX_FIELDS_PER_DOMAIN;
   const kinds = new Map<string, Map<string, FieldKind>>();
+  /** domain\0field of the declared kinds, which nothing overrides. */
+  const declared = new Set<string>();
   const fieldsOf = (domain: string): Map<string, FieldKind> => {
     let fields = kinds.get(domain);
     if (!fields) kinds.set(domain, (fields = new Map<string, FieldKind>()));
@@ -65,15 +72,25 @@ export function createFieldTypeRegistry(options: FieldTypeRegistryOptions = {}):
   };
   for (const [domain, fields] of Object.entries(options.declared ?? {})) {
     const into = fieldsOf(domain);
-    for (const [field, kind] of Object.entries(fields)) into.set(field, kind);
+    for (const [field, kind] of Object.entries(fields)) {
+      into.set(field, kind);
+      declared.add(`${domain}\0${field}`);
+    }
   }
 
   return {
-    learn(entries) {
+    learn(entries, authoritative = false) {
+      let changed = 0;
       for (const { domain, field, kind } of entries) {
         const into = fieldsOf(domain);
-        if (!into.has(field) && into.size < max) into.set(field, kind);
+        const known = into.get(field);
+        if (known === kind) continue;
+        if (known === undefined ? into.size < max : authoritative && !declared.has(`${domain}\0${field}`)) {
+          into.set(field, kind);
+          changed += 1;
+        }
       }
+      return changed;
     },
     kindOf: (domain, field) => kinds.get(domain)?.get(field),
     admit(obs) {

@@ -187,7 +187,21 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     const domains = new Set(Object.keys(config.domains));
     // Field kinds the store already fixed (InfluxDB's SHOW FIELD KEYS, the embedded catalogue), declared ones first.
     const fieldTypes = createFieldTypeRegistry({ declared: config.ingest.fieldTypes });
-    fieldTypes.learn(await store.fieldKeys({ from: 0, to: Date.now() + FIELD_KEYS_HORIZON_MS, rawOnly: true }));
+    const storeFieldKinds = () => store.fieldKeys({ from: 0, to: Date.now() + FIELD_KEYS_HORIZON_MS, rawOnly: true });
+    fieldTypes.learn(await storeFieldKinds());
+    // Nodes sharing one InfluxDB each guess a new field's kind from the first value they see; the store keeps
+    // the first one written. Asking it again brings a node that guessed otherwise back in line.
+    const fieldKindsRefresh = setInterval(() => {
+      storeFieldKinds().then(
+        (keys) => {
+          const changed = fieldTypes.learn(keys, true);
+          if (changed > 0) logger.info('field kinds taken from the store', { changed });
+        },
+        (err: Error) => logger.warn('field kinds could not be read from the store', { error: err.message }),
+      );
+    }, config.ingest.fieldTypesRefresh);
+    fieldKindsRefresh.unref();
+    cleanups.push(() => clearInterval(fieldKindsRefresh));
     const normalize = { domains, maxFutureMs: config.ingest.maxFuture, maxPastMs: config.ingest.maxPast, fieldTypes };
 
     const httpServer: HttpServer = createServer({

@@ -183,4 +183,43 @@ describe('with InfluxDB', () => {
     await influxd?.stop();
   });
   fieldTypeSuite('InfluxDB', () => ({ influx: { url: influxd!.url, db, flushInterval: 50 } }));
+
+  it('brings a second node that guessed a field’s kind otherwise in line with the store', async () => {
+    const shared = uniqueName('fieldtypes-nodes');
+    const overrides = {
+      mqtt: { port: 0 },
+      influx: { url: influxd!.url, db: shared, flushInterval: 50 },
+      ingest: { fieldTypesRefresh: 1_000 },
+    };
+    const [a, b] = [await startTestIoc(overrides), await startTestIoc(overrides)];
+    try {
+      const post = async (node: TestIoc, fields: Record<string, unknown>) => {
+        const res = await fetch(`${node.baseUrl}/api/v1/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ domain: 'sensor', id: 'n1', fields }),
+        });
+        return (await res.json()) as Refusal;
+      };
+      // Node A's device writes first: InfluxDB makes `temp` a float field.
+      expect((await post(a, { temp: 21 })).accepted).toBe(1);
+      await waitFor(async () => {
+        const res = await fetch(`${influxd!.url}/query?db=${shared}&q=${encodeURIComponent('SHOW FIELD KEYS FROM sensor')}`);
+        return JSON.stringify(await res.json()).includes('"temp","float"');
+      }, 'temp stored as a float field');
+      // Node B has seen nothing yet and takes "n/a" as the field's first value (its write then fails in InfluxDB) ...
+      expect((await post(b, { temp: 'n/a' })).accepted).toBe(1);
+      // ... until it reads the kinds again from the store, and refuses it at the door like node A.
+      const refusal = await waitFor(async () => {
+        const answer = await post(b, { temp: 'n/a' });
+        return answer.accepted === 0 ? answer : undefined;
+      }, 'node B refusing "n/a" for temp');
+      expect(refusal.rejected?.[0]?.error).toBe(`fields.temp: "n/a" is a string, but field 'temp' of domain 'sensor' holds numbers`);
+      expect((await post(b, { temp: 22 })).accepted).toBe(1);
+    } finally {
+      await Promise.all([a.ioc.close(), b.ioc.close()]);
+      rmSync(a.dataDir, { recursive: true, force: true });
+      rmSync(b.dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -60,4 +60,22 @@ describe('field-type registry', () => {
       `fields.count: "n/a" is a string, but field 'count' of domain 'sensor' holds integers`,
     ]);
   });
+
+  it('takes the store’s kind over its own first guess on a refresh, never over a declaration', () => {
+    const registry = createFieldTypeRegistry({ declared: { sensor: { pm10: 'number' } } });
+    registry.admit(obs({ temp: 'n/a' }));
+    expect(registry.learn([{ domain: 'sensor', field: 'temp', kind: 'number' }])).toBe(0);
+    expect(registry.kindOf('sensor', 'temp')).toBe('string');
+    const changed = registry.learn(
+      [
+        { domain: 'sensor', field: 'temp', kind: 'number' },
+        { domain: 'sensor', field: 'pm10', kind: 'string' },
+      ],
+      true,
+    );
+    expect(changed).toBe(1);
+    expect(registry.kindOf('sensor', 'temp')).toBe('number');
+    expect(registry.kindOf('sensor', 'pm10')).toBe('number');
+    expect(registry.admit(obs({ temp: 'n/a' }))).toEqual([`fields.temp: "n/a" is a string, but field 'temp' of domain 'sensor' holds numbers`]);
+  });
 });
