@@ -19,7 +19,10 @@ import { filterEntities, type EntityQuery } from './snapshot-merge.js';
 
 export type { LiveIo } from './live-io.js';
 
-/** Sockets with the same layers and bbox form a group: one room, one serialised delta per tick. */
+/**
+ * Sockets with the same layers and bbox form a group: one room, one serialised delta per tick
+ * (socket.io's adapter encodes a broadcast once and hands every websocket the same pre-built frame).
+ */
 interface Group {
   room: string;
   layers: Set<string>;
@@ -27,8 +30,21 @@ interface Group {
   /** Keys inside the bbox as last sent, to tell clients which entities left it (bbox groups only). */
   visible?: Set<string>;
   localSockets: Set<string>;
+  /** Debts of this group's lagging sockets, one per tick at which some of them started lagging. */
+  debts: Set<Debt>;
   /** performance.now() at creation: a room list asked for before then cannot tell whether the group is gone. */
   createdAt: number;
+}
+
+/**
+ * What sockets of a group that started lagging at the same tick have missed since: the group's
+ * deltas are the same for all its sockets, so they owe the same keys. Keeping one set for all of
+ * them makes a tick's bookkeeping O(1) per lagging socket (the keys are added once per debt, not
+ * once per socket), and sockets that catch up at the same tick get one catch-up delta, encoded once.
+ */
+interface Debt {
+  keys: Set<string>;
+  sockets: Set<string>;
 }
 
 export interface LiveServerOptions {
@@ -100,8 +116,8 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
   const clock = options.clock ?? Date.now;
   const nsp: LiveNamespace = io.of(LIVE_NAMESPACE);
   const groups = new Map<string, Group>();
-  /** Keys owed to sockets that could not take the last deltas (their transport was still busy). */
-  const owed = new Map<string, Set<string>>();
+  /** The debt of each socket that could not take the last deltas (its transport was still busy). */
+  const owed = new Map<string, Debt>();
   let seq = 0;
   let deltasSent = 0;
   let entitiesSent = 0;
@@ -110,7 +126,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     const room = groupRoom(layers, bbox);
     let group = groups.get(room);
     if (!group) {
-      group = { room, layers: new Set(layers), bbox, localSockets: new Set(), createdAt: performance.now() };
+      group = { room, layers: new Set(layers), bbox, localSockets: new Set(), debts: new Set(), createdAt: performance.now() };
       if (bbox) {
         group.visible = new Set();
         for (const e of live.all()) if (matches(group, e)) group.visible.add(`${e.domain}/${e.id}`);
@@ -121,13 +137,16 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
   };
 
   const leaveGroup = (socket: LiveSocket) => {
+    const debt = owed.get(socket.id);
+    owed.delete(socket.id);
+    debt?.sockets.delete(socket.id);
     for (const group of groups.values()) {
       if (group.localSockets.delete(socket.id)) {
         void socket.leave(group.room);
+        if (debt && debt.sockets.size === 0) group.debts.delete(debt);
         if (group.localSockets.size === 0 && !options.clustered) groups.delete(group.room);
       }
     }
-    owed.delete(socket.id);
   };
 
   const cluster = options.clustered
@@ -183,9 +202,8 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     return socket !== undefined && (socket.conn as unknown as EngineSocketEdge).writeBuffer.length > 0;
   };
 
-  const payOwed = (socketId: string, group: Group, keys: Set<string>, now: number) => {
-    const socket = nsp.sockets.get(socketId);
-    if (!socket) return;
+  /** Sends the latest state of a debt's keys to the sockets that have just caught up, as one broadcast. */
+  const payDebt = (payees: string[], group: Group, keys: Set<string>, now: number) => {
     const upserts: Entity[] = [];
     const removes: string[] = [];
     for (const key of keys) {
@@ -194,9 +212,15 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       else if (group.bbox) removes.push(key);
     }
     if (upserts.length === 0 && removes.length === 0) return;
-    socket.emit('delta', { ts: now, seq, upserts, removes });
-    deltasSent += 1;
-    entitiesSent += upserts.length;
+    const delta = { ts: now, seq, upserts, removes };
+    const connected = payees.filter((id) => nsp.sockets.has(id));
+    const [only] = connected;
+    if (only === undefined) return;
+    if (connected.length === 1) nsp.sockets.get(only)?.emit('delta', delta);
+    // Each socket is a room of its own; local: the debt is this node's, other nodes have nothing to send.
+    else nsp.local.to(connected).emit('delta', delta);
+    deltasSent += connected.length;
+    entitiesSent += upserts.length * connected.length;
   };
 
   const tick = () => {
@@ -222,22 +246,43 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
           group.visible?.add(key);
         } else if (group.visible?.delete(key)) removes.push(key);
       }
+      const changed = upserts.length > 0 || removes.length > 0;
+      // Nothing to send and nobody owed: whether a socket lags does not matter this tick.
+      if (!changed && group.debts.size === 0) continue;
       const lagging: string[] = [];
+      let started: Debt | undefined;
+      let payouts: Map<Debt, string[]> | undefined;
       for (const socketId of group.localSockets) {
         const debt = owed.get(socketId);
         if (isLagging(socketId)) {
           lagging.push(socketId);
-          const keys = debt ?? new Set<string>();
-          for (const e of upserts) keys.add(`${e.domain}/${e.id}`);
-          for (const key of removes) keys.add(key);
-          owed.set(socketId, keys);
+          if (debt || !changed) continue;
+          started ??= { keys: new Set(), sockets: new Set() };
+          started.sockets.add(socketId);
+          owed.set(socketId, started);
         } else if (debt) {
           owed.delete(socketId);
-          payOwed(socketId, group, debt, now);
+          debt.sockets.delete(socketId);
+          payouts ??= new Map();
+          const payees = payouts.get(debt);
+          if (payees) payees.push(socketId);
+          else payouts.set(debt, [socketId]);
         }
       }
-      if (upserts.length === 0 && removes.length === 0) continue;
-      nsp.to(group.room).except(lagging).emit('delta', { ts: now, seq, upserts, removes });
+      // Caught-up sockets get what they missed before this tick; this tick's delta reaches them below.
+      if (payouts) for (const [debt, payees] of payouts) payDebt(payees, group, debt.keys, now);
+      if (started) group.debts.add(started);
+      for (const debt of group.debts) {
+        if (debt.sockets.size === 0) {
+          group.debts.delete(debt);
+          continue;
+        }
+        for (const e of upserts) debt.keys.add(`${e.domain}/${e.id}`);
+        for (const key of removes) debt.keys.add(key);
+      }
+      if (!changed) continue;
+      const target = nsp.to(group.room);
+      (lagging.length > 0 ? target.except(lagging) : target).emit('delta', { ts: now, seq, upserts, removes });
       deltasSent += 1;
       entitiesSent += upserts.length;
     }
