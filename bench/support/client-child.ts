@@ -16,6 +16,8 @@ const closers: (() => void)[] = [];
 let since = Number.POSITIVE_INFINITY;
 let counts = new Map<number, number>();
 let deltas = 0;
+let cpuAtMeasure = process.cpuUsage();
+let measuredAt = performance.now();
 
 function record(delta: Delta, receivedAt: number): void {
   deltas += 1;
@@ -63,9 +65,14 @@ async function handle(request: ClientRequest): Promise<ClientAnswer> {
       since = request.since;
       counts = new Map();
       deltas = 0;
+      cpuAtMeasure = process.cpuUsage();
+      measuredAt = performance.now();
       return { type: 'ok' };
-    case 'collect':
-      return { type: 'samples', steps: [...counts], stepPerMs: STEP_PER_MS, deltas };
+    case 'collect': {
+      const used = process.cpuUsage(cpuAtMeasure);
+      const cpu = (used.user + used.system) / 1000 / (performance.now() - measuredAt);
+      return { type: 'samples', steps: [...counts], stepPerMs: STEP_PER_MS, deltas, cpu };
+    }
     case 'close':
       for (const close of closers.splice(0)) close();
       return { type: 'ok' };

@@ -17,14 +17,15 @@ export type ClientRequest =
 export type ClientAnswer =
   | { type: 'ok' }
   /** Latency counts as [step, count] pairs, a step being 1 / stepPerMs ms. */
-  | { type: 'samples'; steps: [number, number][]; stepPerMs: number; deltas: number }
+  /** `cpu`: the process's CPU since `measure`, in cores (CPU seconds per second). */
+  | { type: 'samples'; steps: [number, number][]; stepPerMs: number; deltas: number; cpu: number }
   | { type: 'error'; message: string };
 
 /** A process holding /live clients (see client-child.ts). */
 export interface ClientProcess {
   request(request: ClientRequest): Promise<ClientAnswer>;
-  /** The latencies recorded since the last `measure`, added into `into`; resolves with the deltas received. */
-  collect(into: LatencyHistogram): Promise<number>;
+  /** The latencies recorded since the last `measure`, added into `into`; resolves with the deltas received and the CPU used. */
+  collect(into: LatencyHistogram): Promise<{ deltas: number; cpu: number }>;
   stop(): Promise<void>;
 }
 
@@ -79,7 +80,7 @@ export async function startClientProcess(teardown: Teardown, name: string): Prom
         const ms = step / answer.stepPerMs;
         for (let i = 0; i < count; i++) into.record(ms);
       }
-      return answer.deltas;
+      return { deltas: answer.deltas, cpu: answer.cpu };
     },
     stop: async () => {
       if (child.connected) await request({ type: 'close' }).catch(() => undefined);
