@@ -6,6 +6,7 @@ import path from 'node:path';
 import { alertsSuite } from './alerts-external.js';
 import { alertsStormSuite } from './alerts-storm.js';
 import { browserSuite } from './browser.js';
+import { healthzStallSuite } from './healthz-stall.js';
 import { ingestSuite } from './ingest-throughput.js';
 import { latencySuite } from './latency.js';
 import { peerSuite } from './peer-node-red.js';
@@ -30,6 +31,7 @@ const SUITES: Suite[] = [
   alertsStormSuite,
   peerSuite,
   replaySuite,
+  healthzStallSuite,
 ];
 
 interface Flags {

@@ -1,3 +1,4 @@
+import { jsonTextNestsDeeper, MAX_JSON_DEPTH } from './json-depth.js';
 import { Rfc3339Schema } from './rfc3339.js';
 import type { DecodeContext, DecodeResult, DecodedItem, DecodeError } from './types.js';
 
@@ -16,6 +17,7 @@ const OBSERVATION_SHAPE = "expected an observation object with 'id' and a 'field
 
 /** Parses JSON text; a failure carries the parser's reason. */
 export function parseJson(text: string): JsonParse {
+  if (jsonTextNestsDeeper(text)) return { ok: false, error: `malformed JSON: nested deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {

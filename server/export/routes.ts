@@ -51,7 +51,8 @@ function fileName(query: ExportQuery, extension: string): string {
  * when the client leaves. Every export is audited once it ends, with the rows written.
  */
 export function createExportRouter(deps: ExportRouterDeps): Router {
-  const chunkSize = deps.chunkSize ?? 5000;
+  // 2 000 rows (read, selected, formatted) between turns of the event loop: 5 000 held it ~200 ms on 2 busy cores.
+  const chunkSize = deps.chunkSize ?? 2000;
   const router = express.Router();
 
   router.get('/export', async (req: Request, res: Response) => {

@@ -4,7 +4,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import type { HealthResponse } from '../../contract/index.js';
 import { redactUrlPasswords, type Logger } from '../../config/logger.js';
 import { BASEMAP_ROUTE } from './basemap.js';
-import { limitJsonDepth } from './json-depth.js';
+import { limitJsonDepth, refuseDeepJsonText } from './json-depth.js';
 import { errorHandler, notFound } from './errors.js';
 import type { MetricsRegistry, Sample } from './metrics.js';
 
@@ -65,7 +65,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   app.use('/api/v1', ...options.rawApiRouters);
-  app.use('/api/v1', express.json({ limit: '1mb', type: ['application/json'] }), limitJsonDepth, ...options.apiRouters);
+  app.use('/api/v1', express.json({ limit: '1mb', type: ['application/json'], verify: refuseDeepJsonText }), limitJsonDepth, ...options.apiRouters);
   app.use('/api', (req, _res, next) => {
     next(notFound(`No API route ${req.method} ${req.originalUrl}.`));
   });

@@ -51,6 +51,14 @@ describe('explicit limits on every HTTP door', () => {
     expect(res.status).toBe(400);
     expect((await errorOf(res)).message).toMatch(/nests deeper than 32 levels/);
     expect((await fetch(`${product.baseUrl}/healthz`)).status).toBe(200);
+    // The ingest route reads its body raw: the same bound, before the parser, with the reason.
+    const ingest = await fetch(`${product.baseUrl}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '['.repeat(200_000) + ']'.repeat(200_000),
+    });
+    expect(ingest.status).toBe(400);
+    expect(JSON.stringify(await ingest.json())).toContain('nested deeper than 32 levels');
     // A rule as deep as people write still goes through.
     let nested: unknown = { field: 'pm25', op: '>', value: 1 };
     for (let i = 0; i < 10; i++) nested = { all: [nested] };
