@@ -4,6 +4,7 @@ import type { Alert, AuditEntry, Report, ReportCreated } from '../../contract/in
 import { signIn, type ApiSession } from '../support/auth.js';
 import { startTestIoc, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
+import { IN_A, WARD_A, WARD_B } from '../support/wards.js';
 
 /*
  * Photos of reports and alerts through the real product, made with sharp in the test: the type
@@ -11,21 +12,6 @@ import { waitFor } from '../support/ports.js';
  * byte for byte, and only those who may read the item get either.
  */
 
-const square = (lat: number, lon: number) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [lon, lat],
-      [lon + 0.01, lat],
-      [lon + 0.01, lat + 0.01],
-      [lon, lat + 0.01],
-      [lon, lat],
-    ],
-  ],
-});
-const WARD_A = { id: 'ward-a', name: { vi: 'Phường A', en: 'Ward A' }, geometry: square(21.27, 106.19) };
-const WARD_B = { id: 'ward-b', name: { vi: 'Phường B', en: 'Ward B' }, geometry: square(21.29, 106.19) };
-const IN_A = { lat: 21.275, lon: 106.195 };
 
 const PM_RULE = {
   id: 'pm-photo',

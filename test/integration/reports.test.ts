@@ -4,6 +4,7 @@ import type { AuditEntry, Report, ReportCreated, ReportTrack } from '../../contr
 import { signIn, type ApiSession } from '../support/auth.js';
 import { connectLive, startTestIoc, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
+import { IN_A, IN_B, WARD_A, WARD_B } from '../support/wards.js';
 
 /*
  * Citizen reports through the real product: filed without an account (JSON and multipart with a
@@ -11,22 +12,6 @@ import { waitFor } from '../support/ports.js';
  * to resolved, rated once, limited per address, overdue once past the deadline.
  */
 
-const square = (lat: number, lon: number) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [lon, lat],
-      [lon + 0.01, lat],
-      [lon + 0.01, lat + 0.01],
-      [lon, lat + 0.01],
-      [lon, lat],
-    ],
-  ],
-});
-const WARD_A = { id: 'ward-a', name: { vi: 'Phường A', en: 'Ward A' }, geometry: square(21.27, 106.19) };
-const WARD_B = { id: 'ward-b', name: { vi: 'Phường B', en: 'Ward B' }, geometry: square(21.29, 106.19) };
-const IN_A = { lat: 21.275, lon: 106.195 };
-const IN_B = { lat: 21.295, lon: 106.195 };
 const CONTACT = { name: 'Nguyễn Văn Dân', phone: '+84 912 345 678' };
 const DAY = 86_400_000;
 
