@@ -31,8 +31,12 @@ export const ConfigSchema = z.strictObject({
       url: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).optional(),
       /** Port of the in-process broker. */
       port: PortSchema.default(1883),
-      /** The ingest client's id on an external broker; the in-process broker refuses any client taking it. */
-      clientId: z.string().min(1).max(64).default('ioc-ingest'),
+      /**
+       * The ingest client's id on an external broker; the in-process broker refuses any client taking it. Unset:
+       * `ioc-ingest`, or `ioc-ingest-<host name>` with a shared group, so nodes never take over each other's
+       * session (see `ingestClientId`).
+       */
+      clientId: z.string().min(1).max(64).optional(),
       /** Largest MQTT packet a client may send the in-process broker (bytes); a larger one closes its connection. */
       maxPacketSize: z.number().int().min(1024).max(268_435_455).default(262_144),
       username: z.string().optional(),
@@ -283,6 +287,7 @@ export const ENV_OVERRIDES = {
   IOC_MQTT_URL: { path: ['mqtt', 'url'], type: 'string' },
   IOC_MQTT_PORT: { path: ['mqtt', 'port'], type: 'int' },
   IOC_MQTT_SHARED_GROUP: { path: ['mqtt', 'sharedGroup'], type: 'string' },
+  IOC_MQTT_CLIENT_ID: { path: ['mqtt', 'clientId'], type: 'string' },
   IOC_INFLUX_URL: { path: ['influx', 'url'], type: 'string' },
   IOC_INFLUX_DB: { path: ['influx', 'db'], type: 'string' },
   IOC_INFLUX_TOKEN: { path: ['influx', 'token'], type: 'string' },
@@ -305,4 +310,16 @@ export const ENV_OVERRIDES = {
 /** Each domain's silence limit in ms; a domain the config does not name gets the schema's default. */
 export function staleAfterOf(domains: Config['domains']): (domain: string) => number {
   return staleAfterIn(domains);
+}
+
+/**
+ * The ingest client's MQTT id: the configured one, else `ioc-ingest`, else (several nodes on one broker through a
+ * shared group) `ioc-ingest-<host name>`. Two clients with one id take the session from each other in turn, so
+ * every node needs its own, and a stable one: the broker keeps its QoS 1 session across restarts by that id.
+ */
+export function ingestClientId(mqtt: { clientId?: string | undefined; sharedGroup?: string | undefined }, host: string): string {
+  if (mqtt.clientId !== undefined) return mqtt.clientId;
+  if (mqtt.sharedGroup === undefined) return 'ioc-ingest';
+  const name = host.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40) || 'node';
+  return `ioc-ingest-${name}`;
 }

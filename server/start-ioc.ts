@@ -1,10 +1,11 @@
+import { hostname } from 'node:os';
 import { createServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { Server } from 'socket.io';
 import { LIVE_NAMESPACE } from '../contract/index.js';
-import { staleAfterOf, type Config } from '../config/schema.js';
+import { ingestClientId, staleAfterOf, type Config } from '../config/schema.js';
 import { createLogger, redactUrlPasswords, type Logger } from '../config/logger.js';
 import { createIngestRouter } from '../ingest/http/receiver.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../ingest/mqtt/embedded-broker.js';
@@ -350,7 +351,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       const ingest = createBrokerIngest({ ...mqttHandling, publishRejected: (topic, report) => broker?.publish(topic, report) });
       const started = await startEmbeddedBroker(config.mqtt.port, config.host, logger.child({ module: 'broker' }), brokerAuth, {
         maxPacketSize: config.mqtt.maxPacketSize,
-        reservedClientId: config.mqtt.clientId,
+        reservedClientId: ingestClientId(config.mqtt, hostname()),
         ingest,
       });
       broker = started;
@@ -360,7 +361,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       mqttIngest = await startMqttIngest({
         ...mqttHandling,
         url: mqttUrl,
-        clientId: config.mqtt.clientId,
+        clientId: ingestClientId(config.mqtt, hostname()),
         username: config.mqtt.username,
         password: config.mqtt.password,
         sharedGroup: config.mqtt.sharedGroup,

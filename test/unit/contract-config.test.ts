@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ingestSubscriptions, parseDuration, parseTopic } from '../../contract/index.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
+import { ingestClientId } from '../../config/schema.js';
 
 describe('topics', () => {
   it('parses entity and batch topics and refuses others', () => {
@@ -60,5 +61,18 @@ describe('config', () => {
   it('reads the shipped config file', () => {
     const config = loadConfig({ env: {} });
     expect(config.map.center).toEqual([106.194, 21.273]);
+  });
+});
+
+describe('ingest client id', () => {
+  it('is ioc-ingest alone, one per host with a shared group, and whatever IOC_MQTT_CLIENT_ID says', () => {
+    const alone = loadConfig({ noFile: true, env: {} });
+    expect(ingestClientId(alone.mqtt, 'ioc-a')).toBe('ioc-ingest');
+    const shared = loadConfig({ noFile: true, env: { IOC_MQTT_SHARED_GROUP: 'ioc' } });
+    // Two nodes on one broker must never share an id: each would take the other's session in turn.
+    expect(ingestClientId(shared.mqtt, 'ioc-a')).toBe('ioc-ingest-ioc-a');
+    expect(ingestClientId(shared.mqtt, 'node 2.city.vn')).toBe('ioc-ingest-node-2-city-vn');
+    const named = loadConfig({ noFile: true, env: { IOC_MQTT_SHARED_GROUP: 'ioc', IOC_MQTT_CLIENT_ID: 'ingest-7' } });
+    expect(ingestClientId(named.mqtt, 'ioc-a')).toBe('ingest-7');
   });
 });
