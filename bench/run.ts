@@ -6,6 +6,7 @@ import path from 'node:path';
 import { alertsSuite } from './alerts-external.js';
 import { alertsStormSuite } from './alerts-storm.js';
 import { browserSuite } from './browser.js';
+import { clusterSuite } from './cluster.js';
 import { healthzStallSuite } from './healthz-stall.js';
 import { ingestSuite } from './ingest-throughput.js';
 import { latencySuite } from './latency.js';
@@ -32,6 +33,7 @@ const SUITES: Suite[] = [
   peerSuite,
   replaySuite,
   healthzStallSuite,
+  clusterSuite,
 ];
 
 interface Flags {

@@ -1,0 +1,402 @@
+// Suite: scale-out. 1, 2 and 3 product nodes behind one Mosquitto (shared subscriptions), one
+// InfluxDB, one Redis (socket.io adapter) and one PostgreSQL (state): for each node count, the
+// loss-free ingest ceiling (backlog drain) and the publish → delta latency at a fixed offered rate
+// with the /live clients spread over the nodes, each node's CPU, and the scaling factor.
+import { cpus } from 'node:os';
+import type { BenchContext, Suite } from './support/context.js';
+import { startClientProcess, type ClientProcess } from './support/client-procs.js';
+import { clusterRedis, startCluster, sumOf, type Cluster } from './support/cluster-nodes.js';
+import { clearSession, drainBare, ingestFilters, primeSession, publishBacklog } from './support/mqtt-load.js';
+import type { LoadSpec } from './support/payloads.js';
+import { tokenFor } from './support/product.js';
+import type { Publisher } from './support/publisher.js';
+import type { Figure, SuiteResult } from './support/report.js';
+import { formatNumber, LatencyHistogram, median, wallClockMs, type LatencySummary } from './support/stats.js';
+
+/** Node counts of a full run; a quick run stops at 2 (each cluster start costs seconds). */
+const NODE_COUNTS = [1, 2, 3];
+const QUICK_NODE_COUNTS = [1, 2];
+/** A drain before the measured ones, per cluster. */
+const WARMUP_OBSERVATIONS = 5000;
+/** How long a node takes to learn the other nodes' subscription groups (live.clusterPollInterval, default 1 s), with a margin. */
+const GROUP_LEARNING_MS = 1500;
+
+/** A fixed offered rate with /live clients spread over the nodes. */
+interface LatencyPoint {
+  rate: number;
+  clients: number;
+  entities: number;
+  /** For tables: what the point stands for. */
+  label: string;
+}
+
+interface Plan {
+  nodeCounts: number[];
+  observations: number;
+  repeats: number;
+  entities: number;
+  timing: { warmupMs: number; durationMs: number };
+  points: LatencyPoint[];
+}
+
+const TARGET_POINT: LatencyPoint = { rate: 10_000, clients: 50, entities: 1000, label: '10,000 obs/s, 50 clients' };
+/** README "Sizing a province": 50 k devices once a minute + 2 k vehicles at 1 Hz ≈ 2 833 obs/s, 100 consoles. */
+const PROVINCE_POINT: LatencyPoint = {
+  rate: 3000,
+  clients: 100,
+  entities: 10_000,
+  label: '3,000 obs/s over 10,000 entities, 100 clients (a province)',
+};
+
+function plan(quick: boolean): Plan {
+  if (quick)
+    return {
+      nodeCounts: QUICK_NODE_COUNTS,
+      observations: 20_000,
+      repeats: 1,
+      entities: 1000,
+      timing: { warmupMs: 500, durationMs: 1500 },
+      points: [TARGET_POINT],
+    };
+  return {
+    nodeCounts: NODE_COUNTS,
+    observations: 100_000,
+    repeats: 3,
+    entities: 1000,
+    timing: { warmupMs: 2000, durationMs: 8000 },
+    points: [TARGET_POINT, PROVINCE_POINT],
+  };
+}
+
+/** Per-entity JSON dated just before now, 10 ms apart per entity (as the ingest suite's loads). */
+function backlogSpec(topicRoot: string, entities: number, observations: number): LoadSpec {
+  const spacingMs = 10;
+  return {
+    shape: 'json',
+    topicRoot,
+    entities,
+    spacingMs,
+    startTs: Date.now() - Math.ceil(observations / entities) * spacingMs,
+  };
+}
+
+interface Drain {
+  rate: number;
+  /** Each node's CPU over the drain, in cores. */
+  cpu: number[];
+  /** Each node's share of the observations written. */
+  share: number[];
+  /** Dropped by a store buffer or rejected by ingest (must be 0). */
+  lost: number;
+}
+
+/**
+ * Every node stopped (SIGSTOP) while a QoS 1 backlog is queued; the broker deals it out between the
+ * nodes' sessions. Then all resume at once, timed until the nodes' store counters add up to it.
+ */
+async function drain(cluster: Cluster, observations: number, entities: number): Promise<Drain> {
+  const before = await cluster.metrics();
+  const target = sumOf(before, 'ioc_store_written_total') + observations;
+  cluster.signal('SIGSTOP');
+  let resumedAt: number;
+  try {
+    await publishBacklog(cluster.brokerUrl, backlogSpec(cluster.topicRoot, entities, observations), observations);
+  } finally {
+    resumedAt = wallClockMs();
+    cluster.signal('SIGCONT');
+  }
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const after = await cluster.metrics();
+    const at = wallClockMs();
+    const written = sumOf(after, 'ioc_store_written_total');
+    if (written >= target) {
+      const seconds = (at - resumedAt) / 1000;
+      const diff = (i: number, name: string) => (after[i]?.get(name) ?? 0) - (before[i]?.get(name) ?? 0);
+      const nodes = cluster.nodes.map((_, i) => i);
+      return {
+        rate: observations / seconds,
+        cpu: nodes.map((i) => diff(i, 'ioc_process_cpu_seconds_total') / seconds),
+        share: nodes.map((i) => diff(i, 'ioc_store_written_total') / observations),
+        lost: nodes.reduce((n, i) => n + diff(i, 'ioc_store_dropped_total') + diff(i, 'ioc_ingest_rejected_total'), 0),
+      };
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${cluster.nodes.length} nodes wrote ${written - (target - observations)} of ${observations} observations within 180 s`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The transport's ceiling: one bare mqtt.js subscriber that only counts, draining the same backlog. */
+async function bareRate(ctx: BenchContext, observations: number, entities: number): Promise<number> {
+  const broker = await ctx.mosquitto();
+  const root = `clbare${process.pid}x${Date.now().toString(36)}`;
+  const clientId = `bench-${root}`;
+  await primeSession(broker.url, clientId, ingestFilters(root));
+  try {
+    await publishBacklog(broker.url, backlogSpec(root, entities, observations), observations);
+    const drained = await drainBare(broker.url, clientId, ingestFilters(root), observations, 120_000);
+    return (observations - 1) / ((drained.lastAt - drained.firstAt) / 1000);
+  } finally {
+    await clearSession(broker.url, clientId);
+  }
+}
+
+interface LatencyOutcome {
+  summary: LatencySummary;
+  offered: number;
+  ingested: number;
+  /** Each node's CPU over the point, in cores. */
+  cpu: number[];
+  clientCpu: number;
+}
+
+/**
+ * Spreads the point's clients over the nodes: the light ones round-robin in one process, then one
+ * measuring socket.io client per node, last, in the other (served after every other socket of its
+ * node). Every socket joins the same group, so each node sends its share of the city to the others'.
+ */
+async function connectClients(cluster: Cluster, point: LatencyPoint, procs: ClientProcess[]): Promise<void> {
+  const [lightProc, measureProc] = procs;
+  if (!lightProc || !measureProc) throw new Error('two client processes are needed');
+  await Promise.all(procs.map((p) => p.request({ type: 'close' })));
+  const size = cluster.nodes.length;
+  const light = Math.max(0, point.clients - size);
+  for (const node of cluster.nodes) {
+    const count = Math.floor(light / size) + (node.number <= light % size ? 1 : 0);
+    const baseUrl = node.product.baseUrl;
+    await lightProc.request({ type: 'connect', baseUrl, token: tokenFor(baseUrl), light: count, full: 0 });
+  }
+  for (const node of cluster.nodes) {
+    const baseUrl = node.product.baseUrl;
+    await measureProc.request({ type: 'connect', baseUrl, token: tokenFor(baseUrl), light: 0, full: 1 });
+  }
+  await new Promise((resolve) => setTimeout(resolve, GROUP_LEARNING_MS));
+}
+
+async function measureLatency(
+  cluster: Cluster,
+  procs: ClientProcess[],
+  publisher: Publisher,
+  point: LatencyPoint,
+  timing: { warmupMs: number; durationMs: number },
+): Promise<LatencyOutcome> {
+  const since = wallClockMs() + timing.warmupMs;
+  await Promise.all(procs.map((p) => p.request({ type: 'measure', since })));
+  const before = await cluster.metrics();
+  // Each entity's timeline follows the wall clock from now, so it is newer than anything the drains sent.
+  const spec: LoadSpec = {
+    shape: 'json',
+    topicRoot: cluster.topicRoot,
+    entities: point.entities,
+    spacingMs: (1000 * point.entities) / point.rate,
+    startTs: Date.now(),
+  };
+  const report = await publisher.run({
+    url: cluster.brokerUrl,
+    spec,
+    rate: point.rate,
+    durationMs: timing.warmupMs + timing.durationMs,
+    qos: 0,
+    firstSeq: 0,
+  });
+  const after = await cluster.metrics();
+  const seconds = report.ms / 1000;
+  const ingestedBefore = sumOf(before, 'ioc_ingest_messages_total');
+  const ingested = sumOf(after, 'ioc_ingest_messages_total') - ingestedBefore;
+  // Let the nodes drain what they are behind on (bounded), so the next point starts clean.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (sumOf(await cluster.metrics(), 'ioc_ingest_messages_total') >= ingestedBefore + report.messages) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  const total = new LatencyHistogram();
+  let clientCpu = 0;
+  for (const p of procs) clientCpu += (await p.collect(total)).cpu;
+  return {
+    summary: total.summary(),
+    offered: report.observations / seconds,
+    ingested: ingested / seconds,
+    cpu: cluster.nodes.map(
+      (_, i) =>
+        ((after[i]?.get('ioc_process_cpu_seconds_total') ?? 0) - (before[i]?.get('ioc_process_cpu_seconds_total') ?? 0)) /
+        seconds,
+    ),
+    clientCpu,
+  };
+}
+
+/** What one node count measured. */
+interface NodeCountResult {
+  size: number;
+  placement: string;
+  rate: number;
+  drains: Drain[];
+  points: { point: LatencyPoint; outcome: LatencyOutcome }[];
+}
+
+const percentOfCore = (cores: number[]) => cores.map((c) => `${formatNumber(c * 100)} %`).join(' / ');
+
+async function measureNodeCount(
+  ctx: BenchContext,
+  size: number,
+  p: Plan,
+  procs: ClientProcess[],
+  publisher: Publisher,
+): Promise<NodeCountResult> {
+  const startedAt = Date.now();
+  const cluster = await startCluster(ctx, size);
+  ctx.log(`${size} node(s) up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, ${cluster.placement}`);
+  try {
+    // Not counted: the first writes make the entities' series in the fresh InfluxDB database and warm the JIT.
+    await drain(cluster, WARMUP_OBSERVATIONS, p.entities);
+    const drains: Drain[] = [];
+    for (let i = 0; i < p.repeats; i++) drains.push(await drain(cluster, p.observations, p.entities));
+    const rate = median(drains.map((d) => d.rate));
+    ctx.log(
+      `${size} node(s): ${formatNumber(rate)} obs/s (${drains.map((d) => formatNumber(d.rate)).join(', ')}); ` +
+        `CPU per node ${percentOfCore(drains[drains.length - 1]?.cpu ?? [])} of a core; ` +
+        `shares ${(drains[0]?.share ?? []).map((s) => `${Math.round(s * 100)} %`).join(' / ')}`,
+    );
+    const points: NodeCountResult['points'] = [];
+    for (const point of p.points) {
+      await connectClients(cluster, point, procs);
+      const outcome = await measureLatency(cluster, procs, publisher, point, p.timing);
+      points.push({ point, outcome });
+      ctx.log(
+        `${size} node(s), ${point.label}: p50 ${formatNumber(outcome.summary.p50)} / p99 ${formatNumber(outcome.summary.p99)} ms ` +
+          `(${formatNumber(outcome.summary.count)} samples; ingested ${formatNumber(outcome.ingested)} of ${formatNumber(outcome.offered)} obs/s; ` +
+          `CPU per node ${percentOfCore(outcome.cpu)} of a core, clients ${formatNumber(outcome.clientCpu * 100)} %)`,
+      );
+    }
+    await Promise.all(procs.map((proc) => proc.request({ type: 'close' })));
+    return { size, placement: cluster.placement, rate, drains, points };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function nodeCountFigures(r: NodeCountResult, one: NodeCountResult | undefined, bare: number): Figure[] {
+  const nodes = `${r.size} node${r.size === 1 ? '' : 's'}`;
+  const lost = r.drains.reduce((n, d) => n + d.lost, 0);
+  const last = r.drains[r.drains.length - 1];
+  const figures: Figure[] = [
+    {
+      name: `max ingest, ${nodes} (${r.placement})`,
+      value: r.rate,
+      unit: 'obs/s',
+      baseline: r.size === 1 || !one ? { name: 'bare subscriber', value: bare } : { name: '1 node', value: one.rate },
+      note: `CPU per node ${percentOfCore(last?.cpu ?? [])} of a core; shares ${(last?.share ?? []).map((s) => `${Math.round(s * 100)} %`).join(' / ')}; ${lost === 0 ? 'nothing dropped or rejected' : `${lost} dropped or rejected`}`,
+    },
+  ];
+  for (const { point, outcome } of r.points) {
+    const before = one?.points.find((q) => q.point === point)?.outcome;
+    const behind =
+      outcome.ingested < 0.95 * outcome.offered
+        ? `ingest fell behind: ${formatNumber(outcome.ingested)} of ${formatNumber(outcome.offered)} obs/s; `
+        : '';
+    figures.push({
+      name: `p99, ${point.label}, ${nodes}`,
+      value: outcome.summary.p99,
+      unit: 'ms',
+      baseline: r.size > 1 && before ? { name: '1 node', value: before.summary.p99 } : undefined,
+      note: `${behind}p50 ${formatNumber(outcome.summary.p50)} ms; CPU per node ${percentOfCore(outcome.cpu)} of a core`,
+    });
+  }
+  return figures;
+}
+
+function summaryTable(results: NodeCountResult[], points: LatencyPoint[]): string {
+  const one = results.find((r) => r.size === 1);
+  const header = [
+    '| nodes | placement | max ingest, obs/s | scaling (× 1 node) | CPU per node, drain |',
+    ...points.map((p) => ` p50 / p99 at ${p.label} | CPU per node there |`),
+  ].join('');
+  const rule = `|---|---|---:|---:|---|${points.map(() => '---|---|').join('')}`;
+  const rows = results.map((r) => {
+    const cells = [
+      String(r.size),
+      r.placement,
+      formatNumber(r.rate),
+      one ? `${formatNumber(r.rate / one.rate)}×` : '–',
+      percentOfCore(r.drains[r.drains.length - 1]?.cpu ?? []),
+      ...points.flatMap((p) => {
+        const o = r.points.find((q) => q.point === p)?.outcome;
+        return o ? [`${formatNumber(o.summary.p50)} / ${formatNumber(o.summary.p99)} ms`, percentOfCore(o.cpu)] : ['–', '–'];
+      }),
+    ];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}
+
+/** Runs the scale-out measurements for 1, 2 and 3 nodes. */
+async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const started = Date.now();
+  const p = plan(ctx.quick);
+  const cores = cpus().length;
+  const publisher = await ctx.publisher();
+  const bareRuns: number[] = [];
+  for (let i = 0; i < p.repeats; i++) bareRuns.push(await bareRate(ctx, p.observations, p.entities));
+  const bare = median(bareRuns);
+  ctx.log(`bare subscriber: ${formatNumber(bare)} obs/s (${bareRuns.map(formatNumber).join(', ')})`);
+  const procs = await Promise.all([
+    startClientProcess(ctx.teardown, 'cluster light clients'),
+    startClientProcess(ctx.teardown, 'cluster measuring clients'),
+  ]);
+  const results: NodeCountResult[] = [];
+  let error: string | undefined;
+  try {
+    for (const size of p.nodeCounts) {
+      try {
+        results.push(await measureNodeCount(ctx, size, p, procs, publisher));
+      } catch (err) {
+        // Keep what the smaller clusters measured; the runner prints the error and the section says so.
+        error = `${size} nodes: ${err instanceof Error ? err.message : String(err)}`;
+        console.error(`  cluster: ${error}`);
+        break;
+      }
+    }
+  } finally {
+    await Promise.all(procs.map((proc) => proc.stop()));
+  }
+  if (results.length === 0) throw new Error(`the cluster suite measured nothing: ${error}`);
+  const one = results.find((r) => r.size === 1);
+  const figures: Figure[] = [
+    ...results.flatMap((r) => nodeCountFigures(r, one, bare)),
+    { name: 'bare mqtt.js subscriber, JSON per entity (one process: the ceiling of one node)', value: bare, unit: 'obs/s' },
+  ];
+  const unpinned = p.nodeCounts.filter((n) => n > cores);
+  const notes = [
+    summaryTable(results, p.points),
+    ...(ctx.quick ? [`Quick run: ${p.nodeCounts.join(' and ')} nodes only; the full run adds ${NODE_COUNTS.filter((n) => !p.nodeCounts.includes(n)).join(', ')}.`] : []),
+    `Scaling factor: max ingest of N nodes ÷ max ingest of 1 node, both measured in this run. This machine has ${cores} core${cores === 1 ? '' : 's'}: ` +
+      (unpinned.length > 0
+        ? `${unpinned.join(' and ')} nodes cannot each have a core of their own, so those nodes run unpinned and share the cores with each other; `
+        : 'every node count runs with a core per node; ') +
+      'with fewer nodes each node is pinned to its own core (`taskset -a -p`), but Mosquitto, InfluxDB, Redis, PostgreSQL, the publisher and the clients share those same cores, so the figures show how the product divides a fixed machine, not what a core per node on separate machines gives.',
+    `Throughput: ${formatNumber(p.observations)} per-entity JSON observations over ${p.entities} entities queued at QoS 1 while every node is stopped (SIGSTOP); the broker deals them out over the nodes' shared subscription (\`$share/<group>/…\`); all nodes resume at once and the time runs until the nodes' \`ioc_store_written_total\` add up to the backlog (one InfluxDB database for all); median of ${p.repeats}. "Nothing dropped or rejected" sums \`ioc_store_dropped_total\` and \`ioc_ingest_rejected_total\` over the nodes. CPU per node is \`ioc_process_cpu_seconds_total\` over the drain (1.0 = one core busy).`,
+    `Latency: per-entity JSON published at QoS 0 at a fixed rate by a separate process (${p.timing.warmupMs / 1000} s warm-up, ${p.timing.durationMs / 1000} s measured); the clients are spread over the nodes (light websocket clients round-robin in one process, then one measuring socket.io client per node in the other), all in one subscription group, so every delta from another node's ingest crosses Redis. A sample is (receive time − sentAt) for every entity in every delta the measuring clients get; baseline: the same point on 1 node.`,
+    'Deployment as measured: each node has its own ingest client id (IOC_MQTT_CLIENT_ID; nodes on separate hosts get `ioc-ingest-<host name>` by default), the same `mqtt.sharedGroup`, `redisUrl` and `postgresUrl`, and one InfluxDB; the clients reach their node directly over websocket (behind a balancer, long-polling needs sticky sessions).',
+  ];
+  return {
+    id: 'cluster',
+    title: 'Scale-out: 1, 2 and 3 nodes (shared subscriptions, Redis adapter, one InfluxDB, one PostgreSQL)',
+    figures,
+    notes,
+    error,
+    seconds: (Date.now() - started) / 1000,
+    quick: ctx.quick,
+  };
+}
+
+export const clusterSuite: Suite = {
+  id: 'cluster',
+  title: 'Scale-out (cluster)',
+  prepare: (ctx) =>
+    Promise.all([ctx.mosquitto(), ctx.influxd(), ctx.postgres(), clusterRedis(ctx), ctx.publisher()]),
+  run,
+};
