@@ -1,6 +1,6 @@
 import type { Entity } from '../../contract/entity.js';
 import { basemapStatus, type BasemapStatus } from '../map/basemap.js';
-import type { MapView } from '../map/map-view.js';
+import type { DrawnCluster, MapView } from '../map/map-view.js';
 import type { EntityStore } from '../state/entity-store.js';
 import type { Observable } from '../state/observable.js';
 import type { ReplayController } from '../features/replay/replay-controller.js';
@@ -14,6 +14,10 @@ export interface IocTestHook {
   entity(key: string): Entity | undefined;
   /** Entity key drawn at a pixel of the map container, or null. */
   pickAt(x: number, y: number): string | null;
+  /** The cluster (or lone entity) drawn at a pixel while the map clusters, or null. */
+  clusterAt(x: number, y: number): DrawnCluster | null;
+  /** What the map draws as clusters now; empty when entities are drawn individually. */
+  clusters(): DrawnCluster[];
   /** Pixel of the map container where a coordinate is drawn. */
   project(lon: number, lat: number): [number, number];
   displayedPosition(key: string): [number, number] | undefined;
@@ -51,6 +55,8 @@ export function installTestHook(live: EntityStore, replay: Observable<ReplayCont
       return entity ? structuredClone(entity) : undefined;
     },
     pickAt: (x, y) => view.pickAt(x, y),
+    clusterAt: (x, y) => view.clusterAt(x, y),
+    clusters: () => view.clusters(),
     project: (lon, lat) => {
       const point = map.project([lon, lat]);
       return [point.x, point.y];

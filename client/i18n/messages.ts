@@ -149,6 +149,9 @@ const viCore = {
   'map.basemapFailed': 'Không tải được bản đồ nền ({detail}); đang dùng bản đồ ngoại tuyến',
   'map.noWebgl': 'Trình duyệt không hỗ trợ WebGL nên không vẽ được bản đồ',
   'map.label': 'Bản đồ trực tiếp thành phố',
+  'map.cluster': 'Cụm {count} đối tượng',
+  'map.clusterAlerts': '{count} đang cảnh báo',
+  'map.clusterHint': 'Bấm để phóng to',
 } as const;
 
 export const vi = { ...viCore, ...viAlerts, ...viAuth, ...viAdmin, ...viReplay, ...viWall, ...viWallConsole };
@@ -298,6 +301,9 @@ const enCore: Record<keyof typeof viCore, string> = {
   'map.basemapFailed': 'Basemap unavailable ({detail}); showing the built-in offline map',
   'map.noWebgl': 'This browser has no WebGL, so the map cannot be drawn',
   'map.label': 'Live city map',
+  'map.cluster': 'Cluster of {count} entities',
+  'map.clusterAlerts': '{count} in alert',
+  'map.clusterHint': 'Click to zoom in',
 };
 
 export const en: Messages = { ...enCore, ...enAlerts, ...enAuth, ...enAdmin, ...enReplay, ...enWall, ...enWallConsole };

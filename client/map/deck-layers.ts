@@ -8,6 +8,8 @@ import { LAYER_KINDS, MOVING_KINDS, type LayerKind } from '../state/layer-kinds.
 import { observable } from '../state/observable.js';
 import { numField } from '../state/style.js';
 import type { Visibility } from '../state/ui-state.js';
+import { ClusterLayerBuilder } from './cluster-layers.js';
+import type { ClusterSet, IncludeEntity } from './clusters.js';
 import { atlasTexture, iconName, type IconDef } from './icon-atlas.js';
 
 export const FONT_FAMILY = '"Inter", "Noto Sans", "Segoe UI", "DejaVu Sans", Roboto, Arial, sans-serif';
@@ -29,6 +31,10 @@ export interface LayerContext {
   zoom: number;
   zoneLabels: readonly ZoneLabel[];
   atlas: { image: HTMLCanvasElement; mapping: Record<string, IconDef> };
+  /** Zoomed out over many entities: the clusters drawn instead of the entity layers (see cluster-view.ts). */
+  clusters?: ClusterSet | null;
+  /** The console's language, for cluster counts. */
+  locale?: string;
 }
 
 interface BinaryAttribute {
@@ -112,8 +118,11 @@ export class DeckLayerBuilder {
   private alertVersion = -1;
   private alertPositions = new Float32Array(0);
 
+  private readonly clusterLayers = new ClusterLayerBuilder();
+
   /** The full layer list for one frame. */
   build(ctx: LayerContext): Layer[] {
+    if (ctx.clusters) return this.clustered(ctx, ctx.clusters);
     const layers: Layer[] = [];
     // The generic layer is always an icon layer: deck.gl keeps a layer's state by id, so its class must not change.
     for (const kind of SCATTER_ORDER) layers.push(kind === 'other' ? this.others(ctx) : this.scatter(kind, ctx));
@@ -126,6 +135,22 @@ export class DeckLayerBuilder {
     if (ctx.zoneLabels.length > 0) layers.push(zoneLabelLayer(ctx));
     const rings = this.alertRings(ctx);
     if (rings) layers.push(rings);
+    const selected = selectedRing(ctx);
+    if (selected) layers.push(selected);
+    return layers;
+  }
+
+  /**
+   * Zoomed out: clusters replace the entity layers (and their labels and per-entity alert rings). The entity
+   * layers are left out, not hidden: deck.gl would still recompute a hidden layer's attributes on every glide frame.
+   */
+  private clustered(ctx: LayerContext, clusters: ClusterSet): Layer[] {
+    const layers = this.clusterLayers.build(clusters, {
+      markerScale: ctx.markerScale,
+      pulse: ctx.pulse,
+      locale: ctx.locale ?? 'vi',
+    });
+    if (ctx.zoneLabels.length > 0) layers.unshift(zoneLabelLayer(ctx));
     const selected = selectedRing(ctx);
     if (selected) layers.push(selected);
     return layers;
@@ -356,6 +381,19 @@ export class DeckLayerBuilder {
       opacity: 0.9 * (1 - phase) + 0.1,
     });
   }
+}
+
+/** Which entities the clusters count: those the entity layers would draw (layer switches, cameras, `layer: false` domains). */
+export function clusterFilter(visible: Visibility): { kinds: LayerKind[]; include: IncludeEntity; filterKey: string } {
+  const showCameras = cameraVisibility.get();
+  const kinds = LAYER_KINDS.filter((kind) => visible[kind] || (kind === 'other' && showCameras));
+  const include: IncludeEntity = (buffer, slot) => {
+    if (buffer.kind !== 'other') return true;
+    const domain = buffer.entities[slot]?.domain ?? '';
+    if (domain === CAMERA_DOMAIN) return showCameras;
+    return visible.other && !layerless.has(domain);
+  };
+  return { kinds, include, filterKey: `${kinds.join(',')}|${showCameras}|${visible.other}` };
 }
 
 function zoneLabelLayer(ctx: LayerContext): Layer {

@@ -12,18 +12,34 @@ import { focusRequest, mapBounds, selection, visibility } from '../state/ui-stat
 import { offlineStyle, ZONE_LAYERS, zoneLabelPoint, zonesToGeoJson } from './base-style.js';
 import { applyBasemap, pmtilesProtocol } from './basemap.js';
 import { loadCountryOutlines } from './country-outline.js';
-import { DeckLayerBuilder, type ZoneLabel } from './deck-layers.js';
+import { CLUSTER_LAYER_ID } from './cluster-layers.js';
+import { CLUSTER_MAX_ZOOM, ClusterView } from './cluster-view.js';
+import type { ClusterSet } from './clusters.js';
+import { clusterFilter, DeckLayerBuilder, type ZoneLabel } from './deck-layers.js';
 import { reportLayers, reportPoints, reportVisibility } from './report-layer.js';
 import { createIconAtlas } from './icon-atlas.js';
 
 // maplibre-gl 6 has no bundled worker: vite must emit it and we point the library at it.
 setWorkerUrl(workerUrl);
 
-/** What the pointer is over: the entity key and where to put the tooltip. */
+/** What the pointer is over: the entity key (or a cluster's tally) and where to put the tooltip. */
 export interface Hover {
   key: string;
   x: number;
   y: number;
+  /** Set when the pointer is over a cluster of entities (zoomed out); `key` is then empty. */
+  cluster?: { count: number; alerts: number };
+}
+
+/** One cluster (or lone entity) as drawn zoomed out. */
+export interface DrawnCluster {
+  lon: number;
+  lat: number;
+  count: number;
+  /** Worst status rank inside: 0 ok, 1 stale, 2 alert. */
+  worst: number;
+  /** The entity of a lone item, null for a cluster. */
+  key: string | null;
 }
 
 export const hover = observable<Hover | null>(null);
@@ -32,6 +48,10 @@ export interface MapView {
   map: MapLibre;
   /** The entity drawn at a pixel of the map container, or null. */
   pickAt(x: number, y: number): string | null;
+  /** The cluster (or lone entity) drawn at a pixel while zoomed out, or null. */
+  clusterAt(x: number, y: number): DrawnCluster | null;
+  /** Everything drawn as clusters now; empty when entities are drawn individually. */
+  clusters(): DrawnCluster[];
   /** Draws another store from the next frame on (replay in, back to live). */
   setStore(store: EntityStore): void;
   destroy(): void;
@@ -48,8 +68,23 @@ function markerScale(): number {
 /** How far from a marker (px) a click or hover still finds it: markers are small on a phone. */
 const PICKING_RADIUS = 6;
 
-function keyOf(store: EntityStore, info: Pick<PickingInfo, 'layer' | 'index'>): string | null {
+function drawnAt(set: ClusterSet, i: number): DrawnCluster {
+  return {
+    lon: set.positions[i * 2] ?? 0,
+    lat: set.positions[i * 2 + 1] ?? 0,
+    count: set.counts[i] ?? 0,
+    worst: set.worst[i] ?? 0,
+    key: set.keys[i] ?? null,
+  };
+}
+
+function keyOf(
+  store: EntityStore,
+  info: Pick<PickingInfo, 'layer' | 'index'>,
+  clusters: ClusterSet | null,
+): string | null {
   const id = info.layer?.id;
+  if (id === CLUSTER_LAYER_ID && clusters && info.index >= 0) return clusters.keys[info.index] ?? null;
   if (!id || info.index < 0 || !(LAYER_KINDS as readonly string[]).includes(id)) return null;
   return store.layers[id as LayerKind].keys[info.index] ?? null;
 }
@@ -75,6 +110,11 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   map.addControl(new NavigationControl({ showCompass: false }), 'bottom-right');
 
   let builder = new DeckLayerBuilder();
+  let clusterView = new ClusterView();
+  // The clusters drawn by the last frame, or null while entities are drawn individually.
+  let shown: ClusterSet | null = null;
+  const clusterIndexAt = (info: Pick<PickingInfo, 'layer' | 'index'> | null): number =>
+    shown && info?.layer?.id === CLUSTER_LAYER_ID && info.index >= 0 && info.index < shown.length ? info.index : -1;
   const atlas = createIconAtlas();
   // Interleaved: deck.gl draws into the map's own WebGL context (one context, one canvas, one frame).
   // Its layers sit above every basemap layer: a deck layer below maplibre 6 layers corrupts their
@@ -84,7 +124,17 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     layers: [],
     pickingRadius: PICKING_RADIUS,
     onHover: (info) => {
-      const key = keyOf(active, info);
+      const i = clusterIndexAt(info);
+      if (shown && i >= 0 && shown.keys[i] === null) {
+        hover.set({
+          key: '',
+          x: info.x,
+          y: info.y,
+          cluster: { count: shown.counts[i] ?? 0, alerts: shown.alerts[i] ?? 0 },
+        });
+        return;
+      }
+      const key = keyOf(active, info, shown);
       hover.set(key === null ? null : { key, x: info.x, y: info.y });
     },
     getCursor: ({ isHovering, isDragging }) => (isDragging ? 'grabbing' : isHovering ? 'pointer' : 'grab'),
@@ -95,7 +145,15 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   // wall PC) was silently dropped. maplibre's click has no time limit, only a movement tolerance.
   map.on('click', (event) => {
     const info = overlay.pickObject({ x: event.point.x, y: event.point.y, radius: PICKING_RADIUS });
-    selection.set(info ? keyOf(active, info) : null);
+    const i = clusterIndexAt(info);
+    const clusterId = shown && i >= 0 ? (shown.clusterIds[i] ?? -1) : -1;
+    if (shown && clusterId >= 0) {
+      // A cluster opens where it splits (at least one step in), centred on it.
+      const zoom = Math.min(CLUSTER_MAX_ZOOM, Math.max(map.getZoom() + 1, clusterView.expansionZoom(clusterId)));
+      map.easeTo({ center: [shown.positions[i * 2] ?? 0, shown.positions[i * 2 + 1] ?? 0], zoom, duration: 600 });
+      return;
+    }
+    selection.set(info ? keyOf(active, info, shown) : null);
   });
 
   let zoneLabels: ZoneLabel[] = [];
@@ -139,6 +197,10 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     focusRequest.subscribe(flyToFocus),
   ];
   map.on('zoomend', markDirty);
+  // Zoomed out, a pan or zoom may need other clusters (the view queries only when it left the padded area).
+  map.on('move', () => {
+    if (shown) dirty = true;
+  });
   // The area on screen, for replay and export scopes; a hidden map (a phone's alert view) keeps the last one.
   const publishBounds = () => {
     const canvas = map.getCanvas();
@@ -166,15 +228,29 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     for (const kind of LAYER_KINDS) alerts += active.layers[kind].alertCount;
     const pulseDue = alerts > 0 && now - lastPulse >= PULSE_FRAME_MS;
     if (refreshZoneLabels()) dirty = true;
+    if (clusterView.rebuildPending(now)) dirty = true;
     if (!dirty && !pulseDue && version === renderedVersion) return;
     if (pulseDue) lastPulse = now;
     dirty = false;
     renderedVersion = version;
+    const visible = visibility.get();
+    const bounds = map.getBounds();
+    const clusterFrame = clusterView.update({
+      store: active,
+      ...clusterFilter(visible),
+      zoom: map.getZoom(),
+      bounds: [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()],
+      markerScale: markerScale(),
+      now,
+    });
+    shown = clusterFrame?.set ?? null;
     overlay.setProps({
       layers: [
         ...builder.build({
+          clusters: shown,
+          locale: getLocale(),
           store: active,
-          visible: visibility.get(),
+          visible,
           selected: selection.get(),
           markerScale: markerScale(),
           pulse: (now % PULSE_PERIOD_MS) / PULSE_PERIOD_MS,
@@ -194,13 +270,23 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
     map,
     pickAt(x, y) {
       const info = overlay.pickObject({ x, y, radius: PICKING_RADIUS });
-      return info ? keyOf(active, info) : null;
+      return info ? keyOf(active, info, shown) : null;
+    },
+    clusterAt(x, y) {
+      const i = clusterIndexAt(overlay.pickObject({ x, y, radius: PICKING_RADIUS }));
+      return shown && i >= 0 ? drawnAt(shown, i) : null;
+    },
+    clusters() {
+      const set = shown;
+      if (!set) return [];
+      return Array.from({ length: set.length }, (_, i) => drawnAt(set, i));
     },
     setStore(next) {
       if (next === active) return;
       active = next;
       // The builder caches attributes by buffer versions, which two stores may share: start afresh.
       builder = new DeckLayerBuilder();
+      clusterView = new ClusterView();
       renderedVersion = -1;
       dirty = true;
     },

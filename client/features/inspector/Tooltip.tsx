@@ -17,12 +17,29 @@ function placement(x: number, y: number): string {
   return `translate(${dx}, ${dy})`;
 }
 
+/** The hover card over a cluster (zoomed out): how many entities, how many in alert, and that a click zooms in. */
+function ClusterCard({ count, alerts, x, y }: { count: number; alerts: number; x: number; y: number }) {
+  const locale = useLocale();
+  return (
+    <div className="tooltip" style={{ transform: placement(x, y) }} role="tooltip">
+      <div className="tooltip__name">{t('map.cluster', { count: count.toLocaleString(locale) })}</div>
+      {alerts > 0 && (
+        <div className="tooltip__status is-alert">
+          {t('map.clusterAlerts', { count: alerts.toLocaleString(locale) })}
+        </div>
+      )}
+      <div className="tooltip__kind">{t('map.clusterHint')}</div>
+    </div>
+  );
+}
+
 /** The hover card: name, layer, main reading and freshness of the entity under the pointer. */
 export const Tooltip = memo(function Tooltip({ store }: { store: EntityStore }) {
   const locale = useLocale();
   const at = useObservable(hover);
   const key = at?.key ?? null;
   const view = usePolled(() => (key === null ? undefined : viewOf(store, key, performance.now())), 1000, sameView, key);
+  if (at?.cluster) return <ClusterCard count={at.cluster.count} alerts={at.cluster.alerts} x={at.x} y={at.y} />;
   if (!at || !view) return null;
   const { entity } = view;
   const field = mainField(view.kind, entity.fields);
