@@ -139,7 +139,8 @@ async function productRun(
     resumedAt = wallClockMs();
     process.kill(product.pid, 'SIGCONT');
   }
-  const done = await waitForCounter(product.baseUrl, 'ioc_store_written_total', written0 + expected, 180_000);
+  // Every 50 ms: each /metrics answer costs the product CPU, and polling faster would slow what is measured.
+  const done = await waitForCounter(product.baseUrl, 'ioc_store_written_total', written0 + expected, 180_000, 50);
   const diff = (name: string) => (done.metrics.get(name) ?? 0) - (before.get(name) ?? 0);
   return {
     rate: expected / ((done.at - resumedAt) / 1000),

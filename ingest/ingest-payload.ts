@@ -1,6 +1,6 @@
 import type { Observation } from '../contract/index.js';
 import { decodePayload } from './formats/index.js';
-import type { DecodeContext, PayloadFormat } from './formats/types.js';
+import type { DecodeContext, DecodedItem, PayloadFormat } from './formats/types.js';
 import { hasContent, type FieldTypeRegistry } from './field-types.js';
 import { normalizeObservation, type NormalizeOptions } from './normalize.js';
 
@@ -20,8 +20,9 @@ export function ingestPayload(
   normalize: IngestRules,
   now: number,
 ): PayloadOutcome {
-  const batch = startIngest(payload, format, context, normalize, now);
-  batch.next(Infinity);
+  // Every MQTT message comes this way: validated in one go, with no slice copied out.
+  const batch = new PayloadBatch(payload, format, context, normalize, now);
+  batch.advance(Infinity);
   return batch.finish();
 }
 
@@ -43,58 +44,75 @@ export function startIngest(
   normalize: IngestRules,
   now: number,
 ): IngestBatch {
-  const observations: Observation[] = [];
-  let decoded;
-  try {
-    decoded = decodePayload(payload, format, context);
-  } catch (err) {
-    // A decoder bug must not take the stream down: the message is rejected with the reason.
-    const rejected = [{ index: 0, error: `could not decode payload: ${(err as Error).message}` }];
-    return { remaining: 0, next: () => [], finish: () => ({ observations, rejected }) };
+  return new PayloadBatch(payload, format, context, normalize, now);
+}
+
+// A class rather than a closure object: one per MQTT message, so its methods live on the prototype.
+class PayloadBatch implements IngestBatch {
+  private readonly observations: Observation[] = [];
+  private readonly items: DecodedItem[];
+  private readonly rejected: PayloadOutcome['rejected'];
+  private readonly options: NormalizeOptions;
+  private readonly fieldTypes: FieldTypeRegistry | undefined;
+  private position = 0;
+
+  constructor(payload: Buffer | string, format: PayloadFormat | 'auto', context: DecodeContext, normalize: IngestRules, now: number) {
+    // Spelled out rather than spread: one stable object shape for the hot normalise path (~1.5x measured on JSON).
+    this.options = { now, maxFutureMs: normalize.maxFutureMs, maxPastMs: normalize.maxPastMs, domains: normalize.domains };
+    this.fieldTypes = normalize.fieldTypes;
+    let decoded;
+    try {
+      decoded = decodePayload(payload, format, context);
+    } catch (err) {
+      // A decoder bug must not take the stream down: the message is rejected with the reason.
+      this.items = [];
+      this.rejected = [{ index: 0, error: `could not decode payload: ${(err as Error).message}` }];
+      return;
+    }
+    this.items = decoded.items;
+    // Decoders return fresh arrays: the errors array is ours to extend.
+    this.rejected = decoded.errors;
+    // An empty array or pack is refused like any other payload that brings nothing, with the reason.
+    if (this.items.length === 0 && this.rejected.length === 0) {
+      this.rejected.push({ index: 0, error: 'the payload holds no observation' });
+    }
   }
-  const { items } = decoded;
-  // Decoders return fresh arrays: the errors array is ours to extend.
-  const rejected = decoded.errors;
-  // An empty array or pack is refused like any other payload that brings nothing, with the reason.
-  if (items.length === 0 && rejected.length === 0) rejected.push({ index: 0, error: 'the payload holds no observation' });
-  // Spelled out rather than spread: one stable object shape for the hot normalise path (~1.5x measured on JSON).
-  const options: NormalizeOptions = {
-    now,
-    maxFutureMs: normalize.maxFutureMs,
-    maxPastMs: normalize.maxPastMs,
-    domains: normalize.domains,
-  };
-  const { fieldTypes } = normalize;
-  let position = 0;
-  return {
-    get remaining() {
-      return items.length - position;
-    },
-    next(count) {
-      const end = Math.min(items.length, position + count);
-      const from = observations.length;
-      for (; position < end; position++) {
-        const item = items[position]!;
-        const result = normalizeObservation(item.value, options);
-        if (!result.ok) {
-          rejected.push({ index: item.index, error: result.error });
-          continue;
-        }
-        if (fieldTypes !== undefined) {
-          // A value of the wrong kind is refused alone; the item's other fields are kept.
-          const problems = fieldTypes.admit(result.observation);
-          if (problems.length > 0) {
-            rejected.push({ index: item.index, error: problems.join('; ') });
-            if (!hasContent(result.observation)) continue;
-          }
-        }
-        observations.push(result.observation);
+
+  get remaining(): number {
+    return this.items.length - this.position;
+  }
+
+  /** Validates up to `count` more items into `observations`. */
+  advance(count: number): void {
+    const { items, options, fieldTypes, observations, rejected } = this;
+    const end = Math.min(items.length, this.position + count);
+    for (; this.position < end; this.position++) {
+      const item = items[this.position]!;
+      const result = normalizeObservation(item.value, options);
+      if (!result.ok) {
+        rejected.push({ index: item.index, error: result.error });
+        continue;
       }
-      return observations.slice(from);
-    },
-    finish() {
-      if (rejected.length > 1) rejected.sort((a, b) => a.index - b.index);
-      return { observations, rejected };
-    },
-  };
+      if (fieldTypes !== undefined) {
+        // A value of the wrong kind is refused alone; the item's other fields are kept.
+        const problems = fieldTypes.admit(result.observation);
+        if (problems.length > 0) {
+          rejected.push({ index: item.index, error: problems.join('; ') });
+          if (!hasContent(result.observation)) continue;
+        }
+      }
+      observations.push(result.observation);
+    }
+  }
+
+  next(count: number): Observation[] {
+    const from = this.observations.length;
+    this.advance(count);
+    return this.observations.slice(from);
+  }
+
+  finish(): PayloadOutcome {
+    if (this.rejected.length > 1) this.rejected.sort((a, b) => a.index - b.index);
+    return { observations: this.observations, rejected: this.rejected };
+  }
 }

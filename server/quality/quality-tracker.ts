@@ -141,7 +141,12 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
           const value = obs.fields[field];
           if (typeof value !== 'number') continue;
           const held = stats.unchanged.get(field);
-          if (held?.value !== value) stats.unchanged.set(field, { value, since: obs.ts });
+          // Updated in place: a new object per changing field per observation was a steady stream of garbage.
+          if (held === undefined) stats.unchanged.set(field, { value, since: obs.ts });
+          else if (held.value !== value) {
+            held.value = value;
+            held.since = obs.ts;
+          }
         }
         stats.lags.push(lag);
         const domain = domainStats(obs.domain);

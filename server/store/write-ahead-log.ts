@@ -8,7 +8,7 @@ import { errorMessage, type StoreLogger } from './types-logger.js';
  * Accepted observations are appended here before the broker gets its PUBACK or an HTTP sender its 202,
  * so a process killed mid-stream loses nothing it acknowledged: what the store had not written yet is
  * replayed from the log at the next start. Appends are gathered in memory and written with one
- * write (and one fdatasync) per commit: a commit per MQTT turn of up to 256 messages keeps the cost
+ * write (and one fdatasync) per commit: a commit per MQTT turn (up to 10 ms of messages) keeps the cost
  * per observation small (group commit). A segment is deleted once the store has flushed everything
  * handed to it before the segment was closed.
  */
@@ -55,8 +55,8 @@ function listSegments(dir: string): number[] {
 
 /**
  * Replays the segments left by a process that did not shut down cleanly into the store, waits until the
- * store has written them, then deletes them. Returns how many observations were replayed. A line torn by a
- * power cut (the last one of a segment) is skipped and counted.
+ * store has written them, then deletes them. Returns how many observations were replayed. A line (one commit)
+ * torn by a power cut (the last one of a segment, never acknowledged) is skipped and counted.
  */
 export async function replayWriteAheadLog(dir: string, store: TelemetryStore, logger: StoreLogger): Promise<number> {
   mkdirSync(dir, { recursive: true });
@@ -70,7 +70,10 @@ export async function replayWriteAheadLog(dir: string, store: TelemetryStore, lo
     for (const line of text.split('\n')) {
       if (line === '') continue;
       try {
-        chunk.push(JSON.parse(line) as Observation);
+        // A line is one commit's observations (an array); older logs held one observation per line.
+        const entry = JSON.parse(line) as Observation | Observation[];
+        if (Array.isArray(entry)) for (const obs of entry) chunk.push(obs);
+        else chunk.push(entry);
       } catch {
         torn += 1;
         continue;
@@ -106,7 +109,8 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
   let seq = 0;
   let openedAt = 0;
   let bytes = 0;
-  let pending: string[] = [];
+  // References until the commit serialises them as one line: one JSON.stringify per commit, not per observation.
+  let pending: Observation[] = [];
   // Segments closed and waiting for the store's flush before they may go.
   let closed: number[] = [];
   let flushing = false;
@@ -125,7 +129,7 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
   const commit = () => {
     if (pending.length === 0) return;
     if (fd < 0) open();
-    const data = Buffer.from(pending.join(''), 'utf8');
+    const data = Buffer.from(`${JSON.stringify(pending)}\n`, 'utf8');
     pending = [];
     let offset = 0;
     while (offset < data.length) offset += writeSync(fd, data, offset);
@@ -157,7 +161,7 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
 
   return {
     append(observations) {
-      for (const obs of observations) pending.push(JSON.stringify(obs) + '\n');
+      for (const obs of observations) pending.push(obs);
     },
     commit,
     afterDeliver() {

@@ -9,6 +9,10 @@ describe('JSON nesting bound on the text', () => {
     expect(jsonTextNestsDeeper(Buffer.from('{"a":{"b":[]}}'), 3)).toBe(false);
     // Siblings do not add up.
     expect(jsonTextNestsDeeper('[[1],[2],[3],[4]]', 2)).toBe(false);
+    // A view into a larger buffer (as MQTT payloads are) is read from its own offset only.
+    const shared = Buffer.from('[[[[[[ [[{}]] ]]]]]]');
+    expect(jsonTextNestsDeeper(shared.subarray(7, 13), 3)).toBe(false);
+    expect(jsonTextNestsDeeper(shared.subarray(7, 13), 2)).toBe(true);
   });
 
   it('ignores brackets inside strings, escaped quotes included', () => {

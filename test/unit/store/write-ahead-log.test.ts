@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,6 +53,19 @@ describe('write-ahead log', () => {
     second.flushes.forEach((resolve) => resolve());
     expect(await replaying).toBe(2);
     expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('replays logs of one observation per line, as earlier versions wrote them, beside commit lines', async () => {
+    const d = dir();
+    mkdirSync(d, { recursive: true });
+    const lines = [obs('old-a', 1), obs('old-b', 2)].map((o) => `${JSON.stringify(o)}\n`).join('');
+    writeFileSync(path.join(d, '000000000001.wal'), `${lines}${JSON.stringify([obs('new-c', 3), obs('new-d', 4)])}\n`);
+    const store = fakeStore();
+    const replaying = replayWriteAheadLog(d, store.store, quietLogger);
+    await Promise.resolve();
+    expect(store.written.map((o) => o.id)).toEqual(['old-a', 'old-b', 'new-c', 'new-d']);
+    store.flushes.forEach((resolve) => resolve());
+    expect(await replaying).toBe(4);
   });
 
   it('deletes a closed segment only once the store flushed what came before it', async () => {
