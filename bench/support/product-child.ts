@@ -11,7 +11,11 @@ import { startIoc, type RunningIoc } from '../../server/start-ioc.js';
 import { mapProfileLines } from './profile-lines.js';
 
 type ParentMessage =
-  { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string } | { type: 'loop-delay' };
+  | { type: 'stop' }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; file: string }
+  | { type: 'loop-delay' }
+  | { type: 'memory' };
 
 const send = (message: unknown) => process.send?.(message);
 
@@ -39,6 +43,9 @@ async function main(): Promise<void> {
       const ms = (ns: number) => ns / 1e6;
       send({ type: 'loop-delay', p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
       loop.reset();
+    } else if (message.type === 'memory') {
+      const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+      send({ type: 'memory', rss, heapUsed, heapTotal, external, arrayBuffers });
     } else if (message.type === 'profile-start') {
       session = new Session();
       session.connect();

@@ -43,6 +43,15 @@ export interface LoopDelay {
   max: number;
 }
 
+/** The product process's memory in bytes (process.memoryUsage()). */
+export interface ProductMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 /** The product running in a child process. */
 export interface ProductProcess {
   port: number;
@@ -52,6 +61,8 @@ export interface ProductProcess {
   stop(): Promise<void>;
   /** Event-loop delay (ms) inside the product since the previous call (the histogram is reset). */
   loopDelay(): Promise<LoopDelay>;
+  /** Its memory now. */
+  memory(): Promise<ProductMemory>;
   /** Starts the V8 sampling profiler inside the product. */
   startProfile(): Promise<void>;
   /** Stops it and writes the profile (.cpuprofile JSON, as `node --cpu-prof` writes) to `file`. */
@@ -147,6 +158,7 @@ export async function startProduct(options: ProductOptions): Promise<ProductProc
       await cleanData();
     },
     loopDelay: () => request<LoopDelay>({ type: 'loop-delay' }, 'loop-delay'),
+    memory: () => request<ProductMemory>({ type: 'memory' }, 'memory'),
     startProfile: () => request({ type: 'profile-start' }, 'profile-started').then(() => undefined),
     stopProfile: async (file) => {
       mkdirSync(path.dirname(file), { recursive: true });
