@@ -122,7 +122,7 @@ function nodeCountFigures(r: NodeCountResult, one: NodeCountResult | undefined, 
       name: `max ingest, ${nodes} (${r.placement})`,
       value: r.rate,
       unit: 'obs/s',
-      baseline: r.size === 1 || !one ? { name: 'bare subscriber', value: bare } : { name: '1 node', value: one.rate },
+      baseline: r.size === 1 || !one ? { name: 'bare subscriber', value: bare } : { name: '1 node (ratio: scaling factor)', value: one.rate },
       note: `CPU per node ${percentOfCore(last?.cpu ?? [])} of a core; shares ${(last?.share ?? []).map((s) => `${Math.round(s * 100)} %`).join(' / ')}; ${lost === 0 ? 'nothing dropped or rejected' : `${lost} dropped or rejected`}`,
     },
   ];
@@ -137,7 +137,7 @@ function nodeCountFigures(r: NodeCountResult, one: NodeCountResult | undefined, 
       value: outcome.summary.p99,
       unit: 'ms',
       baseline: r.size > 1 && before ? { name: '1 node', value: before.summary.p99 } : undefined,
-      note: `${behind}p50 ${formatNumber(outcome.summary.p50)} ms; CPU per node ${percentOfCore(outcome.cpu)} of a core`,
+      note: `${behind}p50 ${formatNumber(outcome.summary.p50)} ms; CPU per node ${percentOfCore(outcome.cpu)} of a core; RSS per node ${outcome.rssMb.map((mb) => `${formatNumber(mb)} MB`).join(' / ')}`,
     });
   }
   return figures;
@@ -211,7 +211,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       (unpinned.length > 0
         ? `${unpinned.join(' and ')} nodes cannot each have a core of their own, so those nodes run unpinned and share the cores with each other; `
         : 'every node count runs with a core per node; ') +
-      'with fewer nodes each node is pinned to its own core (`taskset -a -p`), but Mosquitto, InfluxDB, Redis, PostgreSQL, the publisher and the clients share those same cores, so the figures show how the product divides a fixed machine, not what a core per node on separate machines gives.',
+      'with fewer nodes each node is pinned to its own core (`taskset -a -p`; IOC_BENCH_CLUSTER_PIN=0 leaves them unpinned), but Mosquitto, InfluxDB, Redis, PostgreSQL, the publisher and the clients share those same cores, so the figures show how the product divides a fixed machine, not what a core per node on separate machines gives.',
     `Throughput: ${formatNumber(p.observations)} per-entity JSON observations over ${p.entities} entities queued at QoS 1 while every node is stopped (SIGSTOP); the broker deals them out over the nodes' shared subscription (\`$share/<group>/…\`); all nodes resume at once and the time runs until the nodes' \`ioc_store_written_total\` add up to the backlog (one InfluxDB database for all); median of ${p.repeats}. "Nothing dropped or rejected" sums \`ioc_store_dropped_total\` and \`ioc_ingest_rejected_total\` over the nodes. CPU per node is \`ioc_process_cpu_seconds_total\` over the drain (1.0 = one core busy).`,
     `Latency: per-entity JSON published at QoS 0 at a fixed rate by a separate process (${p.timing.warmupMs / 1000} s warm-up, ${p.timing.durationMs / 1000} s measured); the clients are spread over the nodes (light websocket clients round-robin in one process, then one measuring socket.io client per node in the other), all in one subscription group, so every delta from another node's ingest crosses Redis. A sample is (receive time − sentAt) for every entity in every delta the measuring clients get; baseline: the same point on 1 node.`,
     'Deployment as measured: each node has its own ingest client id (IOC_MQTT_CLIENT_ID; nodes on separate hosts get `ioc-ingest-<host name>` by default), the same `mqtt.sharedGroup`, `redisUrl` and `postgresUrl`, and one InfluxDB; the clients reach their node directly over websocket (behind a balancer, long-polling needs sticky sessions).',

@@ -105,6 +105,8 @@ export interface LatencyOutcome {
   /** Each node's CPU over the point, in cores. */
   cpu: number[];
   clientCpu: number;
+  /** Each node's resident memory at the end of the point, in MB. */
+  rssMb: number[];
 }
 
 /**
@@ -180,6 +182,7 @@ export async function measureLatency(
         seconds,
     ),
     clientCpu,
+    rssMb: after.map((m) => (m.get('ioc_process_resident_memory_bytes') ?? Number.NaN) / 1e6),
   };
 }
 

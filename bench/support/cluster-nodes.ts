@@ -133,6 +133,14 @@ export async function startCluster(ctx: BenchContext, size: number): Promise<Clu
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // A node stopped for a drain (SIGSTOP) cannot answer its stop request: let it run first.
+      for (const p of started) {
+        try {
+          process.kill(p.pid, 'SIGCONT');
+        } catch {
+          // already gone
+        }
+      }
       await Promise.all(started.map((p) => p.stop()));
       // The ingest sessions are persistent (QoS 1): without this the broker would keep them, and
       // their shared subscriptions, for the rest of the run.
@@ -140,6 +148,8 @@ export async function startCluster(ctx: BenchContext, size: number): Promise<Clu
     })();
     return stopping;
   };
+  // Runs before the nodes' own teardown steps (newest first) if the runner is interrupted.
+  ctx.teardown.add(`cluster of ${size}`, stop);
   const startNode = async (i: number) => {
     try {
       const product = await startProduct({ overrides: overrides(i), teardown: ctx.teardown, workDir });
