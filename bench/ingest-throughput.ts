@@ -157,13 +157,18 @@ async function startPipeline(ctx: BenchContext, kind: StoreKind) {
   return { product: shared.process, root: shared.topicRoot, live };
 }
 
-function ingestTarget(rate: number, bare: number): Target {
+/**
+ * Per-entity shapes: ≥ 50 000 obs/s and ≥ 0.6× the bare subscriber. Batched shapes: the rate alone (the bare
+ * subscriber only counts messages, a hundred observations each, so a ratio to it says nothing).
+ */
+function ingestTarget(rate: number, bare: number, shape: PayloadShape): Target {
   const abs = atLeast(rate, 50_000, '≥ 50 000 obs/s');
-  const share = atLeast(rate / bare, 0.5, '≥ 50 % of bare');
+  if (shape === 'json-batch' || shape === 'line-batch') return abs;
+  const share = atLeast(rate / bare, 0.6, '≥ 0.6× bare');
   return {
-    text: '≥ 50 000 obs/s and ≥ 50 % of bare',
+    text: '≥ 50 000 obs/s and ≥ 0.6× bare',
     met: abs.met && share.met,
-    gap: `${abs.met ? 'rate met' : `rate ${abs.gap}`}; ${Math.round((rate / bare) * 100)} % of bare`,
+    gap: `${abs.met ? 'rate met' : `rate ${abs.gap}`}; ${(rate / bare).toFixed(2)}× bare`,
   };
 }
 
@@ -214,7 +219,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
           value: rate,
           unit: 'obs/s',
           baseline: { name: 'bare subscriber', value: baseline },
-          target: ingestTarget(rate, baseline),
+          target: ingestTarget(rate, baseline, shape),
           note: `${Math.round((rate / parsed) * 100)} % of bare + parse; /metrics answered in up to ${formatNumber(stall)} ms${lost > 0 ? `; ${lost} dropped or rejected` : ''}`,
         });
         worst.push({ kind: store.kind, shape, rate });

@@ -12,6 +12,7 @@ import { ingestSuite } from './ingest-throughput.js';
 import { latencySuite } from './latency.js';
 import { peerSuite } from './peer-node-red.js';
 import { replaySuite } from './replay.js';
+import { soakSuite } from './soak.js';
 import { storeReadSuite } from './store-read.js';
 import { storeWriteSuite } from './store-write.js';
 import { createContext, ROOT, type Suite } from './support/context.js';
@@ -33,6 +34,7 @@ const SUITES: Suite[] = [
   peerSuite,
   replaySuite,
   healthzStallSuite,
+  soakSuite,
   clusterSuite,
 ];
 
@@ -89,8 +91,9 @@ async function main(): Promise<number> {
       void teardown.runAll().finally(() => process.exit(130));
     });
   }
-  const ctx = createContext({ quick: flags.quick, profile: flags.profile, teardown });
-  const suites = SUITES.filter((s) => !flags.only || flags.only.includes(s.id));
+  const ctx = createContext({ quick: flags.quick, profile: flags.profile, write: flags.write, teardown });
+  // Long suites (the 30-minute soak) run only when named.
+  const suites = SUITES.filter((s) => (flags.only ? flags.only.includes(s.id) : s.onlyWhenNamed !== true));
   const results: SuiteResult[] = [];
   const startedAll = Date.now();
   console.log(

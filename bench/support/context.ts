@@ -18,6 +18,8 @@ export interface BenchContext {
   quick: boolean;
   /** Profile the product (`--cpu-prof`) in the suites that support it. */
   profile: boolean;
+  /** The run records its figures (BENCHMARKS.md and the files it links, such as charts). */
+  write: boolean;
   teardown: Teardown;
   /** A shared Mosquitto (max_queued_messages 1 000 000, max_inflight_messages 0), started on first use. */
   mosquitto(): Promise<RunningService>;
@@ -57,11 +59,13 @@ export interface Suite {
   title: string;
   /** Starts what the suite needs (servers, bundles) before any suite measures, all suites at once. */
   prepare?(ctx: BenchContext): Promise<unknown>;
+  /** Runs only when named with --only (a soak takes half an hour). */
+  onlyWhenNamed?: boolean;
   run(ctx: BenchContext): Promise<SuiteResult>;
 }
 
 /** Builds the runner's context; services are started lazily and stopped by the teardown. */
-export function createContext(options: { quick: boolean; profile: boolean; teardown: Teardown }): BenchContext {
+export function createContext(options: { quick: boolean; profile: boolean; write: boolean; teardown: Teardown }): BenchContext {
   let mosquitto: Promise<RunningService> | undefined;
   let influxd: Promise<RunningService> | undefined;
   let postgres: Promise<RunningPostgres> | undefined;

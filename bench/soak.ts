@@ -1,0 +1,216 @@
+// Suite: soak. The target load (10 000 obs/s of per-entity JSON at QoS 1, 50 socket.io clients) held for
+// 30 minutes on a fresh product, sampled every 10 s: RSS, heap, event-loop delay p99, CPU and how far the
+// store is behind. A leak, a queue that never drains or a slow creep in the event loop shows here and in
+// no short run. Writes a chart (docs/bench/soak.svg) and a table per minute into BENCHMARKS.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startClientProcess } from './support/client-procs.js';
+import { ROOT, type BenchContext, type Suite } from './support/context.js';
+import type { LoadSpec } from './support/payloads.js';
+import { readMetrics, startProduct, tokenFor, type ProductProcess } from './support/product.js';
+import { below, type Figure, type SuiteResult } from './support/report.js';
+import { formatNumber, LatencyHistogram, wallClockMs } from './support/stats.js';
+import { soakChart, type SoakSample } from './support/soak-chart.js';
+
+const ENTITIES = 1000;
+const CLIENTS = 50;
+/** The chart BENCHMARKS.md shows, relative to the repository root. */
+const CHART = 'docs/bench/soak.svg';
+
+interface Plan {
+  minutes: number;
+  sampleMs: number;
+  rate: number;
+  store: 'embedded' | 'influx';
+  /** Samples before this are warm-up (caches filling, JIT): left out of the drift fit. */
+  warmupMinutes: number;
+}
+
+/** `IOC_BENCH_SOAK_MINUTES`, `IOC_BENCH_SOAK_RATE` and `IOC_BENCH_SOAK_STORE` change a full run (e.g. a 4-hour soak). */
+function plan(quick: boolean): Plan {
+  const env = (name: string) => {
+    const value = Number(process.env[name]);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  const store = process.env.IOC_BENCH_SOAK_STORE === 'embedded' ? 'embedded' : 'influx';
+  if (quick) return { minutes: 0.5, sampleMs: 5000, rate: 10_000, store, warmupMinutes: 0.1 };
+  const minutes = env('IOC_BENCH_SOAK_MINUTES') ?? 30;
+  return { minutes, sampleMs: 10_000, rate: env('IOC_BENCH_SOAK_RATE') ?? 10_000, store, warmupMinutes: Math.min(5, minutes / 6) };
+}
+
+/** A product of its own (the shared one carries other suites' data), on the run's broker and, for InfluxDB, a fresh database. */
+async function freshProduct(ctx: BenchContext, store: Plan['store']): Promise<{ product: ProductProcess; root: string }> {
+  const broker = await ctx.mosquitto();
+  const root = `soak${process.pid}`;
+  const overrides: Record<string, unknown> = { mqtt: { url: broker.url, clientId: `bench-soak-${process.pid}`, topicRoot: root } };
+  if (store === 'influx') overrides.influx = { url: (await ctx.influxd()).url, db: await ctx.influxDatabase('soak') };
+  const product = await startProduct({ overrides, teardown: ctx.teardown, workDir: ctx.workDir('product-soak') });
+  return { product, root };
+}
+
+/** Least-squares slope of y over x (per unit of x). */
+function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+const MB = 1024 * 1024;
+
+/** One row per minute: memory at the minute's end, the worst event-loop p99 and backlog within it. */
+function minuteTable(samples: readonly SoakSample[]): string {
+  const rows = ['| minute | RSS MB | heap used MB | event loop p99 ms (worst 10 s) | store backlog (worst) | CPU % of a core |', '|---:|---:|---:|---:|---:|---:|'];
+  const last = Math.ceil(samples.at(-1)?.minute ?? 0);
+  for (let m = 1; m <= last; m++) {
+    const inMinute = samples.filter((s) => s.minute > m - 1 && s.minute <= m);
+    const end = inMinute.at(-1);
+    if (!end) continue;
+    const worstLoop = Math.max(...inMinute.map((s) => s.loopP99));
+    const worstBacklog = Math.max(...inMinute.map((s) => s.backlog));
+    const cpu = inMinute.reduce((a, s) => a + s.cpu, 0) / inMinute.length;
+    rows.push(
+      `| ${m} | ${formatNumber(end.rss / MB)} | ${formatNumber(end.heapUsed / MB)} | ${formatNumber(worstLoop)} | ${formatNumber(worstBacklog)} | ${formatNumber(cpu * 100)} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** The drift of a series after warm-up, in units per 10 minutes, and whether it stays under `limit` per 10 minutes. */
+function drift(samples: readonly SoakSample[], warmup: number, pick: (s: SoakSample) => number): number {
+  const kept = samples.filter((s) => s.minute > warmup);
+  return slope(kept.map((s) => s.minute), kept.map(pick)) * 10;
+}
+
+async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const started = Date.now();
+  const p = plan(ctx.quick);
+  const [publisher, { product, root }] = await Promise.all([ctx.publisher(), freshProduct(ctx, p.store)]);
+  const broker = await ctx.mosquitto();
+  const procs = await Promise.all([startClientProcess(ctx.teardown, 'soak light clients'), startClientProcess(ctx.teardown, 'soak measuring client')]);
+  const [lightProc, measureProc] = procs;
+  const samples: SoakSample[] = [];
+  const latency = new LatencyHistogram();
+  let published = { messages: 0, observations: 0, lateTicks: 0, ms: 0 };
+  try {
+    const token = tokenFor(product.baseUrl);
+    await lightProc.request({ type: 'connect', baseUrl: product.baseUrl, token, light: CLIENTS - 1, full: 0 });
+    await measureProc.request({ type: 'connect', baseUrl: product.baseUrl, token, light: 0, full: 1 });
+    const durationMs = p.minutes * 60_000;
+    const since = wallClockMs() + p.warmupMinutes * 60_000;
+    await Promise.all(procs.map((proc) => proc.request({ type: 'measure', since })));
+    const spec: LoadSpec = { shape: 'json', topicRoot: root, entities: ENTITIES, spacingMs: (1000 * ENTITIES) / p.rate, startTs: Date.now() };
+    const publishing = publisher.run({ url: broker.url, spec, rate: p.rate, durationMs, qos: 1, firstSeq: 0 });
+    await product.loopDelay();
+    const t0 = performance.now();
+    let previous = await readMetrics(product.baseUrl);
+    let previousAt = t0;
+    let done = false;
+    void publishing.finally(() => (done = true)).catch(() => undefined);
+    // Sampled on a fixed grid from t0, so a slow sample does not stretch the run.
+    for (let n = 1; !done; n++) {
+      const wait = t0 + n * p.sampleMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const [metrics, loop, memory] = await Promise.all([readMetrics(product.baseUrl), product.loopDelay(), product.memory()]);
+      const now = performance.now();
+      const counter = (name: string, from: Map<string, number>) => (metrics.get(name) ?? 0) - (from.get(name) ?? 0);
+      const sample: SoakSample = {
+        minute: (now - t0) / 60_000,
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        loopP99: loop.p99,
+        loopMax: loop.max,
+        // Accepted but not yet written by the store: what a crash would have to replay from the log.
+        backlog: (metrics.get('ioc_ingest_accepted_total') ?? 0) - (metrics.get('ioc_store_written_total') ?? 0),
+        stored: counter('ioc_store_written_total', previous) / ((now - previousAt) / 1000),
+        cpu: counter('ioc_process_cpu_seconds_total', previous) / ((now - previousAt) / 1000),
+        dropped: metrics.get('ioc_store_dropped_total') ?? 0,
+      };
+      samples.push(sample);
+      previous = metrics;
+      previousAt = now;
+      ctx.log(
+        `${sample.minute.toFixed(1)} min: RSS ${formatNumber(sample.rss / MB)} MB, heap ${formatNumber(sample.heapUsed / MB)} MB, loop p99 ${formatNumber(sample.loopP99)} ms, stored ${formatNumber(sample.stored)} obs/s, backlog ${formatNumber(sample.backlog)}, CPU ${formatNumber(sample.cpu * 100)} %`,
+      );
+    }
+    published = await publishing;
+    for (const proc of procs) await proc.collect(latency);
+  } finally {
+    await Promise.all(procs.map((proc) => proc.stop()));
+    await product.stop();
+  }
+
+  const final = samples.at(-1);
+  const kept = samples.filter((s) => s.minute > p.warmupMinutes);
+  const meanRss = kept.reduce((a, s) => a + s.rss, 0) / Math.max(1, kept.length);
+  const rssDrift = drift(samples, p.warmupMinutes, (s) => s.rss);
+  const heapDrift = drift(samples, p.warmupMinutes, (s) => s.heapUsed);
+  const loopDrift = drift(samples, p.warmupMinutes, (s) => s.loopP99);
+  const worstLoop = Math.max(0, ...kept.map((s) => s.loopP99));
+  const worstBacklog = Math.max(0, ...kept.map((s) => s.backlog));
+  const summary = latency.summary();
+  const offered = published.observations / (published.ms / 1000);
+  const chart = soakChart(samples, {
+    title: `Soak: ${formatNumber(p.rate)} obs/s, ${CLIENTS} clients, ${p.store === 'influx' ? 'InfluxDB' : 'embedded store'}, ${p.minutes} min`,
+    warmupMinutes: p.warmupMinutes,
+  });
+  const chartFile = ctx.write ? path.join(ROOT, CHART) : path.join(ctx.workDir('soak'), 'soak.svg');
+  mkdirSync(path.dirname(chartFile), { recursive: true });
+  writeFileSync(chartFile, chart);
+  ctx.log(`chart written to ${path.relative(ROOT, chartFile)}`);
+
+  // Flat: after warm-up, the fitted growth over 10 minutes stays under 5 % of the mean RSS.
+  const flatLimit = 0.05 * meanRss;
+  const figures: Figure[] = [
+    {
+      name: `RSS drift after warm-up (per 10 min; mean ${formatNumber(meanRss / MB)} MB)`,
+      value: rssDrift / MB,
+      unit: 'MB',
+      target: below(Math.abs(rssDrift), flatLimit, 'memory flat: |drift| < 5 % of RSS per 10 min'),
+    },
+    {
+      name: 'heap used drift after warm-up (per 10 min)',
+      value: heapDrift / MB,
+      unit: 'MB',
+      target: below(Math.abs(heapDrift), flatLimit, 'memory flat: |drift| < 5 % of RSS per 10 min'),
+    },
+    { name: 'event-loop delay p99, worst 10 s window', value: worstLoop, unit: 'ms', note: `drift ${formatNumber(loopDrift)} ms per 10 min` },
+    {
+      name: 'store backlog, worst sample (accepted, not yet written)',
+      value: worstBacklog,
+      unit: 'obs',
+      target: below(worstBacklog / p.rate, 1, 'store keeps up: backlog < 1 s of input'),
+      note: `final ${formatNumber(final?.backlog ?? 0)}; dropped ${formatNumber(final?.dropped ?? 0)}`,
+    },
+    { name: 'p99 publish → delta over the soak (after warm-up)', value: summary.p99, unit: 'ms', note: `p50 ${formatNumber(summary.p50)} ms, ${formatNumber(summary.count)} samples` },
+    { name: 'offered rate (publisher)', value: offered, unit: 'obs/s', note: `${published.lateTicks} late publisher ticks` },
+  ];
+  const notes = [
+    `![Soak chart: RSS, heap, event-loop p99 and store backlog over time](${CHART})`,
+    `Method: a fresh product (${p.store === 'influx' ? 'InfluxDB' : 'embedded store'}, write-ahead log with fdatasync on) fed ${formatNumber(p.rate)} obs/s of per-entity JSON over ${ENTITIES} entities at QoS 1 by the paced publisher process for ${p.minutes} min, with ${CLIENTS} socket.io clients subscribed to every layer (${CLIENTS - 1} light clients in one process, one decoding client that measures latency in another). Every ${p.sampleMs / 1000} s: process.memoryUsage() and the event-loop delay histogram (reset per sample) from inside the product, counters from /metrics. The first ${formatNumber(p.warmupMinutes)} min are warm-up, left out of the drift fits (least squares over the remaining samples).`,
+    minuteTable(samples),
+  ];
+  return {
+    id: 'soak',
+    title: `Soak: ${p.minutes} minutes at the target rate`,
+    figures,
+    notes,
+    seconds: (Date.now() - started) / 1000,
+    quick: ctx.quick,
+  };
+}
+
+export const soakSuite: Suite = {
+  id: 'soak',
+  title: 'Soak at the target rate',
+  onlyWhenNamed: true,
+  prepare: (ctx) => Promise.all([ctx.mosquitto(), ctx.publisher(), plan(ctx.quick).store === 'influx' ? ctx.influxd() : undefined]),
+  run,
+};
