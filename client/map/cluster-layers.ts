@@ -17,9 +17,9 @@ const FILL: Record<number, [number, number, number, number]> = {
 };
 /** Lone-entity radius, and a cluster's radius for 2 entities and per decade of count beyond (px at scale 1). */
 const LONE_RADIUS_PX = 6;
-const CLUSTER_BASE_PX = 15;
-const CLUSTER_PER_DECADE_PX = 6;
-const COUNT_FONT_PX = 15;
+const CLUSTER_BASE_PX = 16;
+const CLUSTER_PER_DECADE_PX = 7;
+const COUNT_FONT_PX = 14;
 const FONT_FAMILY = '"Inter", "Noto Sans", "Segoe UI", "DejaVu Sans", Roboto, Arial, sans-serif';
 
 /** Radius (px at marker scale 1) of an item holding `count` entities: grows with the log of the count, so 100 k stays on screen. */
@@ -69,7 +69,7 @@ export class ClusterLayerBuilder {
         data: c.labelled,
         getPosition: (i) => [set.positions[i * 2] ?? 0, set.positions[i * 2 + 1] ?? 0],
         getText: (i) => c.labels[i] ?? '',
-        getSize: (i) => COUNT_FONT_PX + 2 * Math.log10(set.counts[i] ?? 1),
+        getSize: (i) => COUNT_FONT_PX + 1.5 * Math.log10(set.counts[i] ?? 1),
         sizeScale: ctx.markerScale,
         getColor: [255, 255, 255, 255],
         fontFamily: FONT_FAMILY,
@@ -156,15 +156,18 @@ export class ClusterLayerBuilder {
   }
 }
 
-const formats = new Map<string, Intl.NumberFormat>();
-/** A count as operators read it at a glance: exact below 1000, compact above ("12 N" in Vietnamese, "12K" in English). */
+const formats = new Map<string, { exact: Intl.NumberFormat; compact: Intl.NumberFormat }>();
+/** A count as operators read it at a glance: exact below 10 000 ("2.000" / "2,000"), compact above ("12 N" / "12K"). */
 export function formatClusterCount(count: number, locale: string): string {
   let format = formats.get(locale);
   if (!format) {
-    format = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
+    format = {
+      exact: new Intl.NumberFormat(locale),
+      compact: new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }),
+    };
     formats.set(locale, format);
   }
-  return format.format(count);
+  return (count < 10_000 ? format.exact : format.compact).format(count);
 }
 
 function labelsOf(set: ClusterSet, labelled: readonly number[], locale: string): string[] {

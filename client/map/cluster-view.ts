@@ -9,7 +9,7 @@ export const CLUSTER_MIN_ENTITIES = 2000;
 /** From this zoom on every entity is drawn on its own layer, as before clustering existed. */
 export const CLUSTER_MAX_ZOOM = 16;
 /** Screen pixels (at marker scale 1) within which entities merge. */
-export const CLUSTER_RADIUS_PX = 60;
+export const CLUSTER_RADIUS_PX = 80;
 /** The index is rebuilt for moved or restyled entities at most this often (ms)… */
 export const RECLUSTER_MIN_MS = 1000;
 /** …and at most this share of the main thread: a 100 ms rebuild waits 1 s, a 300 ms one 3 s. */
