@@ -14,7 +14,7 @@ import {
   type LatencyOutcome,
   type LatencyPoint,
 } from './support/cluster-measure.js';
-import { clusterRedis, startCluster } from './support/cluster-nodes.js';
+import { startCluster, type Cluster } from './support/cluster-nodes.js';
 import type { Publisher } from './support/publisher.js';
 import type { Figure, SuiteResult } from './support/report.js';
 import { formatNumber, median } from './support/stats.js';
@@ -74,42 +74,75 @@ interface NodeCountResult {
 
 const percentOfCore = (cores: number[]) => cores.map((c) => `${formatNumber(c * 100)} %`).join(' / ');
 
-async function measureNodeCount(
+/**
+ * Starts one cluster per node count, side by side (each with its own Redis), and drains the same
+ * backlog through each in turn, round after round: load from other work on a shared machine drifts
+ * over minutes, and interleaving spreads that drift over every node count alike. Then the latency
+ * points, one cluster at a time. A cluster that does not start is reported and the others go on.
+ */
+async function measureAll(
   ctx: BenchContext,
-  size: number,
   p: Plan,
   procs: ClientProcess[],
   publisher: Publisher,
-): Promise<NodeCountResult> {
-  const startedAt = Date.now();
-  const cluster = await startCluster(ctx, size);
-  ctx.log(`${size} node(s) up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, ${cluster.placement}`);
+): Promise<{ results: NodeCountResult[]; errors: string[] }> {
+  const clusters: Cluster[] = [];
+  const errors: string[] = [];
+  const fail = (what: string, err: unknown) => {
+    const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    errors.push(message);
+    console.error(`  cluster: ${message}`);
+  };
   try {
-    // Not counted: the first writes make the entities' series in the fresh InfluxDB database and warm the JIT.
-    await drain(cluster, WARMUP_OBSERVATIONS, p.entities);
-    const drains: Drain[] = [];
-    for (let i = 0; i < p.repeats; i++) drains.push(await drain(cluster, p.observations, p.entities));
-    const rate = median(drains.map((d) => d.rate));
-    ctx.log(
-      `${size} node(s): ${formatNumber(rate)} obs/s (${drains.map((d) => formatNumber(d.rate)).join(', ')}); ` +
-        `CPU per node ${percentOfCore(drains[drains.length - 1]?.cpu ?? [])} of a core; ` +
-        `shares ${(drains[0]?.share ?? []).map((s) => `${Math.round(s * 100)} %`).join(' / ')}`,
-    );
-    const points: NodeCountResult['points'] = [];
-    for (const point of p.points) {
-      await connectClients(cluster, point, procs);
-      const outcome = await measureLatency(cluster, procs, publisher, point, p.timing);
-      points.push({ point, outcome });
-      ctx.log(
-        `${size} node(s), ${point.label}: p50 ${formatNumber(outcome.summary.p50)} / p99 ${formatNumber(outcome.summary.p99)} ms ` +
-          `(${formatNumber(outcome.summary.count)} samples; ingested ${formatNumber(outcome.ingested)} of ${formatNumber(outcome.offered)} obs/s; ` +
-          `CPU per node ${percentOfCore(outcome.cpu)} of a core, clients ${formatNumber(outcome.clientCpu * 100)} %)`,
-      );
+    for (const size of p.nodeCounts) {
+      const startedAt = Date.now();
+      try {
+        const cluster = await startCluster(ctx, size);
+        clusters.push(cluster);
+        ctx.log(`${size} node(s) up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, ${cluster.placement}`);
+        // Not counted: the first writes make the entities' series in the fresh InfluxDB database and warm the JIT.
+        await drain(cluster, WARMUP_OBSERVATIONS, p.entities);
+      } catch (err) {
+        fail(`${size} nodes`, err);
+      }
     }
-    await Promise.all(procs.map((proc) => proc.request({ type: 'close' })));
-    return { size, placement: cluster.placement, rate, drains, points };
+    const drains = new Map<Cluster, Drain[]>(clusters.map((c) => [c, []]));
+    for (let round = 0; round < p.repeats; round++) {
+      for (const cluster of clusters) {
+        const d = await drain(cluster, p.observations, p.entities);
+        drains.get(cluster)?.push(d);
+        ctx.log(
+          `round ${round + 1}, ${cluster.nodes.length} node(s): ${formatNumber(d.rate)} obs/s; CPU per node ${percentOfCore(d.cpu)} of a core; ` +
+            `shares ${d.share.map((x) => `${Math.round(x * 100)} %`).join(' / ')}`,
+        );
+      }
+    }
+    const results: NodeCountResult[] = [];
+    for (const cluster of clusters) {
+      const size = cluster.nodes.length;
+      const points: NodeCountResult['points'] = [];
+      try {
+        for (const point of p.points) {
+          await connectClients(cluster, point, procs);
+          const outcome = await measureLatency(cluster, procs, publisher, point, p.timing);
+          points.push({ point, outcome });
+          ctx.log(
+            `${size} node(s), ${point.label}: p50 ${formatNumber(outcome.summary.p50)} / p99 ${formatNumber(outcome.summary.p99)} ms ` +
+              `(${formatNumber(outcome.summary.count)} samples; ingested ${formatNumber(outcome.ingested)} of ${formatNumber(outcome.offered)} obs/s; ` +
+              `CPU per node ${percentOfCore(outcome.cpu)} of a core, clients ${formatNumber(outcome.clientCpu * 100)} %)`,
+          );
+        }
+      } catch (err) {
+        fail(`${size} nodes, latency`, err);
+      } finally {
+        await Promise.all(procs.map((proc) => proc.request({ type: 'close' }).catch(() => undefined)));
+      }
+      const own = drains.get(cluster) ?? [];
+      results.push({ size, placement: cluster.placement, rate: median(own.map((d) => d.rate)), drains: own, points });
+    }
+    return { results, errors };
   } finally {
-    await cluster.stop();
+    await Promise.all(clusters.map((c) => c.stop()));
   }
 }
 
@@ -181,23 +214,15 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     startClientProcess(ctx.teardown, 'cluster light clients'),
     startClientProcess(ctx.teardown, 'cluster measuring clients'),
   ]);
-  const results: NodeCountResult[] = [];
-  let error: string | undefined;
+  let measured: { results: NodeCountResult[]; errors: string[] };
   try {
-    for (const size of p.nodeCounts) {
-      try {
-        results.push(await measureNodeCount(ctx, size, p, procs, publisher));
-      } catch (err) {
-        // Keep what the smaller clusters measured; the runner prints the error and the section says so.
-        error = `${size} nodes: ${err instanceof Error ? err.message : String(err)}`;
-        console.error(`  cluster: ${error}`);
-        break;
-      }
-    }
+    measured = await measureAll(ctx, p, procs, publisher);
   } finally {
     await Promise.all(procs.map((proc) => proc.stop()));
   }
-  if (results.length === 0) throw new Error(`the cluster suite measured nothing: ${error}`);
+  const { results, errors } = measured;
+  const error = errors.length > 0 ? errors.join('; ') : undefined;
+  if (results.length === 0) throw new Error(`the cluster suite measured nothing: ${error ?? 'no cluster started'}`);
   const one = results.find((r) => r.size === 1);
   const figures: Figure[] = [
     ...results.flatMap((r) => nodeCountFigures(r, one, bare)),
@@ -231,6 +256,6 @@ export const clusterSuite: Suite = {
   id: 'cluster',
   title: 'Scale-out (cluster)',
   prepare: (ctx) =>
-    Promise.all([ctx.mosquitto(), ctx.influxd(), ctx.postgres(), clusterRedis(ctx), ctx.publisher()]),
+    Promise.all([ctx.mosquitto(), ctx.influxd(), ctx.postgres(), ctx.publisher()]),
   run,
 };

@@ -1,10 +1,12 @@
 // A cluster of product nodes for the scale-out benchmark, configured as docs/ARCHITECTURE.md
 // ("Cluster mode") deploys one: one Mosquitto with a shared-subscription group, one InfluxDB, one
 // Redis for the socket.io adapter and one PostgreSQL state store, each node in its own process.
+// Clusters of a run share the broker, influxd and the PostgreSQL server; each has its own Redis,
+// topic root, shared group and InfluxDB database.
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
-import { startRedis, type RunningService } from '../../test/support/services.js';
+import { startRedis } from '../../test/support/services.js';
 import type { BenchContext } from './context.js';
 import { clearSession, publishBacklog } from './mqtt-load.js';
 import type { LoadSpec } from './payloads.js';
@@ -39,23 +41,8 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-const redisByContext = new WeakMap<BenchContext, Promise<RunningService>>();
 /** One state database per run: every cluster signs in with the same admin, and only the first creates the schema. */
 const stateByContext = new WeakMap<BenchContext, { url: Promise<string>; ready: boolean }>();
-
-/** Redis for the socket.io adapter, one per run, started on first use and stopped by the teardown. */
-export function clusterRedis(ctx: BenchContext): Promise<RunningService> {
-  let redis = redisByContext.get(ctx);
-  if (!redis) {
-    redis = startRedis().then((service) => {
-      ctx.teardown.track(service.process);
-      ctx.teardown.add('redis', () => service.stop());
-      return service;
-    });
-    redisByContext.set(ctx, redis);
-  }
-  return redis;
-}
 
 let clusters = 0;
 
@@ -101,7 +88,7 @@ async function waitForSplit(cluster: Cluster, timeoutMs = 30_000): Promise<void>
 }
 
 /**
- * Starts `size` nodes on the run's shared Mosquitto, influxd and PostgreSQL and its Redis, pins each
+ * Starts `size` nodes on the run's shared Mosquitto, influxd and PostgreSQL and a Redis of their own, pins each
  * to its own core when the machine has at least `size` cores, and returns once the broker splits
  * the stream between all of them. Every cluster of a run shares one state database (PostgreSQL)
  * and gets a fresh InfluxDB database and topic root.
@@ -112,13 +99,16 @@ export async function startCluster(ctx: BenchContext, size: number): Promise<Clu
     state = { url: ctx.postgresDatabase('ioc_cluster'), ready: false };
     stateByContext.set(ctx, state);
   }
-  const [broker, influx, redis, postgresUrl, db] = await Promise.all([
+  const [broker, influx, postgresUrl, db] = await Promise.all([
     ctx.mosquitto(),
     ctx.influxd(),
-    clusterRedis(ctx),
     state.url,
     ctx.influxDatabase('ioc_cluster'),
   ]);
+  // A Redis of its own: the adapter's channels are global to a Redis server, and clusters of a run
+  // stay up side by side (so that their drains can be interleaved).
+  const redis = await startRedis();
+  ctx.teardown.track(redis.process);
   clusters += 1;
   const topicRoot = `cl${process.pid}x${clusters}n${size}`;
   const workDir = ctx.workDir(`cluster-${size}`);
@@ -145,6 +135,7 @@ export async function startCluster(ctx: BenchContext, size: number): Promise<Clu
       // The ingest sessions are persistent (QoS 1): without this the broker would keep them, and
       // their shared subscriptions, for the rest of the run.
       await Promise.all(clientIds.map((id) => clearSession(broker.url, id).catch(() => undefined)));
+      await redis.stop();
     })();
     return stopping;
   };
