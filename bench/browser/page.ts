@@ -1,49 +1,29 @@
-// Runs inside headless Chromium (bundled by bench/browser.ts with esbuild). One deck.gl
-// ScatterplotLayer of N entities around the reference city, every position and colour changing at
-// a fixed rate through binary attributes (as the console feeds deck.gl), while frame intervals,
-// update-to-drawn times and long tasks are recorded.
-import { Deck } from '@deck.gl/core';
-import { ScatterplotLayer } from '@deck.gl/layers';
+// Runs inside headless Chromium (bundled by bench/browser.ts with esbuild). Drives the console's own map
+// code: an EntityStore fed full deltas at a fixed rate, the console's ClusterView and DeckLayerBuilder
+// building the layers every frame the console would, into a deck.gl canvas. No basemap (maplibre) and
+// no socket: it measures the data path and deck.gl, as shipped.
+import { Deck, WebMercatorViewport } from '@deck.gl/core';
+import type { Entity } from '../../contract/entity.js';
+import { ClusterView } from '../../client/map/cluster-view.js';
+import { clusterFilter, DeckLayerBuilder } from '../../client/map/deck-layers.js';
+import { createIconAtlas } from '../../client/map/icon-atlas.js';
+import { EntityStore } from '../../client/state/entity-store.js';
+import { allVisible } from '../../client/state/ui-state.js';
+import { PAGE_ZOOM, type PageRunConfig, type PageRunResult } from './protocol.js';
 
-/** What bench/browser.ts asks for. */
-export interface PageRunConfig {
-  count: number;
-  /** Updates of every entity per second. */
-  hz: number;
-  warmupMs: number;
-  measureMs: number;
+declare global {
+  interface Window {
+    __deckBench?: { run(config: PageRunConfig): Promise<PageRunResult> };
+  }
 }
 
-/** What the page measured. */
-export interface PageRunResult {
-  /** requestAnimationFrame intervals (ms) during the measured window. */
-  frames: number[];
-  /** ms from setProps with new data to the end of the draw that shows it. */
-  updateToDrawn: number[];
-  /** Per update: the longest rAF interval among the 3 frames after its draw (the jank an update causes). */
-  updateFrames: number[];
-  /** ms spent building the new attribute arrays per update (the data side of an update). */
-  updateJs: number[];
-  longTasks: { count: number; totalMs: number; maxMs: number };
-  renderer: string;
-  error?: string;
-}
-
-// Minimal local types for the few browser APIs used here (the repository's Node tsconfig has no DOM lib).
-interface EntryList {
-  getEntries(): { startTime: number; duration: number }[];
-}
-interface BrowserGlobals {
-  requestAnimationFrame(callback: (time: number) => void): number;
-  PerformanceObserver: new (callback: (list: EntryList) => void) => {
-    observe(options: { type: string; buffered?: boolean }): void;
-    disconnect(): void;
-  };
-  __deckBench?: { run(config: PageRunConfig): Promise<PageRunResult> };
-}
-const page = globalThis as unknown as BrowserGlobals;
-
+const WIDTH = 1280;
+const HEIGHT = 720;
 const CENTRE = { lon: 106.194, lat: 21.273 };
+/** The console's alert-ring animation rate (client/map/map-view.ts). */
+const PULSE_FRAME_MS = 66;
+const PULSE_PERIOD_MS = 1600;
+
 let deck: Deck | undefined;
 let renderer = 'unknown';
 let onDrawn: (() => void) | undefined;
@@ -51,77 +31,157 @@ let onDrawn: (() => void) | undefined;
 function ensureDeck(): Deck {
   deck ??= new Deck({
     canvas: 'deck-canvas',
-    width: 1280,
-    height: 720,
+    width: WIDTH,
+    height: HEIGHT,
     useDevicePixels: 1,
     controller: false,
-    initialViewState: { longitude: CENTRE.lon, latitude: CENTRE.lat, zoom: 11.5 },
+    initialViewState: { longitude: CENTRE.lon, latitude: CENTRE.lat, zoom: PAGE_ZOOM.clustered },
     layers: [],
     onDeviceInitialized: (device) => {
       const info = (device as unknown as { info?: { renderer?: string; gpu?: string } }).info;
       renderer = info?.renderer ?? info?.gpu ?? 'unknown';
     },
     onAfterRender: () => onDrawn?.(),
+    _onMetrics: (metrics) => {
+      if (!deckTotals.counting) return;
+      deckTotals.attributes += metrics.updateAttributesTime;
+      deckTotals.cpu += metrics.cpuTime;
+    },
   });
   return deck;
 }
 
-function layer(count: number, positions: Float32Array, colors: Uint8Array): ScatterplotLayer {
-  return new ScatterplotLayer({
-    id: 'entities',
-    data: {
-      length: count,
-      attributes: {
-        getPosition: { value: positions, size: 2 },
-        getFillColor: { value: colors, size: 4, normalized: true },
-      },
-    },
-    radiusUnits: 'pixels',
-    getRadius: 3,
-    stroked: false,
-    pickable: false,
-  });
+/** deck.gl's own totals (ms) summed over the metrics it reports: it resets its stats every 60 frames, right after. */
+const deckTotals = { counting: false, attributes: 0, cpu: 0 };
+const deckStats = (d: Deck) => (d as unknown as { stats: { get(n: string): { time: number } } }).stats;
+
+/**
+ * Entity i at update `step`: one in five a bus (glides between fixes, heading), the rest mobile air
+ * sensors; every one moves a few metres and changes its reading each update; one in 500 is in alert.
+ */
+function entityAt(i: number, step: number, ts: number): Entity {
+  const lon = CENTRE.lon + (((i * 7919) % 10_000) / 10_000 - 0.5) * 0.3 + (((i + step) % 7) - 3) * 1e-5;
+  const lat = CENTRE.lat + (((i * 104_729) % 10_000) / 10_000 - 0.5) * 0.2 + (((i + 3 * step) % 5) - 2) * 1e-5;
+  const status = i % 500 === 0 ? 'alert' : 'ok';
+  if (i % 5 === 0) {
+    return {
+      domain: 'traffic',
+      id: `bus-${i}`,
+      ts,
+      lat,
+      lon,
+      fields: { speed: 20 + ((i + step) % 30), heading: (i * 37 + step * 5) % 360 },
+      status,
+    };
+  }
+  return { domain: 'sensor', id: `aq-${i}`, ts, lat, lon, fields: { pm25: 5 + ((i + step) % 120) }, status };
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Draws `count` entities, moves them all `hz` times a second and records frame timing. */
+/** Draws `count` entities through the console's code, updates them all `hz` times a second, and records timings. */
 async function run(config: PageRunConfig): Promise<PageRunResult> {
   const d = ensureDeck();
   const { count } = config;
-  let positions = new Float32Array(count * 2);
-  let colors = new Uint8Array(count * 4);
-  for (let i = 0; i < count; i++) {
-    positions[i * 2] = CENTRE.lon + (((i * 7919) % 10_000) / 10_000 - 0.5) * 0.3;
-    positions[i * 2 + 1] = CENTRE.lat + (((i * 104_729) % 10_000) / 10_000 - 0.5) * 0.2;
-    colors.set([30 + (i % 200), 160, 220 - (i % 200), 255], i * 4);
-  }
-  d.setProps({ layers: [layer(count, positions, colors)] });
-  await delay(300);
+  const zoom = PAGE_ZOOM[config.mode];
+  d.setProps({ viewState: { longitude: CENTRE.lon, latitude: CENTRE.lat, zoom }, layers: [] });
+  const viewport = new WebMercatorViewport({
+    width: WIDTH,
+    height: HEIGHT,
+    longitude: CENTRE.lon,
+    latitude: CENTRE.lat,
+    zoom,
+  });
+  const [west, south, east, north] = viewport.getBounds();
+  const store = new EntityStore();
+  const base = Date.now();
+  store.applySnapshot(
+    { ts: base, entities: Array.from({ length: count }, (_, i) => entityAt(i, 0, base)) },
+    performance.now(),
+  );
+  const builder = new DeckLayerBuilder();
+  const clusters = new ClusterView();
+  const atlas = createIconAtlas();
+  const visible = allVisible();
+
+  let building = false;
+  let buildMs = 0;
+  let clusterItems = 0;
+  const clusterBuildMs: number[] = [];
+  const clusterQueryMs: number[] = [];
+  let renderedVersion = -1;
+  let lastPulse = 0;
+  let clustered = false;
+  // One frame of the console's render loop (client/map/map-view.ts): glide, then rebuild layers when anything changed.
+  const frame = (now: number) => {
+    if (!clustered || clusters.rebuildPending(now)) store.stepMotion(performance.now());
+    let alerts = 0;
+    for (const kind of Object.keys(store.layers) as (keyof typeof store.layers)[])
+      alerts += store.layers[kind].alertCount;
+    const pulseDue = alerts > 0 && now - lastPulse >= PULSE_FRAME_MS;
+    if (!pulseDue && store.version === renderedVersion && !clusters.rebuildPending(now)) return;
+    if (pulseDue) lastPulse = now;
+    renderedVersion = store.version;
+    const t0 = performance.now();
+    const builds = clusters.stats.builds;
+    const queries = clusters.stats.queries;
+    const frameClusters = clusters.update({
+      store,
+      ...clusterFilter(visible),
+      zoom,
+      bounds: [west, south, east, north],
+      markerScale: 1,
+      now,
+    });
+    if (building && clusters.stats.builds > builds) clusterBuildMs.push(clusters.stats.lastBuildMs);
+    if (building && clusters.stats.queries > queries) clusterQueryMs.push(clusters.stats.lastQueryMs);
+    clustered = frameClusters !== null;
+    clusterItems = frameClusters?.set.length ?? 0;
+    const layers = builder.build({
+      store,
+      visible,
+      selected: null,
+      markerScale: 1,
+      pulse: (now % PULSE_PERIOD_MS) / PULSE_PERIOD_MS,
+      zoom,
+      zoneLabels: [],
+      atlas,
+      clusters: frameClusters?.set ?? null,
+      locale: 'vi',
+    });
+    d.setProps({ layers });
+    if (building) buildMs += performance.now() - t0;
+  };
 
   const frames: number[] = [];
-  const updateToDrawn: number[] = [];
-  const updateJs: number[] = [];
+  const updateFrames: number[] = [];
+  const storeMs: number[] = [];
   const tasks: { startTime: number; duration: number }[] = [];
-  const observer = new page.PerformanceObserver((list) => tasks.push(...list.getEntries()));
+  const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
   observer.observe({ type: 'longtask', buffered: false });
   const start = performance.now();
   const measureFrom = start + config.warmupMs;
   const end = measureFrom + config.measureMs;
-  const updateFrames: number[] = [];
-  let pending: number | undefined;
+  deckTotals.attributes = 0;
+  deckTotals.cpu = 0;
+  let pending = false;
   let watch: { left: number; worst: number } | undefined;
   onDrawn = () => {
-    if (pending !== undefined && pending >= measureFrom) {
-      updateToDrawn.push(performance.now() - pending);
-      watch = { left: 3, worst: 0 };
-    }
-    pending = undefined;
+    if (pending && performance.now() >= measureFrom) watch = { left: 3, worst: 0 };
+    pending = false;
   };
 
   const rafDone = new Promise<void>((resolve) => {
     let last = 0;
     const tick = (time: number) => {
+      if (!building && time >= measureFrom) {
+        building = true;
+        deckTotals.counting = true;
+        // The next report covers frames since deck.gl's last reset: count only those from now on.
+        deckTotals.attributes = -deckStats(d).get('Update Attributes').time;
+        deckTotals.cpu = -deckStats(d).get('CPU Time').time;
+      }
+      frame(time);
       if (last > 0 && time >= measureFrom) frames.push(time - last);
       if (watch && last > 0) {
         watch.worst = Math.max(watch.worst, time - last);
@@ -131,40 +191,47 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
         }
       }
       last = time;
-      if (time < end) page.requestAnimationFrame(tick);
+      if (time < end) requestAnimationFrame(tick);
       else resolve();
     };
-    page.requestAnimationFrame(tick);
+    requestAnimationFrame(tick);
   });
 
   let step = 0;
   while (performance.now() < end) {
     await delay(1000 / config.hz);
     if (performance.now() >= end) break;
-    const t0 = performance.now();
     step += 1;
-    // New arrays each update, as a console gets a fresh delta: deck.gl re-uploads both attributes.
-    const nextPositions = new Float32Array(positions.length);
-    const nextColors = new Uint8Array(colors.length);
-    for (let i = 0; i < positions.length; i++) nextPositions[i] = (positions[i] ?? 0) + (((i + step) % 7) - 3) * 1e-5;
-    for (let i = 0; i < count; i++)
-      nextColors.set([30 + ((i + step) % 200), 160, 220 - ((i + step) % 200), 255], i * 4);
-    positions = nextPositions;
-    colors = nextColors;
-    d.setProps({ layers: [layer(count, positions, colors)] });
-    updateJs.push(performance.now() - t0);
-    pending = performance.now();
+    const ts = base + step * 1000;
+    // A fresh delta of every entity, as the console gets parsed JSON from the socket.
+    const upserts = Array.from({ length: count }, (_, i) => entityAt(i, step, ts));
+    const t0 = performance.now();
+    store.applyDelta({ seq: step, ts, upserts, removes: [] }, t0);
+    if (t0 >= measureFrom) storeMs.push(performance.now() - t0);
+    pending = true;
   }
   await rafDone;
+  deckTotals.counting = false;
+  // What accrued since deck.gl's last report (and reset).
+  deckTotals.attributes += deckStats(d).get('Update Attributes').time;
+  deckTotals.cpu += deckStats(d).get('CPU Time').time;
   observer.disconnect();
   onDrawn = undefined;
+  const seconds = config.measureMs / 1000;
+  const attributeMs = deckTotals.attributes;
+  const cpuMs = deckTotals.cpu;
   const measured = tasks.filter((t) => t.startTime >= measureFrom && t.startTime < end);
   d.setProps({ layers: [] });
   return {
     frames,
-    updateToDrawn,
     updateFrames,
-    updateJs,
+    storeMs,
+    buildMsPerSec: buildMs / seconds,
+    attributeMsPerSec: attributeMs / seconds,
+    deckCpuMsPerSec: cpuMs / seconds,
+    clusterBuildMs,
+    clusterQueryMs,
+    clusterItems,
     longTasks: {
       count: measured.length,
       totalMs: measured.reduce((n, t) => n + t.duration, 0),
@@ -174,13 +241,18 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
   };
 }
 
-page.__deckBench = {
+window.__deckBench = {
   run: (config) =>
     run(config).catch((err: unknown) => ({
       frames: [],
-      updateToDrawn: [],
       updateFrames: [],
-      updateJs: [],
+      storeMs: [],
+      buildMsPerSec: 0,
+      attributeMsPerSec: 0,
+      deckCpuMsPerSec: 0,
+      clusterBuildMs: [],
+      clusterQueryMs: [],
+      clusterItems: 0,
       longTasks: { count: 0, totalMs: 0, maxMs: 0 },
       renderer,
       error: err instanceof Error ? err.message : String(err),

@@ -222,7 +222,9 @@ export function createMapView(container: HTMLElement, config: ConsoleConfig, sto
   let frame = 0;
   const loop = (now: number) => {
     frame = requestAnimationFrame(loop);
-    active.stepMotion(performance.now());
+    // Clustered, glides are not drawn (clusters sit where the last rebuild put them): vehicles are
+    // advanced only for a rebuild, so the frames in between change nothing and cost nothing.
+    if (!shown || clusterView.rebuildPending(now)) active.stepMotion(performance.now());
     const version = active.version;
     let alerts = 0;
     for (const kind of LAYER_KINDS) alerts += active.layers[kind].alertCount;

@@ -1,0 +1,42 @@
+// What bench/browser.ts asks the page for and what the page answers (shared by both; DOM-free).
+import { CLUSTER_MAX_ZOOM } from '../../client/map/cluster-view.js';
+
+/** Entities drawn one by one (zoomed in past the cluster zoom) or as clusters (zoomed out over the city). */
+export type PageMode = 'individual' | 'clustered';
+
+/** The map zoom per mode: a street-level view past the cluster zoom, or the whole reference city. */
+export const PAGE_ZOOM: Record<PageMode, number> = { individual: CLUSTER_MAX_ZOOM + 0.5, clustered: 11.5 };
+
+/** One measured run of the page. */
+export interface PageRunConfig {
+  count: number;
+  mode: PageMode;
+  /** Updates of every entity per second. */
+  hz: number;
+  warmupMs: number;
+  measureMs: number;
+}
+
+/** What the page measured over the measured window. */
+export interface PageRunResult {
+  /** requestAnimationFrame intervals (ms). */
+  frames: number[];
+  /** Per update: the longest rAF interval among the 3 frames after its draw (the jank an update causes). */
+  updateFrames: number[];
+  /** Per delta: ms in the store applying it (typed-array writes, restyle). */
+  storeMs: number[];
+  /** Per second: ms in the console's per-frame JS (cluster view, DeckLayerBuilder.build, deck.setProps) over all frames. */
+  buildMsPerSec: number;
+  /** Per second: ms deck.gl spent updating attributes (its own "Update Attributes" stat). */
+  attributeMsPerSec: number;
+  /** Per second: deck.gl's CPU time per frame summed (its "CPU Time" stat: layer updates, draw calls). */
+  deckCpuMsPerSec: number;
+  /** Per cluster-index rebuild: ms; and per query: ms. */
+  clusterBuildMs: number[];
+  clusterQueryMs: number[];
+  /** Items drawn in the last clustered frame (clusters + lone entities), 0 when individual. */
+  clusterItems: number;
+  longTasks: { count: number; totalMs: number; maxMs: number };
+  renderer: string;
+  error?: string;
+}
