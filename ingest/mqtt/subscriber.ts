@@ -1,4 +1,4 @@
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { ingestSubscriptions } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { IngestRules } from '../ingest-payload.js';
@@ -50,63 +50,92 @@ interface AckTurns {
   resumeAfterTurn(resume: () => void): void;
 }
 
-/**
- * Lets a turn's PUBACKs leave only once its observations are durable (group commit: one log write per turn).
- * Should the log fail, the connection is dropped with the PUBACKs still in it, so the broker redelivers.
- */
-function releaseDurable(stream: MqttClient['stream'] | undefined, commit: () => void, logger: Logger): void {
-  try {
-    commit();
-  } catch (err) {
-    logger.error('could not make accepted messages durable; dropping the connection so the broker resends them', {
-      error: (err as Error).message,
-    });
-    stream?.destroy();
-    return;
+type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: unknown, noStore?: boolean) => void;
+
+/** MQTT 3.1.1 PUBACK: fixed header 0x40, remaining length 2, then the packet id. */
+function pubackBytes(ids: readonly number[]): Buffer {
+  const bytes = Buffer.allocUnsafe(4 * ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    bytes[4 * i] = 0x40;
+    bytes[4 * i + 1] = 2;
+    bytes.writeUInt16BE(ids[i]!, 4 * i + 2);
   }
-  stream?.uncork();
+  return bytes;
 }
 
 /**
- * Corks the client's socket for the messages of one turn and uncorks it in a `setImmediate`, so their
- * PUBACKs (and anything else written meanwhile) leave in one write instead of one each (BENCHMARKS.md hot
- * spot 2). The uncork does not depend on another message arriving, so the socket is never left corked:
- * the immediate runs in this loop iteration even when the stream closed meanwhile, and a stream replaced
- * by a reconnect is uncorked before the new one is corked.
+ * Holds the PUBACKs of one turn and sends them in one write once the turn's observations are durable
+ * (group commit: one log commit per turn). mqtt.js would write each PUBACK through the stream machinery
+ * (and a process.nextTick per packet), 10-12 % of ingest CPU even with the socket corked (BENCHMARKS.md
+ * hot spot 2), so its `_sendPacket` is wrapped for PUBACKs sent during a turn: their ids are kept, the
+ * message's callback runs at once (mqtt.js then reads the next packet), and the turn's end writes them,
+ * in order, as one buffer. Should the log fail, the connection is dropped with the PUBACKs unsent, so the
+ * broker redelivers; PUBACKs of a connection that closed meanwhile are dropped for the same reason.
+ * The turn ends in a `setImmediate`, which does not depend on another message arriving.
  */
 function createAckTurns(client: MqttClient, commit: () => void, logger: Logger): AckTurns {
-  let corked: MqttClient['stream'] | undefined;
   let open = false;
+  // Also true while the message that filled the turn gets its PUBACK, as the turn ends.
+  let holding = false;
   let messages = 0;
   let openedAt = 0;
   let resume: (() => void) | undefined;
+  let held: number[] = [];
+  let heldFor: MqttClient['stream'] | undefined;
+
+  const wrapped = client as unknown as { _sendPacket: SendPacket };
+  const send = wrapped._sendPacket.bind(client);
+  wrapped._sendPacket = (packet, cb, cbStorePut, noStore) => {
+    if (holding && packet.cmd === 'puback' && client.connected && packet.messageId !== undefined) {
+      if (heldFor !== client.stream) {
+        held = [];
+        heldFor = client.stream;
+      }
+      held.push(packet.messageId);
+      cb?.();
+      return;
+    }
+    send(packet, cb, cbStorePut, noStore);
+  };
+
+  const release = () => {
+    const ids = held;
+    const stream = heldFor;
+    held = [];
+    heldFor = undefined;
+    try {
+      commit();
+    } catch (err) {
+      logger.error('could not make accepted messages durable; dropping the connection so the broker resends them', {
+        error: (err as Error).message,
+      });
+      client.stream.destroy();
+      return;
+    }
+    if (ids.length > 0 && stream === client.stream && !stream.destroyed) stream.write(pubackBytes(ids));
+  };
 
   const end = () => {
     open = false;
     messages = 0;
     const pending = resume;
     resume = undefined;
-    const stream = corked;
-    corked = undefined;
     try {
       // The PUBACK of the message that filled the turn joins the same write; should mqtt.js hand over the
-      // next message synchronously, that message opens (and corks) a turn of its own.
+      // next message synchronously, that message opens a turn of its own (its PUBACK is held too, and its
+      // observations are in the log before the commit below).
       pending?.();
     } finally {
-      releaseDurable(stream, commit, logger);
+      holding = open;
+      release();
     }
   };
 
   return {
     begin() {
-      const stream = client.stream;
-      if (corked !== stream) {
-        corked?.uncork();
-        stream.cork();
-        corked = stream;
-      }
       if (!open) {
         open = true;
+        holding = true;
         openedAt = performance.now();
         setImmediate(end);
       }
@@ -164,7 +193,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     }
     // mqtt.js writes the PUBACK when `done` runs: only ever after the pipeline took the message.
     if (sink.saturated()) {
-      // Outside a corked turn: the PUBACK leaves at once, so the message is made durable first.
+      // Outside a turn: the PUBACK leaves at once, so the message is made durable first.
       const ack = () => {
         try {
           sink.commit();
