@@ -22,12 +22,12 @@ import { formatNumber, median } from './support/stats.js';
 /** Node counts of a full run; a quick run stops at 2 (each cluster start costs seconds). */
 const NODE_COUNTS = [1, 2, 3];
 const QUICK_NODE_COUNTS = [1, 2];
-/** A drain before the measured ones, per cluster. */
-const WARMUP_OBSERVATIONS = 5000;
 
 interface Plan {
   nodeCounts: number[];
   observations: number;
+  /** Observations of the drain before the measured ones, per cluster. */
+  warmup: number;
   repeats: number;
   entities: number;
   timing: { warmupMs: number; durationMs: number };
@@ -47,7 +47,8 @@ function plan(quick: boolean): Plan {
   if (quick)
     return {
       nodeCounts: QUICK_NODE_COUNTS,
-      observations: 20_000,
+      observations: 10_000,
+      warmup: 2000,
       repeats: 1,
       entities: 1000,
       timing: { warmupMs: 500, durationMs: 1500 },
@@ -56,6 +57,7 @@ function plan(quick: boolean): Plan {
   return {
     nodeCounts: NODE_COUNTS,
     observations: 100_000,
+    warmup: 5000,
     repeats: 3,
     entities: 1000,
     timing: { warmupMs: 2000, durationMs: 8000 },
@@ -101,7 +103,7 @@ async function measureAll(
         clusters.push(cluster);
         ctx.log(`${size} node(s) up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s, ${cluster.placement}`);
         // Not counted: the first writes make the entities' series in the fresh InfluxDB database and warm the JIT.
-        await drain(cluster, WARMUP_OBSERVATIONS, p.entities);
+        await drain(cluster, p.warmup, p.entities);
       } catch (err) {
         fail(`${size} nodes`, err);
       }
