@@ -8,10 +8,29 @@ export interface ObservationSink {
    * Transports call it before they acknowledge: a PUBACK or a 202 promises the data survives a killed process.
    */
   commit(): void;
+  /**
+   * `commit` without holding the event loop: `done` runs once everything accepted before the call is durable
+   * (with the error, if it could not be made so). Absent, transports fall back to `commit`.
+   */
+  commitAsync?(done: (err?: Error) => void): void;
   /** True while downstream buffers are past their high-water mark: transports should slow down. */
   saturated(): boolean;
   /** Resolves once downstream buffers are below their low-water mark again. */
   drained(): Promise<void>;
+}
+
+/** The sink's asynchronous commit, or its synchronous one behind the same signature. */
+export function commitAsyncOf(sink: ObservationSink): (done: (err?: Error) => void) => void {
+  if (sink.commitAsync) return (done) => sink.commitAsync!(done);
+  return (done) => {
+    let failure: Error | undefined;
+    try {
+      sink.commit();
+    } catch (err) {
+      failure = err as Error;
+    }
+    done(failure);
+  };
 }
 
 /** Ingest counters, exported on /metrics. */

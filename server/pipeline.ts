@@ -64,8 +64,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    // Logged before the store sees them, so a segment never holds what the store was not given yet.
-    wal?.commit();
+    // Written to the log before the store sees them, so a segment never holds what the store was not given yet.
+    // Only written: durability is for acknowledgements, which wait for their own sync (commitAsync).
+    wal?.write();
     store.write(batch);
     wal?.afterDeliver();
     live.apply(batch);
@@ -89,6 +90,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
     },
     commit: () => wal?.commit(),
+    commitAsync: (done) => (wal ? wal.sync(done) : done()),
     saturated: () => saturated,
     drained: () => (saturated ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
     addObserver: (observer) => observers.push(observer),

@@ -4,7 +4,7 @@ import { badRequest, DomainSchema, HttpError, listRejections, MAX_LISTED_REJECTI
 import type { Logger } from '../../config/logger.js';
 import type { PayloadFormat } from '../formats/types.js';
 import { startIngest, type IngestRules } from '../ingest-payload.js';
-import { REJECTION_EXAMPLE_CHARS, type IngestCounters, type ObservationSink } from '../sink.js';
+import { commitAsyncOf, REJECTION_EXAMPLE_CHARS, type IngestCounters, type ObservationSink } from '../sink.js';
 
 export interface HttpIngestOptions {
   maxPayloadBytes: number;
@@ -37,6 +37,7 @@ const INGEST_SLICE_ITEMS = 1_000;
 export function createIngestRouter(options: HttpIngestOptions): Router {
   const router = express.Router();
   const { counters, sink } = options;
+  const commitAsync = commitAsyncOf(sink);
 
   router.post(
     '/ingest',
@@ -89,7 +90,8 @@ export function createIngestRouter(options: HttpIngestOptions): Router {
       }
       if (outcome.observations.length > 0) {
         // 202 promises the data survives a killed process: durable before the answer (a failure answers 500).
-        sink.commit();
+        // The fdatasync runs off the event loop, so other requests and the live feed go on meanwhile.
+        await new Promise<void>((resolve, reject) => commitAsync((err) => (err ? reject(err) : resolve())));
       }
       const result: IngestResult = { accepted: outcome.observations.length, ...listRejections(outcome.rejected) };
       if (result.accepted === 0) {

@@ -1,3 +1,4 @@
+import { commitAsyncOf } from '../sink.js';
 import { createMessageHandler, type MessageHandlerOptions } from './message-handler.js';
 
 /** Ingest inside the in-process broker: messages are taken before the broker acknowledges them. */
@@ -22,22 +23,24 @@ export function createBrokerIngest(options: MessageHandlerOptions): BrokerIngest
   const prefix = `${options.topicRoot}/`;
   let waiting: ((err: Error | null) => void)[] = [];
 
+  const commitAsync = commitAsyncOf(sink);
   const release = () => {
     const ready = waiting;
     waiting = [];
-    try {
-      sink.commit();
-    } catch (err) {
-      // The publishers are refused (the broker drops their connections) and send again after reconnecting.
-      logger.error('could not make accepted messages durable; refusing them', { error: (err as Error).message });
-      for (const done of ready) done(err as Error);
-      return;
-    }
-    const letThrough = () => {
-      for (const done of ready) done(null);
-    };
-    if (sink.saturated()) sink.drained().then(letThrough, letThrough);
-    else letThrough();
+    // The fdatasync runs off the event loop: the next turn's messages are taken meanwhile.
+    commitAsync((err) => {
+      if (err) {
+        // The publishers are refused (the broker drops their connections) and send again after reconnecting.
+        logger.error('could not make accepted messages durable; refusing them', { error: err.message });
+        for (const done of ready) done(err);
+        return;
+      }
+      const letThrough = () => {
+        for (const done of ready) done(null);
+      };
+      if (sink.saturated()) sink.drained().then(letThrough, letThrough);
+      else letThrough();
+    });
   };
 
   return {

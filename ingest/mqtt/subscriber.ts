@@ -2,7 +2,7 @@ import mqtt, { type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { ingestSubscriptions } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { IngestRules } from '../ingest-payload.js';
-import type { IngestCounters, ObservationSink } from '../sink.js';
+import { commitAsyncOf, type IngestCounters, type ObservationSink } from '../sink.js';
 import { createMessageHandler, type MqttAdapter } from './message-handler.js';
 
 export type { MqttAdapter } from './message-handler.js';
@@ -63,56 +63,74 @@ function pubackBytes(ids: readonly number[]): Buffer {
   return bytes;
 }
 
+/** PUBACKs waiting for the commit that makes their messages durable, on the connection they belong to. */
+interface HeldAcks {
+  ids: number[];
+  stream: MqttClient['stream'];
+  durable: boolean;
+}
+
 /**
  * Holds the PUBACKs of one turn and sends them in one write once the turn's observations are durable
  * (group commit: one log commit per turn). mqtt.js would write each PUBACK through the stream machinery
  * (and a process.nextTick per packet), 10-12 % of ingest CPU even with the socket corked (BENCHMARKS.md
- * hot spot 2), so its `_sendPacket` is wrapped for PUBACKs sent during a turn: their ids are kept, the
- * message's callback runs at once (mqtt.js then reads the next packet), and the turn's end writes them,
- * in order, as one buffer. Should the log fail, the connection is dropped with the PUBACKs unsent, so the
- * broker redelivers; PUBACKs of a connection that closed meanwhile are dropped for the same reason.
- * The turn ends in a `setImmediate`, which does not depend on another message arriving.
+ * hot spot 2), so its `_sendPacket` is wrapped for PUBACKs: their ids are kept, the message's callback runs
+ * at once (mqtt.js then reads the next packet), and they leave as one buffer when the commit is durable.
+ * The commit's fdatasync runs off the event loop, so the next turns are handled meanwhile; PUBACKs still
+ * leave in the order their messages came, as MQTT asks. Should the log fail, the connection is dropped
+ * with the PUBACKs unsent, so the broker redelivers; PUBACKs of a connection that closed meanwhile are
+ * dropped for the same reason. A turn ends in a `setImmediate`, which does not depend on another message.
  */
-function createAckTurns(client: MqttClient, commit: () => void, logger: Logger): AckTurns {
+function createAckTurns(client: MqttClient, commitAsync: (done: (err?: Error) => void) => void, logger: Logger): AckTurns {
   let open = false;
   // Also true while the message that filled the turn gets its PUBACK, as the turn ends.
   let holding = false;
   let messages = 0;
   let openedAt = 0;
   let resume: (() => void) | undefined;
-  let held: number[] = [];
-  let heldFor: MqttClient['stream'] | undefined;
+  let turn: HeldAcks | undefined;
+  // Turns whose commit is in flight, oldest first.
+  const queue: HeldAcks[] = [];
+
+  const sendDurable = () => {
+    while (queue[0]?.durable) {
+      const { ids, stream } = queue.shift()!;
+      if (ids.length > 0 && stream === client.stream && !stream.destroyed) stream.write(pubackBytes(ids));
+    }
+  };
 
   const wrapped = client as unknown as { _sendPacket: SendPacket };
   const send = wrapped._sendPacket.bind(client);
   wrapped._sendPacket = (packet, cb, cbStorePut, noStore) => {
-    if (holding && packet.cmd === 'puback' && client.connected && packet.messageId !== undefined) {
-      if (heldFor !== client.stream) {
-        held = [];
-        heldFor = client.stream;
-      }
-      held.push(packet.messageId);
+    if (packet.cmd !== 'puback' || packet.messageId === undefined || !client.connected) {
+      send(packet, cb, cbStorePut, noStore);
+    } else if (holding) {
+      if (turn?.stream !== client.stream) turn = { ids: [], stream: client.stream, durable: false };
+      turn.ids.push(packet.messageId);
       cb?.();
-      return;
-    }
-    send(packet, cb, cbStorePut, noStore);
+    } else if (queue.length > 0) {
+      // Outside a turn (a message acknowledged after the store drained, already committed): after the PUBACKs before it.
+      queue.push({ ids: [packet.messageId], stream: client.stream, durable: true });
+      cb?.();
+    } else send(packet, cb, cbStorePut, noStore);
   };
 
   const release = () => {
-    const ids = held;
-    const stream = heldFor;
-    held = [];
-    heldFor = undefined;
-    try {
-      commit();
-    } catch (err) {
-      logger.error('could not make accepted messages durable; dropping the connection so the broker resends them', {
-        error: (err as Error).message,
-      });
-      client.stream.destroy();
-      return;
-    }
-    if (ids.length > 0 && stream === client.stream && !stream.destroyed) stream.write(pubackBytes(ids));
+    const held = turn;
+    turn = undefined;
+    // Nothing to acknowledge (QoS 0): no fdatasync; the pipeline writes the observations to the log as it delivers.
+    if (held === undefined || held.ids.length === 0) return;
+    queue.push(held);
+    commitAsync((err) => {
+      if (err) {
+        logger.error('could not make accepted messages durable; dropping the connection so the broker resends them', {
+          error: err.message,
+        });
+        held.stream.destroy();
+      }
+      held.durable = true;
+      sendDurable();
+    });
   };
 
   const end = () => {
@@ -182,7 +200,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
   const handle = (packet: IPublishPacket): void =>
     handleMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
 
-  const turns = createAckTurns(client, () => sink.commit(), logger);
+  const turns = createAckTurns(client, commitAsyncOf(sink), logger);
   // mqtt.js reads the next packet only after this callback: delaying it is our backpressure (docs/PERFORMANCE.md).
   client.handleMessage = (packet, done) => {
     const yieldNow = turns.begin();

@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Observation } from '../../contract/index.js';
 import type { TelemetryStore } from './types.js';
@@ -29,6 +29,14 @@ export interface WriteAheadLog {
   append(observations: readonly Observation[]): void;
   /** Makes everything appended so far durable: one write, one fdatasync. Synchronous, so an ack can follow. */
   commit(): void;
+  /** Writes what was appended to the segment (one write, no fdatasync): in the log, not yet safe from a power cut. */
+  write(): void;
+  /**
+   * Writes what was appended and calls `done` once it is durable. The fdatasync runs on libuv's thread pool, so
+   * the event loop goes on meanwhile; commits that arrive while one is in flight share the next (group commit).
+   * Callbacks run in the order of their calls.
+   */
+  sync(done: (err?: Error) => void): void;
   /** Called after the pipeline handed committed observations to the store: closes a full or old segment and deletes flushed ones. */
   afterDeliver(): void;
   /** Commits, waits for the store and deletes every segment (clean shutdown). */
@@ -116,6 +124,11 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
   let flushing = false;
   let commits = 0;
   let committedBytes = 0;
+  // The asynchronous fdatasync: whether one is in flight, who waits for the next, and segments closed meanwhile.
+  let syncing = false;
+  let waiting: ((err?: Error) => void)[] = [];
+  let retired: number[] = [];
+  const idle: (() => void)[] = [];
 
   const open = () => {
     seq = nextSeq++;
@@ -126,17 +139,66 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
     bytes = 0;
   };
 
-  const commit = () => {
+  const write = () => {
     if (pending.length === 0) return;
     if (fd < 0) open();
     const data = Buffer.from(`${JSON.stringify(pending)}\n`, 'utf8');
     pending = [];
     let offset = 0;
     while (offset < data.length) offset += writeSync(fd, data, offset);
-    if (options.fsync) fdatasyncSync(fd);
     bytes += data.length;
     committedBytes += data.length;
     commits += 1;
+  };
+
+  const commit = () => {
+    write();
+    if (options.fsync && fd >= 0) fdatasyncSync(fd);
+  };
+
+  const startSync = () => {
+    if (syncing || waiting.length === 0) return;
+    const callbacks = waiting;
+    waiting = [];
+    if (fd < 0) {
+      // Nothing was ever written: nothing to wait for.
+      for (const done of callbacks) done();
+      return;
+    }
+    syncing = true;
+    fdatasync(fd, (err) => {
+      syncing = false;
+      // Segments closed while this ran could only be closed now (closing an fd under fdatasync is a race).
+      for (const old of retired) closeSync(old);
+      retired = [];
+      for (const done of callbacks) done(err ?? undefined);
+      startSync();
+      if (!syncing) for (const resolve of idle.splice(0)) resolve();
+    });
+  };
+
+  const sync = (done: (err?: Error) => void) => {
+    try {
+      write();
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    if (!options.fsync) {
+      done();
+      return;
+    }
+    waiting.push(done);
+    startSync();
+  };
+
+  /** Closes the current segment; what waits for a sync on it is made durable first. */
+  const closeSegment = () => {
+    if (options.fsync && (syncing || waiting.length > 0)) fdatasyncSync(fd);
+    if (syncing) retired.push(fd);
+    else closeSync(fd);
+    fd = -1;
+    closed.push(seq);
   };
 
   const deleteFlushed = () => {
@@ -164,21 +226,18 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
       for (const obs of observations) pending.push(obs);
     },
     commit,
+    write,
+    sync,
     afterDeliver() {
       if (fd < 0) return;
       if (bytes < segmentBytes && clock() - openedAt < segmentMs) return;
-      closeSync(fd);
-      fd = -1;
-      closed.push(seq);
+      closeSegment();
       deleteFlushed();
     },
     async close() {
       commit();
-      if (fd >= 0) {
-        closeSync(fd);
-        fd = -1;
-        closed.push(seq);
-      }
+      if (syncing) await new Promise<void>((resolve) => idle.push(resolve));
+      if (fd >= 0) closeSegment();
       await store.flush();
       for (const s of closed) rmSync(path.join(options.dir, segmentName(s)), { force: true });
       closed = [];

@@ -90,6 +90,44 @@ describe('write-ahead log', () => {
     expect(wal.stats()).toMatchObject({ commits: 2, segments: 1 });
   });
 
+  it('syncs off the event loop: callbacks in call order, once the data is in the segment, across a segment change', async () => {
+    const d = dir();
+    let now = 0;
+    const { store } = fakeStore();
+    const wal = openWriteAheadLog(store, { dir: d, fsync: true, segmentMs: 1000, clock: () => now }, quietLogger);
+    const order: number[] = [];
+    const synced = (n: number) =>
+      new Promise<void>((resolve, reject) =>
+        wal.sync((err) => {
+          if (err) reject(err);
+          order.push(n);
+          resolve();
+        }),
+      );
+    wal.append([obs('a', 1)]);
+    const first = synced(1);
+    // Callbacks never run inside the call: the caller's turn goes on.
+    expect(order).toEqual([]);
+    wal.append([obs('b', 2)]);
+    const second = synced(2);
+    // The segment closes while the first fdatasync may still run: it must wait for it, not break it.
+    now = 1500;
+    wal.afterDeliver();
+    wal.append([obs('c', 3)]);
+    const third = synced(3);
+    await Promise.all([first, second, third]);
+    expect(order).toEqual([1, 2, 3]);
+    expect(wal.stats()).toMatchObject({ commits: 3 });
+
+    // Everything synced replays from the segments as a killed process would leave them.
+    const replay = fakeStore();
+    const replaying = replayWriteAheadLog(d, replay.store, quietLogger);
+    await Promise.resolve();
+    expect(replay.written.map((o) => o.id)).toEqual(['a', 'b', 'c']);
+    replay.flushes.forEach((resolve) => resolve());
+    expect(await replaying).toBe(3);
+  });
+
   it('leaves nothing behind after a clean close', async () => {
     const d = dir();
     const { store, flushes } = fakeStore();
