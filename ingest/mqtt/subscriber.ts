@@ -73,8 +73,8 @@ interface HeldAcks {
 /**
  * Holds the PUBACKs of one turn and sends them in one write once the turn's observations are durable
  * (group commit: one log commit per turn). mqtt.js would write each PUBACK through the stream machinery
- * (and a process.nextTick per packet), 10-12 % of ingest CPU even with the socket corked (BENCHMARKS.md
- * hot spot 2), so its `_sendPacket` is wrapped for PUBACKs: their ids are kept, the message's callback runs
+ * (packet generation, the corked stream, a process.nextTick per packet: 5-7 % of ingest CPU in the
+ * profile; BENCHMARKS.md hot spot 2), so its `_sendPacket` is wrapped for PUBACKs: their ids are kept, the message's callback runs
  * at once (mqtt.js then reads the next packet), and they leave as one buffer when the commit is durable.
  * The commit's fdatasync runs off the event loop, so the next turns are handled meanwhile; PUBACKs still
  * leave in the order their messages came, as MQTT asks. Should the log fail, the connection is dropped
