@@ -1,5 +1,8 @@
 // Suite 1: observations/s from a real Mosquitto through the product's MQTT ingest, normalisation,
 // store write and live fan-out, against a bare mqtt.js subscriber that only counts messages.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import type { BenchContext, Suite } from './support/context.js';
 import { connectLiveClient } from './support/live-client.js';
@@ -107,6 +110,8 @@ async function bareRate(
 
 interface RunOutcome {
   rate: number;
+  /** CPU per stored observation, µs: the product (all threads), its main thread, Mosquitto, influxd (0 without). */
+  cpu: { product: number; main: number; broker: number; store: number };
   /** Longest /metrics answer during the drain (the product's event loop was blocked that long). */
   slowestMs: number;
   dropped: number;
@@ -124,6 +129,8 @@ async function productRun(
   shape: PayloadShape,
   observations: number,
   entities: number,
+  /** influxd's, when the product writes to InfluxDB: its CPU is part of the cost of an observation. */
+  storePid?: number,
 ): Promise<RunOutcome> {
   const broker = await ctx.mosquitto();
   const load = spec(shape, root, entities, observations);
@@ -131,23 +138,71 @@ async function productRun(
   const expected = messages * observationsPerMessage(load);
   const before = await readMetrics(product.baseUrl);
   const written0 = before.get('ioc_store_written_total') ?? 0;
+  const brokerPid = broker.process.pid;
   process.kill(product.pid, 'SIGSTOP');
   let resumedAt: number;
+  let cpu0: CpuSnapshot;
   try {
     await publishBacklog(broker.url, load, messages);
   } finally {
+    cpu0 = cpuSnapshot(product.pid, brokerPid, storePid);
     resumedAt = wallClockMs();
     process.kill(product.pid, 'SIGCONT');
   }
   // Every 50 ms: each /metrics answer costs the product CPU, and polling faster would slow what is measured.
   const done = await waitForCounter(product.baseUrl, 'ioc_store_written_total', written0 + expected, 180_000, 50);
+  const cpu1 = cpuSnapshot(product.pid, brokerPid, storePid);
   const diff = (name: string) => (done.metrics.get(name) ?? 0) - (before.get(name) ?? 0);
+  const perObservation = (key: keyof CpuSnapshot) => ((cpu1[key] - cpu0[key]) / expected) * 1e6;
   return {
+    cpu: { product: perObservation('product'), main: perObservation('main'), broker: perObservation('broker'), store: perObservation('store') },
     rate: expected / ((done.at - resumedAt) / 1000),
     slowestMs: done.slowestMs,
     dropped: diff('ioc_store_dropped_total'),
     rejected: diff('ioc_ingest_rejected_total'),
   };
+}
+
+/** CPU seconds so far of the product (all threads), its main thread, the broker and influxd (when running). */
+interface CpuSnapshot {
+  product: number;
+  main: number;
+  broker: number;
+  store: number;
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime from /proc (a process's stat counts all its threads; task/<pid>/stat the main thread alone). */
+function cpuSeconds(file: string): number {
+  try {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+function cpuSnapshot(productPid: number, brokerPid: number | undefined, storePid: number | undefined): CpuSnapshot {
+  return {
+    product: cpuSeconds(`/proc/${productPid}/stat`),
+    main: cpuSeconds(`/proc/${productPid}/task/${productPid}/stat`),
+    broker: brokerPid === undefined ? 0 : cpuSeconds(`/proc/${brokerPid}/stat`),
+    store: storePid === undefined ? 0 : cpuSeconds(`/proc/${storePid}/stat`),
+  };
+}
+
+/** A row of the CPU budget table: µs per observation by process, and the rate that total allows on this machine's cores. */
+function cpuBudgetRow(kind: StoreKind, shape: PayloadShape, outcomes: readonly RunOutcome[]): string {
+  const us = (pick: (o: RunOutcome) => number) => median(outcomes.map(pick));
+  const product = us((o) => o.cpu.product);
+  const broker = us((o) => o.cpu.broker);
+  const store = us((o) => o.cpu.store);
+  const total = product + broker + store;
+  const ceiling = (cpus().length * 1e6) / total;
+  const cell = (v: number) => `${formatNumber(v)} µs`;
+  return `| ${SHAPE_LABELS[shape]} → ${kind === 'influx' ? 'InfluxDB' : 'embedded'} | ${cell(product)} | ${cell(us((o) => o.cpu.main))} | ${cell(broker)} | ${kind === 'influx' ? cell(store) : '–'} | ${cell(total)} | ${formatNumber(ceiling)} obs/s |`;
 }
 
 /** The run's shared product for a store, with one socket.io client subscribed to every layer. */
@@ -198,14 +253,18 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   const notes: string[] = [];
   const bare = await measureBare(ctx, p);
   const worst: { kind: StoreKind; shape: PayloadShape; rate: number }[] = [];
+  const budget: string[] = [];
   for (const store of p.stores) {
     const { product, root, live } = await startPipeline(ctx, store.kind);
+    const storePid = store.kind === 'influx' ? (await ctx.influxd()).process.pid : undefined;
     try {
       for (const shape of store.shapes) {
         const outcomes: RunOutcome[] = [];
         for (let i = 0; i < p.repeats; i++) {
-          outcomes.push(await productRun(ctx, product, root, shape, p.observations, p.entities));
+          outcomes.push(await productRun(ctx, product, root, shape, p.observations, p.entities, storePid));
         }
+        budget.push(cpuBudgetRow(store.kind, shape, outcomes));
+        ctx.log(`CPU per observation ${budget.at(-1)}`);
         const rate = median(outcomes.map((o) => o.rate));
         const baseline = bare.get(shape)?.count ?? Number.NaN;
         const parsed = bare.get(shape)?.parse ?? Number.NaN;
@@ -239,6 +298,8 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     );
   }
   notes.push(
+    `CPU per observation (median of the runs; /proc utime + stime over each drain, the /metrics polls included). Every process here shares the machine's ${cpus().length} cores, so ${cpus().length} s of CPU per second divided by the total is the most this machine can ingest, whatever runs in parallel:`,
+    ['| shape → store | product, all threads | its main thread | Mosquitto | influxd | total | ceiling on this machine |', '|---|---:|---:|---:|---:|---:|---:|', ...budget].join('\n'),
     `Method: ${formatNumber(p.observations)} observations over ${p.entities} entities per run, queued at QoS 1 in Mosquitto (max_queued_messages 1 000 000, max_inflight_messages 0) while the product process is stopped (SIGSTOP), then timed from SIGCONT until /metrics ioc_store_written_total counts them all; median of ${p.repeats}. The bare subscriber drains the same backlog from a resumed persistent session and only counts messages (batch shapes: messages × 100); "bare + parse" also JSON.parses each payload (line protocol: splits lines and fields), the least any ingest must do.`,
     'The product runs in its own process (tsx), the same process for every run of a store (its store grows run by run), with one socket.io client subscribed to every layer; the publisher and the clients live in the runner.',
   );
