@@ -31,9 +31,11 @@ export interface PageRunResult {
   attributeMsPerSec: number;
   /** Per second: deck.gl's CPU time per frame summed (its "CPU Time" stat: layer updates, draw calls). */
   deckCpuMsPerSec: number;
-  /** Per cluster-index rebuild: ms; and per query: ms. */
+  /** Per cluster-index rebuild (in the worker): ms; and per query: ms. */
   clusterBuildMs: number[];
   clusterQueryMs: number[];
+  /** Per rebuild: ms on the main thread copying the entities out for the cluster worker. */
+  clusterCollectMs: number[];
   /** Items drawn in the last clustered frame (clusters + lone entities), 0 when individual. */
   clusterItems: number;
   longTasks: { count: number; totalMs: number; maxMs: number };

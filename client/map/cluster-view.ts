@@ -2,7 +2,8 @@
 // and the browser benchmark call `update` once per frame they draw.
 import type { EntityStore } from '../state/entity-store.js';
 import type { LayerKind } from '../state/layer-kinds.js';
-import { ClusterIndex, type ClusterSet, type IncludeEntity } from './clusters.js';
+import type { ClusterLoad, ClusterReply, ClusterWorkerPort } from './cluster-worker-protocol.js';
+import { ClusterIndex, collectEntities, EMPTY_SET, withKeys, type ClusterSet, type IncludeEntity } from './clusters.js';
 
 /** Below this many drawn entities the map never clusters: dots of a small city do not pile up. */
 export const CLUSTER_MIN_ENTITIES = 2000;
@@ -41,15 +42,28 @@ export interface ClusterFrame {
 /** Timings of the latest rebuild and query (ms), for the benchmark and diagnostics. */
 export interface ClusterStats {
   builds: number;
+  /** Index rebuild (in the worker when there is one). */
   lastBuildMs: number;
   queries: number;
   lastQueryMs: number;
+  /** Main-thread share of the latest rebuild: copying positions, ranks and keys out of the store. */
+  lastCollectMs: number;
   entities: number;
 }
 
+export interface ClusterViewOptions {
+  /** Runs the index in a worker; without one (tests) the index runs inline. */
+  worker?: ClusterWorkerPort;
+  /** Called when a worker answer arrived: the map should draw a frame. */
+  onChange?: () => void;
+}
+
+type Bounds = readonly [number, number, number, number];
+
 /**
  * Owns the cluster index of one store. Moving or zooming only queries the index (cheap); entity motion
- * and status changes rebuild it, throttled so 1 Hz updates of 100 k entities never keep the main thread busy.
+ * and status changes rebuild it, throttled so 1 Hz updates of 100 k entities never keep a thread busy.
+ * With a worker, the main thread only copies the entities out (a few ms for 100 k) and draws the latest answer.
  */
 export class ClusterView {
   private index: ClusterIndex | undefined;
@@ -59,9 +73,31 @@ export class ClusterView {
   private builtStore: ClusterViewState['store'] | undefined;
   private builtAt = -Infinity;
   private set: ClusterSet | undefined;
+  private fresh = false;
   private queriedZoom = -1;
-  private queried: readonly [number, number, number, number] = [0, 0, 0, 0];
-  readonly stats: ClusterStats = { builds: 0, lastBuildMs: 0, queries: 0, lastQueryMs: 0, entities: 0 };
+  private queried: Bounds = [0, 0, 0, 0];
+  private readonly worker: ClusterWorkerPort | undefined;
+  private readonly onChange: () => void;
+  private seq = 0;
+  private inFlight = false;
+  /** Keys of the entities each request in flight was built from, by request number. */
+  private readonly keysBySeq = new Map<number, readonly string[]>();
+  private keys: readonly string[] = [];
+  private readonly expansions = new Map<number, (zoom: number) => void>();
+  readonly stats: ClusterStats = {
+    builds: 0,
+    lastBuildMs: 0,
+    queries: 0,
+    lastQueryMs: 0,
+    lastCollectMs: 0,
+    entities: 0,
+  };
+
+  constructor(options: ClusterViewOptions = {}) {
+    this.worker = options.worker;
+    this.onChange = options.onChange ?? (() => undefined);
+    this.worker?.listen((reply) => this.received(reply));
+  }
 
   /** Whether the map clusters at this state: many entities drawn and zoomed out. */
   static active(state: Pick<ClusterViewState, 'store' | 'kinds' | 'zoom'>): boolean {
@@ -75,19 +111,22 @@ export class ClusterView {
   update(state: ClusterViewState): ClusterFrame | null {
     if (!ClusterView.active(state)) {
       this.set = undefined;
+      this.builtStore = undefined;
       return null;
     }
-    let rebuilt = false;
-    if (this.rebuildDue(state)) {
-      this.rebuild(state);
-      rebuilt = true;
-    }
+    const rebuild = this.rebuildDue(state);
     const zoom = Math.floor(state.zoom);
-    if (!rebuilt && this.set && zoom === this.queriedZoom && contains(this.queried, state.bounds)) {
-      return { set: this.set, changed: false };
+    const queryDue = rebuild || zoom !== this.queriedZoom || !contains(this.queried, state.bounds);
+    if (this.worker) {
+      if (queryDue && !this.inFlight) this.post(state, rebuild, zoom);
+      const changed = this.fresh;
+      this.fresh = false;
+      // Until the first answer, nothing: better than a first frame of every entity.
+      return { set: this.set ?? EMPTY_SET, changed };
     }
+    if (rebuild) this.rebuildInline(state);
+    if (!queryDue && this.set) return { set: this.set, changed: false };
     const t0 = performance.now();
-    // Query half a screen beyond each edge, so panning does not query on every frame.
     const padded = pad(state.bounds, 0.5);
     this.set = (this.index as ClusterIndex).query(padded, zoom);
     this.stats.lastQueryMs = performance.now() - t0;
@@ -99,12 +138,21 @@ export class ClusterView {
 
   /** True when the entities changed since the last rebuild and the throttle would allow one now. */
   rebuildPending(now: number): boolean {
-    return this.set !== undefined && this.builtStore?.version !== this.builtVersion && now >= this.nextBuildAt();
+    return this.builtStore !== undefined && this.builtStore.version !== this.builtVersion && now >= this.nextBuildAt();
   }
 
   /** The zoom a click on a cluster takes the map to. */
-  expansionZoom(clusterId: number): number {
-    return this.index ? this.index.expansionZoom(clusterId) : CLUSTER_MAX_ZOOM;
+  expansionZoom(clusterId: number): Promise<number> {
+    if (!this.worker) return Promise.resolve(this.index ? this.index.expansionZoom(clusterId) : CLUSTER_MAX_ZOOM);
+    const seq = ++this.seq;
+    const answer = new Promise<number>((resolve) => this.expansions.set(seq, resolve));
+    this.worker.post({ kind: 'expansion', seq, clusterId }, []);
+    return answer;
+  }
+
+  /** Stops the worker. */
+  close(): void {
+    this.worker?.terminate();
   }
 
   private nextBuildAt(): number {
@@ -112,34 +160,94 @@ export class ClusterView {
   }
 
   private rebuildDue(state: ClusterViewState): boolean {
-    if (!this.index || this.set === undefined) return true;
+    if (this.builtStore === undefined) return true;
     if (state.store !== this.builtStore || state.filterKey !== this.builtFilter) return true;
     if (state.markerScale !== this.indexScale) return true;
     return state.store.version !== this.builtVersion && state.now >= this.nextBuildAt();
   }
 
-  private rebuild(state: ClusterViewState): void {
-    const t0 = performance.now();
-    if (!this.index || state.markerScale !== this.indexScale) {
-      this.index = new ClusterIndex({ radiusPx: CLUSTER_RADIUS_PX * state.markerScale, maxZoom: CLUSTER_MAX_ZOOM - 1 });
-      this.indexScale = state.markerScale;
-    }
-    this.stats.entities = this.index.load(state.store, state.include, state.kinds);
-    this.stats.lastBuildMs = performance.now() - t0;
-    this.stats.builds++;
+  private markBuilt(state: ClusterViewState): void {
     this.builtVersion = state.store.version;
     this.builtStore = state.store;
     this.builtFilter = state.filterKey;
     this.builtAt = state.now;
+    this.indexScale = state.markerScale;
+  }
+
+  private rebuildInline(state: ClusterViewState): void {
+    const t0 = performance.now();
+    if (!this.index || state.markerScale !== this.indexScale) {
+      this.index = new ClusterIndex({ radiusPx: CLUSTER_RADIUS_PX * state.markerScale, maxZoom: CLUSTER_MAX_ZOOM - 1 });
+    }
+    this.stats.entities = this.index.load(state.store, state.include, state.kinds);
+    this.stats.lastBuildMs = performance.now() - t0;
+    this.stats.builds++;
+    this.markBuilt(state);
+  }
+
+  private post(state: ClusterViewState, rebuild: boolean, zoom: number): void {
+    const worker = this.worker as ClusterWorkerPort;
+    const seq = ++this.seq;
+    const padded = pad(state.bounds, 0.5);
+    let load: ClusterLoad | undefined;
+    if (rebuild) {
+      const t0 = performance.now();
+      const input = collectEntities(state.store, state.include, state.kinds);
+      this.stats.lastCollectMs = performance.now() - t0;
+      this.stats.entities = input.count;
+      this.keysBySeq.set(seq, input.keys);
+      const coords = input.coords.slice();
+      const worst = input.worst.slice();
+      load = {
+        coords,
+        worst,
+        count: input.count,
+        radiusPx: CLUSTER_RADIUS_PX * state.markerScale,
+        maxZoom: CLUSTER_MAX_ZOOM - 1,
+      };
+      this.markBuilt(state);
+    }
+    this.inFlight = true;
+    this.queriedZoom = zoom;
+    this.queried = padded;
+    worker.post(
+      { kind: 'query', seq, bbox: padded, zoom, ...(load ? { load } : {}) },
+      load ? [load.coords.buffer as ArrayBuffer, load.worst.buffer as ArrayBuffer] : [],
+    );
+  }
+
+  private received(reply: ClusterReply): void {
+    if (reply.kind === 'expansion') {
+      this.expansions.get(reply.seq)?.(reply.zoom);
+      this.expansions.delete(reply.seq);
+      return;
+    }
+    this.inFlight = false;
+    const keys = this.keysBySeq.get(reply.seq);
+    if (keys) {
+      this.keys = keys;
+      this.keysBySeq.delete(reply.seq);
+    }
+    if (reply.buildMs !== undefined) {
+      this.stats.lastBuildMs = reply.buildMs;
+      this.stats.builds++;
+    }
+    this.stats.lastQueryMs = reply.queryMs;
+    this.stats.queries++;
+    // An answer for a map that stopped clustering meanwhile is dropped.
+    if (this.builtStore === undefined) return;
+    this.set = withKeys(reply.set, this.keys);
+    this.fresh = true;
+    this.onChange();
   }
 }
 
-function pad(bounds: readonly [number, number, number, number], share: number): [number, number, number, number] {
+function pad(bounds: Bounds, share: number): [number, number, number, number] {
   const dx = (bounds[2] - bounds[0]) * share;
   const dy = (bounds[3] - bounds[1]) * share;
   return [bounds[0] - dx, Math.max(-90, bounds[1] - dy), bounds[2] + dx, Math.min(90, bounds[3] + dy)];
 }
 
-function contains(outer: readonly [number, number, number, number], inner: readonly [number, number, number, number]) {
+function contains(outer: Bounds, inner: Bounds) {
   return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
 }

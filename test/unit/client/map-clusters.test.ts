@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Entity } from '../../../contract/entity.js';
 import {
   CLUSTER_MAX_ZOOM,
@@ -15,6 +15,12 @@ import {
   statusRank,
   type ClusterSet,
 } from '../../../client/map/clusters.js';
+import {
+  createClusterHandler,
+  type ClusterReply,
+  type ClusterRequest,
+  type ClusterWorkerPort,
+} from '../../../client/map/cluster-worker-protocol.js';
 import { EntityStore } from '../../../client/state/entity-store.js';
 import { FLAG_ALERT, FLAG_STALE } from '../../../client/state/layer-buffer.js';
 import { LAYER_KINDS } from '../../../client/state/layer-kinds.js';
@@ -193,5 +199,64 @@ describe('cluster view', () => {
     view.update(state(store, { zoom: 12.2, now: due + 20, filterKey: 'sensors off', include: () => false }));
     expect(view.stats.builds).toBe(3);
     expect(view.stats.entities).toBe(0);
+  });
+});
+
+/** The worker's handler behind a port that copies (or transfers) messages both ways, as postMessage does. */
+function inProcessWorker(): ClusterWorkerPort & { requests: ClusterRequest[] } {
+  let onReply: (reply: ClusterReply) => void = () => undefined;
+  const requests: ClusterRequest[] = [];
+  const handle = createClusterHandler((reply, transfer) => {
+    const copy = structuredClone(reply, { transfer });
+    setTimeout(() => onReply(copy), 0);
+  });
+  return {
+    requests,
+    post: (request, transfer) => {
+      const copy = structuredClone(request, { transfer });
+      requests.push(copy);
+      setTimeout(() => handle(copy), 0);
+    },
+    listen: (fn) => {
+      onReply = fn;
+    },
+    terminate: () => undefined,
+  };
+}
+
+describe('cluster view with a worker', () => {
+  it('draws nothing until the worker answers, then the same clusters as inline, named by entity key', async () => {
+    const store = city();
+    for (let i = 0; i < CLUSTER_MIN_ENTITIES; i++) {
+      store.upsert(sensor(`far-${i}`, 100 + (i % 50) * 0.01, 10 + Math.floor(i / 50) * 0.01), T0, false);
+    }
+    const worker = inProcessWorker();
+    let changes = 0;
+    const view = new ClusterView({ worker, onChange: () => changes++ });
+    const at = state(store, { zoom: 10, bounds: [106.1, 20.9, 106.6, 21.4] });
+    const first = view.update(at);
+    expect(first?.set.length).toBe(0);
+    expect(first?.changed).toBe(false);
+    // One request, carrying copies of the entities' positions and ranks to build from.
+    expect(worker.requests).toHaveLength(1);
+    expect(worker.requests[0]).toMatchObject({ kind: 'query', zoom: 10, load: { count: 9 + CLUSTER_MIN_ENTITIES } });
+    // A second frame while the answer is on its way asks nothing more.
+    view.update({ ...at, now: at.now + 16 });
+    expect(worker.requests).toHaveLength(1);
+
+    await vi.waitFor(() => expect(changes).toBe(1), { timeout: 5000 });
+    const frame = view.update({ ...at, now: at.now + 32 });
+    expect(frame?.changed).toBe(true);
+    const inline = new ClusterView().update(at);
+    expect(items(frame?.set as ClusterSet)).toEqual(items(inline?.set as ClusterSet));
+    expect(items(frame?.set as ClusterSet)).toEqual([
+      { count: 5, worst: STATUS_ALERT, alerts: 1, key: null, cluster: true },
+      { count: 3, worst: STATUS_STALE, alerts: 0, key: null, cluster: true },
+      { count: 1, worst: STATUS_OK, alerts: 0, key: 'sensor/c', cluster: false },
+    ]);
+    expect(view.stats).toMatchObject({ builds: 1, queries: 1, entities: 9 + CLUSTER_MIN_ENTITIES });
+
+    const group = frame?.set.counts.indexOf(5) ?? -1;
+    expect(await view.expansionZoom(frame?.set.clusterIds[group] ?? -1)).toBe(CLUSTER_MAX_ZOOM);
   });
 });
