@@ -13,8 +13,10 @@ export const CLUSTER_MAX_ZOOM = 16;
 export const CLUSTER_RADIUS_PX = 80;
 /** The index is rebuilt for moved or restyled entities at most this often (ms)… */
 export const RECLUSTER_MIN_MS = 1000;
-/** …and at most this share of the main thread: a 100 ms rebuild waits 1 s, a 300 ms one 3 s. */
+/** …and at most this share of the main thread when inline: a 100 ms rebuild waits 1 s, a 300 ms one 3 s… */
 export const RECLUSTER_SHARE = 0.1;
+/** …or of the worker's core: clusters (and the alerts they show) lag at most about twice a rebuild. */
+export const RECLUSTER_WORKER_SHARE = 0.5;
 
 export interface ClusterViewState {
   store: Pick<EntityStore, 'layers' | 'version'>;
@@ -156,7 +158,8 @@ export class ClusterView {
   }
 
   private nextBuildAt(): number {
-    return this.builtAt + Math.max(RECLUSTER_MIN_MS, this.stats.lastBuildMs / RECLUSTER_SHARE);
+    const share = this.worker ? RECLUSTER_WORKER_SHARE : RECLUSTER_SHARE;
+    return this.builtAt + Math.max(RECLUSTER_MIN_MS, this.stats.lastBuildMs / share);
   }
 
   private rebuildDue(state: ClusterViewState): boolean {
