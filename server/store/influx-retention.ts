@@ -36,13 +36,36 @@ export function downsampleQuery(db: string, rawRp: string, where = ''): string {
   );
 }
 
-/** Runs the downsampling query over [from, to) (whole minutes); used at start-up and by tests. */
-export async function backfill(http: InfluxHttp, db: string, rawRp: string, from: number, to: number): Promise<void> {
+/** How a long backfill reports and stops. */
+export interface BackfillControl {
+  /** Called after each hour with the hours done and the hours in all. */
+  progress?(done: number, total: number): void;
+  /** Checked before each hour: true stops the backfill (a shutdown), which then resolves false. */
+  stopped?(): boolean;
+}
+
+/**
+ * Runs the downsampling query over [from, to) (whole minutes), an hour at a time; used at start-up and by
+ * tests. Resolves true once done, false when stopped first.
+ */
+export async function backfill(
+  http: InfluxHttp,
+  db: string,
+  rawRp: string,
+  from: number,
+  to: number,
+  control: BackfillControl = {},
+): Promise<boolean> {
+  const total = Math.ceil((to - from) / BACKFILL_STEP_MS);
+  let done = 0;
   for (let start = from; start < to; start += BACKFILL_STEP_MS) {
+    if (control.stopped?.()) return false;
     const end = Math.min(to, start + BACKFILL_STEP_MS);
     const where = ` WHERE time >= ${msTime(start)} AND time < ${msTime(end)}`;
     await http.query(downsampleQuery(db, rawRp, where), 'POST', BACKFILL_QUERY_TIMEOUT_MS);
+    control.progress?.(++done, total);
   }
+  return true;
 }
 
 /** A Go duration as InfluxDB prints it ("720h0m0s", "0s" = infinite) in ms. */
@@ -111,14 +134,24 @@ function checkDurations(retention: RetentionOptions): void {
  * undefined, with a warning, where InfluxDB manages retention itself (2.x/3.x buckets refuse these
  * statements): reads then stay on raw data.
  */
+/** Retention once set up: the tiers reads use now, and, while old data is still being downsampled, when that ends. */
+export interface RetentionSetUp {
+  /** Undefined while a backfill runs (the raw policy still holds everything: reads stay on it) or when not set up. */
+  tiers: InfluxTiers | undefined;
+  /** Resolves with the tiers once the backfill has run and the raw policy is shortened (undefined if it failed or stopped). */
+  ready: Promise<InfluxTiers | undefined>;
+}
+
 export async function setUpRetention(
   http: InfluxHttp,
   db: string,
   retention: RetentionOptions,
   logger: StoreLogger,
   now: () => number = Date.now,
-): Promise<InfluxTiers | undefined> {
-  if (!retention.enabled) return undefined;
+  stopped: () => boolean = () => false,
+): Promise<RetentionSetUp> {
+  const none: RetentionSetUp = { tiers: undefined, ready: Promise.resolve(undefined) };
+  if (!retention.enabled) return none;
   checkDurations(retention);
   try {
     const existing = await policies(http, db);
@@ -136,28 +169,54 @@ export async function setUpRetention(
       await http.query(`ALTER RETENTION POLICY ${ident(DOWNSAMPLED_RP)} ON ${ident(db)} ${duration} ${shards}`, 'POST');
     }
     await createContinuousQuery(http, db, raw.name, retention.intervalMs);
+    const tiers: InfluxTiers = { downRp: DOWNSAMPLED_RP, rawMs: retention.rawMs, rawRp: raw.name };
     const rawMs = Math.round(retention.rawMs / 1000) * 1000;
-    if (raw.durationMs !== rawMs) {
-      if (raw.durationMs === 0 || raw.durationMs > rawMs) {
-        const to = Math.floor((now() - rawMs) / DOWNSAMPLE_BUCKET_MS) * DOWNSAMPLE_BUCKET_MS;
-        const from = await oldestShard(http, db, raw.name);
-        if (from !== undefined && from < to) {
-          logger.info('downsampling data older than the raw retention before shortening it', { db, from, to });
-          await backfill(http, db, raw.name, from, to);
-        }
-      }
-      await http.query(
+    const shorten = () =>
+      http.query(
         `ALTER RETENTION POLICY ${ident(raw.name)} ON ${ident(db)} DURATION ${seconds(rawMs)} SHARD DURATION ${shardDuration(rawMs)}`,
         'POST',
       );
+    if (raw.durationMs === rawMs) return { tiers, ready: Promise.resolve(tiers) };
+    const to = Math.floor((now() - rawMs) / DOWNSAMPLE_BUCKET_MS) * DOWNSAMPLE_BUCKET_MS;
+    const from = raw.durationMs === 0 || raw.durationMs > rawMs ? await oldestShard(http, db, raw.name) : undefined;
+    if (from === undefined || from >= to) {
+      await shorten();
+      return { tiers, ready: Promise.resolve(tiers) };
     }
-    return { downRp: DOWNSAMPLED_RP, rawMs: retention.rawMs, rawRp: raw.name };
+    // Months of raw data take hours to downsample: the product starts at once and reads stay on the raw
+    // policy, which still holds everything, until the backfill is done and only then shortened. Stopped
+    // part-way (a shutdown), the policy stays as it was and the next start runs the backfill again.
+    logger.info('downsampling data older than the raw retention in the background before shortening it', { db, from, to });
+    let reported = 0;
+    const ready = backfill(http, db, raw.name, from, to, {
+      stopped,
+      progress(done, total) {
+        if (done !== total && done - reported < Math.max(1, total / 20)) return;
+        reported = done;
+        logger.info('downsampling old data', { db, hoursDone: done, hours: total });
+      },
+    }).then(
+      async (finished) => {
+        if (!finished) return undefined;
+        await shorten();
+        logger.info('old data downsampled; raw retention now in force', { db });
+        return tiers;
+      },
+      (err: unknown) => {
+        logger.warn('downsampling old data failed; the raw policy keeps everything, reads stay on it; retried at the next start', {
+          db,
+          error: errorMessage(err),
+        });
+        return undefined;
+      },
+    );
+    return { tiers: undefined, ready };
   } catch (err) {
     logger.warn('InfluxDB retention and downsampling not set up; reads stay on raw data', {
       db,
       error: errorMessage(err),
     });
-    return undefined;
+    return none;
   }
 }
 

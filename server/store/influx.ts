@@ -45,6 +45,7 @@ export class InfluxStore implements TelemetryStore {
   // Set once retention is set up: reads of moments older than the raw retention go to the minutes.
   private tiers: InfluxTiers | undefined;
   private rawPolicy: string | undefined;
+  private retentionReady: Promise<void> = Promise.resolve();
   /** Lines held before the oldest are dropped (config `influx.maxBufferLines`). */
   readonly maxBuffered: number;
 
@@ -73,9 +74,23 @@ export class InfluxStore implements TelemetryStore {
       });
     }
     if (this.options.retention) {
-      this.tiers = await setUpRetention(this.http, this.options.db, this.options.retention, this.logger);
-      if (this.tiers) this.rawPolicy = this.tiers.rawRp;
+      const setUp = await setUpRetention(this.http, this.options.db, this.options.retention, this.logger, Date.now, () => this.closed);
+      this.useTiers(setUp.tiers);
+      // A backfill of old data runs on in the background; reads move to the tiers once it is done.
+      this.retentionReady = setUp.ready.then((tiers) => {
+        if (!this.closed) this.useTiers(tiers);
+      });
     }
+  }
+
+  private useTiers(tiers: InfluxTiers | undefined): void {
+    this.tiers = tiers;
+    if (tiers) this.rawPolicy = tiers.rawRp;
+  }
+
+  /** Resolves once retention is fully set up, old data downsampled included (at once when there was none). */
+  whenRetentionReady(): Promise<void> {
+    return this.retentionReady;
   }
 
   /**

@@ -29,9 +29,10 @@ afterAll(async () => {
 });
 
 const warnings: string[] = [];
+const infos: { message: string; extra?: Record<string, unknown> }[] = [];
 /** Records warnings: retention that could not be set up only warns, and the tests must see why. */
 const logger = {
-  info: () => undefined,
+  info: (message: string, extra?: Record<string, unknown>) => void infos.push({ message, extra }),
   warn: (message: string, extra?: Record<string, unknown>) => warnings.push(`${message} ${JSON.stringify(extra)}`),
   error: (message: string, extra?: Record<string, unknown>) => warnings.push(`${message} ${JSON.stringify(extra)}`),
 };
@@ -75,10 +76,12 @@ describe('InfluxDB retention', () => {
     await before.flush();
     await before.close();
 
-    // The first start with retention: the old week is backfilled into the minutes, then the raw policy shrinks.
+    // The first start with retention: the old week is backfilled into the minutes in the background, then the
+    // raw policy shrinks. Until then reads stay on the raw policy, which still holds everything.
     const store = new InfluxStore(options(db, RETENTION), logger);
     try {
       await store.init();
+      await store.whenRetentionReady();
       expect(warnings).toEqual([]);
       const policies = await rows(db, `SHOW RETENTION POLICIES ON "${db}"`);
       expect(policies).toEqual(
@@ -105,6 +108,44 @@ describe('InfluxDB retention', () => {
       );
       expect(minute).toEqual([[old, 20, 'c', false, 21.281]]);
       await expectOldMomentsAnswer(store, old, recent);
+    } finally {
+      await store.close();
+      await influxQuery(influxd.url, `DROP DATABASE "${db}"`);
+    }
+  });
+
+  it('downsamples old data in the background: a shutdown stops it with the raw policy untouched, the next start finishes it', async () => {
+    const db = uniqueName('ret');
+    const old = oldMinute(8 * DAY);
+    const recent = Date.now() - 5 * 60_000;
+    const before = new InfluxStore(options(db));
+    await before.init();
+    before.write(retentionFixture(old, recent));
+    await before.flush();
+    await before.close();
+    const rawPolicy = async () => (await rows(db, `SHOW RETENTION POLICIES ON "${db}"`)).find((p) => p[4] === true)?.[1];
+
+    // Stopped right after start: about a week of hours to downsample, and the shutdown comes first.
+    const stopped = new InfluxStore(options(db, RETENTION), logger);
+    await stopped.init();
+    await stopped.close();
+    await stopped.whenRetentionReady();
+    expect(await rawPolicy()).toBe('0s');
+
+    infos.length = 0;
+    const store = new InfluxStore(options(db, RETENTION), logger);
+    try {
+      await store.init();
+      await store.whenRetentionReady();
+      expect(warnings).toEqual([]);
+      expect(await rawPolicy()).toBe('1h0m0s');
+      // Progress is logged as it goes, the last line at every hour done.
+      const progress = infos.filter((i) => i.message === 'downsampling old data').map((i) => i.extra);
+      expect(progress.length).toBeGreaterThan(1);
+      expect(progress.at(-1)?.hoursDone).toBe(progress.at(-1)?.hours);
+      expect(progress.at(-1)?.hours).toBeGreaterThan(24 * 7);
+      const minute = await rows(db, `SELECT mean_pm25 FROM "${DOWNSAMPLED_RP}"."sensor" WHERE time = ${old}ms`);
+      expect(minute).toEqual([[old, 20]]);
     } finally {
       await store.close();
       await influxQuery(influxd.url, `DROP DATABASE "${db}"`);
