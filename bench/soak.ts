@@ -2,7 +2,7 @@
 // 30 minutes on a fresh product, sampled every 10 s: RSS, heap, event-loop delay p99, CPU and how far the
 // store is behind. A leak, a queue that never drains or a slow creep in the event loop shows here and in
 // no short run. Writes a chart (docs/bench/soak.svg) and a table per minute into BENCHMARKS.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startClientProcess } from './support/client-procs.js';
 import { ROOT, type BenchContext, type Suite } from './support/context.js';
@@ -48,6 +48,12 @@ async function freshProduct(ctx: BenchContext, store: Plan['store']): Promise<{ 
   return { product, root };
 }
 
+/** CPU time of the whole machine from /proc/stat: stolen by the host (other machines) and in all. */
+function hostTicks(): { steal: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
+}
+
 /** Least-squares slope of y over x (per unit of x). */
 function slope(xs: readonly number[], ys: readonly number[]): number {
   const n = xs.length;
@@ -67,7 +73,10 @@ const MB = 1024 * 1024;
 
 /** One row per minute: memory at the minute's end, the worst event-loop p99 and backlog within it. */
 function minuteTable(samples: readonly SoakSample[]): string {
-  const rows = ['| minute | RSS MB | heap used MB | event loop p99 ms (worst 10 s) | store backlog (worst) | CPU % of a core |', '|---:|---:|---:|---:|---:|---:|'];
+  const rows = [
+    '| minute | RSS MB | heap used MB | event loop p99 ms (worst 10 s) | store backlog (worst) | behind the offered pace | CPU % of a core | host steal % |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   const last = Math.ceil(samples.at(-1)?.minute ?? 0);
   for (let m = 1; m <= last; m++) {
     const inMinute = samples.filter((s) => s.minute > m - 1 && s.minute <= m);
@@ -76,8 +85,9 @@ function minuteTable(samples: readonly SoakSample[]): string {
     const worstLoop = Math.max(...inMinute.map((s) => s.loopP99));
     const worstBacklog = Math.max(...inMinute.map((s) => s.backlog));
     const cpu = inMinute.reduce((a, s) => a + s.cpu, 0) / inMinute.length;
+    const steal = inMinute.reduce((a, s) => a + s.steal, 0) / inMinute.length;
     rows.push(
-      `| ${m} | ${formatNumber(end.rss / MB)} | ${formatNumber(end.heapUsed / MB)} | ${formatNumber(worstLoop)} | ${formatNumber(worstBacklog)} | ${formatNumber(cpu * 100)} |`,
+      `| ${m} | ${formatNumber(end.rss / MB)} | ${formatNumber(end.heapUsed / MB)} | ${formatNumber(worstLoop)} | ${formatNumber(worstBacklog)} | ${formatNumber(end.behind)} | ${formatNumber(cpu * 100)} | ${formatNumber(steal * 100)} |`,
     );
   }
   return rows.join('\n');
@@ -112,6 +122,8 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     const t0 = performance.now();
     let previous = await readMetrics(product.baseUrl);
     let previousAt = t0;
+    let previousHost = hostTicks();
+    const accepted0 = previous.get('ioc_ingest_accepted_total') ?? 0;
     let done = false;
     void publishing.finally(() => (done = true)).catch(() => undefined);
     // Sampled on a fixed grid from t0, so a slow sample does not stretch the run.
@@ -120,6 +132,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const [metrics, loop, memory] = await Promise.all([readMetrics(product.baseUrl), product.loopDelay(), product.memory()]);
       const now = performance.now();
+      const host = hostTicks();
       const counter = (name: string, from: Map<string, number>) => (metrics.get(name) ?? 0) - (from.get(name) ?? 0);
       const sample: SoakSample = {
         minute: (now - t0) / 60_000,
@@ -132,12 +145,16 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         stored: counter('ioc_store_written_total', previous) / ((now - previousAt) / 1000),
         cpu: counter('ioc_process_cpu_seconds_total', previous) / ((now - previousAt) / 1000),
         dropped: metrics.get('ioc_store_dropped_total') ?? 0,
+        // What the broker still holds for us, roughly: the offered pace so far minus what ingest accepted.
+        behind: Math.max(0, (p.rate * (now - t0)) / 1000 - ((metrics.get('ioc_ingest_accepted_total') ?? 0) - accepted0)),
+        steal: (host.steal - previousHost.steal) / Math.max(1, host.total - previousHost.total),
       };
+      previousHost = host;
       samples.push(sample);
       previous = metrics;
       previousAt = now;
       ctx.log(
-        `${sample.minute.toFixed(1)} min: RSS ${formatNumber(sample.rss / MB)} MB, heap ${formatNumber(sample.heapUsed / MB)} MB, loop p99 ${formatNumber(sample.loopP99)} ms, stored ${formatNumber(sample.stored)} obs/s, backlog ${formatNumber(sample.backlog)}, CPU ${formatNumber(sample.cpu * 100)} %`,
+        `${sample.minute.toFixed(1)} min: RSS ${formatNumber(sample.rss / MB)} MB, heap ${formatNumber(sample.heapUsed / MB)} MB, loop p99 ${formatNumber(sample.loopP99)} ms, stored ${formatNumber(sample.stored)} obs/s, backlog ${formatNumber(sample.backlog)}, behind the offered pace ${formatNumber(sample.behind)}, CPU ${formatNumber(sample.cpu * 100)} %, host steal ${formatNumber(sample.steal * 100)} %`,
       );
     }
     published = await publishing;
@@ -188,6 +205,19 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       unit: 'obs',
       target: below(worstBacklog / p.rate, 1, 'store keeps up: backlog < 1 s of input'),
       note: `final ${formatNumber(final?.backlog ?? 0)}; dropped ${formatNumber(final?.dropped ?? 0)}`,
+    },
+    {
+      name: 'ingest behind the offered pace at the end (observations the broker still held, about)',
+      value: final?.behind ?? 0,
+      unit: 'obs',
+      target: below((final?.behind ?? 0) / p.rate, 1, 'ingest keeps up: < 1 s of input behind at the end'),
+      note: `worst ${formatNumber(Math.max(0, ...kept.map((s) => s.behind)))}`,
+    },
+    {
+      name: 'CPU taken by the host (steal), mean over the soak',
+      value: (100 * samples.reduce((a, s) => a + s.steal, 0)) / Math.max(1, samples.length),
+      unit: '%',
+      note: `worst 10 s ${formatNumber(100 * Math.max(0, ...samples.map((s) => s.steal)))} %: other machines on the same host; the product got that much less of the 2 cores`,
     },
     { name: 'p99 publish → delta over the soak (after warm-up)', value: summary.p99, unit: 'ms', note: `p50 ${formatNumber(summary.p50)} ms, ${formatNumber(summary.count)} samples` },
     { name: 'offered rate (publisher)', value: offered, unit: 'obs/s', note: `${published.lateTicks} late publisher ticks` },

@@ -16,6 +16,10 @@ export interface SoakSample {
   /** CPU seconds per second over the window (all threads). */
   cpu: number;
   dropped: number;
+  /** Observations offered at the target pace so far but not yet accepted (what the broker holds for us, about). */
+  behind: number;
+  /** Share of the machine's CPU time taken by the host for other machines over the window (0–1). */
+  steal: number;
 }
 
 interface Series {
@@ -91,9 +95,12 @@ export function soakChart(samples: readonly SoakSample[], options: { title: stri
     },
     { title: 'Event-loop delay p99 per sample', unit: 'ms', series: [{ label: 'p99', colour: '#e8590c', values: samples.map((s) => s.loopP99) }] },
     {
-      title: 'Store backlog: accepted, not yet written',
+      title: 'Backlog: accepted, not yet written; offered, not yet accepted',
       unit: 'observations',
-      series: [{ label: 'backlog', colour: '#9c36b5', values: samples.map((s) => s.backlog) }],
+      series: [
+        { label: 'store backlog', colour: '#9c36b5', values: samples.map((s) => s.backlog) },
+        { label: 'behind the offered pace', colour: '#e03131', values: samples.map((s) => s.behind) },
+      ],
     },
   ];
   const height = TOP + panels.length * (PANEL_HEIGHT + GAP) + 20;
