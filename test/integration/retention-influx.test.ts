@@ -60,21 +60,26 @@ async function rows(db: string, q: string): Promise<unknown[][]> {
   return body.results[0]?.series?.flatMap((s) => s.values ?? []) ?? [];
 }
 
+/** An existing database without retention: data a week old (in a shard group long ended) and a recent reading. */
+async function databaseWithOldWeek(): Promise<{ db: string; old: number; recent: number }> {
+  const db = uniqueName('ret');
+  const old = oldMinute(8 * DAY);
+  const recent = Date.now() - 5 * 60_000;
+  const before = new InfluxStore(options(db));
+  await before.init();
+  before.write(retentionFixture(old, recent));
+  await before.flush();
+  await before.close();
+  return { db, old, recent };
+}
+
 describe('InfluxDB retention', () => {
   beforeEach(() => {
     warnings.length = 0;
   });
 
   it('downsamples what the raw policy is about to drop, lets InfluxDB delete it, and still answers for old moments', async () => {
-    const db = uniqueName('ret');
-    // An existing database: data a week old (in a shard group long ended) and a recent reading.
-    const old = oldMinute(8 * DAY);
-    const recent = Date.now() - 5 * 60_000;
-    const before = new InfluxStore(options(db));
-    await before.init();
-    before.write(retentionFixture(old, recent));
-    await before.flush();
-    await before.close();
+    const { db, old, recent } = await databaseWithOldWeek();
 
     // The first start with retention: the old week is backfilled into the minutes in the background, then the
     // raw policy shrinks. Until then reads stay on the raw policy, which still holds everything.
@@ -115,14 +120,7 @@ describe('InfluxDB retention', () => {
   });
 
   it('downsamples old data in the background: a shutdown stops it with the raw policy untouched, the next start finishes it', async () => {
-    const db = uniqueName('ret');
-    const old = oldMinute(8 * DAY);
-    const recent = Date.now() - 5 * 60_000;
-    const before = new InfluxStore(options(db));
-    await before.init();
-    before.write(retentionFixture(old, recent));
-    await before.flush();
-    await before.close();
+    const { db, old } = await databaseWithOldWeek();
     const rawPolicy = async () => (await rows(db, `SHOW RETENTION POLICIES ON "${db}"`)).find((p) => p[4] === true)?.[1];
 
     // Stopped right after start: about a week of hours to downsample, and the shutdown comes first.
