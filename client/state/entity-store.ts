@@ -89,10 +89,18 @@ export class EntityStore {
     this.serverOffset = delta.ts - now;
     for (const key of delta.removes) this.remove(key);
     for (const entity of delta.upserts) {
-      // In a cluster, deltas from two nodes can arrive out of order: never step back to an older copy.
-      const current = this.get(`${entity.domain}/${entity.id}`);
-      if (current !== undefined && entity.ts < current.ts) continue;
-      this.upsert(entity, now, true);
+      // One key and one lookup per entity: at 100 k entities a second, hashing fresh key strings is most of the cost.
+      const key = `${entity.domain}/${entity.id}`;
+      const kind = this.kindByKey.get(key);
+      let slot: number | undefined;
+      if (kind !== undefined) {
+        const buffer = this.layers[kind];
+        slot = buffer.index.get(key);
+        const current = slot === undefined ? this.unplaced.get(key) : buffer.entities[slot];
+        // In a cluster, deltas from two nodes can arrive out of order: never step back to an older copy.
+        if (current !== undefined && entity.ts < current.ts) continue;
+      }
+      this.upsertKeyed(key, kind, slot, entity, now, true);
     }
     this.lastUpdate = now;
   }
@@ -100,18 +108,41 @@ export class EntityStore {
   /** Inserts or updates one entity; vehicles glide from where they are drawn to the new fix when `animate`. */
   upsert(entity: Entity, now: number, animate: boolean): void {
     const key = `${entity.domain}/${entity.id}`;
-    const kind = layerKindOf(entity);
     const previous = this.kindByKey.get(key);
-    if (previous !== undefined && previous !== kind) this.remove(key);
-    this.kindByKey.set(key, kind);
+    this.upsertKeyed(
+      key,
+      previous,
+      previous === undefined ? undefined : this.layers[previous].index.get(key),
+      entity,
+      now,
+      animate,
+    );
+  }
+
+  /** `upsert` with the key, its current layer and slot already looked up. */
+  private upsertKeyed(
+    key: string,
+    previous: LayerKind | undefined,
+    previousSlot: number | undefined,
+    entity: Entity,
+    now: number,
+    animate: boolean,
+  ): void {
+    const kind = layerKindOf(entity);
+    let slot = previousSlot;
+    if (previous !== kind) {
+      if (previous !== undefined) this.remove(key);
+      this.kindByKey.set(key, kind);
+      slot = undefined;
+    }
     const buffer = this.layers[kind];
     if (entity.lat === null || entity.lon === null) {
-      if (buffer.remove(key)) this.structureVersion++;
+      if (slot !== undefined && buffer.remove(key)) this.structureVersion++;
       this.unplaced.set(key, entity);
       return;
     }
-    if (this.unplaced.delete(key)) this.structureVersion++;
-    let slot = buffer.index.get(key);
+    // Only an entity that has been listed without a position (no slot in its layer) can be in `unplaced`.
+    if (slot === undefined && this.unplaced.delete(key)) this.structureVersion++;
     const lon = entity.lon;
     const lat = entity.lat;
     if (slot === undefined) {

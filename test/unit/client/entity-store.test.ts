@@ -101,6 +101,20 @@ describe('EntityStore', () => {
     expect(store.counts().service).toBe(1);
     expect(store.layers.service.count).toBe(1);
     expect(store.unplaced.size).toBe(0);
+
+    // And back: a report without a position takes it off the map but keeps it counted.
+    store.applyDelta(
+      {
+        ts: T0 + 1,
+        seq: 2,
+        upserts: [entity('queue', 'svc-1', { waiting: 5 }, { ts: T0 + 1, lat: null, lon: null })],
+        removes: [],
+      },
+      1200,
+    );
+    expect(store.layers.service.count).toBe(0);
+    expect(store.counts().service).toBe(1);
+    expect(store.get('queue/svc-1')?.fields.waiting).toBe(5);
   });
 
   it('moves an entity to another layer when its kind changes', () => {
@@ -185,11 +199,22 @@ describe('EntityStore', () => {
   it('keeps the newer copy when an older one arrives later, but takes status changes at the same time', () => {
     const store = newStore();
     store.applySnapshot({ ts: T0, entities: [] }, T0);
-    store.applyDelta({ ts: T0, seq: 1, upserts: [entity('sensor', 'aq-1', { pm25: 50 }, { ts: T0 + 2000 })], removes: [] }, T0);
-    store.applyDelta({ ts: T0, seq: 2, upserts: [entity('sensor', 'aq-1', { pm25: 10 }, { ts: T0 + 1000 })], removes: [] }, T0);
+    store.applyDelta(
+      { ts: T0, seq: 1, upserts: [entity('sensor', 'aq-1', { pm25: 50 }, { ts: T0 + 2000 })], removes: [] },
+      T0,
+    );
+    store.applyDelta(
+      { ts: T0, seq: 2, upserts: [entity('sensor', 'aq-1', { pm25: 10 }, { ts: T0 + 1000 })], removes: [] },
+      T0,
+    );
     expect(store.get('sensor/aq-1')?.fields.pm25).toBe(50);
     store.applyDelta(
-      { ts: T0, seq: 3, upserts: [entity('sensor', 'aq-1', { pm25: 50 }, { ts: T0 + 2000, status: 'alert' })], removes: [] },
+      {
+        ts: T0,
+        seq: 3,
+        upserts: [entity('sensor', 'aq-1', { pm25: 50 }, { ts: T0 + 2000, status: 'alert' })],
+        removes: [],
+      },
       T0,
     );
     expect(store.get('sensor/aq-1')?.status).toBe('alert');
