@@ -59,6 +59,15 @@ interface Tracked {
   lon: number | null;
   fields: Entity['fields'];
   tags?: Entity['tags'];
+  /** Bumped by every observation merged in: with the status, what tells a frame whether the entity changed. */
+  version: number;
+}
+
+const STATUS_CODE: Record<Entity['status'], number> = { ok: 0, stale: 1, alert: 2 };
+
+/** What the answer shows of an entity, as one number: its version and status. */
+function signatureOf(t: Tracked, entity: Entity): number {
+  return t.version * 3 + STATUS_CODE[entity.status];
 }
 
 /** Replay: the city at a past time and its changes over a window, from the telemetry and state stores. */
@@ -138,9 +147,13 @@ export function createReplayService({ telemetry, state, domains }: ReplayService
       const { tracked, alerts, openAlerts } = start;
       yield { ts: from, ...start.state };
 
-      // What was last sent per entity key (JSON), to send only what changed.
-      const sent = new Map<string, string>();
-      for (const e of start.state.entities) sent.set(entityKey(e.domain, e.id), JSON.stringify(e));
+      // What was last sent per entity key (its signature), to send only what changed. A signature
+      // rather than the entity's JSON: comparing JSON cost as much as the scan itself.
+      const sent = new Map<string, number>();
+      for (const e of start.state.entities) {
+        const key = entityKey(e.domain, e.id);
+        sent.set(key, signatureOf(tracked.get(key)!, e));
+      }
       // When an entity may turn stale or leave the lookback without reporting: recheck it then.
       // At most one pending recheck per entity, so the heap stays as small as the entity count.
       const rechecks = new MinHeap<string>();
@@ -168,14 +181,14 @@ export function createReplayService({ telemetry, state, domains }: ReplayService
           const t = tracked.get(key);
           const entity = t && entityAt(t, ts, (k) => openAlerts(k, ts), scope);
           const before = sent.get(key);
-          if (!entity) {
+          if (!t || !entity) {
             if (before !== undefined) removes.push(key);
             sent.delete(key);
             continue;
           }
-          const json = JSON.stringify(entity);
-          if (json !== before) {
-            sent.set(key, json);
+          const signature = signatureOf(t, entity);
+          if (signature !== before) {
+            sent.set(key, signature);
             upserts.push(entity);
           }
         }
@@ -239,11 +252,13 @@ function toTracked(o: Observation): Tracked {
     lon: o.lon ?? null,
     fields: { ...o.fields },
     ...(o.tags ? { tags: { ...o.tags } } : {}),
+    version: 0,
   };
 }
 
 /** Applies a later observation as the stores' latest() does: fields merge, the newest gives ts and tags, the last position stays. */
 function mergeObservation(t: Tracked, o: Observation): void {
+  t.version += 1;
   t.ts = Math.max(t.ts, o.ts);
   Object.assign(t.fields, o.fields);
   if (o.lat !== undefined && o.lon !== undefined) {

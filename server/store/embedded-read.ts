@@ -1,5 +1,5 @@
 import type { FieldValue, HistoryPoint, Observation } from '../../contract/index.js';
-import type { DownsampledRow, EmbeddedDatabase, ObservationRow } from './embedded-schema.js';
+import type { DownsampledRow, EmbeddedDatabase, ObservationRow, ScanTuple } from './embedded-schema.js';
 import { DOWNSAMPLE_BUCKET_MS } from './retention.js';
 import type { FieldKey, FieldKeysOptions, HistoryQueryOptions, LatestQueryOptions, ScanOptions } from './types.js';
 
@@ -143,14 +143,24 @@ export const HISTORY_CHUNK_ROWS = 1000;
  * gives the event loop a turn at each pause. Rows come in keyset pages, so no statement stays open
  * across a pause.
  */
-export function* readHistory(statements: Statements, options: HistoryQueryOptions): Generator<void, HistoryPoint[], void> {
+export function* readHistory(
+  statements: Statements,
+  options: HistoryQueryOptions,
+): Generator<void, HistoryPoint[], void> {
   const { domain, id, to } = options;
   const rows = mergeByTs<ObservationRow & { counts?: string }>(
     pagedRows<DownsampledRow>((after) =>
       statements.downEntityPage.all({ domain, id, ts: after?.ts ?? options.from - 1, to, limit: HISTORY_PAGE_ROWS }),
     ),
     pagedRows<ObservationRow & { rid: number }>((after) =>
-      statements.entityPage.all({ domain, id, ts: after?.ts ?? options.from, rid: after?.rid ?? -1, to, limit: HISTORY_PAGE_ROWS }),
+      statements.entityPage.all({
+        domain,
+        id,
+        ts: after?.ts ?? options.from,
+        rid: after?.rid ?? -1,
+        to,
+        limit: HISTORY_PAGE_ROWS,
+      }),
     ),
   );
   const points: HistoryPoint[] = [];
@@ -227,8 +237,40 @@ function* mergeByTs<T extends { ts: number }>(older: Iterator<T>, newer: Iterato
   }
 }
 
+/** A scan page's row back as an observation (as `rowToObservation`, without an object per row in between). */
+function tupleToObservation(row: ScanTuple): Observation {
+  const obs: Observation = {
+    domain: row[1],
+    id: row[2],
+    ts: row[3],
+    fields: JSON.parse(row[6]) as Record<string, FieldValue>,
+  };
+  const lat = row[4];
+  const lon = row[5];
+  if (lat !== null && lon !== null) {
+    obs.lat = lat;
+    obs.lon = lon;
+  }
+  if (row[7] !== null) obs.tags = JSON.parse(row[7]) as Record<string, string>;
+  if (row[8]) obs.integers = JSON.parse(row[8]) as Record<string, string>;
+  return obs;
+}
+
+function tupleToRow(row: ScanTuple): ObservationRow {
+  return {
+    domain: row[1],
+    id: row[2],
+    ts: row[3],
+    lat: row[4],
+    lon: row[5],
+    fields: row[6],
+    tags: row[7],
+    integers: row[8],
+  };
+}
+
 /** Raw rows in [from, to], oldest first, in pages: keyset pagination on (ts, rowid). */
-function* rawPages(statements: Statements, options: ScanOptions, limit: number): Generator<ObservationRow[]> {
+function* rawPages(statements: Statements, options: ScanOptions, limit: number): Generator<ScanTuple[]> {
   const domains = domainsParam(options.domains);
   let ts = options.from;
   let rid = -1;
@@ -236,8 +278,8 @@ function* rawPages(statements: Statements, options: ScanOptions, limit: number):
     const rows = statements.scanPage.all({ domains, ts, rid, to: options.to, limit });
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
-    ts = last.ts;
-    rid = last.rid;
+    ts = last[3];
+    rid = last[0];
     yield rows;
     if (rows.length < limit) return;
   }
@@ -272,11 +314,14 @@ export function* readScan(statements: Statements, options: ScanOptions): Generat
   const down = downPages(statements, options, limit);
   const firstDown = down.next();
   if (firstDown.done) {
-    for (const page of rawPages(statements, options, limit)) yield page.map(rowToObservation);
+    for (const page of rawPages(statements, options, limit)) yield page.map(tupleToObservation);
     return;
   }
   let chunk: Observation[] = [];
-  for (const row of mergeByTs(rowsOf(down, firstDown.value), rowsOf(rawPages(statements, options, limit)))) {
+  const raw = (function* () {
+    for (const page of rawPages(statements, options, limit)) for (const row of page) yield tupleToRow(row);
+  })();
+  for (const row of mergeByTs(rowsOf(down, firstDown.value), raw)) {
     chunk.push(rowToObservation(row));
     if (chunk.length >= limit) {
       yield chunk;
