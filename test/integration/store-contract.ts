@@ -163,6 +163,33 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(flat.map((o) => o.ts)).toEqual(written.map((o) => o.ts));
     });
 
+    it('takes time and tags from the newest observation when an entity’s tags changed, fields from all', async () => {
+      store.write([
+        obs('sensor', 'S7', 0, { pm25: 10, noise: 40 }, { ...A, tags: { district: 'old' } }),
+        obs('sensor', 'S7', 500, { pm25: 20 }, { ...B, tags: { district: 'new' } }),
+        obs('sensor', 'S7', 800, { rain: 1 }, { tags: { district: 'new', kind: 'gauge' } }),
+      ]);
+      await store.flush();
+      const [now] = await store.latest({ domains: ['sensor'] });
+      expect(now).toEqual({
+        domain: 'sensor',
+        id: 'S7',
+        ts: T0 + 800,
+        ...B,
+        fields: { pm25: 20, noise: 40, rain: 1 },
+        tags: { district: 'new', kind: 'gauge' },
+      });
+      const [before] = await store.latest({ domains: ['sensor'], at: T0 + 600, lookback: 60_000 });
+      expect(before).toEqual({
+        domain: 'sensor',
+        id: 'S7',
+        ts: T0 + 500,
+        ...B,
+        fields: { pm25: 20, noise: 40 },
+        tags: { district: 'new' },
+      });
+    });
+
     it('round-trips tags, strings and booleans', async () => {
       const tags = { district: 'Trần Phú, "North"', kind: 'pm=2.5 sensor' };
       const fields = {
