@@ -74,33 +74,116 @@ function asText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** One `SELECT *` row as an observation: time, the id tag, other tags, then the tier's fields. */
-export function rowToObservation(
+const TIME = 1;
+const ID = 2;
+const TAG = 3;
+const FIELD = 4;
+const LAT = 5;
+const LON = 6;
+
+/** What each column of a series is (time, id, tag, field, position), worked out once per series rather than once per row. */
+function columnRoles(columns: readonly string[], tagKeys: Set<string>): Uint8Array {
+  const roles = new Uint8Array(columns.length);
+  columns.forEach((column, i) => {
+    roles[i] =
+      column === 'time'
+        ? TIME
+        : column === ID_TAG
+          ? ID
+          : tagKeys.has(column)
+            ? TAG
+            : column === 'lat'
+              ? LAT
+              : column === 'lon'
+                ? LON
+                : FIELD;
+  });
+  return roles;
+}
+
+/** One raw row as an observation, its columns' roles known (the scan's hot path: no closure, no lookups). */
+function rawRowToObservation(
   domain: string,
-  columns: string[],
+  columns: readonly string[],
+  roles: Uint8Array,
   values: unknown[],
-  tagKeys: Set<string>,
-  tier: Tier,
 ): Observation {
   const obs: Observation = { domain, id: '', ts: 0, fields: {} };
   let tags: Record<string, string> | undefined;
-  // Minutes need every field column at once (mean before last); raw rows are mapped as they come (the scan's hot path).
-  const fieldColumns: string[] = [];
-  const fieldValues: unknown[] = [];
-  columns.forEach((column, i) => {
+  for (let i = 0; i < roles.length; i++) {
     const value = values[i];
-    if (value === null || value === undefined) return;
-    if (column === 'time') obs.ts = Number(value);
-    else if (column === ID_TAG) obs.id = asText(value);
-    else if (tagKeys.has(column)) (tags ??= {})[column] = asText(value);
-    else if (tier === 'down') {
-      fieldColumns.push(column);
-      fieldValues.push(value);
-    } else if (isScalar(value)) put(obs, column, value);
-  });
-  if (tier === 'down') downFieldsOf(fieldColumns, fieldValues, obs);
+    if (value === null || value === undefined) continue;
+    switch (roles[i]) {
+      case TIME:
+        obs.ts = Number(value);
+        break;
+      case ID:
+        obs.id = asText(value);
+        break;
+      case TAG:
+        (tags ??= {})[columns[i]!] = asText(value);
+        break;
+      case LAT:
+        if (typeof value === 'number') obs.lat = value;
+        else if (isScalar(value)) obs.fields.lat = value;
+        break;
+      case LON:
+        if (typeof value === 'number') obs.lon = value;
+        else if (isScalar(value)) obs.fields.lon = value;
+        break;
+      case FIELD:
+        if (isScalar(value)) obs.fields[columns[i]!] = value;
+        break;
+      default:
+        break;
+    }
+  }
   if (tags) obs.tags = tags;
   return obs;
+}
+
+/** One `SELECT *` row of the minutes as an observation: time, the id tag, other tags, then the mean or last of each field. */
+function downRowToObservation(
+  domain: string,
+  columns: readonly string[],
+  roles: Uint8Array,
+  values: unknown[],
+): Observation {
+  const obs: Observation = { domain, id: '', ts: 0, fields: {} };
+  let tags: Record<string, string> | undefined;
+  // Minutes need every field column at once (mean before last).
+  const fieldColumns: string[] = [];
+  const fieldValues: unknown[] = [];
+  for (let i = 0; i < roles.length; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) continue;
+    const role = roles[i];
+    if (role === TIME) obs.ts = Number(value);
+    else if (role === ID) obs.id = asText(value);
+    else if (role === TAG) (tags ??= {})[columns[i]!] = asText(value);
+    else {
+      fieldColumns.push(columns[i]!);
+      fieldValues.push(value);
+    }
+  }
+  downFieldsOf(fieldColumns, fieldValues, obs);
+  if (tags) obs.tags = tags;
+  return obs;
+}
+
+/** The rows of one `SELECT *` series as observations of `domain` in `tier`. */
+export function seriesToObservations(
+  domain: string,
+  columns: readonly string[],
+  rows: unknown[][],
+  tagKeys: Set<string>,
+  tier: Tier,
+): Observation[] {
+  const roles = columnRoles(columns, tagKeys);
+  const toObservation = tier === 'raw' ? rawRowToObservation : downRowToObservation;
+  const observations = new Array<Observation>(rows.length);
+  for (let r = 0; r < rows.length; r++) observations[r] = toObservation(domain, columns, roles, rows[r]!);
+  return observations;
 }
 
 /** SHOW TAG KEYS answers one series per measurement. */

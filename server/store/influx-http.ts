@@ -43,7 +43,10 @@ export interface WriteResponse {
  * password in it, and a URL kept whole would carry the password into every error message. A token wins over
  * URL credentials (InfluxDB 2.x/3.x); `user:password@` becomes HTTP Basic, which InfluxDB 1.x accepts.
  */
-export function endpointOf(options: Pick<InfluxHttpOptions, 'url' | 'token'>): { base: string; headers: Record<string, string> } {
+export function endpointOf(options: Pick<InfluxHttpOptions, 'url' | 'token'>): {
+  base: string;
+  headers: Record<string, string>;
+} {
   const url = new URL(options.url);
   const user = decodeURIComponent(url.username);
   const password = decodeURIComponent(url.password);
@@ -146,7 +149,9 @@ export class InfluxHttp {
     const text = await res.text();
     let body: QueryBody;
     try {
-      body = (exactIntegers && LONG_DIGIT_RUN.test(text) ? parseLossless(text, null, exactNumber) : JSON.parse(text)) as QueryBody;
+      body = (
+        exactIntegers && LONG_DIGIT_RUN.test(text) ? parseLossless(text, null, exactNumber) : JSON.parse(text)
+      ) as QueryBody;
     } catch {
       throw new Error(`InfluxDB /query answered ${res.status}: ${text.slice(0, 300)}`);
     }
@@ -181,28 +186,33 @@ export async function* queryChunked(http: InfluxHttp, q: string, chunkSize: numb
     const res = await fetch(`${url}/query?${params.toString()}`, { headers, signal: idle.signal });
     if (!res.ok || !res.body)
       throw new Error(`InfluxDB /query answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    const decoder = new TextDecoder();
-    let pending = '';
-    const parse = (line: string): InfluxSeries[] => {
-      const body = JSON.parse(line) as QueryBody;
+    const parse = (line: Buffer): InfluxSeries[] => {
+      const body = JSON.parse(line.toString('utf8')) as QueryBody;
       if (body.error !== undefined) throw new Error(`InfluxDB query failed: ${body.error}`);
       const failed = body.results?.find((r) => r.error !== undefined);
       if (failed) throw new Error(`InfluxDB query failed: ${failed.error}`);
       return body.results?.flatMap((r) => r.series ?? []) ?? [];
     };
+    // A chunk's line is split over many reads: its pieces are kept as bytes and decoded once, when
+    // its newline arrives (appending to a string and searching it again cost a copy per read).
+    let pieces: Buffer[] = [];
+    const isBlank = (line: Buffer) => line.every((byte) => byte === 0x20 || byte === 0x0d || byte === 0x09);
     for await (const bytes of res.body as AsyncIterable<Uint8Array>) {
       rearm();
-      pending += decoder.decode(bytes, { stream: true });
-      let newline = pending.indexOf('\n');
+      let read = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let newline = read.indexOf(0x0a);
       while (newline >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        if (line.trim() !== '') yield* parse(line);
-        newline = pending.indexOf('\n');
+        pieces.push(read.subarray(0, newline));
+        const line = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+        pieces = [];
+        if (!isBlank(line)) yield* parse(line);
+        read = read.subarray(newline + 1);
+        newline = read.indexOf(0x0a);
       }
+      if (read.length > 0) pieces.push(read);
     }
-    pending += decoder.decode();
-    if (pending.trim() !== '') yield* parse(pending);
+    const rest = Buffer.concat(pieces);
+    if (!isBlank(rest)) yield* parse(rest);
   } finally {
     clearTimeout(timer);
     idle.abort();

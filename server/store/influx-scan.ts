@@ -1,6 +1,6 @@
 import type { Observation } from '../../contract/index.js';
 import { ident, msTime, queryChunked, type InfluxHttp } from './influx-http.js';
-import { boundaryOf, rowToObservation, sourceOf, tagKeysByMeasurement, type Tier } from './influx-columns.js';
+import { boundaryOf, seriesToObservations, sourceOf, tagKeysByMeasurement, type Tier } from './influx-columns.js';
 import { listDomains } from './influx-read.js';
 import type { InfluxTiers } from './influx-retention.js';
 import type { ScanOptions } from './types.js';
@@ -24,7 +24,7 @@ async function* domainPages(
   );
   for await (const series of rows) {
     if (series.values.length === 0) continue;
-    yield series.values.map((values) => rowToObservation(domain, series.columns, values, tagKeys, tier));
+    yield seriesToObservations(domain, series.columns, series.values, tagKeys, tier);
   }
 }
 
