@@ -18,7 +18,14 @@ import { createStore } from '../server/store/index.js';
 import type { TelemetryStore } from '../server/store/types.js';
 import type { BenchContext, Suite } from './support/context.js';
 import type { LoadSpec } from './support/payloads.js';
-import { bareEmbedded, bareInflux, loadEmbedded, loadInflux, type BareQueries } from './support/replay-data.js';
+import {
+  bareEmbedded,
+  bareInflux,
+  loadEmbedded,
+  loadInflux,
+  type BareQueries,
+  type Progress,
+} from './support/replay-data.js';
 import { atLeast, below, type Figure, type SuiteResult } from './support/report.js';
 import { formatNumber, percentile } from './support/stats.js';
 
@@ -253,10 +260,25 @@ async function measureStore(
   return figures;
 }
 
+/** Logs a load's progress at every tenth of it, with the time left at the rate so far: a full load runs for many minutes. */
+function loadProgress(ctx: BenchContext, store: string): Progress {
+  const started = performance.now();
+  let shown = 0;
+  return (done, total) => {
+    const tenth = Math.floor((done / total) * 10);
+    if (tenth <= shown || done >= total) return;
+    shown = tenth;
+    const rate = done / ((performance.now() - started) / 1000);
+    ctx.log(
+      `${store}: loading ${tenth * 10} % (${formatNumber(done)} of ${formatNumber(total)} points, ${formatNumber(rate)} points/s, about ${Math.ceil((total - done) / rate / 60)} min left)`,
+    );
+  };
+}
+
 async function embedded(ctx: BenchContext, c: City, notes: string[]): Promise<Figure[]> {
   const dataDir = mkdtempSync(path.join(ctx.workDir('replay'), 'embedded-'));
   // Loaded before the store opens the file, straight through the writer's own code in 100 000-row transactions.
-  const rate = loadEmbedded(dataDir, c.points, c.spec);
+  const rate = loadEmbedded(dataDir, c.points, c.spec, loadProgress(ctx, 'embedded'));
   notes.push(
     `Loading the embedded store: ${formatNumber(rate)} points/s, 100 000-row transactions of the writer's own code.`,
   );
@@ -281,7 +303,7 @@ async function influx(ctx: BenchContext, c: City, notes: string[]): Promise<Figu
   try {
     // init first: it sets the retention policies the lines are then written under.
     await store.init();
-    const rate = await loadInflux(http, c.points, c.spec);
+    const rate = await loadInflux(http, c.points, c.spec, loadProgress(ctx, 'InfluxDB'));
     notes.push(`Loading InfluxDB: ${formatNumber(rate)} points/s, raw /write POSTs of 50 000 lines, two in flight.`);
     ctx.log(`InfluxDB: ${formatNumber(c.points)} points loaded at ${formatNumber(rate)} points/s`);
     return await measureStore('InfluxDB', store, bareInflux(http, 'sensor'), c, ctx);

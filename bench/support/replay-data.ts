@@ -9,6 +9,9 @@ import { observationToLine } from '../../server/store/influx-line.js';
 import type { ByteSink } from '../../server/export/format.js';
 import { observationOf, type LoadSpec } from './payloads.js';
 
+/** Called after each batch while loading: points handed to the store so far, of `total`. */
+export type Progress = (done: number, total: number) => void;
+
 /** Observations per embedded transaction / InfluxDB lines per POST while loading. */
 const LOAD_BATCH = 100_000;
 const LINES_PER_POST = 50_000;
@@ -25,7 +28,7 @@ function* batches(points: number, spec: LoadSpec, size: number): Generator<Obser
  * Writes the city into the SQLite file with the store's own writer code (rows, `latest`, field
  * catalogue), on this thread, one 100 000-row transaction at a time, before the store opens it.
  */
-export function loadEmbedded(dataDir: string, points: number, spec: LoadSpec): number {
+export function loadEmbedded(dataDir: string, points: number, spec: LoadSpec, progress?: Progress): number {
   const started = performance.now();
   const file = path.join(dataDir, 'ioc.sqlite');
   const writer = createEmbeddedWriter(file, 8192);
@@ -35,7 +38,12 @@ export function loadEmbedded(dataDir: string, points: number, spec: LoadSpec): n
   indexes.exec('DROP INDEX IF EXISTS observations_entity; DROP INDEX IF EXISTS observations_ts;');
   let seq = 0;
   try {
-    for (const batch of batches(points, spec, LOAD_BATCH)) writer.commit(++seq, batch);
+    let loaded = 0;
+    for (const batch of batches(points, spec, LOAD_BATCH)) {
+      writer.commit(++seq, batch);
+      loaded += batch.length;
+      progress?.(loaded, points);
+    }
     writer.checkpoint('TRUNCATE');
   } finally {
     writer.close();
@@ -54,13 +62,21 @@ export function loadEmbedded(dataDir: string, points: number, spec: LoadSpec): n
 }
 
 /** POSTs the city's lines to `/write`, 50 000 lines a POST, two POSTs in flight. */
-export async function loadInflux(http: InfluxHttp, points: number, spec: LoadSpec): Promise<number> {
+export async function loadInflux(
+  http: InfluxHttp,
+  points: number,
+  spec: LoadSpec,
+  progress?: Progress,
+): Promise<number> {
   const started = performance.now();
   const inflight = new Set<Promise<void>>();
+  let loaded = 0;
   for (const batch of batches(points, spec, LINES_PER_POST)) {
     const body = batch.map((o) => observationToLine(o)).join('\n');
     const post = http.write(body).then((res) => {
       if (res.status >= 300) throw new Error(`InfluxDB /write answered ${res.status}: ${res.body.slice(0, 200)}`);
+      loaded += batch.length;
+      progress?.(loaded, points);
     });
     const tracked = post.finally(() => inflight.delete(tracked));
     inflight.add(tracked);
