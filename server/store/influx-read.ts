@@ -2,15 +2,7 @@ import type { HistoryPoint, Observation } from '../../contract/index.js';
 import { mergeFieldKinds, type FieldKind } from '../../contract/legal.js';
 import { ident, literal, msTime, type InfluxHttp, type InfluxResult, type InfluxSeries } from './influx-http.js';
 import { ID_TAG } from './influx-line.js';
-import {
-  boundaryOf,
-  downFieldsOf,
-  fieldTypes,
-  isScalar,
-  rawFieldsOf,
-  sourceOf,
-  type Tier,
-} from './influx-columns.js';
+import { boundaryOf, downFieldsOf, fieldTypes, isScalar, rawFieldsOf, sourceOf, type Tier } from './influx-columns.js';
 import type { InfluxTiers } from './influx-retention.js';
 import type { FieldKey, FieldKeysOptions, HistoryQueryOptions, LatestQueryOptions } from './types.js';
 
@@ -52,7 +44,7 @@ interface LatestParts {
  * column, spread over a few parallel requests: each answers, per series, the column's last value and
  * its time, so an entity's time is its newest column's and its tags are that series' tags. This
  * is the same answer as `last(*)` plus a newest-row query, at about half influxd's CPU, and the
- * statements use both cores (docs/PERFORMANCE.md, "Replay").
+ * statements use both cores (docs/PERFORMANCE.md, "Replay: where the time goes").
  */
 async function latestIn(
   http: InfluxHttp,
