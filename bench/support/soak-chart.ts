@@ -20,6 +20,10 @@ export interface SoakSample {
   behind: number;
   /** Share of the machine's CPU time taken by the host for other machines over the window (0–1). */
   steal: number;
+  /** Messages the broker held at its last $SYS report (undefined before the first). */
+  brokerHeld?: number | undefined;
+  /** Messages the broker dropped since the load started, at its last $SYS report. */
+  brokerDropped?: number | undefined;
 }
 
 interface Series {
@@ -51,7 +55,8 @@ function niceMax(max: number): number {
   return 10 * power;
 }
 
-const label = (value: number) => (value >= 100 ? Math.round(value).toString() : Number(value.toPrecision(2)).toString());
+const label = (value: number) =>
+  value >= 100 ? Math.round(value).toString() : Number(value.toPrecision(2)).toString();
 
 function panel(p: Panel, top: number, minutes: number[], span: number, warmup: number): string {
   const plotWidth = WIDTH - LEFT - RIGHT;
@@ -93,7 +98,11 @@ export function soakChart(samples: readonly SoakSample[], options: { title: stri
         { label: 'heap used', colour: '#2f9e44', values: samples.map((s) => s.heapUsed / MB) },
       ],
     },
-    { title: 'Event-loop delay p99 per sample', unit: 'ms', series: [{ label: 'p99', colour: '#e8590c', values: samples.map((s) => s.loopP99) }] },
+    {
+      title: 'Event-loop delay p99 per sample',
+      unit: 'ms',
+      series: [{ label: 'p99', colour: '#e8590c', values: samples.map((s) => s.loopP99) }],
+    },
     {
       title: 'Backlog: accepted, not yet written; offered, not yet accepted',
       unit: 'observations',
