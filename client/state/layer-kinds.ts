@@ -21,20 +21,25 @@ export const KIND_DOMAIN: Record<LayerKind, string> = {
 
 /** Which layer an entity is drawn on: `tags.kind` when present, else the id prefix, else its domain's default. */
 export function layerKindOf(entity: Pick<Entity, 'domain' | 'id' | 'tags'>): LayerKind {
-  const tagged = entity.tags?.kind?.toLowerCase();
-  const id = entity.id.toLowerCase();
+  // Called for every entity of every delta: the lower-cased strings are made only for the domains that
+  // have two layers.
   switch (entity.domain) {
     case 'sensor':
       return 'sensor';
     case 'traffic':
-      if (tagged !== undefined) return tagged === 'bus' ? 'bus' : 'junction';
-      return id.startsWith('bus') ? 'bus' : 'junction';
+      return movingOrNot(entity, 'bus', 'bus') ? 'bus' : 'junction';
     case 'health':
-      if (tagged !== undefined) return tagged === 'ambulance' ? 'ambulance' : 'facility';
-      return id.startsWith('amb') ? 'ambulance' : 'facility';
+      return movingOrNot(entity, 'ambulance', 'amb') ? 'ambulance' : 'facility';
     case 'queue':
       return 'service';
     default:
       return 'other';
   }
+}
+
+/** Whether an entity of a two-layer domain is its moving kind: by `tags.kind` when present, else by id prefix. */
+function movingOrNot(entity: Pick<Entity, 'id' | 'tags'>, kind: string, idPrefix: string): boolean {
+  const tagged = entity.tags?.kind;
+  if (tagged !== undefined) return tagged.toLowerCase() === kind;
+  return entity.id.slice(0, idPrefix.length).toLowerCase() === idPrefix;
 }
