@@ -101,13 +101,11 @@ function columnRoles(columns: readonly string[], tagKeys: Set<string>): Uint8Arr
   return roles;
 }
 
-/** One raw row as an observation, its columns' roles known (the scan's hot path: no closure, no lookups). */
-function rawRowToObservation(
-  domain: string,
-  columns: readonly string[],
-  roles: Uint8Array,
-  values: unknown[],
-): Observation {
+/** One row of a series as an observation of `domain`, its columns' roles known. */
+type RowReader = (domain: string, columns: readonly string[], roles: Uint8Array, values: unknown[]) => Observation;
+
+/** A raw row (the scan's hot path: no closure, no lookups). */
+const rawRowToObservation: RowReader = (domain, columns, roles, values) => {
   const obs: Observation = { domain, id: '', ts: 0, fields: {} };
   let tags: Record<string, string> | undefined;
   for (let i = 0; i < roles.length; i++) {
@@ -140,18 +138,12 @@ function rawRowToObservation(
   }
   if (tags) obs.tags = tags;
   return obs;
-}
+};
 
-/** One `SELECT *` row of the minutes as an observation: time, the id tag, other tags, then the mean or last of each field. */
-function downRowToObservation(
-  domain: string,
-  columns: readonly string[],
-  roles: Uint8Array,
-  values: unknown[],
-): Observation {
+/** A row of the minutes: time, the id tag, other tags, then the mean or last of each field (all field columns at once). */
+const downRowToObservation: RowReader = (domain, columns, roles, values) => {
   const obs: Observation = { domain, id: '', ts: 0, fields: {} };
   let tags: Record<string, string> | undefined;
-  // Minutes need every field column at once (mean before last).
   const fieldColumns: string[] = [];
   const fieldValues: unknown[] = [];
   for (let i = 0; i < roles.length; i++) {
@@ -169,7 +161,7 @@ function downRowToObservation(
   downFieldsOf(fieldColumns, fieldValues, obs);
   if (tags) obs.tags = tags;
   return obs;
-}
+};
 
 /** The rows of one `SELECT *` series as observations of `domain` in `tier`. */
 export function seriesToObservations(
