@@ -348,22 +348,40 @@ describe('field app on a phone', () => {
       url: `/field/alerts/${alerts.south}`,
       ackToken: 'token-0123456789',
     };
-    await cdp.send('ServiceWorker.deliverPushMessage', {
-      origin: product.baseUrl,
-      registrationId: await registrationId,
-      data: JSON.stringify(payload),
-    });
-    const shown = () =>
-      page.evaluate(async () => {
+    // A push delivered before the worker is active is dropped: wait until the page's worker is ready.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(async () => {
+            const r = await (globalThis as unknown as PageGlobals).navigator.serviceWorker.getRegistration('/field');
+            return r?.active?.state ?? 'none';
+          }),
+        { timeout: 10_000 },
+      )
+      .toBe('activated');
+    const id = await registrationId;
+    const deliver = () =>
+      cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: product.baseUrl,
+        registrationId: id,
+        data: JSON.stringify(payload),
+      });
+    await deliver();
+    const shown = async () => {
+      const list = await page.evaluate(async () => {
         const r = await (globalThis as unknown as PageGlobals).navigator.serviceWorker.getRegistration('/field');
-        const list = (await r?.getNotifications()) ?? [];
-        return list.map((n) => ({
+        const notifications = (await r?.getNotifications()) ?? [];
+        return notifications.map((n) => ({
           title: n.title,
           body: n.body,
           tag: n.tag,
           actions: n.actions.map((a) => `${a.action}:${a.title}`),
         }));
       });
+      // Nothing shown yet: push again. The notification's tag makes a second one replace the first.
+      if (list.length === 0) await deliver();
+      return list;
+    };
     await expect
       .poll(shown, { timeout: 10_000 })
       .toEqual([

@@ -34,7 +34,17 @@ export async function startTestIoc(overrides: Record<string, unknown> = {}, keep
   const config = loadConfig({
     noFile: true,
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', dataDir, simulate: false, logLevel: 'silent', ...overrides, auth },
+    // The in-process broker on a free port too (its default, 1883, may be held by another test or a real broker).
+    overrides: {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      simulate: false,
+      logLevel: 'silent',
+      mqtt: { port: 0 },
+      ...overrides,
+      auth,
+    },
   });
   const ioc = await startIoc(config, { logger: silentLogger });
   const baseUrl = `http://127.0.0.1:${ioc.port}`;
@@ -78,7 +88,9 @@ export async function connectLive(baseUrl: string, credentials: LiveCredentials)
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,
-    ...('cookie' in credentials ? { extraHeaders: { cookie: credentials.cookie } } : { auth: { token: credentials.token } }),
+    ...('cookie' in credentials
+      ? { extraHeaders: { cookie: credentials.cookie } }
+      : { auth: { token: credentials.token } }),
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
