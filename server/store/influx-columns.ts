@@ -78,25 +78,12 @@ const TIME = 1;
 const ID = 2;
 const TAG = 3;
 const FIELD = 4;
-const LAT = 5;
-const LON = 6;
 
-/** What each column of a series is (time, id, tag, field, position), worked out once per series rather than once per row. */
+/** What each column of a series is (time, id, tag, field or position), worked out once per series rather than once per row. */
 function columnRoles(columns: readonly string[], tagKeys: Set<string>): Uint8Array {
   const roles = new Uint8Array(columns.length);
   columns.forEach((column, i) => {
-    roles[i] =
-      column === 'time'
-        ? TIME
-        : column === ID_TAG
-          ? ID
-          : tagKeys.has(column)
-            ? TAG
-            : column === 'lat'
-              ? LAT
-              : column === 'lon'
-                ? LON
-                : FIELD;
+    roles[i] = column === 'time' ? TIME : column === ID_TAG ? ID : tagKeys.has(column) ? TAG : FIELD;
   });
   return roles;
 }
@@ -121,16 +108,8 @@ const rawRowToObservation: RowReader = (domain, columns, roles, values) => {
       case TAG:
         (tags ??= {})[columns[i]!] = asText(value);
         break;
-      case LAT:
-        if (typeof value === 'number') obs.lat = value;
-        else if (isScalar(value)) obs.fields.lat = value;
-        break;
-      case LON:
-        if (typeof value === 'number') obs.lon = value;
-        else if (isScalar(value)) obs.fields.lon = value;
-        break;
       case FIELD:
-        if (isScalar(value)) obs.fields[columns[i]!] = value;
+        if (isScalar(value)) put(obs, columns[i]!, value);
         break;
       default:
         break;
