@@ -92,7 +92,7 @@ export async function startProduct(options: ProductOptions): Promise<ProductProc
     auth: { adminPassword: BENCH_ADMIN_PASSWORD, ...(options.overrides.auth as Record<string, unknown> | undefined) },
   };
   const child = fork(path.join(HERE, 'product-child.ts'), [JSON.stringify(overrides)], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(process.env.IOC_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let stderr = '';
