@@ -1,5 +1,6 @@
 // Entry point of the embedded store's writer thread (a worker_thread started by embedded-writer-link.ts).
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Observation } from '../../contract/index.js';
 import { createEmbeddedWriter } from './embedded-write.js';
 import type { WriterReport, WriterRequest, WriterSettings } from './embedded-writer-protocol.js';
 import { errorMessage } from './types-logger.js';
@@ -31,7 +32,7 @@ function handle(request: WriterRequest): boolean {
     return true;
   }
   try {
-    writer.commit(request.seq, request.observations);
+    writer.commit(request.seq, JSON.parse(request.observations) as Observation[]);
   } catch (err) {
     attempts += 1;
     const error = errorMessage(err);
@@ -41,11 +42,11 @@ function handle(request: WriterRequest): boolean {
     }
     // A batch failing this often is given up (and counted) so one bad batch cannot wedge the store.
     attempts = 0;
-    report({ type: 'dropped', seq: request.seq, count: request.observations.length, error });
+    report({ type: 'dropped', seq: request.seq, count: request.count, error });
     return true;
   }
   attempts = 0;
-  report({ type: 'committed', seq: request.seq, count: request.observations.length });
+  report({ type: 'committed', seq: request.seq, count: request.count });
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => checkpoint('PASSIVE'), settings.idleCheckpointMs);
   return true;
