@@ -104,7 +104,8 @@ export function reasonClass(error: string): string {
 
 export function createQualityTracker(options: QualityTrackerOptions): QualityTracker {
   const slots = Math.max(1, Math.ceil(options.window / MINUTE));
-  const entities = new Map<string, EntityStats>();
+  // By domain, then by id.
+  const entities = new Map<string, Map<string, EntityStats>>();
   const domains = new Map<string, DomainStats>();
   let startedAt: number | undefined;
 
@@ -117,6 +118,16 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
     return stats;
   };
 
+  const entitiesOf = (domain: string): Map<string, EntityStats> => {
+    let byId = entities.get(domain);
+    if (!byId) {
+      byId = new Map();
+      entities.set(domain, byId);
+    }
+    return byId;
+  };
+  const entityStats = (domain: string, id: string) => entities.get(domain)?.get(id);
+
   const statusOf = (domain: string, lastSeen: number, now: number): QualityStatus => {
     const silentFor = now - lastSeen;
     if (silentFor > options.silentAfter) return 'silent';
@@ -126,12 +137,24 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
   return {
     observe(batch, now = Date.now()) {
       startedAt ??= now;
+      // Observations come in runs of one domain: its maps are looked up once per run, and an entity by its
+      // id alone (no "domain/id" string built per observation).
+      let domainName: string | undefined;
+      let domain: DomainStats | undefined;
+      let byId: Map<string, EntityStats> | undefined;
+      let domainCount = 0;
       for (const obs of batch) {
-        const key = `${obs.domain}/${obs.id}`;
-        let stats = entities.get(key);
+        if (obs.domain !== domainName) {
+          domain?.received.add(now, domainCount);
+          domainName = obs.domain;
+          domain = domainStats(domainName);
+          byId = entitiesOf(domainName);
+          domainCount = 0;
+        }
+        let stats = byId!.get(obs.id);
         if (!stats) {
           stats = { lastReceived: now, received: new MinuteCounts(slots), lags: new LagRing(ENTITY_LAGS), unchanged: new Map() };
-          entities.set(key, stats);
+          byId!.set(obs.id, stats);
         }
         // A device clock ahead of ours shows as no lag, not a negative one.
         const lag = Math.max(0, now - obs.ts);
@@ -149,10 +172,10 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
           }
         }
         stats.lags.push(lag);
-        const domain = domainStats(obs.domain);
-        domain.received.add(now, 1);
-        domain.lags.push(lag);
+        domainCount += 1;
+        domain!.lags.push(lag);
       }
+      domain?.received.add(now, domainCount);
     },
 
     rejected(rejection) {
@@ -171,12 +194,12 @@ export function createQualityTracker(options: QualityTrackerOptions): QualityTra
 
     report(query, liveEntities, known, now) {
       const wanted = [...liveEntities].filter((entity) => query.domain === undefined || entity.domain === query.domain);
-      const flagsOf = findLies(wanted, (entity) => entities.get(`${entity.domain}/${entity.id}`)?.unchanged, options.lies, now);
+      const flagsOf = findLies(wanted, (entity) => entityStats(entity.domain, entity.id)?.unchanged, options.lies, now);
       // Rates over the minutes actually watched: a node started five minutes ago has five minutes of counts.
       const minutes = Math.min(slots, Math.max(1, (now - (startedAt ?? now)) / MINUTE));
       const byDomain = new Map<string, QualityEntity[]>();
       for (const entity of wanted) {
-        const stats = entities.get(`${entity.domain}/${entity.id}`);
+        const stats = entityStats(entity.domain, entity.id);
         // Entities seeded from the store at start have no receive time here: their own time stands in.
         const lastSeen = stats?.lastReceived ?? entity.ts;
         const list = byDomain.get(entity.domain) ?? [];

@@ -135,6 +135,23 @@ describe('data-quality tracker', () => {
     expect(fresh.receivedPerMinute).toBeGreaterThan(10);
     expect(fresh.receivedPerMinute).toBeLessThanOrEqual(12);
   });
+  it('keeps domains apart in a batch that mixes them, even for entities with the same id', () => {
+    const tracker = createQualityTracker({ window: 60_000, silentAfter: 600_000, examples: 2, staleAfter: () => 120_000, zoneOf: () => 'city', lies: LIES });
+    const now = 2_000_000_000;
+    const obs = (domain: string, id: string, lag: number) => ({ domain, id, ts: now - lag, fields: { v: 1 } });
+    // Runs of one domain, then another, then the first again: each run's count goes to its own domain.
+    tracker.observe([obs('sensor', 'x', 100), obs('sensor', 'x', 100), obs('traffic', 'x', 900), obs('sensor', 'y', 100), obs('traffic', 'x', 900)], now);
+    const entity = (domain: string, id: string) => ({ domain, id, ts: now, lat: null, lon: null, fields: {}, status: 'ok' as const });
+    const report = tracker.report({ limit: 10 }, [entity('sensor', 'x'), entity('sensor', 'y'), entity('traffic', 'x')], ['sensor', 'traffic'], now);
+    const sensor = report.domains.find((d) => d.domain === 'sensor')!;
+    const traffic = report.domains.find((d) => d.domain === 'traffic')!;
+    expect(sensor.receivedPerMinute).toBe(3);
+    expect(traffic.receivedPerMinute).toBe(2);
+    expect(sensor.lagP95Ms).toBe(100);
+    expect(traffic.lagP95Ms).toBe(900);
+    expect(Object.fromEntries(sensor.entities.map((e) => [e.id, e.receivedPerMinute]))).toEqual({ x: 2, y: 1 });
+    expect(traffic.entities.map((e) => [e.id, e.receivedPerMinute, e.lagP95Ms])).toEqual([['x', 2, 900]]);
+  });
 });
 
 describe('sensors that lie', () => {
