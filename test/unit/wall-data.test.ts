@@ -135,6 +135,7 @@ describe('data-quality tracker', () => {
     expect(fresh.receivedPerMinute).toBeGreaterThan(10);
     expect(fresh.receivedPerMinute).toBeLessThanOrEqual(12);
   });
+
   it('keeps domains apart in a batch that mixes them, even for entities with the same id', () => {
     const tracker = createQualityTracker({ window: 60_000, silentAfter: 600_000, examples: 2, staleAfter: () => 120_000, zoneOf: () => 'city', lies: LIES });
     const now = 2_000_000_000;
