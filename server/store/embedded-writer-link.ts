@@ -22,9 +22,7 @@ const RESTART_BACKOFF = { baseMs: 100, maxMs: 5000 };
 
 interface PendingBatch {
   seq: number;
-  /** The observations as JSON text (embedded-writer-protocol.ts says why), kept for a resend after a crash. */
-  json: string;
-  count: number;
+  observations: readonly Observation[];
   done(outcome: BatchOutcome): void;
 }
 
@@ -99,7 +97,7 @@ export class EmbeddedWriterLink {
     const failure = this.failure;
     if (failure !== undefined) return Promise.resolve({ outcome: 'dropped', error: failure });
     return new Promise((done) => {
-      const batch: PendingBatch = { seq: this.nextSeq++, json: JSON.stringify(observations), count: observations.length, done };
+      const batch: PendingBatch = { seq: this.nextSeq++, observations, done };
       this.pending.push(batch);
       this.post(batch);
     });
@@ -123,7 +121,7 @@ export class EmbeddedWriterLink {
     if (!worker) return;
     // A thread with work outstanding keeps the process alive; an idle one does not.
     worker.ref();
-    worker.postMessage({ type: 'batch', seq: batch.seq, count: batch.count, observations: batch.json } satisfies WriterRequest);
+    worker.postMessage({ type: 'batch', seq: batch.seq, observations: batch.observations } satisfies WriterRequest);
   }
 
   // The first start rejects when the thread cannot open the file; a restart that fails counts as a crash.
@@ -181,7 +179,7 @@ export class EmbeddedWriterLink {
         if (report.type === 'dropped') {
           this.logger.error('embedded store write failed repeatedly; batch dropped', {
             error: report.error,
-            dropped: batch!.count,
+            dropped: batch!.observations.length,
           });
           batch!.done({ outcome: 'dropped', error: report.error });
         } else batch!.done({ outcome: 'written' });

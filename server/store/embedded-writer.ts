@@ -1,6 +1,5 @@
 // Entry point of the embedded store's writer thread (a worker_thread started by embedded-writer-link.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Observation } from '../../contract/index.js';
 import { createEmbeddedWriter } from './embedded-write.js';
 import type { WriterReport, WriterRequest, WriterSettings } from './embedded-writer-protocol.js';
 import { errorMessage } from './types-logger.js';
@@ -32,7 +31,7 @@ function handle(request: WriterRequest): boolean {
     return true;
   }
   try {
-    writer.commit(request.seq, JSON.parse(request.observations) as Observation[]);
+    writer.commit(request.seq, request.observations);
   } catch (err) {
     attempts += 1;
     const error = errorMessage(err);
@@ -42,11 +41,11 @@ function handle(request: WriterRequest): boolean {
     }
     // A batch failing this often is given up (and counted) so one bad batch cannot wedge the store.
     attempts = 0;
-    report({ type: 'dropped', seq: request.seq, count: request.count, error });
+    report({ type: 'dropped', seq: request.seq, count: request.observations.length, error });
     return true;
   }
   attempts = 0;
-  report({ type: 'committed', seq: request.seq, count: request.count });
+  report({ type: 'committed', seq: request.seq, count: request.observations.length });
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => checkpoint('PASSIVE'), settings.idleCheckpointMs);
   return true;
