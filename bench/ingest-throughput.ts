@@ -31,11 +31,27 @@ interface Plan {
 
 /**
  * `IOC_BENCH_INGEST_OBSERVATIONS` and `IOC_BENCH_INGEST_REPEATS` set the observations per run and the runs per
- * figure (e.g. a quick run long enough to profile, or repeated enough to compare two builds).
+ * figure, `IOC_BENCH_INGEST_STORE` (embedded or influx) and `IOC_BENCH_INGEST_SHAPES` (comma-separated) narrow a
+ * full run: e.g. one configuration long enough to profile, or repeated enough to compare two builds.
  */
 function plan(quick: boolean): Plan {
   const observations = Number(process.env.IOC_BENCH_INGEST_OBSERVATIONS) || undefined;
   const repeats = Number(process.env.IOC_BENCH_INGEST_REPEATS) || undefined;
+  const onlyStore = process.env.IOC_BENCH_INGEST_STORE;
+  const onlyShapes = process.env.IOC_BENCH_INGEST_SHAPES?.split(',').filter((s): s is PayloadShape =>
+    (PAYLOAD_SHAPES as readonly string[]).includes(s),
+  );
+  if (!quick && (onlyStore !== undefined || onlyShapes?.length)) {
+    const shapes = onlyShapes?.length ? onlyShapes : [...PAYLOAD_SHAPES];
+    const kinds: StoreKind[] = onlyStore === 'influx' || onlyStore === 'embedded' ? [onlyStore] : ['embedded', 'influx'];
+    return {
+      shapes,
+      stores: kinds.map((kind) => ({ kind, shapes })),
+      observations: observations ?? 100_000,
+      repeats: repeats ?? 3,
+      entities: 1000,
+    };
+  }
   if (quick) {
     return {
       shapes: ['json', 'line-batch'],
