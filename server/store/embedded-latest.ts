@@ -14,12 +14,29 @@ export interface LatestState {
   integers?: Record<string, string>;
 }
 
+/** States by domain, then by id: no "domain/id" key string is built per observation (the writer's hot path). */
+export type LatestStates = Map<string, Map<string, LatestState>>;
+
+function statesOf(states: LatestStates, domain: string): Map<string, LatestState> {
+  let inDomain = states.get(domain);
+  if (!inDomain) {
+    inDomain = new Map();
+    states.set(domain, inDomain);
+  }
+  return inDomain;
+}
+
+/** Every state in `states`. */
+export function* eachState(states: LatestStates): Generator<LatestState> {
+  for (const inDomain of states.values()) yield* inDomain.values();
+}
+
 /**
  * The `latest` table mirrored in memory (one entry per entity), so merging an observation into its
  * entity's state costs no read and no JSON parsing in SQLite; the store is the file's only writer.
  */
 export class LatestMirror {
-  private readonly entities = new Map<string, LatestState>();
+  private readonly entities: LatestStates = new Map();
 
   /** Fills the mirror from the table at start-up. */
   load(rows: Iterable<ObservationRow>): void {
@@ -28,7 +45,7 @@ export class LatestMirror {
       const { integers, ...rest } = row;
       const state: LatestState = { ...rest, fields };
       if (integers) state.integers = JSON.parse(integers) as Record<string, string>;
-      this.entities.set(`${row.domain}\0${row.id}`, state);
+      statesOf(this.entities, row.domain).set(row.id, state);
     }
   }
 
@@ -37,20 +54,21 @@ export class LatestMirror {
    * overwrites fields, position and tags; an older one (out-of-order arrival) only fills fields and
    * a position not known yet.
    */
-  merge(changed: Map<string, LatestState>, obs: Observation, ts: number, tags: string | null): void {
-    const key = `${obs.domain}\0${obs.id}`;
-    let state = changed.get(key);
+  merge(changed: LatestStates, obs: Observation, ts: number, tags: string | null): void {
+    const inBatch = statesOf(changed, obs.domain);
+    let state = inBatch.get(obs.id);
     if (!state) {
-      const known = this.entities.get(key);
+      const known = this.entities.get(obs.domain)?.get(obs.id);
       state = known
         ? { ...known, fields: { ...known.fields }, ...(known.integers ? { integers: { ...known.integers } } : {}) }
         : { domain: obs.domain, id: obs.id, ts, lat: null, lon: null, fields: {}, tags };
-      changed.set(key, state);
+      inBatch.set(obs.id, state);
     }
     const hasPosition = obs.lat !== undefined && obs.lon !== undefined;
     if (ts >= state.ts) {
       state.ts = ts;
-      Object.assign(state.fields, obs.fields);
+      // A loop, not Object.assign: measurably cheaper per observation on these small objects.
+      for (const name in obs.fields) state.fields[name] = obs.fields[name]!;
       // A field's exact text goes with its value: set when this value has one, dropped when it has none.
       if (state.integers !== undefined || obs.integers !== undefined) {
         const integers = (state.integers ??= {});
@@ -80,7 +98,10 @@ export class LatestMirror {
   }
 
   /** Makes a committed batch's states the current ones. */
-  apply(changed: Map<string, LatestState>): void {
-    for (const [key, state] of changed) this.entities.set(key, state);
+  apply(changed: LatestStates): void {
+    for (const [domain, inBatch] of changed) {
+      const into = statesOf(this.entities, domain);
+      for (const [id, state] of inBatch) into.set(id, state);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import type { Observation } from '../../contract/index.js';
 import { createFieldCatalog, type FieldCatalogChanges } from './embedded-catalog.js';
 import { createCompactor } from './embedded-compact.js';
-import { LatestMirror, type LatestState } from './embedded-latest.js';
+import { eachState, LatestMirror, type LatestStates } from './embedded-latest.js';
 import { openWriterDatabase } from './embedded-schema.js';
 import type { RetentionOptions } from './retention.js';
 
@@ -16,7 +16,7 @@ export function createEmbeddedWriter(file: string, checkpointPages: number, rete
   const catalog = createFieldCatalog(db);
   const compactor = retention?.enabled ? createCompactor(db, retention) : undefined;
   const transaction = db.transaction(
-    (seq: number, batch: readonly Observation[], changed: Map<string, LatestState>, fields: FieldCatalogChanges) => {
+    (seq: number, batch: readonly Observation[], changed: LatestStates, fields: FieldCatalogChanges) => {
       for (const obs of batch) {
         const tags = obs.tags && Object.keys(obs.tags).length > 0 ? JSON.stringify(obs.tags) : null;
         const hasPosition = obs.lat !== undefined && obs.lon !== undefined;
@@ -36,7 +36,7 @@ export function createEmbeddedWriter(file: string, checkpointPages: number, rete
       }
       catalog.store(fields);
       // One row per entity per batch, however many observations it reported.
-      for (const s of changed.values()) {
+      for (const s of eachState(changed)) {
         const integers = s.integers === undefined || Object.keys(s.integers).length === 0 ? null : JSON.stringify(s.integers);
         statements.replaceLatest.run(s.domain, s.id, s.ts, s.lat, s.lon, JSON.stringify(s.fields), s.tags, integers);
       }
@@ -52,7 +52,7 @@ export function createEmbeddedWriter(file: string, checkpointPages: number, rete
     },
     /** Commits one batch in one transaction; throws (nothing written) on failure. */
     commit(seq: number, batch: readonly Observation[]): void {
-      const changed = new Map<string, LatestState>();
+      const changed: LatestStates = new Map();
       const fields: FieldCatalogChanges = new Map();
       transaction(seq, batch, changed, fields);
       mirror.apply(changed);
