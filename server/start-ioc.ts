@@ -103,8 +103,13 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     // What an earlier process acknowledged but the store had not written is written before anything reads it.
     const walDir = path.join(config.dataDir, 'wal');
     if (config.store.wal.enabled) await replayWriteAheadLog(walDir, store, logger.child({ module: 'wal' }));
+    const metricsRegistry = createMetricsRegistry();
     const wal = config.store.wal.enabled
-      ? openWriteAheadLog(store, { dir: walDir, fsync: config.store.wal.fsync }, logger.child({ module: 'wal' }))
+      ? openWriteAheadLog(
+          store,
+          { dir: walDir, fsync: config.store.wal.fsync, onSync: (seconds) => metricsRegistry.walSync.observe(seconds) },
+          logger.child({ module: 'wal' }),
+        )
       : undefined;
 
     // People, sessions, tokens, devices, audit, rules and alerts (docs/ARCHITECTURE.md, "State store").
@@ -173,7 +178,6 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
     const devices = createDeviceService({ state, topicRoot: config.mqtt.topicRoot, ...(dynsec ? { dynsec } : {}) });
 
     const counters = createIngestCounters();
-    const metricsRegistry = createMetricsRegistry();
     cleanups.push(startIngestToStoreProbe({ store, counters, observe: (seconds) => metricsRegistry.ingestToStore.observe(seconds) }));
     const wall = startWall({
       config,

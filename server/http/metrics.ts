@@ -16,6 +16,8 @@ export interface MetricsRegistry {
   publishToDelta: Histogram;
   /** Seconds from accepting a batch to the store confirming it written. */
   ingestToStore: Histogram;
+  /** Seconds each fdatasync of the write-ahead log took (acknowledgements wait for it). */
+  walSync: Histogram;
 }
 
 /**
@@ -52,6 +54,12 @@ export function createMetricsRegistry(): MetricsRegistry {
       name: 'ioc_ingest_to_store_seconds',
       help: 'Time from accepting a batch to the store confirming it written',
       buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    walSync: new Histogram({
+      name: 'ioc_wal_sync_seconds',
+      help: 'Time each fdatasync of the write-ahead log took; MQTT and HTTP acknowledgements wait for it',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
     async render(samples) {

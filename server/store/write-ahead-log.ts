@@ -22,6 +22,8 @@ export interface WriteAheadLogOptions {
   segmentBytes?: number;
   segmentMs?: number;
   clock?: () => number;
+  /** Hears how long each fdatasync took, in seconds: a slow or contended disk shows here before anywhere else. */
+  onSync?: (seconds: number) => void;
 }
 
 export interface WriteAheadLog {
@@ -153,7 +155,11 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
 
   const commit = () => {
     write();
-    if (options.fsync && fd >= 0) fdatasyncSync(fd);
+    if (options.fsync && fd >= 0) {
+      const started = performance.now();
+      fdatasyncSync(fd);
+      options.onSync?.((performance.now() - started) / 1000);
+    }
   };
 
   const startSync = () => {
@@ -166,8 +172,10 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
       return;
     }
     syncing = true;
+    const started = performance.now();
     fdatasync(fd, (err) => {
       syncing = false;
+      options.onSync?.((performance.now() - started) / 1000);
       // Segments closed while this ran could only be closed now (closing an fd under fdatasync is a race).
       for (const old of retired) closeSync(old);
       retired = [];

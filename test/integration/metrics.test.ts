@@ -19,7 +19,7 @@ describe('/metrics', () => {
     await product?.stop();
   });
 
-  it('exposes process, GC and event-loop metrics and the two latency histograms, fed by real traffic', async () => {
+  it('exposes process, GC and event-loop metrics the latency histograms and the write-ahead log sync times, fed by real traffic', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await product.api.fetch('/api/v1/ingest', {
         method: 'POST',
@@ -38,6 +38,10 @@ describe('/metrics', () => {
     expect(valueOf(text, 'ioc_publish_to_delta_seconds_bucket\\{le="1"\\}')).toBe(0);
     expect(valueOf(text, 'ioc_publish_to_delta_seconds_sum')).toBeGreaterThanOrEqual(6);
     expect(valueOf(text, 'ioc_ingest_accepted_total')).toBe(3);
+    // Each 202 waited for the write-ahead log's fdatasync (on by default): at least one timed sync, each under 5 s.
+    expect(valueOf(text, 'ioc_wal_sync_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(valueOf(text, 'ioc_wal_sync_seconds_bucket\\{le="5"\\}')).toBe(valueOf(text, 'ioc_wal_sync_seconds_count'));
+    expect(valueOf(text, 'ioc_wal_sync_seconds_sum')).toBeGreaterThan(0);
     expect(text).toMatch(/^# TYPE ioc_ingest_accepted_total counter$/m);
     expect(text).toMatch(/^ioc_store_written_total\{store="embedded"\} \d+$/m);
     for (const name of ['ioc_process_cpu_seconds_total', 'ioc_process_resident_memory_bytes', 'ioc_nodejs_eventloop_lag_p99_seconds', 'ioc_nodejs_heap_size_used_bytes']) {

@@ -32,6 +32,28 @@ describe('write-ahead log', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
+  it('times every fdatasync, synchronous and on the thread pool, and none when syncing is off', async () => {
+    const synced: number[] = [];
+    const wal = openWriteAheadLog(fakeStore().store, { dir: dir(), fsync: true, onSync: (s) => synced.push(s) }, quietLogger);
+    wal.append([obs('a', 1)]);
+    wal.commit();
+    expect(synced).toHaveLength(1);
+    wal.append([obs('b', 2)]);
+    await new Promise<void>((resolve, reject) => wal.sync((err) => (err ? reject(err) : resolve())));
+    expect(synced).toHaveLength(2);
+    for (const seconds of synced) {
+      expect(seconds).toBeGreaterThanOrEqual(0);
+      expect(seconds).toBeLessThan(10);
+    }
+
+    const unsynced: number[] = [];
+    const loose = openWriteAheadLog(fakeStore().store, { dir: dir(), fsync: false, onSync: (s) => unsynced.push(s) }, quietLogger);
+    loose.append([obs('c', 3)]);
+    loose.commit();
+    await new Promise<void>((resolve) => loose.sync(() => resolve()));
+    expect(unsynced).toEqual([]);
+  });
+
   it('replays what a killed process committed, skipping what the store holds and a torn last line', async () => {
     const d = dir();
     const first = fakeStore();
