@@ -88,11 +88,22 @@ function optional(value: number | undefined): string {
   return value === undefined ? '–' : formatNumber(value);
 }
 
-/** One row per minute: memory at the minute's end, the worst event-loop p99 and backlog within it. */
+/** A histogram's mean over a window in ms, from the growth of its sum (s) and count. */
+function meanMs(sumSeconds: number, count: number): number | undefined {
+  return count > 0 ? (sumSeconds / count) * 1000 : undefined;
+}
+
+/** The largest of the defined values, undefined when there is none. */
+function worstOf(values: readonly (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length > 0 ? Math.max(...defined) : undefined;
+}
+
+/** One row per minute: memory at the minute's end, the worst event-loop p99, backlog and waits within it. */
 function minuteTable(samples: readonly SoakSample[]): string {
   const rows = [
-    '| minute | RSS MB | heap used MB | event loop p99 ms (worst 10 s) | store backlog (worst) | behind the offered pace | broker holds | broker dropped | CPU % of a core | host steal % |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| minute | RSS MB | heap used MB | event loop p99 ms (worst 10 s) | store backlog (worst) | behind the offered pace | broker holds | broker dropped | log fdatasync ms (worst 10 s mean) | accepted → written ms (worst 10 s mean) | CPU % of a core | host steal % |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const last = Math.ceil(samples.at(-1)?.minute ?? 0);
   for (let m = 1; m <= last; m++) {
@@ -104,7 +115,7 @@ function minuteTable(samples: readonly SoakSample[]): string {
     const cpu = inMinute.reduce((a, s) => a + s.cpu, 0) / inMinute.length;
     const steal = inMinute.reduce((a, s) => a + s.steal, 0) / inMinute.length;
     rows.push(
-      `| ${m} | ${formatNumber(end.rss / MB)} | ${formatNumber(end.heapUsed / MB)} | ${formatNumber(worstLoop)} | ${formatNumber(worstBacklog)} | ${formatNumber(end.behind)} | ${optional(end.brokerHeld)} | ${optional(end.brokerDropped)} | ${formatNumber(cpu * 100)} | ${formatNumber(steal * 100)} |`,
+      `| ${m} | ${formatNumber(end.rss / MB)} | ${formatNumber(end.heapUsed / MB)} | ${formatNumber(worstLoop)} | ${formatNumber(worstBacklog)} | ${formatNumber(end.behind)} | ${optional(end.brokerHeld)} | ${optional(end.brokerDropped)} | ${optional(worstOf(inMinute.map((s) => s.walSyncMs)))} | ${optional(worstOf(inMinute.map((s) => s.storeWriteMs)))} | ${formatNumber(cpu * 100)} | ${formatNumber(steal * 100)} |`,
     );
   }
   return rows.join('\n');
@@ -193,13 +204,19 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         steal: (host.steal - previousHost.steal) / Math.max(1, host.total - previousHost.total),
         brokerHeld: sys.held(),
         brokerDropped: sys.dropped() === undefined ? undefined : sys.dropped()! - dropped0,
+        // Means over the window from the histograms' sums and counts: which wait grew when ingest stalled.
+        walSyncMs: meanMs(counter('ioc_wal_sync_seconds_sum', previous), counter('ioc_wal_sync_seconds_count', previous)),
+        storeWriteMs: meanMs(
+          counter('ioc_ingest_to_store_seconds_sum', previous),
+          counter('ioc_ingest_to_store_seconds_count', previous),
+        ),
       };
       previousHost = host;
       samples.push(sample);
       previous = metrics;
       previousAt = now;
       ctx.log(
-        `${sample.minute.toFixed(1)} min: RSS ${formatNumber(sample.rss / MB)} MB, heap ${formatNumber(sample.heapUsed / MB)} MB, loop p99 ${formatNumber(sample.loopP99)} ms, stored ${formatNumber(sample.stored)} obs/s, backlog ${formatNumber(sample.backlog)}, behind the offered pace ${formatNumber(sample.behind)}, broker holds ${optional(sample.brokerHeld)} and dropped ${optional(sample.brokerDropped)}, CPU ${formatNumber(sample.cpu * 100)} %, host steal ${formatNumber(sample.steal * 100)} %`,
+        `${sample.minute.toFixed(1)} min: RSS ${formatNumber(sample.rss / MB)} MB, heap ${formatNumber(sample.heapUsed / MB)} MB, loop p99 ${formatNumber(sample.loopP99)} ms, stored ${formatNumber(sample.stored)} obs/s, backlog ${formatNumber(sample.backlog)}, behind the offered pace ${formatNumber(sample.behind)}, broker holds ${optional(sample.brokerHeld)} and dropped ${optional(sample.brokerDropped)}, log fdatasync ${optional(sample.walSyncMs)} ms, accepted → written ${optional(sample.storeWriteMs)} ms, CPU ${formatNumber(sample.cpu * 100)} %, host steal ${formatNumber(sample.steal * 100)} %`,
       );
     }
     published = await publishing;

@@ -24,6 +24,10 @@ export interface SoakSample {
   brokerHeld?: number | undefined;
   /** Messages the broker dropped since the load started, at its last $SYS report. */
   brokerDropped?: number | undefined;
+  /** Mean time of the write-ahead log's fdatasyncs over the window, ms (undefined: none ran). Acknowledgements wait for them. */
+  walSyncMs?: number | undefined;
+  /** Mean time from accepting a batch to the store confirming it written over the window, ms (undefined: none confirmed). */
+  storeWriteMs?: number | undefined;
 }
 
 interface Series {
