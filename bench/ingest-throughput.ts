@@ -41,17 +41,6 @@ function plan(quick: boolean): Plan {
   const onlyShapes = process.env.IOC_BENCH_INGEST_SHAPES?.split(',').filter((s): s is PayloadShape =>
     (PAYLOAD_SHAPES as readonly string[]).includes(s),
   );
-  if (!quick && (onlyStore !== undefined || onlyShapes?.length)) {
-    const shapes = onlyShapes?.length ? onlyShapes : [...PAYLOAD_SHAPES];
-    const kinds: StoreKind[] = onlyStore === 'influx' || onlyStore === 'embedded' ? [onlyStore] : ['embedded', 'influx'];
-    return {
-      shapes,
-      stores: kinds.map((kind) => ({ kind, shapes })),
-      observations: observations ?? 100_000,
-      repeats: repeats ?? 3,
-      entities: 1000,
-    };
-  }
   if (quick) {
     return {
       shapes: ['json', 'line-batch'],
@@ -61,13 +50,11 @@ function plan(quick: boolean): Plan {
       entities: 1000,
     };
   }
-  const shapes = [...PAYLOAD_SHAPES];
+  const shapes = onlyShapes?.length ? onlyShapes : [...PAYLOAD_SHAPES];
+  const kinds: StoreKind[] = onlyStore === 'influx' || onlyStore === 'embedded' ? [onlyStore] : ['embedded', 'influx'];
   return {
     shapes,
-    stores: [
-      { kind: 'embedded', shapes },
-      { kind: 'influx', shapes },
-    ],
+    stores: kinds.map((kind) => ({ kind, shapes })),
     observations: observations ?? 100_000,
     repeats: repeats ?? 3,
     entities: 1000,
