@@ -1,7 +1,6 @@
 // Suite 1: observations/s from a real Mosquitto through the product's MQTT ingest, normalisation,
 // store write and live fan-out, against a bare mqtt.js subscriber that only counts messages.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import type { BenchContext, Suite } from './support/context.js';
@@ -16,6 +15,7 @@ import {
 } from './support/payloads.js';
 import { readMetrics, waitForCounter, type ProductProcess } from './support/product.js';
 import { profileNotes } from './support/cpu-profile.js';
+import { cpuSeconds, processCpuSeconds } from './support/proc-cpu.js';
 import { atLeast, type Figure, type SuiteResult, type Target } from './support/report.js';
 import { formatNumber, median, wallClockMs } from './support/stats.js';
 
@@ -195,19 +195,6 @@ interface CpuSnapshot {
   threads: Map<number, number>;
 }
 
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** utime + stime from /proc (a process's stat counts all its threads; task/<pid>/stat the main thread alone). */
-function cpuSeconds(file: string): number {
-  try {
-    const stat = readFileSync(file, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU seconds so far of each of a process's threads. */
 function threadSeconds(pid: number): Map<number, number> {
   const threads = new Map<number, number>();
@@ -224,8 +211,8 @@ function cpuSnapshot(productPid: number, brokerPid: number | undefined, storePid
     threads: threadSeconds(productPid),
     product: cpuSeconds(`/proc/${productPid}/stat`),
     main: cpuSeconds(`/proc/${productPid}/task/${productPid}/stat`),
-    broker: brokerPid === undefined ? 0 : cpuSeconds(`/proc/${brokerPid}/stat`),
-    store: storePid === undefined ? 0 : cpuSeconds(`/proc/${storePid}/stat`),
+    broker: processCpuSeconds(brokerPid),
+    store: processCpuSeconds(storePid),
   };
 }
 

@@ -11,6 +11,7 @@ import type { LoadSpec } from './support/payloads.js';
 import { readMetrics, startProduct, tokenFor, type ProductProcess } from './support/product.js';
 import { below, type Figure, type SuiteResult } from './support/report.js';
 import { formatNumber, LatencyHistogram, wallClockMs } from './support/stats.js';
+import { processCpuSeconds } from './support/proc-cpu.js';
 import { soakChart, type SoakSample } from './support/soak-chart.js';
 
 const ENTITIES = 1000;
@@ -60,10 +61,10 @@ async function freshProduct(
   return { product, root };
 }
 
-/** CPU time of the whole machine from /proc/stat: stolen by the host (other machines) and in all. */
-function hostTicks(): { steal: number; total: number } {
+/** CPU time of the whole machine from /proc/stat: stolen by the host (other machines), idle waiting for the disk, and in all. */
+function hostTicks(): { steal: number; iowait: number; total: number } {
   const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
-  return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
+  return { steal: fields[7] ?? 0, iowait: fields[4] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
 }
 
 /** Least-squares slope of y over x (per unit of x). */
@@ -102,8 +103,8 @@ function worstOf(values: readonly (number | undefined)[]): number | undefined {
 /** One row per minute: memory at the minute's end, the worst event-loop p99, backlog and waits within it. */
 function minuteTable(samples: readonly SoakSample[]): string {
   const rows = [
-    '| minute | RSS MB | heap used MB | event loop p99 ms (worst 10 s) | store backlog (worst) | behind the offered pace | broker holds | broker dropped | log fdatasync ms (worst 10 s mean) | accepted → written ms (worst 10 s mean) | CPU % of a core | host steal % |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| minute | RSS MB | heap used MB | event loop p99 ms (worst 10 s) | store backlog (worst) | behind the offered pace | broker holds | broker dropped | log fdatasync ms (worst 10 s mean) | accepted → written ms (worst 10 s mean) | CPU % of a core | broker CPU % | InfluxDB CPU % | host steal % | disk wait % (worst 10 s) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const last = Math.ceil(samples.at(-1)?.minute ?? 0);
   for (let m = 1; m <= last; m++) {
@@ -114,8 +115,15 @@ function minuteTable(samples: readonly SoakSample[]): string {
     const worstBacklog = Math.max(...inMinute.map((s) => s.backlog));
     const cpu = inMinute.reduce((a, s) => a + s.cpu, 0) / inMinute.length;
     const steal = inMinute.reduce((a, s) => a + s.steal, 0) / inMinute.length;
+    const iowait = worstOf(inMinute.map((s) => s.iowait));
+    const meanOf = (pick: (s: SoakSample) => number | undefined) => {
+      const values = inMinute.map(pick).filter((v): v is number => v !== undefined);
+      return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
+    };
+    const brokerCpu = meanOf((s) => s.brokerCpu);
+    const influxCpu = meanOf((s) => s.influxCpu);
     rows.push(
-      `| ${m} | ${formatNumber(end.rss / MB)} | ${formatNumber(end.heapUsed / MB)} | ${formatNumber(worstLoop)} | ${formatNumber(worstBacklog)} | ${formatNumber(end.behind)} | ${optional(end.brokerHeld)} | ${optional(end.brokerDropped)} | ${optional(worstOf(inMinute.map((s) => s.walSyncMs)))} | ${optional(worstOf(inMinute.map((s) => s.storeWriteMs)))} | ${formatNumber(cpu * 100)} | ${formatNumber(steal * 100)} |`,
+      `| ${m} | ${formatNumber(end.rss / MB)} | ${formatNumber(end.heapUsed / MB)} | ${formatNumber(worstLoop)} | ${formatNumber(worstBacklog)} | ${formatNumber(end.behind)} | ${optional(end.brokerHeld)} | ${optional(end.brokerDropped)} | ${optional(worstOf(inMinute.map((s) => s.walSyncMs)))} | ${optional(worstOf(inMinute.map((s) => s.storeWriteMs)))} | ${formatNumber(cpu * 100)} | ${optional(brokerCpu === undefined ? undefined : brokerCpu * 100)} | ${optional(influxCpu === undefined ? undefined : influxCpu * 100)} | ${formatNumber(steal * 100)} | ${iowait === undefined ? '–' : formatNumber(iowait * 100)} |`,
     );
   }
   return rows.join('\n');
@@ -166,6 +174,10 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     let previous = await readMetrics(product.baseUrl);
     let previousAt = t0;
     let previousHost = hostTicks();
+    const brokerPid = broker.process.pid;
+    const influxPid = p.store === 'influx' ? (await ctx.influxd()).process.pid : undefined;
+    const serverCpu = () => ({ broker: processCpuSeconds(brokerPid), influx: processCpuSeconds(influxPid) });
+    let previousServers = serverCpu();
     const accepted0 = previous.get('ioc_ingest_accepted_total') ?? 0;
     // The broker's drop counter counts since it started (other suites share it): the soak's part is the growth.
     const dropped0 = sys.dropped() ?? 0;
@@ -182,6 +194,8 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       ]);
       const now = performance.now();
       const host = hostTicks();
+      const servers = serverCpu();
+      const seconds = (now - previousAt) / 1000;
       const counter = (name: string, from: Map<string, number>) => (metrics.get(name) ?? 0) - (from.get(name) ?? 0);
       const sample: SoakSample = {
         minute: (now - t0) / 60_000,
@@ -202,6 +216,9 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
             ((metrics.get('ioc_ingest_accepted_total') ?? 0) - accepted0),
         ),
         steal: (host.steal - previousHost.steal) / Math.max(1, host.total - previousHost.total),
+        iowait: (host.iowait - previousHost.iowait) / Math.max(1, host.total - previousHost.total),
+        brokerCpu: (servers.broker - previousServers.broker) / seconds,
+        influxCpu: influxPid === undefined ? undefined : (servers.influx - previousServers.influx) / seconds,
         brokerHeld: sys.held(),
         brokerDropped: sys.dropped() === undefined ? undefined : sys.dropped()! - dropped0,
         // Means over the window from the histograms' sums and counts: which wait grew when ingest stalled.
@@ -212,11 +229,12 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         ),
       };
       previousHost = host;
+      previousServers = servers;
       samples.push(sample);
       previous = metrics;
       previousAt = now;
       ctx.log(
-        `${sample.minute.toFixed(1)} min: RSS ${formatNumber(sample.rss / MB)} MB, heap ${formatNumber(sample.heapUsed / MB)} MB, loop p99 ${formatNumber(sample.loopP99)} ms, stored ${formatNumber(sample.stored)} obs/s, backlog ${formatNumber(sample.backlog)}, behind the offered pace ${formatNumber(sample.behind)}, broker holds ${optional(sample.brokerHeld)} and dropped ${optional(sample.brokerDropped)}, log fdatasync ${optional(sample.walSyncMs)} ms, accepted → written ${optional(sample.storeWriteMs)} ms, CPU ${formatNumber(sample.cpu * 100)} %, host steal ${formatNumber(sample.steal * 100)} %`,
+        `${sample.minute.toFixed(1)} min: RSS ${formatNumber(sample.rss / MB)} MB, heap ${formatNumber(sample.heapUsed / MB)} MB, loop p99 ${formatNumber(sample.loopP99)} ms, stored ${formatNumber(sample.stored)} obs/s, backlog ${formatNumber(sample.backlog)}, behind the offered pace ${formatNumber(sample.behind)}, broker holds ${optional(sample.brokerHeld)} and dropped ${optional(sample.brokerDropped)}, log fdatasync ${optional(sample.walSyncMs)} ms, accepted → written ${optional(sample.storeWriteMs)} ms, CPU ${formatNumber(sample.cpu * 100)} % (broker ${formatNumber((sample.brokerCpu ?? 0) * 100)} %, InfluxDB ${optional(sample.influxCpu === undefined ? undefined : sample.influxCpu * 100)} %), host steal ${formatNumber(sample.steal * 100)} %, disk wait ${formatNumber((sample.iowait ?? 0) * 100)} %`,
       );
     }
     published = await publishing;

@@ -20,6 +20,11 @@ export interface SoakSample {
   behind: number;
   /** Share of the machine's CPU time taken by the host for other machines over the window (0–1). */
   steal: number;
+  /** Share of the machine's CPU time idle while waiting for the disk over the window (0–1). */
+  iowait?: number | undefined;
+  /** CPU seconds per second over the window of the broker and of InfluxDB (undefined: not running here). */
+  brokerCpu?: number | undefined;
+  influxCpu?: number | undefined;
   /** Messages the broker held at its last $SYS report (undefined before the first). */
   brokerHeld?: number | undefined;
   /** Messages the broker dropped since the load started, at its last $SYS report. */
