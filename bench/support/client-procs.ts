@@ -23,6 +23,8 @@ export type ClientAnswer =
 
 /** A process holding /live clients (see client-child.ts). */
 export interface ClientProcess {
+  /** The child's process id (undefined if it failed to start). */
+  readonly pid: number | undefined;
   request(request: ClientRequest): Promise<ClientAnswer>;
   /** The latencies recorded since the last `measure`, added into `into`; resolves with the deltas received and the CPU used. */
   collect(into: LatencyHistogram): Promise<{ deltas: number; cpu: number }>;
@@ -72,6 +74,7 @@ export async function startClientProcess(teardown: Teardown, name: string): Prom
     return next;
   };
   return {
+    pid: child.pid,
     request,
     async collect(into) {
       const answer = await request({ type: 'collect' });

@@ -18,3 +18,13 @@ export function cpuSeconds(file: string): number {
 export function processCpuSeconds(pid: number | undefined): number {
   return pid === undefined ? 0 : cpuSeconds(`/proc/${pid}/stat`);
 }
+
+/** Nanoseconds a thread has spent on a CPU and waiting in the run queue for one (/proc/<pid>/task/<tid>/schedstat). */
+export function threadSchedule(pid: number, tid = pid): { runNs: number; waitNs: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runNs: run ?? 0, waitNs: wait ?? 0 };
+  } catch {
+    return { runNs: 0, waitNs: 0 };
+  }
+}

@@ -31,6 +31,8 @@ export interface PublishReport {
 
 /** A publisher process that runs one job at a time. */
 export interface Publisher {
+  /** The child's process id (undefined if it failed to start). */
+  readonly pid: number | undefined;
   run(job: Omit<PublishJob, 'type'>): Promise<PublishReport>;
   stop(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function startPublisher(teardown: Teardown): Promise<Publisher> {
     throw err;
   });
   return {
+    pid: child.pid,
     run: (job) =>
       new Promise<PublishReport>((resolve, reject) => {
         const timer = setTimeout(

@@ -22,6 +22,8 @@ export interface SoakSample {
   steal: number;
   /** Share of the machine's CPU time idle while waiting for the disk over the window (0–1). */
   iowait?: number | undefined;
+  /** Share of the window the product's main thread spent runnable but waiting for a core (0–1). */
+  mainWait?: number | undefined;
   /** CPU seconds per second over the window of the broker and of InfluxDB (undefined: not running here). */
   brokerCpu?: number | undefined;
   influxCpu?: number | undefined;
