@@ -291,6 +291,8 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     title: `Soak: ${formatNumber(p.rate)} obs/s, ${CLIENTS} clients, ${p.store === 'influx' ? 'InfluxDB' : 'embedded store'}, ${p.minutes} min`,
     warmupMinutes: p.warmupMinutes,
   });
+  // The samples beside the run's work files, so the chart can be drawn again without a new 30-minute run.
+  writeFileSync(path.join(ctx.workDir('soak'), 'samples.json'), JSON.stringify(samples));
   const chartFile = ctx.write ? path.join(ROOT, CHART) : path.join(ctx.workDir('soak'), 'soak.svg');
   mkdirSync(path.dirname(chartFile), { recursive: true });
   writeFileSync(chartFile, chart);
@@ -363,7 +365,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   ];
   const notes = [
     `![Soak chart: RSS, heap, event-loop p99 and store backlog over time](${CHART})`,
-    `Method: a fresh product (${p.store === 'influx' ? 'InfluxDB' : 'embedded store'}, write-ahead log with fdatasync on) fed ${formatNumber(p.rate)} obs/s of per-entity JSON over ${ENTITIES} entities at QoS 1 by the paced publisher process for ${p.minutes} min, with ${CLIENTS} socket.io clients subscribed to every layer (${CLIENTS - 1} light clients in one process, one decoding client that measures latency in another). Every ${p.sampleMs / 1000} s: process.memoryUsage() and the event-loop delay histogram (reset per sample) from inside the product, counters from /metrics, and the broker's own counts of the messages it holds and has dropped (\`$SYS/broker/store/messages/count\`, \`$SYS/broker/publish/messages/dropped\`, reported every 10 s). The first ${formatNumber(p.warmupMinutes)} min are warm-up, left out of the drift fits (least squares over the remaining samples).`,
+    `Method: a fresh product (${p.store === 'influx' ? 'InfluxDB' : 'embedded store'}, write-ahead log with fdatasync on) fed ${formatNumber(p.rate)} obs/s of per-entity JSON over ${ENTITIES} entities at QoS 1 by the paced publisher process for ${p.minutes} min, with ${CLIENTS} socket.io clients subscribed to every layer (${CLIENTS - 1} light clients in one process, one decoding client that measures latency in another). Every ${p.sampleMs / 1000} s: process.memoryUsage() and the event-loop delay histogram (reset per sample) from inside the product, counters from /metrics, and the broker's own counts of the messages it holds and has dropped (\`$SYS/broker/store/messages/count\`, \`$SYS/broker/publish/messages/dropped\`, reported every 10 s). Per sample too: how long the product's main thread was runnable but waiting for a core (/proc schedstat), the CPU of the broker and of influxd, and the host's disk wait. The publisher and the client processes run at nice ${nice} (\`IOC_BENCH_SOAK_NICE\`): they stand in for other machines, so when the 2 cores are short they give way first, and "behind the offered pace" can then grow while the broker holds nothing (the publisher itself late: its late ticks). The first ${formatNumber(p.warmupMinutes)} min are warm-up, left out of the drift fits (least squares over the remaining samples).`,
     minuteTable(samples),
   ];
   return {

@@ -95,7 +95,7 @@ function panel(p: Panel, top: number, minutes: number[], span: number, warmup: n
   return parts.join('\n');
 }
 
-/** The soak chart: memory, event-loop p99 and store backlog against minutes, the warm-up shaded. */
+/** The soak chart: memory, event-loop p99, backlogs and (when sampled) CPU against minutes, the warm-up shaded. */
 export function soakChart(samples: readonly SoakSample[], options: { title: string; warmupMinutes: number }): string {
   const MB = 1024 * 1024;
   const minutes = samples.map((s) => s.minute);
@@ -119,10 +119,27 @@ export function soakChart(samples: readonly SoakSample[], options: { title: stri
       unit: 'observations',
       series: [
         { label: 'store backlog', colour: '#9c36b5', values: samples.map((s) => s.backlog) },
-        { label: 'behind the offered pace', colour: '#e03131', values: samples.map((s) => s.behind) },
+        { label: 'broker holds for the product', colour: '#1971c2', values: samples.map((s) => s.brokerHeld ?? 0) },
+        { label: 'behind the offered pace (held, or the publisher late)', colour: '#e03131', values: samples.map((s) => s.behind) },
       ],
     },
   ];
+  // Older sample sets have no CPU columns: the panel appears when they do.
+  if (samples.some((s) => s.mainWait !== undefined)) {
+    panels.push({
+      title: 'CPU: who had the cores',
+      unit: '% of a core',
+      series: [
+        { label: 'product (all threads)', colour: '#2f9e44', values: samples.map((s) => s.cpu * 100) },
+        { label: 'influxd', colour: '#f08c00', values: samples.map((s) => (s.influxCpu ?? 0) * 100) },
+        {
+          label: "product's main thread waiting for a core (% of the time)",
+          colour: '#e03131',
+          values: samples.map((s) => (s.mainWait ?? 0) * 100),
+        },
+      ],
+    });
+  }
   const height = TOP + panels.length * (PANEL_HEIGHT + GAP) + 20;
   const axisY = TOP + panels.length * (PANEL_HEIGHT + GAP) - GAP + 18;
   const ticks: string[] = [];
