@@ -8,6 +8,11 @@ export const FLAG_HEADING = 4;
 
 const INITIAL_CAPACITY = 64;
 
+/** An entity's handle on its slot (-1: none). The buffer keeps it right when a removal moves the entity. */
+export interface SlotHolder {
+  slot: number;
+}
+
 function grow<T extends Float32Array | Float64Array | Uint8Array>(array: T, length: number): T {
   const next = new (array.constructor as new (n: number) => T)(length);
   next.set(array);
@@ -40,7 +45,8 @@ export class LayerBuffer {
   ts = new Float64Array(INITIAL_CAPACITY);
   keys: string[] = [];
   entities: Entity[] = [];
-  readonly index = new Map<string, number>();
+  /** Each slot's holder: updated in place, so the store finds a slot with no lookup of its own. */
+  private holders: SlotHolder[] = [];
   /** Bumped on membership, colour, size or flag changes. */
   styleVersion = 0;
   /** Bumped whenever a displayed position changes. */
@@ -58,11 +64,12 @@ export class LayerBuffer {
     return this.styleVersion + this.positionVersion;
   }
 
-  /** Adds a key at the end and returns its slot. */
-  append(key: string, entity: Entity): number {
+  /** Adds a key at the end; its slot is written to `holder` (and kept right from then on) and returned. */
+  append(key: string, entity: Entity, holder: SlotHolder): number {
     if (this.count === this.capacity) this.resize(this.capacity * 2);
     const slot = this.count++;
-    this.index.set(key, slot);
+    holder.slot = slot;
+    this.holders[slot] = holder;
     this.keys[slot] = key;
     this.entities[slot] = entity;
     this.flags[slot] = 0;
@@ -70,26 +77,27 @@ export class LayerBuffer {
     return slot;
   }
 
-  /** Removes a key by moving the last slot into its place; false when absent. */
-  remove(key: string): boolean {
-    const slot = this.index.get(key);
-    if (slot === undefined) return false;
+  /** Empties a slot by moving the last one into its place; its holder's slot becomes -1. */
+  removeSlot(slot: number): void {
+    if (slot < 0 || slot >= this.count) return;
     if ((this.flags[slot] ?? 0) & FLAG_ALERT) this.alertCount--;
+    const holder = this.holders[slot];
+    if (holder) holder.slot = -1;
     const last = this.count - 1;
     if (slot !== last) this.moveSlot(last, slot);
-    this.index.delete(key);
     this.keys.length = last;
     this.entities.length = last;
+    this.holders.length = last;
     this.count = last;
     this.styleVersion++;
     this.positionVersion++;
-    return true;
   }
 
   /** Empties the layer (a new snapshot replaces everything). */
   clear(): void {
     this.count = 0;
-    this.index.clear();
+    for (let slot = 0; slot < this.holders.length; slot++) (this.holders[slot] as SlotHolder).slot = -1;
+    this.holders = [];
     this.keys = [];
     this.entities = [];
     this.alertCount = 0;
@@ -109,10 +117,11 @@ export class LayerBuffer {
   }
 
   private moveSlot(from: number, to: number): void {
-    const key = this.keys[from] as string;
-    this.keys[to] = key;
+    this.keys[to] = this.keys[from] as string;
     this.entities[to] = this.entities[from] as Entity;
-    this.index.set(key, to);
+    const holder = this.holders[from] as SlotHolder;
+    holder.slot = to;
+    this.holders[to] = holder;
     this.positions.copyWithin(to * 2, from * 2, from * 2 + 2);
     this.target.copyWithin(to * 2, from * 2, from * 2 + 2);
     this.origin.copyWithin(to * 2, from * 2, from * 2 + 2);

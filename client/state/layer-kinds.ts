@@ -40,6 +40,16 @@ export function layerKindOf(entity: Pick<Entity, 'domain' | 'id' | 'tags'>): Lay
 /** Whether an entity of a two-layer domain is its moving kind: by `tags.kind` when present, else by id prefix. */
 function movingOrNot(entity: Pick<Entity, 'id' | 'tags'>, kind: string, idPrefix: string): boolean {
   const tagged = entity.tags?.kind;
-  if (tagged !== undefined) return tagged.toLowerCase() === kind;
-  return entity.id.slice(0, idPrefix.length).toLowerCase() === idPrefix;
+  if (tagged !== undefined) return tagged.length === kind.length && startsWithLower(tagged, kind);
+  return startsWithLower(entity.id, idPrefix);
+}
+
+/** Whether `text` starts with the lower-case ASCII `prefix`, ignoring case, with no string made (every delta, every entity). */
+function startsWithLower(text: string, prefix: string): boolean {
+  if (text.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    // ASCII letters differ from their lower case by the 0x20 bit; the prefixes are letters only.
+    if ((text.charCodeAt(i) | 0x20) !== prefix.charCodeAt(i)) return false;
+  }
+  return true;
 }

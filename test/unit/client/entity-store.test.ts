@@ -88,6 +88,51 @@ describe('EntityStore', () => {
     }
   });
 
+  it('keeps every slot right when an entity in the middle loses its position and comes back', () => {
+    const store = newStore();
+    const entities = ['a', 'b', 'c', 'd'].map((id, i) => entity('sensor', id, { pm25: 5 }, { lon: 106 + i / 100 }));
+    store.applySnapshot({ ts: T0, entities }, 1000);
+    // b loses its fix: d (the last slot) moves into b's slot, b is listed without a position.
+    store.applyDelta(
+      { ts: T0 + 1, seq: 1, upserts: [entity('sensor', 'b', { pm25: 6 }, { ts: T0 + 1, lat: null, lon: null })], removes: [] },
+      1100,
+    );
+    const sensors = store.layers.sensor;
+    expect(sensors.count).toBe(3);
+    expect(store.find('sensor/b')).toBeUndefined();
+    expect(store.get('sensor/b')?.fields.pm25).toBe(6);
+    expect(store.counts().sensor).toBe(4);
+    // d, now in b's old slot, turns unhealthy: its own slot changes colour, nobody else's.
+    store.applyDelta(
+      { ts: T0 + 2, seq: 2, upserts: [entity('sensor', 'd', { pm25: 300 }, { ts: T0 + 2, lon: 106.5 })], removes: [] },
+      1200,
+    );
+    const dSlot = slotOf(store, 'sensor/d');
+    expect(sensors.keys[dSlot]).toBe('sensor/d');
+    expect(sensors.entities[dSlot]?.fields.pm25).toBe(300);
+    expect(sensors.positions[dSlot * 2]).toBeCloseTo(106.5, 4);
+    for (const key of ['sensor/a', 'sensor/c']) {
+      const slot = slotOf(store, key);
+      expect(sensors.keys[slot]).toBe(key);
+      expect(sensors.entities[slot]?.fields.pm25).toBe(5);
+    }
+    // b reports a fix again: placed at the end, out of `unplaced`.
+    store.applyDelta(
+      { ts: T0 + 3, seq: 3, upserts: [entity('sensor', 'b', { pm25: 7 }, { ts: T0 + 3, lon: 106.7 })], removes: [] },
+      1300,
+    );
+    expect(store.unplaced.size).toBe(0);
+    expect(slotOf(store, 'sensor/b')).toBe(3);
+    expect(store.displayedPosition('sensor/b')?.[0]).toBeCloseTo(106.7, 4);
+    expect(store.size).toBe(4);
+    // A snapshot replaces all: the old handles must not point into the new layers.
+    store.applySnapshot({ ts: T0 + 4, entities: [entity('sensor', 'c', { pm25: 8 }, { ts: T0 + 4 })] }, 1400);
+    expect(store.size).toBe(1);
+    expect(slotOf(store, 'sensor/c')).toBe(0);
+    expect(store.find('sensor/a')).toBeUndefined();
+    expect(store.get('sensor/c')?.fields.pm25).toBe(8);
+  });
+
   it('counts entities without a position and places them once they report one', () => {
     const store = newStore();
     store.applySnapshot(

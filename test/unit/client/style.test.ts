@@ -24,6 +24,14 @@ describe('layer kinds', () => {
     expect(layerKindOf({ domain: 'queue', id: 'q' })).toBe('service');
     expect(layerKindOf({ domain: 'sensor', id: 's' })).toBe('sensor');
     expect(layerKindOf({ domain: 'parking', id: 'p' })).toBe('other');
+    // Case-insensitive, whole tag, prefix of the id only.
+    expect(layerKindOf({ domain: 'traffic', id: 'BUS-7' })).toBe('bus');
+    expect(layerKindOf({ domain: 'traffic', id: 'Bu' })).toBe('junction');
+    expect(layerKindOf({ domain: 'traffic', id: 'xbus' })).toBe('junction');
+    expect(layerKindOf({ domain: 'traffic', id: 'j', tags: { kind: 'BUS' } })).toBe('bus');
+    expect(layerKindOf({ domain: 'traffic', id: 'j', tags: { kind: 'buses' } })).toBe('junction');
+    expect(layerKindOf({ domain: 'health', id: 'AMB9' })).toBe('ambulance');
+    expect(layerKindOf({ domain: 'health', id: 'a@b' })).toBe('facility');
   });
 });
 
