@@ -18,6 +18,8 @@ export interface LiveState {
 }
 
 interface Tracked {
+  /** "domain/id", built once when the entity first arrives. */
+  key: string;
   entity: Entity;
   /** Server time of the last observation, so device clock skew cannot make an entity look stale or live. */
   lastSeen: number;
@@ -26,8 +28,21 @@ interface Tracked {
 
 /** Creates the in-memory live state; `staleAfter(domain)` gives each domain's silence limit in ms. */
 export function createLiveState(staleAfter: (domain: string) => number, clock: () => number = Date.now): LiveState {
-  const tracked = new Map<string, Tracked>();
+  // By domain, then id: an observation finds its entity without a "domain/id" string built and hashed
+  // per observation (that fresh string's hash costs more than the lookup; docs/PERFORMANCE.md).
+  const tracked = new Map<string, Map<string, Tracked>>();
+  let count = 0;
   let dirty = new Set<string>();
+
+  const find = (domain: string, id: string) => tracked.get(domain)?.get(id);
+  /** The tracked entity of a "domain/id" key (ids never contain "/"). */
+  const findByKey = (key: string) => {
+    const slash = key.indexOf('/');
+    return slash < 0 ? undefined : find(key.slice(0, slash), key.slice(slash + 1));
+  };
+  function* everyTracked(): IterableIterator<Tracked> {
+    for (const byId of tracked.values()) yield* byId.values();
+  }
 
   const statusOf = (t: Tracked, now: number): EntityStatus => {
     if (t.openAlerts > 0) return 'alert';
@@ -35,15 +50,21 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
   };
 
   const merge = (obs: Observation, seenAt: number, now: number) => {
-    const key = entityKey(obs.domain, obs.id);
-    let t = tracked.get(key);
+    let byId = tracked.get(obs.domain);
+    if (byId === undefined) {
+      byId = new Map();
+      tracked.set(obs.domain, byId);
+    }
+    let t = byId.get(obs.id);
     if (!t) {
       t = {
+        key: entityKey(obs.domain, obs.id),
         entity: { domain: obs.domain, id: obs.id, ts: obs.ts, lat: null, lon: null, fields: {}, status: 'ok' },
         lastSeen: seenAt,
         openAlerts: 0,
       };
-      tracked.set(key, t);
+      byId.set(obs.id, t);
+      count += 1;
     } else if (obs.ts < t.entity.ts) {
       // Out-of-order: an older reading never overwrites a newer one in the live view.
       return;
@@ -58,7 +79,7 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
     if (obs.tags) e.tags = e.tags ? Object.assign(e.tags, obs.tags) : { ...obs.tags };
     t.lastSeen = Math.max(t.lastSeen, seenAt);
     e.status = statusOf(t, now);
-    dirty.add(key);
+    dirty.add(t.key);
   };
 
   return {
@@ -70,16 +91,16 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
       const now = clock();
       for (const obs of observations) merge(obs, lastSeen(obs), now);
     },
-    get: (key) => tracked.get(key)?.entity,
+    get: (key) => findByKey(key)?.entity,
     *all() {
-      for (const t of tracked.values()) yield t.entity;
+      for (const t of everyTracked()) yield t.entity;
     },
-    size: () => tracked.size,
+    size: () => count,
     countByDomainAndStatus() {
       const counts: Record<string, Record<EntityStatus, number>> = {};
-      for (const t of tracked.values()) {
-        const c = (counts[t.entity.domain] ??= { ok: 0, stale: 0, alert: 0 });
-        c[t.entity.status] += 1;
+      for (const [domain, byId] of tracked) {
+        const c = (counts[domain] ??= { ok: 0, stale: 0, alert: 0 });
+        for (const t of byId.values()) c[t.entity.status] += 1;
       }
       return counts;
     },
@@ -90,25 +111,26 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
     },
     markStale(now) {
       let changed = 0;
-      for (const [key, t] of tracked) {
-        const status = statusOf(t, now);
-        if (status !== t.entity.status) {
-          t.entity.status = status;
-          dirty.add(key);
-          changed += 1;
+      for (const byId of tracked.values()) {
+        for (const t of byId.values()) {
+          const status = statusOf(t, now);
+          if (status !== t.entity.status) {
+            t.entity.status = status;
+            dirty.add(t.key);
+            changed += 1;
+          }
         }
       }
       return changed;
     },
     setAlertCount(domain, id, openAlerts) {
-      const key = entityKey(domain, id);
-      const t = tracked.get(key);
+      const t = find(domain, id);
       if (!t) return;
       t.openAlerts = Math.max(0, openAlerts);
       const status = statusOf(t, clock());
       if (status !== t.entity.status) {
         t.entity.status = status;
-        dirty.add(key);
+        dirty.add(t.key);
       }
     },
   };

@@ -24,6 +24,30 @@ describe('live state', () => {
     now += 1;
   });
 
+  it('keeps the same id in two domains apart, by key, count, status and dirty set', () => {
+    const state = createLiveState(staleAfter, () => 0);
+    state.apply([
+      { domain: 'sensor', id: 'x1', ts: 1, fields: { pm25: 5 } },
+      { domain: 'traffic', id: 'x1', ts: 1, fields: { speed: 40 } },
+      { domain: 'sensor', id: 'x2', ts: 1, fields: { pm25: 7 } },
+    ]);
+    expect(state.size()).toBe(3);
+    expect(state.get('sensor/x1')?.fields).toEqual({ pm25: 5 });
+    expect(state.get('traffic/x1')?.fields).toEqual({ speed: 40 });
+    expect(state.get('x1')).toBeUndefined();
+    expect(state.get('parking/x1')).toBeUndefined();
+    expect(new Set(state.takeDirty())).toEqual(new Set(['sensor/x1', 'traffic/x1', 'sensor/x2']));
+    state.setAlertCount('traffic', 'x1', 1);
+    expect(state.get('traffic/x1')?.status).toBe('alert');
+    expect(state.get('sensor/x1')?.status).toBe('ok');
+    expect([...state.takeDirty()]).toEqual(['traffic/x1']);
+    expect(state.countByDomainAndStatus()).toEqual({
+      sensor: { ok: 2, stale: 0, alert: 0 },
+      traffic: { ok: 0, stale: 0, alert: 1 },
+    });
+    expect([...state.all()].map((e) => `${e.domain}/${e.id}`).sort()).toEqual(['sensor/x1', 'sensor/x2', 'traffic/x1']);
+  });
+
   it('ignores older readings for the live view', () => {
     const state = createLiveState(staleAfter, () => 0);
     state.apply([{ domain: 'sensor', id: 'a', ts: 10, fields: { pm25: 5 } }]);
