@@ -31,18 +31,12 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
   // By domain, then id: an observation finds its entity without a "domain/id" string built and hashed
   // per observation (that fresh string's hash costs more than the lookup; docs/PERFORMANCE.md).
   const tracked = new Map<string, Map<string, Tracked>>();
-  let count = 0;
+  // And by key, for `get`: the delta tick looks up every dirty key, with the very strings (hash already
+  // computed) this state put in the dirty set.
+  const byKey = new Map<string, Tracked>();
   let dirty = new Set<string>();
 
   const find = (domain: string, id: string) => tracked.get(domain)?.get(id);
-  /** The tracked entity of a "domain/id" key (ids never contain "/"). */
-  const findByKey = (key: string) => {
-    const slash = key.indexOf('/');
-    return slash < 0 ? undefined : find(key.slice(0, slash), key.slice(slash + 1));
-  };
-  function* everyTracked(): IterableIterator<Tracked> {
-    for (const byId of tracked.values()) yield* byId.values();
-  }
 
   const statusOf = (t: Tracked, now: number): EntityStatus => {
     if (t.openAlerts > 0) return 'alert';
@@ -64,7 +58,7 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
         openAlerts: 0,
       };
       byId.set(obs.id, t);
-      count += 1;
+      byKey.set(t.key, t);
     } else if (obs.ts < t.entity.ts) {
       // Out-of-order: an older reading never overwrites a newer one in the live view.
       return;
@@ -91,16 +85,16 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
       const now = clock();
       for (const obs of observations) merge(obs, lastSeen(obs), now);
     },
-    get: (key) => findByKey(key)?.entity,
+    get: (key) => byKey.get(key)?.entity,
     *all() {
-      for (const t of everyTracked()) yield t.entity;
+      for (const t of byKey.values()) yield t.entity;
     },
-    size: () => count,
+    size: () => byKey.size,
     countByDomainAndStatus() {
       const counts: Record<string, Record<EntityStatus, number>> = {};
-      for (const [domain, byId] of tracked) {
-        const c = (counts[domain] ??= { ok: 0, stale: 0, alert: 0 });
-        for (const t of byId.values()) c[t.entity.status] += 1;
+      for (const t of byKey.values()) {
+        const c = (counts[t.entity.domain] ??= { ok: 0, stale: 0, alert: 0 });
+        c[t.entity.status] += 1;
       }
       return counts;
     },
@@ -111,14 +105,12 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
     },
     markStale(now) {
       let changed = 0;
-      for (const byId of tracked.values()) {
-        for (const t of byId.values()) {
-          const status = statusOf(t, now);
-          if (status !== t.entity.status) {
-            t.entity.status = status;
-            dirty.add(t.key);
-            changed += 1;
-          }
+      for (const t of byKey.values()) {
+        const status = statusOf(t, now);
+        if (status !== t.entity.status) {
+          t.entity.status = status;
+          dirty.add(t.key);
+          changed += 1;
         }
       }
       return changed;
