@@ -31,16 +31,10 @@ class Placement implements SlotHolder {
   ) {}
 }
 
-/** The domain of a "domain/id" key: up to the first "/" (ids may not contain one, domains neither). */
-function keyDomain(key: string): string {
+/** A "domain/id" key split at its first "/" (ids may not contain one, domains neither); undefined without one. */
+function splitKey(key: string): [domain: string, id: string] | undefined {
   const slash = key.indexOf('/');
-  return slash < 0 ? key : key.slice(0, slash);
-}
-
-/** The id of a "domain/id" key ("" when there is no "/"). */
-function keyId(key: string): string {
-  const slash = key.indexOf('/');
-  return slash < 0 ? '' : key.slice(slash + 1);
+  return slash < 0 ? undefined : [key.slice(0, slash), key.slice(slash + 1)];
 }
 
 function writeRgba(target: Uint8Array, slot: number, color: Rgba): void {
@@ -184,9 +178,12 @@ export class EntityStore {
 
   /** Removes an entity by key ("domain/id"); unknown keys are ignored. */
   remove(key: string): void {
-    const placement = this.placementOf(key);
-    if (placement === undefined) return;
-    this.placements.get(keyDomain(key))?.delete(keyId(key));
+    const parts = splitKey(key);
+    if (parts === undefined) return;
+    const byId = this.placements.get(parts[0]);
+    const placement = byId?.get(parts[1]);
+    if (byId === undefined || placement === undefined) return;
+    byId.delete(parts[1]);
     if (placement.slot >= 0) this.layers[placement.kind].removeSlot(placement.slot);
     if (this.unplaced.delete(key)) this.structureVersion++;
   }
@@ -309,7 +306,8 @@ export class EntityStore {
 
   /** The placement of a "domain/id" key (ids never contain "/"). */
   private placementOf(key: string): Placement | undefined {
-    return this.placements.get(keyDomain(key))?.get(keyId(key));
+    const parts = splitKey(key);
+    return parts && this.placements.get(parts[0])?.get(parts[1]);
   }
 
   private place(buffer: LayerBuffer, slot: number, lon: number, lat: number): void {
