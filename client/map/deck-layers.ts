@@ -11,6 +11,7 @@ import type { Visibility } from '../state/ui-state.js';
 import { ClusterLayerBuilder } from './cluster-layers.js';
 import type { ClusterSet, IncludeEntity } from './clusters.js';
 import { atlasTexture, iconName, type IconDef } from './icon-atlas.js';
+import { ICON_DEF_SIZE, iconDefTable, packIconDefs, packPlaceColors, packSizes } from './icon-attributes.js';
 
 export const FONT_FAMILY = '"Inter", "Noto Sans", "Segoe UI", "DejaVu Sans", Roboto, Arial, sans-serif';
 
@@ -55,6 +56,24 @@ interface Cached {
   data: BinaryData;
   /** Index-only data for accessor-driven layers (vehicles, labels), renewed with the style. */
   rows: { length: number };
+}
+
+/** An icon layer's binary data: positions and angles viewed from the store, icons (and colours, sizes) packed per style change. */
+interface IconData {
+  length: number;
+  attributes: Record<string, BinaryAttribute>;
+}
+
+interface IconCached {
+  styleVersion: number;
+  positionVersion: number;
+  count: number;
+  mapping: Record<string, IconDef>;
+  data: IconData;
+  /** Packed arrays, reused while long enough. */
+  iconDefs?: Float32Array;
+  colors?: Uint8Array;
+  sizes?: Float32Array;
 }
 
 /** Draw order, bottom to top: area-like layers first, vehicles on top. */
@@ -115,6 +134,9 @@ function cameraIcons(): { image: HTMLCanvasElement; mapping: Record<string, Icon
  */
 export class DeckLayerBuilder {
   private readonly cache = new Map<LayerKind, Cached>();
+  private readonly iconCache = new Map<LayerKind, IconCached>();
+  /** Icon values per flags value, per layer kind and atlas. */
+  private readonly iconTables = new Map<LayerKind, { mapping: Record<string, IconDef>; table: Float32Array[] }>();
   private alertVersion = -1;
   private alertPositions = new Float32Array(0);
 
@@ -251,39 +273,36 @@ export class DeckLayerBuilder {
   /** Facilities and service centres: tinted square icons (cross / person), sized by the store. */
   private places(kind: 'facility' | 'service', ctx: LayerContext): Layer {
     const buffer = ctx.store.layers[kind];
-    const { rows } = this.data(buffer);
+    const data = this.iconData(
+      buffer,
+      ctx.atlas.mapping,
+      (flags) => (flags & FLAG_STALE ? `${kind}-stale` : kind),
+      true,
+    );
     return new IconLayer({
       id: kind,
-      data: rows,
+      data,
       visible: ctx.visible[kind],
       pickable: true,
       iconAtlas: atlasTexture(ctx.atlas.image),
       iconMapping: ctx.atlas.mapping,
       sizeUnits: 'pixels',
       sizeScale: ctx.markerScale,
+      // Only read if deck.gl stops taking `instanceIconDefs` from the data (see icon-attributes.ts).
       getIcon: (_: unknown, { index }: { index: number }) =>
         (buffer.flags[index] ?? 0) & FLAG_STALE ? `${kind}-stale` : kind,
-      getPosition: (_: unknown, { index }: { index: number }) => [
-        buffer.positions[index * 2] ?? 0,
-        buffer.positions[index * 2 + 1] ?? 0,
-      ],
-      getColor: (_: unknown, { index }: { index: number }) => {
-        const source = (buffer.flags[index] ?? 0) & FLAG_STALE ? buffer.line : buffer.fill;
-        const i = index * 4;
-        return [source[i] ?? 0, source[i + 1] ?? 0, source[i + 2] ?? 0, 255];
-      },
-      getSize: (_: unknown, { index }: { index: number }) => (buffer.size[index] ?? 8) * 2 + 4,
-      updateTriggers: { getPosition: buffer.positionVersion },
     });
   }
 
   private vehicles(kind: LayerKind, ctx: LayerContext): Layer {
     const buffer = ctx.store.layers[kind];
-    const { rows } = this.data(buffer);
     const variant = kind === 'ambulance' ? 'ambulance' : 'bus';
+    const nameOf = (flags: number) =>
+      iconName(variant, flags & FLAG_HEADING ? 'arrow' : 'dot', (flags & FLAG_STALE) !== 0);
     return new IconLayer({
       id: kind,
-      data: rows,
+      // Positions come from the glide animation: on motion frames only the position view is renewed.
+      data: this.iconData(buffer, ctx.atlas.mapping, nameOf, false),
       visible: ctx.visible[kind],
       pickable: true,
       iconAtlas: atlasTexture(ctx.atlas.image),
@@ -291,20 +310,77 @@ export class DeckLayerBuilder {
       sizeUnits: 'pixels',
       sizeScale: ctx.markerScale,
       getSize: kind === 'ambulance' ? 30 : 26,
-      getIcon: (_: unknown, { index }: { index: number }) => {
-        const flags = buffer.flags[index] ?? 0;
-        return iconName(variant, flags & FLAG_HEADING ? 'arrow' : 'dot', (flags & FLAG_STALE) !== 0);
-      },
-      // Positions come from the glide animation: only this attribute is refreshed on motion frames.
-      getPosition: (_: unknown, { index, target }: { index: number; target: number[] }) => {
-        target[0] = buffer.positions[index * 2] ?? 0;
-        target[1] = buffer.positions[index * 2 + 1] ?? 0;
-        target[2] = 0;
-        return target as [number, number, number];
-      },
-      getAngle: (_: unknown, { index }: { index: number }) => buffer.angle[index] ?? 0,
-      updateTriggers: { getPosition: buffer.positionVersion },
+      // Only read if deck.gl stops taking `instanceIconDefs` from the data (see icon-attributes.ts).
+      getIcon: (_: unknown, { index }: { index: number }) => nameOf(buffer.flags[index] ?? 0),
     });
+  }
+
+  /**
+   * Binary data for an icon layer: positions and angles as views of the store's arrays, each slot's icon
+   * (and for places its colour and size) packed once per style change. Unchanged parts keep their objects, so
+   * deck.gl uploads only what changed: a glide frame re-uploads positions and nothing else.
+   */
+  private iconData(
+    buffer: LayerBuffer,
+    mapping: Record<string, IconDef>,
+    nameOf: (flags: number) => string,
+    placeStyle: boolean,
+  ): IconData {
+    const previous = this.iconCache.get(buffer.kind);
+    const n = buffer.count;
+    const sameShape = previous?.count === n && previous.mapping === mapping;
+    const styleFresh = sameShape && previous.styleVersion === buffer.styleVersion;
+    const positionFresh = sameShape && previous.positionVersion === buffer.positionVersion;
+    if (previous && styleFresh && positionFresh) return previous.data;
+    const old = previous?.data.attributes;
+    const attributes: Record<string, BinaryAttribute> = {
+      getPosition:
+        positionFresh && old?.getPosition ? old.getPosition : { value: buffer.positions.subarray(0, n * 2), size: 2 },
+    };
+    const next: IconCached = {
+      styleVersion: buffer.styleVersion,
+      positionVersion: buffer.positionVersion,
+      count: n,
+      mapping,
+      data: { length: n, attributes },
+      ...(previous?.iconDefs ? { iconDefs: previous.iconDefs } : {}),
+      ...(previous?.colors ? { colors: previous.colors } : {}),
+      ...(previous?.sizes ? { sizes: previous.sizes } : {}),
+    };
+    if (styleFresh && old) {
+      for (const name of ['instanceIconDefs', 'getAngle', 'getColor', 'getSize']) {
+        const attribute = old[name];
+        if (attribute) attributes[name] = attribute;
+      }
+    } else {
+      const iconDefs = packIconDefs(buffer.flags, n, this.iconTable(buffer.kind, mapping, nameOf), next.iconDefs);
+      next.iconDefs = iconDefs;
+      attributes.instanceIconDefs = { value: iconDefs.subarray(0, n * ICON_DEF_SIZE), size: ICON_DEF_SIZE };
+      if (placeStyle) {
+        const colors = packPlaceColors(buffer.fill, buffer.line, buffer.flags, FLAG_STALE, n, next.colors);
+        const sizes = packSizes(buffer.size, n, 2, 4, next.sizes);
+        next.colors = colors;
+        next.sizes = sizes;
+        attributes.getColor = { value: colors.subarray(0, n * 4), size: 4, normalized: true };
+        attributes.getSize = { value: sizes.subarray(0, n), size: 1 };
+      } else {
+        attributes.getAngle = { value: buffer.angle.subarray(0, n), size: 1 };
+      }
+    }
+    this.iconCache.set(buffer.kind, next);
+    return next.data;
+  }
+
+  private iconTable(
+    kind: LayerKind,
+    mapping: Record<string, IconDef>,
+    nameOf: (flags: number) => string,
+  ): Float32Array[] {
+    const known = this.iconTables.get(kind);
+    if (known?.mapping === mapping) return known.table;
+    const table = iconDefTable(mapping, nameOf);
+    this.iconTables.set(kind, { mapping, table });
+    return table;
   }
 
   private labels(kind: LayerKind, ctx: LayerContext): Layer | undefined {
