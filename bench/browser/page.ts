@@ -3,14 +3,15 @@
 // building the layers every frame the console would, into a deck.gl canvas. No basemap (maplibre) and
 // no socket: it measures the data path and deck.gl, as shipped.
 import { Deck, WebMercatorViewport } from '@deck.gl/core';
-import type { Entity } from '../../contract/entity.js';
+import type { Delta, Snapshot } from '../../contract/live-events.js';
 import { ClusterView } from '../../client/map/cluster-view.js';
 import type { ClusterReply, ClusterWorkerPort } from '../../client/map/cluster-worker-protocol.js';
 import { clusterFilter, DeckLayerBuilder } from '../../client/map/deck-layers.js';
 import { createIconAtlas } from '../../client/map/icon-atlas.js';
 import { EntityStore } from '../../client/state/entity-store.js';
 import { allVisible } from '../../client/state/ui-state.js';
-import { PAGE_ZOOM, type PageRunConfig, type PageRunResult } from './protocol.js';
+import { CENTRE } from './entities.js';
+import { PAGE_ZOOM, type DeltaRequest, type PageRunConfig, type PageRunResult } from './protocol.js';
 
 declare global {
   interface Window {
@@ -20,7 +21,6 @@ declare global {
 
 const WIDTH = 1280;
 const HEIGHT = 720;
-const CENTRE = { lon: 106.194, lat: 21.273 };
 /** The console's alert-ring animation rate (client/map/map-view.ts). */
 const PULSE_FRAME_MS = 66;
 const PULSE_PERIOD_MS = 1600;
@@ -56,28 +56,6 @@ function ensureDeck(): Deck {
 const deckTotals = { counting: false, attributes: 0, cpu: 0 };
 const deckStats = (d: Deck) => (d as unknown as { stats: { get(n: string): { time: number } } }).stats;
 
-/**
- * Entity i at update `step`: one in five a bus (glides between fixes, heading), the rest mobile air
- * sensors; every one moves a few metres and changes its reading each update; one in 500 is in alert.
- */
-function entityAt(i: number, step: number, ts: number): Entity {
-  const lon = CENTRE.lon + (((i * 7919) % 10_000) / 10_000 - 0.5) * 0.3 + (((i + step) % 7) - 3) * 1e-5;
-  const lat = CENTRE.lat + (((i * 104_729) % 10_000) / 10_000 - 0.5) * 0.2 + (((i + 3 * step) % 5) - 2) * 1e-5;
-  const status = i % 500 === 0 ? 'alert' : 'ok';
-  if (i % 5 === 0) {
-    return {
-      domain: 'traffic',
-      id: `bus-${i}`,
-      ts,
-      lat,
-      lon,
-      fields: { speed: 20 + ((i + step) % 30), heading: (i * 37 + step * 5) % 360 },
-      status,
-    };
-  }
-  return { domain: 'sensor', id: `aq-${i}`, ts, lat, lon, fields: { pm25: 5 + ((i + step) % 120) }, status };
-}
-
 /** The console's cluster worker (client/map/cluster-worker.ts), bundled beside this page by bench/browser.ts. */
 function clusterWorker(): ClusterWorkerPort {
   const worker = new Worker('cluster-worker.js', { type: 'module' });
@@ -87,6 +65,21 @@ function clusterWorker(): ClusterWorkerPort {
       worker.onmessage = (event: MessageEvent<ClusterReply>) => onReply(event.data);
     },
     terminate: () => worker.terminate(),
+  };
+}
+
+/** The worker playing server and socket (bench/browser/delta-source.ts): asks for one message, resolves with its JSON text. */
+function deltaSource(): { next(request: DeltaRequest): Promise<string>; close(): void } {
+  const worker = new Worker('delta-source.js', { type: 'module' });
+  let waiting: ((text: string) => void) | undefined;
+  worker.onmessage = (event: MessageEvent<string>) => waiting?.(event.data);
+  return {
+    next: (request) =>
+      new Promise((resolve) => {
+        waiting = resolve;
+        worker.postMessage(request);
+      }),
+    close: () => worker.terminate(),
   };
 }
 
@@ -108,8 +101,10 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
   const [west, south, east, north] = viewport.getBounds();
   const store = new EntityStore();
   const base = Date.now();
+  const source = deltaSource();
+  const parts = Math.max(1, config.parts);
   store.applySnapshot(
-    { ts: base, entities: Array.from({ length: count }, (_, i) => entityAt(i, 0, base)) },
+    JSON.parse(await source.next({ count, step: 0, ts: base, part: 0, parts: 1 })) as Snapshot,
     performance.now(),
   );
   const builder = new DeckLayerBuilder();
@@ -183,6 +178,7 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
 
   const frames: number[] = [];
   const updateFrames: number[] = [];
+  const parseMs: number[] = [];
   const storeMs: number[] = [];
   const tasks: { startTime: number; duration: number }[] = [];
   const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
@@ -226,16 +222,27 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
   });
 
   let step = 0;
+  let part = parts - 1;
+  // The next message is made in the worker while the page waits out the interval, as it would be on the server.
+  const interval = 1000 / (config.hz * parts);
+  let nextAt = performance.now() + interval;
   while (performance.now() < end) {
-    await delay(1000 / config.hz);
+    part = (part + 1) % parts;
+    if (part === 0) step += 1;
+    const ts = base + step * 1000 + Math.round((part * 1000) / parts);
+    const text = await source.next({ count, step, ts, part, parts });
+    await delay(Math.max(0, nextAt - performance.now()));
+    nextAt += interval;
     if (performance.now() >= end) break;
-    step += 1;
-    const ts = base + step * 1000;
-    // A fresh delta of every entity, as the console gets parsed JSON from the socket.
-    const upserts = Array.from({ length: count }, (_, i) => entityAt(i, step, ts));
+    // What the console does with a socket.io message: parse its JSON, then apply it to the store.
     const t0 = performance.now();
-    store.applyDelta({ seq: step, ts, upserts, removes: [] }, t0);
-    if (t0 >= measureFrom) storeMs.push(performance.now() - t0);
+    const delta = JSON.parse(text) as Delta;
+    const t1 = performance.now();
+    store.applyDelta(delta, t1);
+    if (t0 >= measureFrom) {
+      parseMs.push(t1 - t0);
+      storeMs.push(performance.now() - t1);
+    }
     pending = true;
   }
   await rafDone;
@@ -251,9 +258,11 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
   const measured = tasks.filter((t) => t.startTime >= measureFrom && t.startTime < end);
   d.setProps({ layers: [] });
   clusters.close();
+  source.close();
   return {
     frames,
     updateFrames,
+    parseMs,
     storeMs,
     buildMsPerSec: buildMs / seconds,
     attributeMsPerSec: attributeMs / seconds,
@@ -276,6 +285,7 @@ window.__deckBench = {
     run(config).catch((err: unknown) => ({
       frames: [],
       updateFrames: [],
+      parseMs: [],
       storeMs: [],
       buildMsPerSec: 0,
       attributeMsPerSec: 0,

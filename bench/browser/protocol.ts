@@ -13,6 +13,11 @@ export interface PageRunConfig {
   mode: PageMode;
   /** Updates of every entity per second. */
   hz: number;
+  /**
+   * Deltas each update of every entity is spread over (1: all in one delta, the worst case; 10: what the
+   * server's 100 ms coalescing sends when devices report at spread-out moments).
+   */
+  parts: number;
   warmupMs: number;
   measureMs: number;
 }
@@ -23,6 +28,8 @@ export interface PageRunResult {
   frames: number[];
   /** Per update: the longest rAF interval among the 3 frames after its draw (the jank an update causes). */
   updateFrames: number[];
+  /** Per delta: ms parsing its JSON text, as socket.io does for each message. */
+  parseMs: number[];
   /** Per delta: ms in the store applying it (typed-array writes, restyle). */
   storeMs: number[];
   /** Per second: ms in the console's per-frame JS (cluster view, DeckLayerBuilder.build, deck.setProps) over all frames. */
@@ -41,4 +48,13 @@ export interface PageRunResult {
   longTasks: { count: number; totalMs: number; maxMs: number };
   renderer: string;
   error?: string;
+}
+
+/** What the page asks its delta worker for: the snapshot (step 0) or part `part` of update `step`, as JSON text. */
+export interface DeltaRequest {
+  count: number;
+  step: number;
+  ts: number;
+  part: number;
+  parts: number;
 }
