@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import type { BenchContext, Suite } from './support/context.js';
 import { profileNotes } from './support/cpu-profile.js';
 import { startClientProcess, type ClientProcess } from './support/client-procs.js';
+import { loadNice, setNice } from './support/priority.js';
 import type { LoadSpec } from './support/payloads.js';
 import { readMetrics, tokenFor, waitForCounter, type LoopDelay, type ProductProcess } from './support/product.js';
 import type { Publisher } from './support/publisher.js';
@@ -18,6 +19,8 @@ interface Point {
   clients: number;
   /** Every client is a full socket.io-client decoding every delta (in the two client processes). */
   allDecoding?: boolean;
+  /** The publisher and the client processes at the product's priority instead of `loadNice()`. */
+  equalPriority?: boolean;
 }
 
 /** `IOC_BENCH_LATENCY_RATES=10000` (comma-separated) measures only those rates of a full run, e.g. to repeat the target point. */
@@ -35,7 +38,11 @@ function points(quick: boolean): Point[] {
   const all: Point[] = [];
   const chosen = rates();
   for (const clients of [1, 10, 50]) for (const rate of chosen) all.push({ rate, clients });
-  if (chosen.includes(10_000)) all.push({ rate: 10_000, clients: 50, allDecoding: true });
+  if (chosen.includes(10_000)) {
+    // The target point again with the load as the product's equal: what the niceness changes.
+    if (loadNice() > 0) all.push({ rate: 10_000, clients: 50, equalPriority: true });
+    all.push({ rate: 10_000, clients: 50, allDecoding: true });
+  }
   return all;
 }
 
@@ -130,7 +137,8 @@ async function measurePoint(
   seq.value += report.messages;
   const ingestedBefore = before.get('ioc_ingest_messages_total') ?? 0;
   const seconds = report.ms / 1000;
-  const cpu = ((after.get('ioc_process_cpu_seconds_total') ?? 0) - (before.get('ioc_process_cpu_seconds_total') ?? 0)) / seconds;
+  const cpu =
+    ((after.get('ioc_process_cpu_seconds_total') ?? 0) - (before.get('ioc_process_cpu_seconds_total') ?? 0)) / seconds;
   const deltas = (after.get('ioc_live_deltas_total') ?? 0) - (before.get('ioc_live_deltas_total') ?? 0);
   // Let the product drain what it is behind on (bounded), so the next point starts clean.
   await waitForCounter(
@@ -198,12 +206,12 @@ async function connectClients(baseUrl: string, point: Point, procs: ClientProces
 }
 
 function pointFigures(m: Measured, b: LatencySummary | undefined, oneClient: Measured | undefined): Figure[] {
-  const label = `${formatNumber(m.rate)} obs/s, ${m.clients} client${m.clients === 1 ? '' : 's'}${m.allDecoding ? ' all decoding' : ''}`;
+  const label = `${formatNumber(m.rate)} obs/s, ${m.clients} client${m.clients === 1 ? '' : 's'}${m.allDecoding ? ' all decoding' : ''}${m.equalPriority ? ', load at equal priority' : ''}`;
   const note =
     m.ingested < 0.95 * m.offered
       ? `ingest fell behind: ${formatNumber(m.ingested)} of ${formatNumber(m.offered)} obs/s`
       : undefined;
-  const isTarget = m.rate === 10_000 && m.clients === 50 && !m.allDecoding;
+  const isTarget = m.rate === 10_000 && m.clients === 50 && !m.allDecoding && !m.equalPriority;
   return [
     {
       name: `p50, ${label}`,
@@ -275,8 +283,13 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   const bare = new Map<number, LatencySummary>();
   let connected = '';
   let profile: string[] = [];
+  const nice = loadNice();
   try {
     for (const point of points(ctx.quick)) {
+      // The devices' publisher and the consoles stand in for other machines: they give way when the cores are short.
+      const priority = point.equalPriority ? 0 : nice;
+      setNice(ctx, publisher.pid, priority, 'the publisher');
+      for (const proc of procs) setNice(ctx, proc.pid, priority, 'a client process');
       const shape = `${point.clients}:${point.allDecoding === true}`;
       if (shape !== connected) {
         await connectClients(product.baseUrl, point, procs);
@@ -288,20 +301,21 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         bare.set(point.rate, await bareLatency(ctx, publisher, point.rate, timing.warmupMs, timing.durationMs));
       const b = bare.get(point.rate);
       ctx.log(
-        `${formatNumber(point.rate)} obs/s, ${point.clients} client(s)${point.allDecoding ? ' all decoding' : ''}: p50 ${formatNumber(m.summary.p50)} / p99 ${formatNumber(m.summary.p99)} / p99.9 ${formatNumber(m.summary.p999)} ms (${formatNumber(m.summary.count)} samples; offered ${formatNumber(m.offered)} obs/s, ingested ${formatNumber(m.ingested)} obs/s; event loop delay p99 ${formatNumber(m.loop.p99)} / max ${formatNumber(m.loop.max)} ms; product CPU ${formatNumber(m.cpu * 100)} % of a core, clients ${formatNumber(m.clientCpu * 100)} %; ${formatNumber(m.deltasPerSecond)} deltas/s: broadcasts + catch-ups); MQTT alone p99 ${formatNumber(b?.p99 ?? Number.NaN)} ms`,
+        `${formatNumber(point.rate)} obs/s, ${point.clients} client(s)${point.allDecoding ? ' all decoding' : ''}${point.equalPriority ? ' (load at equal priority)' : ''}: p50 ${formatNumber(m.summary.p50)} / p99 ${formatNumber(m.summary.p99)} / p99.9 ${formatNumber(m.summary.p999)} ms (${formatNumber(m.summary.count)} samples; offered ${formatNumber(m.offered)} obs/s, ingested ${formatNumber(m.ingested)} obs/s; event loop delay p99 ${formatNumber(m.loop.p99)} / max ${formatNumber(m.loop.max)} ms; product CPU ${formatNumber(m.cpu * 100)} % of a core, clients ${formatNumber(m.clientCpu * 100)} %; ${formatNumber(m.deltasPerSecond)} deltas/s: broadcasts + catch-ups); MQTT alone p99 ${formatNumber(b?.p99 ?? Number.NaN)} ms`,
       );
       const oneClient = results.find((r) => r.rate === point.rate && r.clients === 1 && !r.allDecoding);
       figures.push(...pointFigures(m, b, oneClient));
     }
-    if (ctx.profile)
-      profile = await profilePoint(ctx, product, procs, publisher, root, seq, timing);
+    if (ctx.profile) profile = await profilePoint(ctx, product, procs, publisher, root, seq, timing);
   } finally {
+    // The publisher is shared with the suites that run next.
+    setNice(ctx, publisher.pid, 0, 'the publisher');
     await Promise.all(procs.map((p) => p.stop()));
   }
   const notes = [
     `Per-entity JSON over ${ENTITIES} entities, published at QoS 0 by a separate process paced every 5 ms; ${timing.warmupMs / 1000} s warm-up then ${timing.durationMs / 1000} s measured per point. A sample is (client receive time − the observation's sentAt) for every entity in every delta; coalescing means only the newest observation of an entity in each 100 ms window is seen, which is what the console shows.`,
     'Deltas are coalesced and sent every 100 ms by design (live.deltaInterval), so ~50 ms median and ~100 ms p99 is the floor of this path, not a fault; the baseline is MQTT alone (a bare subscriber parsing the same payloads).',
-    'Clients run in two processes of their own (bench/support/client-child.ts), never in the benchmark or the product: with N clients, N−1 are light websocket clients (bench/support/light-client.ts) in one process that join /live with a token and subscribe like the console but discard the frames unparsed, and the last to connect is a full socket.io client that measures, alone in the other process. The server does all its per-socket work, while the 2 shared cores are spared the decoding that browsers would do on their own machines. The "all decoding" row makes all 50 full socket.io clients, half in each process: it shows what decoding 50 consoles on the same 2 cores costs, not the server.',
+    `Clients run in two processes of their own (bench/support/client-child.ts), never in the benchmark or the product: with N clients, N−1 are light websocket clients (bench/support/light-client.ts) in one process that join /live with a token and subscribe like the console but discard the frames unparsed, and the last to connect is a full socket.io client that measures, alone in the other process. The server does all its per-socket work, while the 2 shared cores are spared the decoding that browsers would do on their own machines. The publisher and both client processes run at nice ${nice} (\`IOC_BENCH_LOAD_NICE\`, 0 for equals): they stand in for devices and browsers on other machines, so when the 2 cores are short they give way to the product first; the row "load at equal priority" repeats the target point without that. The "all decoding" row makes all 50 full socket.io clients, half in each process: it shows what decoding 50 consoles on the same 2 cores costs, not the server.`,
     'Product CPU (10,000 obs/s rows): the product process’s CPU seconds per second over the point (/metrics `ioc_process_cpu_seconds_total`, every thread), against the same rate with 1 client: what the extra sockets cost the server. CPU time moves less than latency when other work shares the cores.',
     ...knees(results),
     ...profile,

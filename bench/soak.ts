@@ -3,10 +3,10 @@
 // store is behind. A leak, a queue that never drains or a slow creep in the event loop shows here and in
 // no short run. Writes a chart (docs/bench/soak.svg) and a table per minute into BENCHMARKS.md.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import path from 'node:path';
 import { watchBrokerSys } from './support/broker-sys.js';
 import { startClientProcess } from './support/client-procs.js';
+import { loadNice, setNice } from './support/priority.js';
 import { ROOT, type BenchContext, type Suite } from './support/context.js';
 import type { LoadSpec } from './support/payloads.js';
 import { readMetrics, startProduct, tokenFor, type ProductProcess } from './support/product.js';
@@ -28,26 +28,6 @@ interface Plan {
   store: 'embedded' | 'influx';
   /** Samples before this are warm-up (caches filling, JIT): left out of the drift fit. */
   warmupMinutes: number;
-}
-
-/**
- * Niceness of the processes that stand in for other machines (the devices' publisher, the 50 consoles):
- * on 2 shared cores they would otherwise take the product's CPU, which a deployment's devices and
- * browsers never do. `IOC_BENCH_SOAK_NICE=0` runs them as equals, as the first soaks did.
- */
-function simulatorNice(): number {
-  const value = Number(process.env.IOC_BENCH_SOAK_NICE ?? 10);
-  return Number.isInteger(value) && value >= 0 && value <= 19 ? value : 10;
-}
-
-/** Lowers a process's priority; a failure only leaves it as it was (said in the log). */
-function lowerPriority(ctx: BenchContext, pid: number | undefined, nice: number, name: string): void {
-  if (pid === undefined || nice === 0) return;
-  try {
-    setPriority(pid, nice);
-  } catch (err) {
-    ctx.log(`could not lower the priority of ${name}: ${(err as Error).message}`);
-  }
 }
 
 /** `IOC_BENCH_SOAK_MINUTES`, `IOC_BENCH_SOAK_RATE` and `IOC_BENCH_SOAK_STORE` change a full run (e.g. a 4-hour soak). */
@@ -175,9 +155,10 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     startClientProcess(ctx.teardown, 'soak measuring client'),
   ]);
   const [lightProc, measureProc] = procs;
-  const nice = simulatorNice();
-  lowerPriority(ctx, publisher.pid, nice, 'the publisher');
-  for (const proc of procs) lowerPriority(ctx, proc.pid, nice, 'a client process');
+  // The publisher and the consoles stand in for other machines: they give way when the cores are short.
+  const nice = loadNice();
+  setNice(ctx, publisher.pid, nice, 'the publisher');
+  for (const proc of procs) setNice(ctx, proc.pid, nice, 'a client process');
   const samples: SoakSample[] = [];
   const latency = new LatencyHistogram();
   let published = { messages: 0, observations: 0, lateTicks: 0, ms: 0 };
@@ -253,7 +234,10 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         brokerHeld: sys.held(),
         brokerDropped: sys.dropped() === undefined ? undefined : sys.dropped()! - dropped0,
         // Means over the window from the histograms' sums and counts: which wait grew when ingest stalled.
-        walSyncMs: meanMs(counter('ioc_wal_sync_seconds_sum', previous), counter('ioc_wal_sync_seconds_count', previous)),
+        walSyncMs: meanMs(
+          counter('ioc_wal_sync_seconds_sum', previous),
+          counter('ioc_wal_sync_seconds_count', previous),
+        ),
         storeWriteMs: meanMs(
           counter('ioc_ingest_to_store_seconds_sum', previous),
           counter('ioc_ingest_to_store_seconds_count', previous),
@@ -365,7 +349,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   ];
   const notes = [
     `![Soak chart: RSS, heap, event-loop p99 and store backlog over time](${CHART})`,
-    `Method: a fresh product (${p.store === 'influx' ? 'InfluxDB' : 'embedded store'}, write-ahead log with fdatasync on) fed ${formatNumber(p.rate)} obs/s of per-entity JSON over ${ENTITIES} entities at QoS 1 by the paced publisher process for ${p.minutes} min, with ${CLIENTS} socket.io clients subscribed to every layer (${CLIENTS - 1} light clients in one process, one decoding client that measures latency in another). Every ${p.sampleMs / 1000} s: process.memoryUsage() and the event-loop delay histogram (reset per sample) from inside the product, counters from /metrics, and the broker's own counts of the messages it holds and has dropped (\`$SYS/broker/store/messages/count\`, \`$SYS/broker/publish/messages/dropped\`, reported every 10 s). Per sample too: how long the product's main thread was runnable but waiting for a core (/proc schedstat), the CPU of the broker and of influxd, and the host's disk wait. The publisher and the client processes run at nice ${nice} (\`IOC_BENCH_SOAK_NICE\`): they stand in for other machines, so when the 2 cores are short they give way first, and "behind the offered pace" can then grow while the broker holds nothing (the publisher itself late: its late ticks). The first ${formatNumber(p.warmupMinutes)} min are warm-up, left out of the drift fits (least squares over the remaining samples).`,
+    `Method: a fresh product (${p.store === 'influx' ? 'InfluxDB' : 'embedded store'}, write-ahead log with fdatasync on) fed ${formatNumber(p.rate)} obs/s of per-entity JSON over ${ENTITIES} entities at QoS 1 by the paced publisher process for ${p.minutes} min, with ${CLIENTS} socket.io clients subscribed to every layer (${CLIENTS - 1} light clients in one process, one decoding client that measures latency in another). Every ${p.sampleMs / 1000} s: process.memoryUsage() and the event-loop delay histogram (reset per sample) from inside the product, counters from /metrics, and the broker's own counts of the messages it holds and has dropped (\`$SYS/broker/store/messages/count\`, \`$SYS/broker/publish/messages/dropped\`, reported every 10 s). Per sample too: how long the product's main thread was runnable but waiting for a core (/proc schedstat), the CPU of the broker and of influxd, and the host's disk wait. The publisher and the client processes run at nice ${nice} (\`IOC_BENCH_LOAD_NICE\`): they stand in for other machines, so when the 2 cores are short they give way first, and "behind the offered pace" can then grow while the broker holds nothing (the publisher itself late: its late ticks). The first ${formatNumber(p.warmupMinutes)} min are warm-up, left out of the drift fits (least squares over the remaining samples).`,
     minuteTable(samples),
   ];
   return {
@@ -382,7 +366,6 @@ export const soakSuite: Suite = {
   id: 'soak',
   title: 'Soak at the target rate',
   onlyWhenNamed: true,
-  prepare: (ctx) =>
-    Promise.all([ctx.mosquitto(), plan(ctx.quick).store === 'influx' ? ctx.influxd() : undefined]),
+  prepare: (ctx) => Promise.all([ctx.mosquitto(), plan(ctx.quick).store === 'influx' ? ctx.influxd() : undefined]),
   run,
 };
