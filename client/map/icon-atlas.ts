@@ -1,17 +1,12 @@
 // Markers drawn once on a canvas at start-up, so the console needs no image files or sprite server.
 
 import type { Texture } from '@luma.gl/core';
+import type { IconFrame } from './icon-attributes.js';
 
 const CELL = 64;
 
-export interface IconDef {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  anchorY: number;
-  mask: boolean;
-}
+/** An icon's cell in the atlas (declared DOM-free beside the attributes packed from it). */
+export type IconDef = IconFrame;
 
 type Shape = 'arrow' | 'dot';
 type Variant = 'bus' | 'ambulance';

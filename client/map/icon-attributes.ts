@@ -2,7 +2,7 @@
 // the store's typed arrays, so deck.gl uploads them as they are instead of calling an accessor per entity
 // (at 100 k entities the accessors were most of deck.gl's attribute time: docs/PERFORMANCE.md).
 
-/** An icon's cell in the atlas, as client/map/icon-atlas.ts maps it (kept DOM-free here for the tests). */
+/** An icon's cell in the atlas client/map/icon-atlas.ts draws (declared here, DOM-free, so tests can use it). */
 export interface IconFrame {
   x: number;
   y: number;
