@@ -1,7 +1,8 @@
 // Runs inside headless Chromium (bundled by bench/browser.ts with esbuild). Drives the console's own map
-// code: an EntityStore fed full deltas at a fixed rate, the console's ClusterView and DeckLayerBuilder
-// building the layers every frame the console would, into a deck.gl canvas. No basemap (maplibre) and
-// no socket: it measures the data path and deck.gl, as shipped.
+// code: deltas arrive as JSON text from a worker standing in for server and socket (delta-source.ts), are
+// parsed and applied to an EntityStore at a fixed rate, and the console's ClusterView and DeckLayerBuilder
+// build the layers every frame the console would, into a deck.gl canvas. No basemap (maplibre) and no
+// network: it measures the data path and deck.gl, as shipped.
 import { Deck, WebMercatorViewport } from '@deck.gl/core';
 import type { Delta, Snapshot } from '../../contract/live-events.js';
 import { ClusterView } from '../../client/map/cluster-view.js';
