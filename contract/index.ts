@@ -5,6 +5,7 @@ export * from './rule.js';
 export * from './alert.js';
 export * from './topics.js';
 export * from './live-events.js';
+export * from './live-columns.js';
 export * from './api.js';
 export * from './identity.js';
 export * from './export.js';

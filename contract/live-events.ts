@@ -3,6 +3,7 @@ import type { Alert, AlertSummary } from './alert.js';
 import type { Report } from './field.js';
 import { BboxSchema, type Entity } from './entity.js';
 import { DomainSchema } from './observation.js';
+import { DELTA_ENCODINGS, type ColumnDelta, type DeltaEncoding } from './live-columns.js';
 
 export const LIVE_NAMESPACE = '/live';
 /** The most `delta` events a socket receives per second; updates in between are coalesced per entity. */
@@ -11,6 +12,8 @@ export const MAX_DELTAS_PER_SECOND = 10;
 export const SubscribeRequestSchema = z.object({
   layers: z.array(DomainSchema).max(64),
   bbox: BboxSchema.optional(),
+  /** `columns`: deltas come as `deltaColumns` instead of `delta` (same content, cheaper to decode); default `json`. */
+  encoding: z.enum(DELTA_ENCODINGS).optional(),
 });
 export type SubscribeRequest = z.infer<typeof SubscribeRequestSchema>;
 
@@ -64,6 +67,8 @@ export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
 export interface ServerToClientEvents {
   delta: (delta: Delta) => void;
+  /** Instead of `delta`, for sockets that subscribed with `encoding: 'columns'`. */
+  deltaColumns: (delta: ColumnDelta) => void;
   alert: (alert: Alert) => void;
   alertSummary: (summary: AlertSummary[]) => void;
   /** A citizen report created or moved; never carries the contact (staff read it over REST). */
@@ -81,4 +86,5 @@ export type InterServerEvents = Record<string, never>;
 export interface LiveSocketData {
   layers: string[];
   bbox?: [number, number, number, number];
+  encoding?: DeltaEncoding;
 }

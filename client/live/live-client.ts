@@ -98,7 +98,8 @@ export function connectLive(
 
   let partialRetry: ReturnType<typeof setTimeout> | undefined;
   const subscribe = () => {
-    socket.timeout(SUBSCRIBE_TIMEOUT_MS).emit('subscribe', { layers }, (err: Error | null, snapshot: Snapshot) => {
+    // Columns: a tenth of the JSON delta's decoding cost, and the store updates its entities in place.
+    socket.timeout(SUBSCRIBE_TIMEOUT_MS).emit('subscribe', { layers, encoding: 'columns' }, (err: Error | null, snapshot: Snapshot) => {
       if (err) {
         // No answer in time: drop the connection so socket.io reconnects and we subscribe afresh.
         socket.disconnect().connect();
@@ -123,6 +124,16 @@ export function connectLive(
   socket.on('connect', subscribe);
   socket.on('delta', (delta) => {
     if (store.ready) store.applyDelta(delta, now());
+  });
+  socket.on('deltaColumns', (delta) => {
+    if (!store.ready) return;
+    try {
+      store.applyColumns(delta, now());
+    } catch (err) {
+      // Nothing was applied; a fresh snapshot puts the map right again.
+      console.error('dropped a malformed delta, subscribing again', err);
+      subscribe();
+    }
   });
   socket.on('alert', (alert) => alerts.emit(alert));
   socket.on('alertSummary', (batch) => summaries.emit(batch));

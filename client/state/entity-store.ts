@@ -1,6 +1,7 @@
 import { DEFAULT_STALE_AFTER_MS } from '../../contract/domain-defaults.js';
 import type { Entity } from '../../contract/entity.js';
 import type { Delta, Snapshot } from '../../contract/live-events.js';
+import { columnEntity, readColumnDelta, updateFromColumns, type ColumnDelta } from '../../contract/live-columns.js';
 import { FLAG_ALERT, FLAG_HEADING, FLAG_STALE, LayerBuffer, type SlotHolder } from './layer-buffer.js';
 import { LAYER_KINDS, MOVING_KINDS, layerKindOf, type KindCounts, type LayerKind } from './layer-kinds.js';
 import { ALERT_COLOR, OK_LINE, STALE_LINE, TRANSPARENT, type Rgba } from './scales.js';
@@ -105,9 +106,7 @@ export class EntityStore {
 
   /** Applies a delta in place: O(upserts + removes), no allocation per untouched entity. */
   applyDelta(delta: Delta, now: number): void {
-    if (this.lastSeq !== undefined && delta.seq !== this.lastSeq + 1) this.seqGaps++;
-    this.lastSeq = delta.seq;
-    this.serverOffset = delta.ts - now;
+    this.noteTick(delta, now);
     for (const key of delta.removes) this.remove(key);
     for (const entity of delta.upserts) {
       const placement = this.placements.get(entity.domain)?.get(entity.id);
@@ -121,6 +120,36 @@ export class EntityStore {
         if (currentTs !== undefined && entity.ts < currentTs) continue;
       }
       this.upsertPlaced(placement, entity, now, true);
+    }
+    this.lastUpdate = now;
+  }
+
+  /**
+   * Applies a `deltaColumns` event. An entity already held keeps its object, updated in place (a new
+   * one only when its field or tag names changed): readers holding it see the new values, and tell a
+   * change by its `ts`. Throws ColumnDeltaError on columns that do not add up, before changing anything.
+   */
+  applyColumns(delta: ColumnDelta, now: number): void {
+    const views = readColumnDelta(delta);
+    this.noteTick(delta, now);
+    for (const key of delta.removes) this.remove(key);
+    for (const view of views) {
+      let byId = this.placements.get(view.domain);
+      for (let i = 0; i < view.size; i++) {
+        byId ??= this.placements.get(view.domain);
+        const placement = byId?.get(view.ids[i] as string);
+        if (placement === undefined) {
+          this.upsertPlaced(undefined, columnEntity(view, i), now, true);
+          continue;
+        }
+        const placed = placement.slot >= 0;
+        const held = placed ? this.layers[placement.kind].entities[placement.slot] : this.unplaced.get(placement.key);
+        // As in applyDelta: never step back to an older copy (deltas of two cluster nodes may cross).
+        const currentTs = placed ? this.layers[placement.kind].ts[placement.slot] : held?.ts;
+        if (currentTs !== undefined && (view.ts[i] as number) < currentTs) continue;
+        const entity = held !== undefined && updateFromColumns(held, view, i) ? held : columnEntity(view, i);
+        this.upsertPlaced(placement, entity, now, true);
+      }
     }
     this.lastUpdate = now;
   }
@@ -249,6 +278,13 @@ export class EntityStore {
     }
     if (now >= this.glidingUntil) this.glidingUntil = 0;
     return this.glidingUntil !== 0;
+  }
+
+  /** Seq and clock bookkeeping shared by both delta encodings. */
+  private noteTick(delta: { seq: number; ts: number }, now: number): void {
+    if (this.lastSeq !== undefined && delta.seq !== this.lastSeq + 1) this.seqGaps++;
+    this.lastSeq = delta.seq;
+    this.serverOffset = delta.ts - now;
   }
 
   /** The server's clock at client time `now` (entity ages are measured on it). */

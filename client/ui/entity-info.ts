@@ -11,6 +11,8 @@ export function displayName(entity: Pick<Entity, 'id' | 'tags'>): string {
 export interface EntityView {
   key: string;
   entity: Entity;
+  /** The entity's `ts` when the view was taken: the store updates entity objects in place, so this tells a change. */
+  ts: number;
   kind: LayerKind;
   stale: boolean;
   alert: boolean;
@@ -27,6 +29,7 @@ export function viewOf(store: EntityStore, key: string, now: number): EntityView
   return {
     key,
     entity,
+    ts: entity.ts,
     kind: ref?.kind ?? layerKindOf(entity),
     stale: (flags & FLAG_STALE) !== 0,
     alert: (flags & FLAG_ALERT) !== 0,
@@ -34,11 +37,12 @@ export function viewOf(store: EntityStore, key: string, now: number): EntityView
   };
 }
 
-/** Equality for polled views: same entity object, same flags, age to the second. */
+/** Equality for polled views: same entity object at the same time, same flags, age to the second. */
 export function sameView(a: EntityView | undefined, b: EntityView | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return (
     a.entity === b.entity &&
+    a.ts === b.ts &&
     a.stale === b.stale &&
     a.alert === b.alert &&
     Math.round(a.ageMs / 1000) === Math.round(b.ageMs / 1000)

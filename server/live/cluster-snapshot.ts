@@ -1,4 +1,4 @@
-import type { ApiError, Bbox, Delta, Entity } from '../../contract/index.js';
+import { columnDeltaEntities, type ApiError, type Bbox, type ColumnDelta, type Delta, type DeltaEncoding, type Entity } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { LiveNamespace, LiveSocket } from './live-io.js';
 import type { LiveState } from './live-state.js';
@@ -34,7 +34,7 @@ export interface ClusterSnapshotOptions {
   nsp: LiveNamespace;
   live: LiveState;
   /** Called when another node's socket joins a group, so this node sends that group deltas from now on. */
-  followGroup(layers: string[], bbox?: Bbox): void;
+  followGroup(layers: string[], bbox?: Bbox, encoding?: DeltaEncoding): void;
   timeoutMs?: number;
   logger: Logger;
 }
@@ -63,8 +63,8 @@ export function createClusterSnapshots(options: ClusterSnapshotOptions): Cluster
       answer({ entities: [], outside: [] });
       return;
     }
-    const { layers, bbox, followsDeltas } = parsed.data;
-    if (followsDeltas && layers) options.followGroup(layers, bbox);
+    const { layers, bbox, followsDeltas, encoding } = parsed.data;
+    if (followsDeltas && layers) options.followGroup(layers, bbox, encoding);
     answer(collectPart(live.all(), parsed.data));
   });
 
@@ -92,10 +92,19 @@ export function createClusterSnapshots(options: ClusterSnapshotOptions): Cluster
       const seen: Delta[] = [];
       const record = (event: string, delta: unknown) => {
         if (event === 'delta') seen.push(delta as Delta);
+        else if (event === 'deltaColumns') {
+          const columns = delta as ColumnDelta;
+          seen.push({ ts: columns.ts, seq: columns.seq, upserts: columnDeltaEntities(columns), removes: columns.removes });
+        }
       };
       socket?.onAnyOutgoing(record);
       try {
-        const request: SnapshotPartRequest = { ...query, layers: query.layers && [...query.layers], followsDeltas: socket !== undefined };
+        const request: SnapshotPartRequest = {
+          ...query,
+          layers: query.layers && [...query.layers],
+          followsDeltas: socket !== undefined,
+          ...(socket?.data.encoding ? { encoding: socket.data.encoding } : {}),
+        };
         const remote = await requestRemoteParts(request);
         // Local part last in time, first in order: it is the newest view of this node, and wins ties.
         const merge = createSnapshotMerge();

@@ -1,5 +1,6 @@
 import {
   BboxSchema,
+  encodeColumnDelta,
   inBbox,
   LIVE_NAMESPACE,
   SubscribeRequestSchema,
@@ -7,6 +8,8 @@ import {
   type AlertSummary,
   type Report,
   type Bbox,
+  type Delta,
+  type DeltaEncoding,
   type Entity,
   type Snapshot,
 } from '../../contract/index.js';
@@ -27,6 +30,7 @@ interface Group {
   room: string;
   layers: Set<string>;
   bbox?: Bbox;
+  encoding: DeltaEncoding;
   /** Keys inside the bbox as last sent, to tell clients which entities left it (bbox groups only). */
   visible?: Set<string>;
   localSockets: Set<string>;
@@ -84,8 +88,13 @@ export interface LiveServer {
 }
 
 const ROOM_PREFIX = 'live:';
+/** Groups that take `deltaColumns`; a prefix of their own, so nodes that predate the encoding ignore them. */
+const COLUMNS_ROOM_PREFIX = 'livec:';
 
 /** The parts of engine.io's socket and of a cluster adapter we rely on (not in their public types). */
+/** A socket or a room: what a delta is emitted to. */
+type DeltaTarget = LiveSocket | ReturnType<LiveNamespace['to']>;
+
 interface EngineSocketEdge {
   writeBuffer: unknown[];
 }
@@ -93,17 +102,32 @@ interface ClusterAdapterEdge {
   allRooms(): Promise<Set<string>>;
 }
 
-function groupRoom(layers: string[], bbox?: Bbox): string {
-  return ROOM_PREFIX + [...new Set(layers)].sort().join(',') + (bbox ? '|' + bbox.join(',') : '');
+function groupRoom(layers: string[], bbox: Bbox | undefined, encoding: DeltaEncoding): string {
+  const prefix = encoding === 'columns' ? COLUMNS_ROOM_PREFIX : ROOM_PREFIX;
+  return prefix + [...new Set(layers)].sort().join(',') + (bbox ? '|' + bbox.join(',') : '');
 }
 
-function parseRoom(room: string): { layers: string[]; bbox?: Bbox } | undefined {
-  if (!room.startsWith(ROOM_PREFIX)) return undefined;
-  const [layerPart = '', bboxPart] = room.slice(ROOM_PREFIX.length).split('|');
+function parseRoom(room: string): { layers: string[]; bbox?: Bbox; encoding: DeltaEncoding } | undefined {
+  const encoding: DeltaEncoding | undefined = room.startsWith(ROOM_PREFIX) ? 'json' : room.startsWith(COLUMNS_ROOM_PREFIX) ? 'columns' : undefined;
+  if (encoding === undefined) return undefined;
+  const prefix = encoding === 'columns' ? COLUMNS_ROOM_PREFIX : ROOM_PREFIX;
+  const [layerPart = '', bboxPart] = room.slice(prefix.length).split('|');
   const layers = layerPart.length > 0 ? layerPart.split(',') : [];
-  if (bboxPart === undefined) return { layers };
+  if (bboxPart === undefined) return { layers, encoding };
   const bbox = BboxSchema.safeParse(bboxPart.split(',').map(Number));
-  return bbox.success ? { layers, bbox: bbox.data } : undefined;
+  return bbox.success ? { layers, bbox: bbox.data, encoding } : undefined;
+}
+
+/** Sends `delta` to `target` in the group's encoding; encoded once, whatever the number of sockets. */
+function emitDelta(target: DeltaTarget, group: Group, delta: Delta): void {
+  if (group.encoding === 'json') {
+    target.emit('delta', delta);
+    return;
+  }
+  const columns = encodeColumnDelta(delta);
+  // A Node Buffer over the same memory: every transport (websocket, polling) and the Redis adapter take it as binary.
+  const numbers = columns.numbers as Uint8Array;
+  target.emit('deltaColumns', { ...columns, numbers: Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength) });
 }
 
 function matches(group: Group, entity: Entity): boolean {
@@ -122,11 +146,11 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
   let deltasSent = 0;
   let entitiesSent = 0;
 
-  const ensureGroup = (layers: string[], bbox?: Bbox): Group => {
-    const room = groupRoom(layers, bbox);
+  const ensureGroup = (layers: string[], bbox: Bbox | undefined, encoding: DeltaEncoding = 'json'): Group => {
+    const room = groupRoom(layers, bbox, encoding);
     let group = groups.get(room);
     if (!group) {
-      group = { room, layers: new Set(layers), bbox, localSockets: new Set(), debts: new Set(), createdAt: performance.now() };
+      group = { room, layers: new Set(layers), bbox, encoding, localSockets: new Set(), debts: new Set(), createdAt: performance.now() };
       if (bbox) {
         group.visible = new Set();
         for (const e of live.all()) if (matches(group, e)) group.visible.add(`${e.domain}/${e.id}`);
@@ -153,7 +177,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     ? createClusterSnapshots({
         nsp,
         live,
-        followGroup: (layers, bbox) => void ensureGroup(layers, bbox),
+        followGroup: (layers, bbox, encoding) => void ensureGroup(layers, bbox, encoding),
         timeoutMs: options.clusterTimeout,
         logger,
       })
@@ -170,11 +194,12 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         return;
       }
       leaveGroup(socket);
-      const { layers, bbox } = parsed.data;
-      const group = ensureGroup(layers, bbox);
+      const { layers, bbox, encoding = 'json' } = parsed.data;
+      const group = ensureGroup(layers, bbox, encoding);
       group.localSockets.add(socket.id);
       socket.data.layers = layers;
       socket.data.bbox = bbox;
+      socket.data.encoding = encoding;
       void socket.join(group.room);
       if (cluster) {
         cluster.gather({ layers, bbox }, socket).then(
@@ -212,13 +237,16 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       else if (group.bbox) removes.push(key);
     }
     if (upserts.length === 0 && removes.length === 0) return;
-    const delta = { ts: now, seq, upserts, removes };
     const connected = payees.filter((id) => nsp.sockets.has(id));
     const [only] = connected;
     if (only === undefined) return;
-    if (connected.length === 1) nsp.sockets.get(only)?.emit('delta', delta);
+    const delta = { ts: now, seq, upserts, removes };
+    const socket = nsp.sockets.get(only);
+    if (connected.length === 1) {
+      if (socket) emitDelta(socket, group, delta);
+    }
     // Each socket is a room of its own; local: the debt is this node's, other nodes have nothing to send.
-    else nsp.local.to(connected).emit('delta', delta);
+    else emitDelta(nsp.local.to(connected), group, delta);
     deltasSent += connected.length;
     entitiesSent += upserts.length * connected.length;
   };
@@ -282,7 +310,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       }
       if (!changed) continue;
       const target = nsp.to(group.room);
-      (lagging.length > 0 ? target.except(lagging) : target).emit('delta', { ts: now, seq, upserts, removes });
+      emitDelta(lagging.length > 0 ? target.except(lagging) : target, group, { ts: now, seq, upserts, removes });
       deltasSent += 1;
       entitiesSent += upserts.length;
     }
@@ -296,7 +324,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     for (const room of rooms) {
       if (groups.has(room)) continue;
       const parsed = parseRoom(room);
-      if (parsed) ensureGroup(parsed.layers, parsed.bbox);
+      if (parsed) ensureGroup(parsed.layers, parsed.bbox, parsed.encoding);
     }
     for (const [room, group] of groups) {
       if (!rooms.has(room) && group.localSockets.size === 0 && group.createdAt < askedAt) groups.delete(room);

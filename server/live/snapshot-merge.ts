@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BboxSchema, DomainSchema, entityKey, inBbox, type Bbox, type Delta, type Entity } from '../../contract/index.js';
+import { BboxSchema, DELTA_ENCODINGS, DomainSchema, entityKey, inBbox, type Bbox, type Delta, type Entity } from '../../contract/index.js';
 
 /** Which entities a snapshot holds: those of `layers` (every layer when absent), inside `bbox` when given. */
 export interface EntityQuery {
@@ -12,6 +12,8 @@ export const SnapshotPartRequestSchema = z.object({
   bbox: BboxSchema.optional(),
   /** A socket of the asking node joins this group: the answering node starts sending it deltas now. */
   followsDeltas: z.boolean().default(false),
+  /** How the asking socket takes its deltas: the answering node's group sends them the same way. */
+  encoding: z.enum(DELTA_ENCODINGS).optional(),
 });
 export type SnapshotPartRequest = z.infer<typeof SnapshotPartRequestSchema>;
 

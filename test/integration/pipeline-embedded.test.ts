@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ColumnDelta } from '../../contract/index.js';
 import { connectLive, startTestIoc, type LiveRecorder, type TestIoc } from '../support/ioc.js';
 import { waitFor } from '../support/ports.js';
 
@@ -71,6 +72,49 @@ describe('pipeline on the embedded broker and store', () => {
     await publisher.publishAsync('city/traffic/bus-1', JSON.stringify({ lat: 21.27, lon: 106.5, speed: 30 }), { qos: 1 });
     await waitFor(() => !live.entities.has('traffic/bus-1'), 'bus removed after leaving the bbox');
     expect(live.deltas.some((d) => d.removes.includes('traffic/bus-1'))).toBe(true);
+  });
+
+  it('sends the same state as columns to sockets that ask for them, numbers as one binary attachment', async () => {
+    const columns = await connectLive(product.baseUrl, product.api);
+    const raw: ColumnDelta[] = [];
+    columns.socket.on('deltaColumns', (delta) => raw.push(delta));
+    try {
+      const layers = ['traffic', 'sensor', 'health'];
+      await live.subscribe({ layers });
+      await columns.subscribe({ layers, encoding: 'columns' });
+      const ts = Date.now() - 1000;
+      await publisher.publishAsync(
+        'city/traffic/bus-col',
+        JSON.stringify({ ts, lat: 21.2712345678, lon: 106.1987654321, speed: 31.5, heading: 270, route: 'R12', tags: { name: 'Xe buýt 12' } }),
+        { qos: 1 },
+      );
+      await publisher.publishAsync('city/sensor/aq-col', JSON.stringify({ ts, lat: 21.3, lon: 106.2, pm25: 88, calibrated: false }), { qos: 1 });
+      await publisher.publishAsync('city/health/h-col', JSON.stringify({ ts, erWait: 12 }), { qos: 1 });
+      await publisher.publishAsync('city/traffic/bus-col', JSON.stringify({ ts: ts + 500, lat: 21.28, lon: 106.2, speed: 12 }), { qos: 1 });
+      const keys = ['traffic/bus-col', 'sensor/aq-col', 'health/h-col'];
+      const settled = () =>
+        keys.every((key) => columns.entities.has(key) && live.entities.has(key)) &&
+        columns.entities.get('traffic/bus-col')?.fields.speed === 12 &&
+        live.entities.get('traffic/bus-col')?.fields.speed === 12;
+      await waitFor(settled, 'both sockets hold the three entities');
+      for (const key of keys) expect(columns.entities.get(key)).toEqual(live.entities.get(key));
+      expect(columns.entities.get('traffic/bus-col')).toMatchObject({
+        lat: 21.28,
+        fields: { speed: 12, heading: 270, route: 'R12' },
+        tags: { name: 'Xe buýt 12' },
+      });
+      expect(columns.entities.get('health/h-col')).toMatchObject({ lat: null, lon: null, fields: { erWait: 12 } });
+      expect(columns.deltas.length).toBeGreaterThan(0);
+      // Binary on the wire: socket.io hands a Node client the attachment as a Buffer, never as JSON numbers.
+      expect(raw.every((delta) => Buffer.isBuffer(delta.numbers))).toBe(true);
+      expect(raw.some((delta) => delta.blocks.some((block) => block.domain === 'traffic' && block.numeric.includes('speed')))).toBe(true);
+
+      const bad = await columns.subscribe({ layers, encoding: 'protobuf' } as never);
+      expect(bad.error?.code).toBe('bad_request');
+      expect(bad.error?.message).toMatch(/encoding/);
+    } finally {
+      columns.close();
+    }
   });
 
   it('answers an invalid subscribe with the reason', async () => {

@@ -10,6 +10,7 @@ import type {
   Snapshot,
   SubscribeRequest,
 } from '../../contract/index.js';
+import { columnDeltaEntities } from '../../contract/index.js';
 import { loadConfig } from '../../config/load.js';
 import { silentLogger } from '../../config/logger.js';
 import type { Config } from '../../config/schema.js';
@@ -98,10 +99,15 @@ export async function connectLive(baseUrl: string, credentials: LiveCredentials)
   });
   const entities = new Map<string, Entity>();
   const deltas: Delta[] = [];
-  socket.on('delta', (delta) => {
+  const record = (delta: Delta) => {
     deltas.push(delta);
     for (const e of delta.upserts) entities.set(`${e.domain}/${e.id}`, e);
     for (const key of delta.removes) entities.delete(key);
+  };
+  socket.on('delta', record);
+  // Sockets that subscribed with `encoding: 'columns'`: the same content, recorded as a plain delta.
+  socket.on('deltaColumns', (columns) => {
+    record({ ts: columns.ts, seq: columns.seq, upserts: columnDeltaEntities(columns), removes: columns.removes });
   });
   return {
     socket,
