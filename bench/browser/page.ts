@@ -1,10 +1,11 @@
 // Runs inside headless Chromium (bundled by bench/browser.ts with esbuild). Drives the console's own map
-// code: deltas arrive as JSON text from a worker standing in for server and socket (delta-source.ts), are
-// parsed and applied to an EntityStore at a fixed rate, and the console's ClusterView and DeckLayerBuilder
+// code: deltas arrive as socket.io would hand them over (JSON text, plus the binary attachment of a columns
+// delta) from a worker standing in for server and socket (delta-source.ts), are parsed and applied to an EntityStore at a fixed rate, and the console's ClusterView and DeckLayerBuilder
 // build the layers every frame the console would, into a deck.gl canvas. No basemap (maplibre) and no
 // network: it measures the data path and deck.gl, as shipped.
 import { Deck, WebMercatorViewport } from '@deck.gl/core';
 import type { Delta, Snapshot } from '../../contract/live-events.js';
+import type { ColumnDelta } from '../../contract/live-columns.js';
 import { ClusterView } from '../../client/map/cluster-view.js';
 import type { ClusterReply, ClusterWorkerPort } from '../../client/map/cluster-worker-protocol.js';
 import { clusterFilter, DeckLayerBuilder } from '../../client/map/deck-layers.js';
@@ -12,7 +13,7 @@ import { createIconAtlas } from '../../client/map/icon-atlas.js';
 import { EntityStore } from '../../client/state/entity-store.js';
 import { allVisible } from '../../client/state/ui-state.js';
 import { CENTRE } from './entities.js';
-import { PAGE_ZOOM, type DeltaRequest, type PageRunConfig, type PageRunResult } from './protocol.js';
+import { PAGE_ZOOM, type DeltaMessage, type DeltaRequest, type PageRunConfig, type PageRunResult } from './protocol.js';
 
 declare global {
   interface Window {
@@ -69,11 +70,11 @@ function clusterWorker(): ClusterWorkerPort {
   };
 }
 
-/** The worker playing server and socket (bench/browser/delta-source.ts): asks for one message, resolves with its JSON text. */
-function deltaSource(): { next(request: DeltaRequest): Promise<string>; close(): void } {
+/** The worker playing server and socket (bench/browser/delta-source.ts): asks for one message, resolves with it. */
+function deltaSource(): { next(request: DeltaRequest): Promise<DeltaMessage>; close(): void } {
   const worker = new Worker('delta-source.js', { type: 'module' });
-  let waiting: ((text: string) => void) | undefined;
-  worker.onmessage = (event: MessageEvent<string>) => waiting?.(event.data);
+  let waiting: ((message: DeltaMessage) => void) | undefined;
+  worker.onmessage = (event: MessageEvent<DeltaMessage>) => waiting?.(event.data);
   return {
     next: (request) =>
       new Promise((resolve) => {
@@ -105,7 +106,7 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
   const source = deltaSource();
   const parts = Math.max(1, config.parts);
   store.applySnapshot(
-    JSON.parse(await source.next({ count, step: 0, ts: base, part: 0, parts: 1 })) as Snapshot,
+    JSON.parse((await source.next({ encoding: config.encoding, count, step: 0, ts: base, part: 0, parts: 1 })).text) as Snapshot,
     performance.now(),
   );
   const builder = new DeckLayerBuilder();
@@ -231,15 +232,18 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
     part = (part + 1) % parts;
     if (part === 0) step += 1;
     const ts = base + step * 1000 + Math.round((part * 1000) / parts);
-    const text = await source.next({ count, step, ts, part, parts });
+    const message = await source.next({ encoding: config.encoding, count, step, ts, part, parts });
     await delay(Math.max(0, nextAt - performance.now()));
     nextAt += interval;
     if (performance.now() >= end) break;
-    // What the console does with a socket.io message: parse its JSON, then apply it to the store.
+    // What the console does with a socket.io message: parse its JSON (socket.io puts the binary attachment
+    // back in its place), then apply it to the store.
     const t0 = performance.now();
-    const delta = JSON.parse(text) as Delta;
+    const parsed = JSON.parse(message.text) as Delta | ColumnDelta;
+    if (message.numbers) (parsed as ColumnDelta).numbers = message.numbers;
     const t1 = performance.now();
-    store.applyDelta(delta, t1);
+    if (message.numbers) store.applyColumns(parsed as ColumnDelta, t1);
+    else store.applyDelta(parsed as Delta, t1);
     if (t0 >= measureFrom) {
       parseMs.push(t1 - t0);
       storeMs.push(performance.now() - t1);

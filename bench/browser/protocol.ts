@@ -1,5 +1,6 @@
 // What bench/browser.ts asks the page for and what the page answers (shared by both; DOM-free).
 import { CLUSTER_MAX_ZOOM } from '../../client/map/cluster-view.js';
+import type { DeltaEncoding } from '../../contract/live-columns.js';
 
 /** Entities drawn one by one (zoomed in past the cluster zoom) or as clusters (zoomed out over the city). */
 export type PageMode = 'individual' | 'clustered';
@@ -18,6 +19,8 @@ export interface PageRunConfig {
    * server's 100 ms coalescing sends when devices report at spread-out moments).
    */
   parts: number;
+  /** `columns`: deltas as the console takes them (`deltaColumns`); `json`: the plain `delta` event, as a baseline. */
+  encoding: DeltaEncoding;
   warmupMs: number;
   measureMs: number;
 }
@@ -28,7 +31,7 @@ export interface PageRunResult {
   frames: number[];
   /** Per update: the longest rAF interval among the 3 frames after its draw (the jank an update causes). */
   updateFrames: number[];
-  /** Per delta: ms parsing its JSON text, as socket.io does for each message. */
+  /** Per delta: ms parsing its JSON text (for columns: the JSON part beside the binary attachment), as socket.io does. */
   parseMs: number[];
   /** Per delta: ms in the store applying it (typed-array writes, restyle). */
   storeMs: number[];
@@ -52,9 +55,16 @@ export interface PageRunResult {
 
 /** What the page asks its delta worker for: the snapshot (step 0) or part `part` of update `step`, as JSON text. */
 export interface DeltaRequest {
+  encoding: DeltaEncoding;
   count: number;
   step: number;
   ts: number;
   part: number;
   parts: number;
+}
+
+/** A delta as socket.io hands it over: JSON text, and for columns the binary attachment beside it. */
+export interface DeltaMessage {
+  text: string;
+  numbers?: ArrayBuffer;
 }
