@@ -1,7 +1,8 @@
 // The `deltaColumns` event: the same content as `delta`, laid out by column for consoles that draw
 // tens of thousands of moving entities. A browser spends ~1.5 µs per entity parsing a JSON delta and
 // building its objects; numbers in one binary attachment and ids in one string array cost a tenth of
-// that, and let the console update the entities it already holds in place (docs/architecture.md, "Live").
+// that, and let the console update the entities it already holds in place (docs/ARCHITECTURE.md,
+// "Live deltas: two encodings").
 import type { Entity, EntityStatus } from './entity.js';
 import type { FieldValue } from './observation.js';
 
