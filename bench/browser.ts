@@ -236,7 +236,12 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       results.find((r) => r.count === m.count && r.parts === m.parts && r.mode === mode && r.encoding === encoding);
     const parts = `parse ${formatNumber(m.parseP50)} + store ${formatNumber(m.storeP50)} + console layers ${formatNumber(m.buildPerDelta)} + deck.gl attributes ${formatNumber(m.attributesPerDelta)} ms; ${formatNumber(m.cpuPerSec)} ms of main thread per second of updates; deck.gl CPU time ${formatNumber(m.deckCpuPerDelta)} ms`;
     if (m.encoding === 'json') {
-      figures.push({ name: `${n}, plain JSON deltas (the baseline): CPU-side JS per delta`, value: m.cpuPerDelta, unit: 'ms', note: parts });
+      figures.push({
+        name: `${n}, plain JSON deltas (the baseline): CPU-side JS per delta`,
+        value: m.cpuPerDelta,
+        unit: 'ms',
+        note: parts,
+      });
       continue;
     }
     const individual = sibling('individual', 'columns');

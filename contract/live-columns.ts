@@ -52,7 +52,12 @@ interface BlockDraft {
 }
 
 /** Lays `upserts` out by column: one block per domain, every number in one Float64 buffer. */
-export function encodeColumnDelta(delta: { ts: number; seq: number; upserts: readonly Entity[]; removes: string[] }): ColumnDelta {
+export function encodeColumnDelta(delta: {
+  ts: number;
+  seq: number;
+  upserts: readonly Entity[];
+  removes: string[];
+}): ColumnDelta {
   const drafts = new Map<string, BlockDraft>();
   for (const entity of delta.upserts) {
     let draft = drafts.get(entity.domain);
@@ -95,9 +100,18 @@ export function encodeColumnDelta(delta: { ts: number; seq: number; upserts: rea
         if (typeof value === 'number') numbers[offset + (3 + (draft.numeric.get(name) as number)) * n + i] = value;
         else if (text) (text[name] as (string | boolean | null)[])[i] = value;
       }
-      if (entity.tags && tags) for (const name in entity.tags) (tags[name] as (string | null)[])[i] = entity.tags[name] as string;
+      if (entity.tags && tags)
+        for (const name in entity.tags) (tags[name] as (string | null)[])[i] = entity.tags[name] as string;
     }
-    blocks.push({ domain: draft.domain, ids, status, offset, numeric, ...(text ? { text } : {}), ...(tags ? { tags } : {}) });
+    blocks.push({
+      domain: draft.domain,
+      ids,
+      status,
+      offset,
+      numeric,
+      ...(text ? { text } : {}),
+      ...(tags ? { tags } : {}),
+    });
     offset += (3 + numeric.length) * n;
   }
   return { ts: delta.ts, seq: delta.seq, blocks, removes: delta.removes, numbers: new Uint8Array(numbers.buffer) };
@@ -138,16 +152,20 @@ export function readColumnDelta(delta: ColumnDelta): ColumnBlockView[] {
     const n = block.ids.length;
     const end = block.offset + (3 + block.numeric.length) * n;
     if (!Number.isInteger(block.offset) || block.offset < 0 || end > all.length) {
-      throw new ColumnDeltaError(`block ${block.domain}: columns end at ${end}, the buffer holds ${all.length} numbers`);
+      throw new ColumnDeltaError(
+        `block ${block.domain}: columns end at ${end}, the buffer holds ${all.length} numbers`,
+      );
     }
-    if (block.status.length !== n) throw new ColumnDeltaError(`block ${block.domain}: ${block.status.length} statuses for ${n} ids`);
+    if (block.status.length !== n)
+      throw new ColumnDeltaError(`block ${block.domain}: ${block.status.length} statuses for ${n} ids`);
     const column = (k: number) => all.subarray(block.offset + k * n, block.offset + (k + 1) * n);
     const text = block.text ?? {};
     const tags = block.tags ?? {};
     const textNames = Object.keys(text);
     const tagNames = Object.keys(tags);
     for (const values of [...Object.values(text), ...Object.values(tags)]) {
-      if (values.length !== n) throw new ColumnDeltaError(`block ${block.domain}: a text column holds ${values.length} values for ${n} ids`);
+      if (values.length !== n)
+        throw new ColumnDeltaError(`block ${block.domain}: a text column holds ${values.length} values for ${n} ids`);
     }
     return {
       domain: block.domain,
@@ -284,7 +302,8 @@ function countKeys(record: object): number {
 /** The buffer as aligned Float64 values; a Node Buffer may sit at any byte offset of a shared pool, so it is copied then. */
 function float64Of(numbers: ArrayBuffer | Uint8Array): Float64Array {
   if (numbers instanceof ArrayBuffer) return new Float64Array(numbers, 0, numbers.byteLength >> 3);
-  if (numbers.byteOffset % 8 === 0) return new Float64Array(numbers.buffer, numbers.byteOffset, numbers.byteLength >> 3);
+  if (numbers.byteOffset % 8 === 0)
+    return new Float64Array(numbers.buffer, numbers.byteOffset, numbers.byteLength >> 3);
   // new Uint8Array(view) copies; a Buffer's own slice() would not.
   return new Float64Array(new Uint8Array(numbers).buffer, 0, numbers.byteLength >> 3);
 }

@@ -106,7 +106,9 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
   const source = deltaSource();
   const parts = Math.max(1, config.parts);
   store.applySnapshot(
-    JSON.parse((await source.next({ encoding: config.encoding, count, step: 0, ts: base, part: 0, parts: 1 })).text) as Snapshot,
+    JSON.parse(
+      (await source.next({ encoding: config.encoding, count, step: 0, ts: base, part: 0, parts: 1 })).text,
+    ) as Snapshot,
     performance.now(),
   );
   const builder = new DeckLayerBuilder();

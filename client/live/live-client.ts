@@ -99,26 +99,28 @@ export function connectLive(
   let partialRetry: ReturnType<typeof setTimeout> | undefined;
   const subscribe = () => {
     // Columns: a tenth of the JSON delta's decoding cost, and the store updates its entities in place.
-    socket.timeout(SUBSCRIBE_TIMEOUT_MS).emit('subscribe', { layers, encoding: 'columns' }, (err: Error | null, snapshot: Snapshot) => {
-      if (err) {
-        // No answer in time: drop the connection so socket.io reconnects and we subscribe afresh.
-        socket.disconnect().connect();
-        return;
-      }
-      if (snapshot.error) {
-        status.set({ state: 'offline', error: snapshot.error.message });
-        return;
-      }
-      store.applySnapshot(snapshot, now());
-      clearOfflineTimer();
-      clearTimeout(partialRetry);
-      if (snapshot.partial) {
-        status.set({ state: 'live', partial: true });
-        partialRetry = setTimeout(() => {
-          if (socket.connected) subscribe();
-        }, partialRetryMs);
-      } else status.set({ state: 'live' });
-    });
+    socket
+      .timeout(SUBSCRIBE_TIMEOUT_MS)
+      .emit('subscribe', { layers, encoding: 'columns' }, (err: Error | null, snapshot: Snapshot) => {
+        if (err) {
+          // No answer in time: drop the connection so socket.io reconnects and we subscribe afresh.
+          socket.disconnect().connect();
+          return;
+        }
+        if (snapshot.error) {
+          status.set({ state: 'offline', error: snapshot.error.message });
+          return;
+        }
+        store.applySnapshot(snapshot, now());
+        clearOfflineTimer();
+        clearTimeout(partialRetry);
+        if (snapshot.partial) {
+          status.set({ state: 'live', partial: true });
+          partialRetry = setTimeout(() => {
+            if (socket.connected) subscribe();
+          }, partialRetryMs);
+        } else status.set({ state: 'live' });
+      });
   };
 
   socket.on('connect', subscribe);

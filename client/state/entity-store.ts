@@ -114,9 +114,7 @@ export class EntityStore {
         // In a cluster, deltas from two nodes can arrive out of order: never step back to an older copy.
         // A placed entity's time is read from the layer's array, not from its old object (a cache miss each).
         const currentTs =
-          placement.slot < 0
-            ? this.unplaced.get(placement.key)?.ts
-            : this.layers[placement.kind].ts[placement.slot];
+          placement.slot < 0 ? this.unplaced.get(placement.key)?.ts : this.layers[placement.kind].ts[placement.slot];
         if (currentTs !== undefined && entity.ts < currentTs) continue;
       }
       this.upsertPlaced(placement, entity, now, true);

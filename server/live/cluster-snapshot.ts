@@ -1,4 +1,12 @@
-import { columnDeltaEntities, type ApiError, type Bbox, type ColumnDelta, type Delta, type DeltaEncoding, type Entity } from '../../contract/index.js';
+import {
+  columnDeltaEntities,
+  type ApiError,
+  type Bbox,
+  type ColumnDelta,
+  type Delta,
+  type DeltaEncoding,
+  type Entity,
+} from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { LiveNamespace, LiveSocket } from './live-io.js';
 import type { LiveState } from './live-state.js';
@@ -94,7 +102,12 @@ export function createClusterSnapshots(options: ClusterSnapshotOptions): Cluster
         if (event === 'delta') seen.push(delta as Delta);
         else if (event === 'deltaColumns') {
           const columns = delta as ColumnDelta;
-          seen.push({ ts: columns.ts, seq: columns.seq, upserts: columnDeltaEntities(columns), removes: columns.removes });
+          seen.push({
+            ts: columns.ts,
+            seq: columns.seq,
+            upserts: columnDeltaEntities(columns),
+            removes: columns.removes,
+          });
         }
       };
       socket?.onAnyOutgoing(record);

@@ -108,7 +108,11 @@ function groupRoom(layers: string[], bbox: Bbox | undefined, encoding: DeltaEnco
 }
 
 function parseRoom(room: string): { layers: string[]; bbox?: Bbox; encoding: DeltaEncoding } | undefined {
-  const encoding: DeltaEncoding | undefined = room.startsWith(ROOM_PREFIX) ? 'json' : room.startsWith(COLUMNS_ROOM_PREFIX) ? 'columns' : undefined;
+  const encoding: DeltaEncoding | undefined = room.startsWith(ROOM_PREFIX)
+    ? 'json'
+    : room.startsWith(COLUMNS_ROOM_PREFIX)
+      ? 'columns'
+      : undefined;
   if (encoding === undefined) return undefined;
   const prefix = encoding === 'columns' ? COLUMNS_ROOM_PREFIX : ROOM_PREFIX;
   const [layerPart = '', bboxPart] = room.slice(prefix.length).split('|');
@@ -127,7 +131,10 @@ function emitDelta(target: DeltaTarget, group: Group, delta: Delta): void {
   const columns = encodeColumnDelta(delta);
   // A Node Buffer over the same memory: every transport (websocket, polling) and the Redis adapter take it as binary.
   const numbers = columns.numbers as Uint8Array;
-  target.emit('deltaColumns', { ...columns, numbers: Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength) });
+  target.emit('deltaColumns', {
+    ...columns,
+    numbers: Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength),
+  });
 }
 
 function matches(group: Group, entity: Entity): boolean {
@@ -150,7 +157,15 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     const room = groupRoom(layers, bbox, encoding);
     let group = groups.get(room);
     if (!group) {
-      group = { room, layers: new Set(layers), bbox, encoding, localSockets: new Set(), debts: new Set(), createdAt: performance.now() };
+      group = {
+        room,
+        layers: new Set(layers),
+        bbox,
+        encoding,
+        localSockets: new Set(),
+        debts: new Set(),
+        createdAt: performance.now(),
+      };
       if (bbox) {
         group.visible = new Set();
         for (const e of live.all()) if (matches(group, e)) group.visible.add(`${e.domain}/${e.id}`);
@@ -209,7 +224,11 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
             logger.error('cluster snapshot failed', { error: err.message });
             const entities: Entity[] = [];
             for (const e of live.all()) if (matches(group, e)) entities.push(e);
-            reply({ ts: clock(), entities, partial: { code: 'cluster_error', message: `only this node's entities: ${err.message}` } });
+            reply({
+              ts: clock(),
+              entities,
+              partial: { code: 'cluster_error', message: `only this node's entities: ${err.message}` },
+            });
           },
         );
         return;
@@ -358,7 +377,8 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       nsp.to(alertRooms(report)).emit('report', { ...shown });
     },
     broadcastSummary: (summary) => nsp.to(summaryRooms(summary)).emit('alertSummary', summary),
-    entities: (query) => (cluster ? cluster.gather(query) : Promise.resolve({ entities: filterEntities(live.all(), query) })),
+    entities: (query) =>
+      cluster ? cluster.gather(query) : Promise.resolve({ entities: filterEntities(live.all(), query) }),
     stats: () => ({
       sockets: nsp.sockets.size,
       groups: groups.size,

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { BboxSchema, DELTA_ENCODINGS, DomainSchema, entityKey, inBbox, type Bbox, type Delta, type Entity } from '../../contract/index.js';
+import {
+  BboxSchema,
+  DELTA_ENCODINGS,
+  DomainSchema,
+  entityKey,
+  inBbox,
+  type Bbox,
+  type Delta,
+  type Entity,
+} from '../../contract/index.js';
 
 /** Which entities a snapshot holds: those of `layers` (every layer when absent), inside `bbox` when given. */
 export interface EntityQuery {

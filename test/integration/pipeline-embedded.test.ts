@@ -11,12 +11,16 @@ describe('pipeline on the embedded broker and store', () => {
   let live: LiveRecorder;
 
   beforeAll(async () => {
-    product = await startTestIoc({ mqtt: { port: 0 }, live: { staleCheckInterval: 100 }, domains: {
-      sensor: { staleAfter: 120_000 },
-      traffic: { staleAfter: 600 },
-      health: { staleAfter: 120_000 },
-      queue: { staleAfter: 120_000 },
-    } });
+    product = await startTestIoc({
+      mqtt: { port: 0 },
+      live: { staleCheckInterval: 100 },
+      domains: {
+        sensor: { staleAfter: 120_000 },
+        traffic: { staleAfter: 600 },
+        health: { staleAfter: 120_000 },
+        queue: { staleAfter: 120_000 },
+      },
+    });
     publisher = await mqtt.connectAsync(product.ioc.mqttUrl, { clientId: 'embedded-test-pub' });
     live = await connectLive(product.baseUrl, product.api);
   });
@@ -29,7 +33,10 @@ describe('pipeline on the embedded broker and store', () => {
 
   it('runs the in-process broker and answers ready', async () => {
     expect(product.ioc.mqttPort).toBeGreaterThan(0);
-    const res = await waitFor(async () => ((await fetch(`${product.baseUrl}/readyz`)).status === 200 ? true : undefined), 'ready');
+    const res = await waitFor(
+      async () => ((await fetch(`${product.baseUrl}/readyz`)).status === 200 ? true : undefined),
+      'ready',
+    );
     expect(res).toBe(true);
   });
 
@@ -37,10 +44,16 @@ describe('pipeline on the embedded broker and store', () => {
     const snapshot = await live.subscribe({ layers: ['health', 'traffic'] });
     expect(snapshot.entities).toEqual([]);
     const ts = Date.now() - 2000;
-    await publisher.publishAsync('city/health/h-1', JSON.stringify({ ts, lat: 21.28, lon: 106.2, bedsFree: 12 }), { qos: 1 });
+    await publisher.publishAsync('city/health/h-1', JSON.stringify({ ts, lat: 21.28, lon: 106.2, bedsFree: 12 }), {
+      qos: 1,
+    });
     await publisher.publishAsync('city/health/h-1', JSON.stringify({ ts: ts + 1, erWait: 35 }), { qos: 1 });
     await waitFor(() => live.entities.get('health/h-1')?.fields.erWait === 35, 'merged entity');
-    expect(live.entities.get('health/h-1')).toMatchObject({ lat: 21.28, lon: 106.2, fields: { bedsFree: 12, erWait: 35 } });
+    expect(live.entities.get('health/h-1')).toMatchObject({
+      lat: 21.28,
+      lon: 106.2,
+      fields: { bedsFree: 12, erWait: 35 },
+    });
 
     // An out-of-order reading is stored but never overwrites the newer live value.
     await publisher.publishAsync('city/health/h-1', JSON.stringify({ ts: ts - 10_000, erWait: 99 }), { qos: 1 });
@@ -67,9 +80,13 @@ describe('pipeline on the embedded broker and store', () => {
     const bbox: [number, number, number, number] = [106.0, 21.0, 106.3, 21.4];
     const snap = await live.subscribe({ layers: ['traffic'], bbox });
     expect(snap.entities.every((e) => e.lon !== null && e.lon >= 106.0 && e.lon <= 106.3)).toBe(true);
-    await publisher.publishAsync('city/traffic/bus-1', JSON.stringify({ lat: 21.27, lon: 106.19, speed: 30 }), { qos: 1 });
+    await publisher.publishAsync('city/traffic/bus-1', JSON.stringify({ lat: 21.27, lon: 106.19, speed: 30 }), {
+      qos: 1,
+    });
     await waitFor(() => live.entities.has('traffic/bus-1'), 'bus inside bbox');
-    await publisher.publishAsync('city/traffic/bus-1', JSON.stringify({ lat: 21.27, lon: 106.5, speed: 30 }), { qos: 1 });
+    await publisher.publishAsync('city/traffic/bus-1', JSON.stringify({ lat: 21.27, lon: 106.5, speed: 30 }), {
+      qos: 1,
+    });
     await waitFor(() => !live.entities.has('traffic/bus-1'), 'bus removed after leaving the bbox');
     expect(live.deltas.some((d) => d.removes.includes('traffic/bus-1'))).toBe(true);
   });
@@ -85,12 +102,28 @@ describe('pipeline on the embedded broker and store', () => {
       const ts = Date.now() - 1000;
       await publisher.publishAsync(
         'city/traffic/bus-col',
-        JSON.stringify({ ts, lat: 21.2712345678, lon: 106.1987654321, speed: 31.5, heading: 270, route: 'R12', tags: { name: 'Xe buýt 12' } }),
+        JSON.stringify({
+          ts,
+          lat: 21.2712345678,
+          lon: 106.1987654321,
+          speed: 31.5,
+          heading: 270,
+          route: 'R12',
+          tags: { name: 'Xe buýt 12' },
+        }),
         { qos: 1 },
       );
-      await publisher.publishAsync('city/sensor/aq-col', JSON.stringify({ ts, lat: 21.3, lon: 106.2, pm25: 88, calibrated: false }), { qos: 1 });
+      await publisher.publishAsync(
+        'city/sensor/aq-col',
+        JSON.stringify({ ts, lat: 21.3, lon: 106.2, pm25: 88, calibrated: false }),
+        { qos: 1 },
+      );
       await publisher.publishAsync('city/health/h-col', JSON.stringify({ ts, erWait: 12 }), { qos: 1 });
-      await publisher.publishAsync('city/traffic/bus-col', JSON.stringify({ ts: ts + 500, lat: 21.28, lon: 106.2, speed: 12 }), { qos: 1 });
+      await publisher.publishAsync(
+        'city/traffic/bus-col',
+        JSON.stringify({ ts: ts + 500, lat: 21.28, lon: 106.2, speed: 12 }),
+        { qos: 1 },
+      );
       const keys = ['traffic/bus-col', 'sensor/aq-col', 'health/h-col'];
       const settled = () =>
         keys.every((key) => columns.entities.has(key) && live.entities.has(key)) &&
@@ -107,7 +140,11 @@ describe('pipeline on the embedded broker and store', () => {
       expect(columns.deltas.length).toBeGreaterThan(0);
       // Binary on the wire: socket.io hands a Node client the attachment as a Buffer, never as JSON numbers.
       expect(raw.every((delta) => Buffer.isBuffer(delta.numbers))).toBe(true);
-      expect(raw.some((delta) => delta.blocks.some((block) => block.domain === 'traffic' && block.numeric.includes('speed')))).toBe(true);
+      expect(
+        raw.some((delta) =>
+          delta.blocks.some((block) => block.domain === 'traffic' && block.numeric.includes('speed')),
+        ),
+      ).toBe(true);
 
       const bad = await columns.subscribe({ layers, encoding: 'protobuf' } as never);
       expect(bad.error?.code).toBe('bad_request');

@@ -26,8 +26,25 @@ const city = (step: number): Entity[] => [
     tags: { name: 'Xe buýt 12' },
     status: step === 3 ? 'alert' : 'ok',
   },
-  { domain: 'traffic', id: 'jn-1', ts: T0 + step, lat: 21.3, lon: 106.2, fields: { flow: 40 + step }, tags: { kind: 'junction' }, status: 'alert' },
-  { domain: 'sensor', id: 'aq-1', ts: T0 + step, lat: 21.25, lon: 106.15, fields: { pm25: 12 + step, pm10: -0.000001 }, status: 'stale' },
+  {
+    domain: 'traffic',
+    id: 'jn-1',
+    ts: T0 + step,
+    lat: 21.3,
+    lon: 106.2,
+    fields: { flow: 40 + step },
+    tags: { kind: 'junction' },
+    status: 'alert',
+  },
+  {
+    domain: 'sensor',
+    id: 'aq-1',
+    ts: T0 + step,
+    lat: 21.25,
+    lon: 106.15,
+    fields: { pm25: 12 + step, pm10: -0.000001 },
+    status: 'stale',
+  },
   { domain: 'health', id: 'h-1', ts: T0 + step, lat: null, lon: null, fields: { erWait: 12 }, status: 'ok' },
   { domain: 'queue', id: 'svc-1', ts: T0 + step, lat: 21.28, lon: 106.21, fields: {}, status: 'ok' },
 ];
@@ -51,17 +68,24 @@ describe('column deltas', () => {
     const received = overTheWire(encoded);
     expect(received.seq).toBe(7);
     expect(received.removes).toEqual(['sensor/gone']);
-    const sorted = (list: Entity[]) => [...list].sort((a, b) => `${a.domain}/${a.id}`.localeCompare(`${b.domain}/${b.id}`));
+    const sorted = (list: Entity[]) =>
+      [...list].sort((a, b) => `${a.domain}/${a.id}`.localeCompare(`${b.domain}/${b.id}`));
     expect(sorted(columnDeltaEntities(received))).toEqual(sorted(upserts));
   });
 
   it('refuse columns that run past the buffer or disagree in length, with the reason', () => {
     const encoded = encodeColumnDelta({ ts: T0, seq: 1, upserts: city(0), removes: [] });
     const bytes = encoded.numbers as Uint8Array;
-    expect(() => readColumnDelta({ ...encoded, numbers: bytes.subarray(0, bytes.byteLength - 8) })).toThrow(ColumnDeltaError);
-    expect(() => readColumnDelta({ ...encoded, numbers: bytes.subarray(0, bytes.byteLength - 8) })).toThrow(/buffer holds/);
+    expect(() => readColumnDelta({ ...encoded, numbers: bytes.subarray(0, bytes.byteLength - 8) })).toThrow(
+      ColumnDeltaError,
+    );
+    expect(() => readColumnDelta({ ...encoded, numbers: bytes.subarray(0, bytes.byteLength - 8) })).toThrow(
+      /buffer holds/,
+    );
     const [first, ...rest] = encoded.blocks;
-    expect(() => readColumnDelta({ ...encoded, blocks: [{ ...first!, status: 'o' }, ...rest] })).toThrow(/1 statuses for 2 ids/);
+    expect(() => readColumnDelta({ ...encoded, blocks: [{ ...first!, status: 'o' }, ...rest] })).toThrow(
+      /1 statuses for 2 ids/,
+    );
   });
 
   it('update an entity in place only while its field and tag names stay the same', () => {
@@ -86,7 +110,8 @@ describe('column deltas', () => {
   it('leave the store exactly as the JSON delta does, keeping the objects it already holds', () => {
     const viaJson = new EntityStore();
     const viaColumns = new EntityStore();
-    for (const store of [viaJson, viaColumns]) store.applySnapshot({ ts: T0, entities: structuredClone(city(0)) }, 1000);
+    for (const store of [viaJson, viaColumns])
+      store.applySnapshot({ ts: T0, entities: structuredClone(city(0)) }, 1000);
     const busBefore = viaColumns.get('traffic/bus-1');
     const steps = [1, 2, 3];
     for (const step of steps) {
@@ -105,13 +130,23 @@ describe('column deltas', () => {
     expect(viaColumns.get('queue/svc-1')).toBeUndefined();
     expect(viaColumns.size).toBe(viaJson.size);
     expect(viaColumns.seqGaps).toBe(viaJson.seqGaps);
-    for (const key of ['traffic/bus-1', 'traffic/jn-1', 'sensor/aq-1', 'health/h-1']) expect(viaColumns.get(key)).toEqual(viaJson.get(key));
+    for (const key of ['traffic/bus-1', 'traffic/jn-1', 'sensor/aq-1', 'health/h-1'])
+      expect(viaColumns.get(key)).toEqual(viaJson.get(key));
     for (const kind of LAYER_KINDS) {
       const a = viaJson.layers[kind];
       const b = viaColumns.layers[kind];
-      expect([kind, Array.from(b.target.subarray(0, b.count * 2))]).toEqual([kind, Array.from(a.target.subarray(0, a.count * 2))]);
-      expect([kind, Array.from(b.fill.subarray(0, b.count * 4))]).toEqual([kind, Array.from(a.fill.subarray(0, a.count * 4))]);
-      expect([kind, Array.from(b.flags.subarray(0, b.count))]).toEqual([kind, Array.from(a.flags.subarray(0, a.count))]);
+      expect([kind, Array.from(b.target.subarray(0, b.count * 2))]).toEqual([
+        kind,
+        Array.from(a.target.subarray(0, a.count * 2)),
+      ]);
+      expect([kind, Array.from(b.fill.subarray(0, b.count * 4))]).toEqual([
+        kind,
+        Array.from(a.fill.subarray(0, a.count * 4)),
+      ]);
+      expect([kind, Array.from(b.flags.subarray(0, b.count))]).toEqual([
+        kind,
+        Array.from(a.flags.subarray(0, a.count)),
+      ]);
     }
   });
 
@@ -122,7 +157,9 @@ describe('column deltas', () => {
     expect(store.get('traffic/bus-1')?.fields.speed).toBe(41.5);
     const encoded = encodeColumnDelta({ ts: T0, seq: 2, upserts: city(20), removes: ['traffic/jn-1'] });
     const [first, ...rest] = encoded.blocks;
-    expect(() => store.applyColumns({ ...encoded, blocks: [{ ...first!, offset: 10_000 }, ...rest] }, 1200)).toThrow(ColumnDeltaError);
+    expect(() => store.applyColumns({ ...encoded, blocks: [{ ...first!, offset: 10_000 }, ...rest] }, 1200)).toThrow(
+      ColumnDeltaError,
+    );
     expect(store.get('traffic/jn-1')).toBeDefined();
     expect(store.get('sensor/aq-1')?.fields.pm25).toBe(22);
     expect(store.lastSeq).toBe(1);
