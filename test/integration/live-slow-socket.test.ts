@@ -11,21 +11,26 @@ describe('sockets that stop reading', () => {
   let product: TestIoc;
   let slow: LiveRecorder;
   let slow2: LiveRecorder;
+  /** Lags too, but takes its deltas as columns: its catch-up is encoded in its own group's encoding. */
+  let slowColumns: LiveRecorder;
   let healthy: LiveRecorder;
 
   beforeAll(async () => {
     product = await startTestIoc();
-    [slow, slow2, healthy] = await Promise.all([
+    [slow, slow2, slowColumns, healthy] = await Promise.all([
+      connectLive(product.baseUrl, product.api),
       connectLive(product.baseUrl, product.api),
       connectLive(product.baseUrl, product.api),
       connectLive(product.baseUrl, product.api),
     ]);
     await Promise.all([slow, slow2, healthy].map((r) => r.subscribe({ layers: ['sensor'] })));
+    await slowColumns.subscribe({ layers: ['sensor'], encoding: 'columns' });
   });
 
   afterAll(async () => {
     slow?.close();
     slow2?.close();
+    slowColumns?.close();
     healthy?.close();
     await product?.stop();
   });
@@ -48,7 +53,8 @@ describe('sockets that stop reading', () => {
     expect(((await response.json()) as { accepted: number }).accepted).toBe(ENTITIES);
   }
 
-  const lagging = async () => Number(/ioc_live_lagging_sockets (\d+)/.exec(await fetchMetrics(product.baseUrl))?.[1] ?? 0);
+  const lagging = async () =>
+    Number(/ioc_live_lagging_sockets (\d+)/.exec(await fetchMetrics(product.baseUrl))?.[1] ?? 0);
   const roundSeen = (recorder: LiveRecorder, round: number) =>
     recorder.entities.size === ENTITIES && [...recorder.entities.values()].every((e) => e.fields.f0 === round * 1000);
 
@@ -57,10 +63,8 @@ describe('sockets that stop reading', () => {
     // of one group lag together, so they may share one debt and one catch-up.
     const tcpOf = (recorder: LiveRecorder) =>
       (recorder.socket.io.engine.transport as unknown as { ws: { _socket: NetSocket } }).ws._socket;
-    const tcp = tcpOf(slow);
-    const tcp2 = tcpOf(slow2);
-    tcp.pause();
-    tcp2.pause();
+    const paused = [slow, slow2, slowColumns].map(tcpOf);
+    for (const tcp of paused) tcp.pause();
 
     let round = 0;
     // Keep publishing until the server sees the socket as lagging (bounded: a few MB of deltas fill loopback buffers).
@@ -69,9 +73,9 @@ describe('sockets that stop reading', () => {
         round += 1;
         await publishRound(round);
         await waitFor(() => roundSeen(healthy, round), `round ${round} on the healthy socket`, 10_000);
-        return (await lagging()) >= 2;
+        return (await lagging()) >= 3;
       },
-      'both paused sockets counted as lagging',
+      'the three paused sockets counted as lagging',
       60_000,
       0,
     );
@@ -83,19 +87,23 @@ describe('sockets that stop reading', () => {
       // The healthy socket is not held back by the slow one.
       await waitFor(() => roundSeen(healthy, round), `round ${round} on the healthy socket`, 10_000);
     }
-    const deltasBeforeResume = [slow.deltas.length, slow2.deltas.length];
+    const laggards = [slow, slow2, slowColumns];
+    const deltasBeforeResume = laggards.map((recorder) => recorder.deltas.length);
 
-    tcp.resume();
-    tcp2.resume();
-    for (const [k, recorder] of [slow, slow2].entries()) {
-      await waitFor(() => roundSeen(recorder, round), `the latest round (${round}) on caught-up socket ${k + 1}`, 30_000);
+    for (const tcp of paused) tcp.resume();
+    for (const [k, recorder] of laggards.entries()) {
+      await waitFor(
+        () => roundSeen(recorder, round),
+        `the latest round (${round}) on caught-up socket ${k + 1}`,
+        30_000,
+      );
       for (const entity of recorder.entities.values()) {
         for (let f = 0; f < FIELDS; f++) expect(entity.fields[`f${f}`]).toBe(round * 1000 + f);
       }
     }
     await waitFor(async () => (await lagging()) === 0, 'no socket lagging after they caught up', 10_000);
 
-    for (const [k, recorder] of [slow, slow2].entries()) {
+    for (const [k, recorder] of laggards.entries()) {
       // What the kernel and engine.io had queued before the server noticed arrives as it was; the rounds
       // published while it lagged arrive coalesced, as at most two deltas, not one per round.
       const deltasAfterResume = recorder.deltas.length - (deltasBeforeResume[k] ?? 0);
