@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
@@ -217,6 +217,14 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       connectionsCheckingInterval: Math.min(config.http.headersTimeout, config.http.requestTimeout) / 4,
     });
     httpServer.maxConnections = config.http.maxConnections;
+    // socket.io takes over the request listeners present when it attaches and calls them only for other paths.
+    // The HTTP app is made further down, so this listener stands in for it: added after socket.io, the app would
+    // answer every long-polling request a second time (a 404), and engine.io's own answer would then throw.
+    const httpApp: { handle?: RequestListener } = {};
+    httpServer.on('request', (req, res) => {
+      if (httpApp.handle) httpApp.handle(req, res);
+      else res.writeHead(503, { 'retry-after': '1' }).end();
+    });
     const io: LiveIo = new Server(httpServer, { serveClient: false, cors: { origin: false } });
     if (config.redisUrl) cleanups.push(await installRedisFanout(io, config.redisUrl, logger.child({ module: 'redis' })));
     const liveServer = createLiveServer({
@@ -317,7 +325,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       ...(basemapFile ? { basemapRouter: createBasemapRouter(basemapFile) } : {}),
       logger,
     });
-    httpServer.on('request', app);
+    httpApp.handle = app;
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>
         reject(

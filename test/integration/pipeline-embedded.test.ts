@@ -154,6 +154,38 @@ describe('pipeline on the embedded broker and store', () => {
     }
   });
 
+  it('serves clients on HTTP long-polling (a proxy without websockets) in both encodings, one answer per request', async () => {
+    for (const encoding of ['json', 'columns'] as const) {
+      const polling = await connectLive(product.baseUrl, product.api, { transport: 'polling' });
+      try {
+        await polling.subscribe({ layers: ['sensor'], encoding });
+        expect(polling.socket.io.engine.transport.name).toBe('polling');
+        const ts = Date.now() - 500;
+        const id = `aq-poll-${encoding}`;
+        await publisher.publishAsync(
+          `city/sensor/${id}`,
+          JSON.stringify({ ts, lat: 21.31, lon: 106.22, pm25: 17.25 }),
+          { qos: 1 },
+        );
+        await waitFor(
+          () => polling.entities.get(`sensor/${id}`)?.fields.pm25 === 17.25,
+          `the reading over long-polling (${encoding})`,
+        );
+        expect(polling.entities.get(`sensor/${id}`)).toMatchObject({ ts, lat: 21.31, lon: 106.22, status: 'ok' });
+        // Several polls later the connection still carries deltas: no poll was answered twice.
+        await publisher.publishAsync(`city/sensor/${id}`, JSON.stringify({ ts: ts + 1, pm25: 18.5 }), { qos: 1 });
+        await waitFor(
+          () => polling.entities.get(`sensor/${id}`)?.fields.pm25 === 18.5,
+          `a second reading over long-polling (${encoding})`,
+        );
+        expect(polling.socket.connected).toBe(true);
+      } finally {
+        polling.close();
+      }
+    }
+    expect((await fetch(`${product.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   it('answers an invalid subscribe with the reason', async () => {
     const snap = await live.subscribe({ layers: ['Not A Domain'], bbox: [10, 10, 5, 5] } as never);
     expect(snap.error?.code).toBe('bad_request');

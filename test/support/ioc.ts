@@ -84,9 +84,15 @@ export interface LiveRecorder {
 export type LiveCredentials = { cookie: string } | { token: string };
 
 /** Connects to `/live` (own connection) and keeps the latest entity state from snapshot + deltas. */
-export async function connectLive(baseUrl: string, credentials: LiveCredentials): Promise<LiveRecorder> {
+export async function connectLive(
+  baseUrl: string,
+  credentials: LiveCredentials,
+  options: { transport?: 'websocket' | 'polling' } = {},
+): Promise<LiveRecorder> {
   const socket: LiveClient = connect(`${baseUrl}/live`, {
-    transports: ['websocket'],
+    // Long-polling only: what a client behind a proxy that refuses websockets gets.
+    transports: [options.transport ?? 'websocket'],
+    upgrade: false,
     forceNew: true,
     reconnection: false,
     ...('cookie' in credentials
