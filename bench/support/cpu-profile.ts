@@ -67,10 +67,17 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
   const self = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
+  // A gap far longer than the sampling interval means the process was not running (the ingest suite stops it
+  // with SIGSTOP while it queues the backlog; the host may deschedule it): charging the gap to the function on
+  // the stack made a 2 s stop look like half the profile in one stream function. Such a sample counts as one interval.
+  const sorted = deltas.filter((d) => d > 0).sort((a, b) => a - b);
+  const interval = sorted[Math.floor(sorted.length / 2)] ?? 1000;
+  const longest = Math.max(10 * interval, 10_000);
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i] ?? 0;
     // timeDeltas[i] is the time before sample i; the sample's own duration is the next delta.
-    self.set(id, (self.get(id) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0));
+    const duration = deltas[i + 1] ?? deltas[i] ?? 0;
+    self.set(id, (self.get(id) ?? 0) + (duration > longest ? interval : duration));
   }
   let total = 0;
   const functions = new Map<string, HotSpot>();
