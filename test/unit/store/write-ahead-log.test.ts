@@ -34,7 +34,11 @@ describe('write-ahead log', () => {
 
   it('times every fdatasync, synchronous and on the thread pool, and none when syncing is off', async () => {
     const synced: number[] = [];
-    const wal = openWriteAheadLog(fakeStore().store, { dir: dir(), fsync: true, onSync: (s) => synced.push(s) }, quietLogger);
+    const wal = openWriteAheadLog(
+      fakeStore().store,
+      { dir: dir(), fsync: true, onSync: (s) => synced.push(s) },
+      quietLogger,
+    );
     wal.append([obs('a', 1)]);
     wal.commit();
     expect(synced).toHaveLength(1);
@@ -47,7 +51,11 @@ describe('write-ahead log', () => {
     }
 
     const unsynced: number[] = [];
-    const loose = openWriteAheadLog(fakeStore().store, { dir: dir(), fsync: false, onSync: (s) => unsynced.push(s) }, quietLogger);
+    const loose = openWriteAheadLog(
+      fakeStore().store,
+      { dir: dir(), fsync: false, onSync: (s) => unsynced.push(s) },
+      quietLogger,
+    );
     loose.append([obs('c', 3)]);
     loose.commit();
     await new Promise<void>((resolve) => loose.sync(() => resolve()));
@@ -75,6 +83,26 @@ describe('write-ahead log', () => {
     second.flushes.forEach((resolve) => resolve());
     expect(await replaying).toBe(2);
     expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('keeps text outside ASCII byte for byte (Vietnamese names and readings)', async () => {
+    const d = dir();
+    const wal = openWriteAheadLog(fakeStore().store, { dir: d, fsync: true }, quietLogger);
+    const named: Observation = {
+      domain: 'traffic',
+      id: 'jn-7',
+      ts: 5,
+      fields: { state: 'Ùn tắc', speed: 4 },
+      tags: { name: 'Ngã tư Trần Phú – Hoàng Văn Thụ' },
+    };
+    wal.append([named, obs('plain', 6)]);
+    wal.commit();
+    const replayed = fakeStore();
+    const replaying = replayWriteAheadLog(d, replayed.store, quietLogger);
+    await Promise.resolve();
+    expect(replayed.written).toEqual([named, obs('plain', 6)]);
+    replayed.flushes.forEach((resolve) => resolve());
+    expect(await replaying).toBe(2);
   });
 
   it('replays logs of one observation per line, as earlier versions wrote them, beside commit lines', async () => {
