@@ -18,6 +18,8 @@ export interface ConnectionStatus {
 /** How long a lost connection shows as "reconnecting" before the header says "offline". */
 const OFFLINE_AFTER_MS = 10_000;
 const SUBSCRIBE_TIMEOUT_MS = 15_000;
+/** After a malformed delta the client asks for a fresh snapshot, at most this often (a broken server must not get one per delta). */
+const REPAIR_INTERVAL_MS = 10_000;
 /** After a partial snapshot, ask again this much later (deltas fill in meanwhile). */
 const PARTIAL_RETRY_MS = 30_000;
 
@@ -127,12 +129,15 @@ export function connectLive(
   socket.on('delta', (delta) => {
     if (store.ready) store.applyDelta(delta, now());
   });
+  let lastRepair = Number.NEGATIVE_INFINITY;
   socket.on('deltaColumns', (delta) => {
     if (!store.ready) return;
     try {
       store.applyColumns(delta, now());
     } catch (err) {
       // Nothing was applied; a fresh snapshot puts the map right again.
+      if (now() - lastRepair < REPAIR_INTERVAL_MS) return;
+      lastRepair = now();
       console.error('dropped a malformed delta, subscribing again', err);
       subscribe();
     }

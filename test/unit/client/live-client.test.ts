@@ -1,9 +1,10 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Entity } from '../../../contract/entity.js';
 import type { Snapshot, SubscribeRequest } from '../../../contract/live-events.js';
+import { encodeColumnDelta } from '../../../contract/live-columns.js';
 import { connectLive, type LiveClient } from '../../../client/live/live-client.js';
 import { EntityStore } from '../../../client/state/entity-store.js';
 import { waitFor } from '../../support/ports.js';
@@ -27,15 +28,20 @@ describe('live client', () => {
   let url: string;
   let client: LiveClient | undefined;
   const answers: Snapshot[] = [];
+  const requests: SubscribeRequest[] = [];
+  let serverSocket: Socket | undefined;
   let subscribes = 0;
 
   beforeEach(async () => {
     subscribes = 0;
     answers.length = 0;
+    requests.length = 0;
     http = createServer();
     io = new Server(http);
     io.of('/live').on('connection', (socket) => {
-      socket.on('subscribe', (_request: SubscribeRequest, ack: (snapshot: Snapshot) => void) => {
+      serverSocket = socket;
+      socket.on('subscribe', (request: SubscribeRequest, ack: (snapshot: Snapshot) => void) => {
+        requests.push(request);
         subscribes++;
         ack(answers.shift() ?? { ts: T0, entities: [] });
       });
@@ -62,6 +68,31 @@ describe('live client', () => {
     await waitFor(() => store.size === 2, 'the whole snapshot after the retry');
     expect(client.status.get()).toEqual({ state: 'live' });
     expect(store.get('sensor/b')?.fields.pm25).toBe(2);
+    expect(subscribes).toBe(2);
+  });
+
+  it('takes deltas as columns, and answers malformed ones with one fresh snapshot, not one per delta', async () => {
+    answers.push({ ts: T0, entities: [entity('a', 1)] }, { ts: T0, entities: [entity('a', 7), entity('b', 8)] });
+    const store = new EntityStore({ staleAfter: () => 120_000 });
+    client = connectLive(store, ['sensor'], { url, now: () => T0 });
+    await waitFor(() => store.ready, 'the snapshot');
+    expect(requests[0]).toEqual({ layers: ['sensor'], encoding: 'columns' });
+    const columns = (seq: number, pm25: number) => {
+      const delta = encodeColumnDelta({ ts: T0, seq, upserts: [{ ...entity('a', pm25), ts: T0 + seq }], removes: [] });
+      const bytes = delta.numbers as Uint8Array;
+      return { ...delta, numbers: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    };
+    serverSocket?.emit('deltaColumns', columns(1, 3));
+    await waitFor(() => store.get('sensor/a')?.fields.pm25 === 3, 'the columns delta applied');
+    const broken = { ...columns(2, 4), numbers: Buffer.alloc(8) };
+    serverSocket?.emit('deltaColumns', broken);
+    serverSocket?.emit('deltaColumns', broken);
+    serverSocket?.emit('deltaColumns', broken);
+    await waitFor(() => store.size === 2, 'the fresh snapshot');
+    expect(store.get('sensor/a')?.fields.pm25).toBe(7);
+    // A good delta sent after them arrives after them: by then the other two were dropped, with no more snapshots.
+    serverSocket?.emit('deltaColumns', columns(5, 9));
+    await waitFor(() => store.get('sensor/a')?.fields.pm25 === 9, 'a later delta applied');
     expect(subscribes).toBe(2);
   });
 
