@@ -21,6 +21,8 @@ interface Point {
   allDecoding?: boolean;
   /** The publisher and the client processes at the product's priority instead of `loadNice()`. */
   equalPriority?: boolean;
+  /** Plain JSON deltas, as integrations take them, instead of the columns the console subscribes to. */
+  json?: boolean;
 }
 
 /** `IOC_BENCH_LATENCY_RATES=10000` (comma-separated) measures only those rates of a full run, e.g. to repeat the target point. */
@@ -42,6 +44,8 @@ function points(quick: boolean): Point[] {
     // The target point again with the load as the product's equal: what the niceness changes.
     if (loadNice() > 0) all.push({ rate: 10_000, clients: 50, equalPriority: true });
     all.push({ rate: 10_000, clients: 50, allDecoding: true });
+    // What integrations reading the plain `delta` event get at the same point.
+    all.push({ rate: 10_000, clients: 50, json: true });
   }
   return all;
 }
@@ -169,7 +173,9 @@ async function measurePoint(
 function knees(results: Measured[]): string[] {
   const lines: string[] = [];
   for (const clients of [...new Set(results.map((r) => r.clients))]) {
-    const series = results.filter((r) => r.clients === clients && !r.allDecoding).sort((a, b) => a.rate - b.rate);
+    const series = results
+      .filter((r) => r.clients === clients && !r.allDecoding && !r.json && !r.equalPriority)
+      .sort((a, b) => a.rate - b.rate);
     const first = series[0];
     if (!first || series.length < 2) continue;
     const knee = series.find(
@@ -195,23 +201,25 @@ async function connectClients(baseUrl: string, point: Point, procs: ClientProces
   if (!lightProc || !measureProc) throw new Error('two client processes are needed');
   await Promise.all(procs.map((p) => p.request({ type: 'close' })));
   const token = tokenFor(baseUrl);
+  // Every client of a point takes the same encoding, so they share one group and one encoded delta per tick.
+  const encoding = point.json ? 'json' : 'columns';
   if (point.allDecoding) {
     const half = Math.floor(point.clients / 2);
-    await lightProc.request({ type: 'connect', baseUrl, token, light: 0, full: half });
-    await measureProc.request({ type: 'connect', baseUrl, token, light: 0, full: point.clients - half });
+    await lightProc.request({ type: 'connect', baseUrl, token, light: 0, full: half, encoding });
+    await measureProc.request({ type: 'connect', baseUrl, token, light: 0, full: point.clients - half, encoding });
     return;
   }
-  await lightProc.request({ type: 'connect', baseUrl, token, light: point.clients - 1, full: 0 });
-  await measureProc.request({ type: 'connect', baseUrl, token, light: 0, full: 1 });
+  await lightProc.request({ type: 'connect', baseUrl, token, light: point.clients - 1, full: 0, encoding });
+  await measureProc.request({ type: 'connect', baseUrl, token, light: 0, full: 1, encoding });
 }
 
 function pointFigures(m: Measured, b: LatencySummary | undefined, oneClient: Measured | undefined): Figure[] {
-  const label = `${formatNumber(m.rate)} obs/s, ${m.clients} client${m.clients === 1 ? '' : 's'}${m.allDecoding ? ' all decoding' : ''}${m.equalPriority ? ', load at equal priority' : ''}`;
+  const label = `${formatNumber(m.rate)} obs/s, ${m.clients} client${m.clients === 1 ? '' : 's'}${m.allDecoding ? ' all decoding' : ''}${m.equalPriority ? ', load at equal priority' : ''}${m.json ? ', plain JSON deltas' : ''}`;
   const note =
     m.ingested < 0.95 * m.offered
       ? `ingest fell behind: ${formatNumber(m.ingested)} of ${formatNumber(m.offered)} obs/s`
       : undefined;
-  const isTarget = m.rate === 10_000 && m.clients === 50 && !m.allDecoding && !m.equalPriority;
+  const isTarget = m.rate === 10_000 && m.clients === 50 && !m.allDecoding && !m.equalPriority && !m.json;
   return [
     {
       name: `p50, ${label}`,
@@ -290,7 +298,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       const priority = point.equalPriority ? 0 : nice;
       setNice(ctx, publisher.pid, priority, 'the publisher');
       for (const proc of procs) setNice(ctx, proc.pid, priority, 'a client process');
-      const shape = `${point.clients}:${point.allDecoding === true}`;
+      const shape = `${point.clients}:${point.allDecoding === true}:${point.json === true}`;
       if (shape !== connected) {
         await connectClients(product.baseUrl, point, procs);
         connected = shape;
@@ -301,9 +309,9 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         bare.set(point.rate, await bareLatency(ctx, publisher, point.rate, timing.warmupMs, timing.durationMs));
       const b = bare.get(point.rate);
       ctx.log(
-        `${formatNumber(point.rate)} obs/s, ${point.clients} client(s)${point.allDecoding ? ' all decoding' : ''}${point.equalPriority ? ' (load at equal priority)' : ''}: p50 ${formatNumber(m.summary.p50)} / p99 ${formatNumber(m.summary.p99)} / p99.9 ${formatNumber(m.summary.p999)} ms (${formatNumber(m.summary.count)} samples; offered ${formatNumber(m.offered)} obs/s, ingested ${formatNumber(m.ingested)} obs/s; event loop delay p99 ${formatNumber(m.loop.p99)} / max ${formatNumber(m.loop.max)} ms; product CPU ${formatNumber(m.cpu * 100)} % of a core, clients ${formatNumber(m.clientCpu * 100)} %; ${formatNumber(m.deltasPerSecond)} deltas/s: broadcasts + catch-ups); MQTT alone p99 ${formatNumber(b?.p99 ?? Number.NaN)} ms`,
+        `${formatNumber(point.rate)} obs/s, ${point.clients} client(s)${point.allDecoding ? ' all decoding' : ''}${point.equalPriority ? ' (load at equal priority)' : ''}${point.json ? ' (plain JSON deltas)' : ''}: p50 ${formatNumber(m.summary.p50)} / p99 ${formatNumber(m.summary.p99)} / p99.9 ${formatNumber(m.summary.p999)} ms (${formatNumber(m.summary.count)} samples; offered ${formatNumber(m.offered)} obs/s, ingested ${formatNumber(m.ingested)} obs/s; event loop delay p99 ${formatNumber(m.loop.p99)} / max ${formatNumber(m.loop.max)} ms; product CPU ${formatNumber(m.cpu * 100)} % of a core, clients ${formatNumber(m.clientCpu * 100)} %; ${formatNumber(m.deltasPerSecond)} deltas/s: broadcasts + catch-ups); MQTT alone p99 ${formatNumber(b?.p99 ?? Number.NaN)} ms`,
       );
-      const oneClient = results.find((r) => r.rate === point.rate && r.clients === 1 && !r.allDecoding);
+      const oneClient = results.find((r) => r.rate === point.rate && r.clients === 1 && !r.allDecoding && !r.json);
       figures.push(...pointFigures(m, b, oneClient));
     }
     if (ctx.profile) profile = await profilePoint(ctx, product, procs, publisher, root, seq, timing);
@@ -315,7 +323,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   const notes = [
     `Per-entity JSON over ${ENTITIES} entities, published at QoS 0 by a separate process paced every 5 ms; ${timing.warmupMs / 1000} s warm-up then ${timing.durationMs / 1000} s measured per point. A sample is (client receive time − the observation's sentAt) for every entity in every delta; coalescing means only the newest observation of an entity in each 100 ms window is seen, which is what the console shows.`,
     'Deltas are coalesced and sent every 100 ms by design (live.deltaInterval), so ~50 ms median and ~100 ms p99 is the floor of this path, not a fault; the baseline is MQTT alone (a bare subscriber parsing the same payloads).',
-    `Clients run in two processes of their own (bench/support/client-child.ts), never in the benchmark or the product: with N clients, N−1 are light websocket clients (bench/support/light-client.ts) in one process that join /live with a token and subscribe like the console but discard the frames unparsed, and the last to connect is a full socket.io client that measures, alone in the other process. The server does all its per-socket work, while the 2 shared cores are spared the decoding that browsers would do on their own machines. The publisher and both client processes run at nice ${nice} (\`IOC_BENCH_LOAD_NICE\`, 0 for equals): they stand in for devices and browsers on other machines, so when the 2 cores are short they give way to the product first; the row "load at equal priority" repeats the target point without that. The "all decoding" row makes all 50 full socket.io clients, half in each process: it shows what decoding 50 consoles on the same 2 cores costs, not the server.`,
+    `Clients run in two processes of their own (bench/support/client-child.ts), never in the benchmark or the product: with N clients, N−1 are light websocket clients (bench/support/light-client.ts) in one process that join /live with a token and subscribe like the console but discard the frames unparsed, and the last to connect is a full socket.io client that measures, alone in the other process. The server does all its per-socket work, while the 2 shared cores are spared the decoding that browsers would do on their own machines. The publisher and both client processes run at nice ${nice} (\`IOC_BENCH_LOAD_NICE\`, 0 for equals): they stand in for devices and browsers on other machines, so when the 2 cores are short they give way to the product first; the row "load at equal priority" repeats the target point without that. The "all decoding" row makes all 50 full socket.io clients, half in each process: it shows what decoding 50 consoles on the same 2 cores costs, not the server. Every client subscribes with \`encoding: 'columns'\` as the console does (the measuring client reads \`sentAt\` from its number column); the row "plain JSON deltas" repeats the target point with the \`delta\` event integrations read.`,
     'Product CPU (10,000 obs/s rows): the product process’s CPU seconds per second over the point (/metrics `ioc_process_cpu_seconds_total`, every thread), against the same rate with 1 client: what the extra sockets cost the server. CPU time moves less than latency when other work shares the cores.',
     ...knees(results),
     ...profile,

@@ -1,8 +1,15 @@
 // /live clients in their own process, so that reading and decoding deltas never shares an event
 // loop with the product or with the benchmark that drives it. Driven over IPC by client-procs.ts.
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, Delta, ServerToClientEvents, Snapshot } from '../../contract/index.js';
-import { BUILT_IN_DOMAINS } from '../../contract/index.js';
+import type {
+  ClientToServerEvents,
+  ColumnDelta,
+  Delta,
+  DeltaEncoding,
+  ServerToClientEvents,
+  Snapshot,
+} from '../../contract/index.js';
+import { BUILT_IN_DOMAINS, readColumnDelta } from '../../contract/index.js';
 import type { ClientRequest, ClientAnswer } from './client-procs.js';
 import { connectLightClient } from './light-client.js';
 import { wallClockMs } from './stats.js';
@@ -29,8 +36,22 @@ function record(delta: Delta, receivedAt: number): void {
   }
 }
 
+/** The same for a `deltaColumns` event: `sentAt` is read straight from its number column, as a console reads its columns. */
+function recordColumns(delta: ColumnDelta, receivedAt: number): void {
+  deltas += 1;
+  for (const view of readColumnDelta(delta)) {
+    const column = view.numeric[view.numericNames.indexOf('sentAt')];
+    if (column === undefined) continue;
+    for (const sentAt of column) {
+      if (!(sentAt >= since)) continue;
+      const step = Math.max(0, Math.round((receivedAt - sentAt) * STEP_PER_MS));
+      counts.set(step, (counts.get(step) ?? 0) + 1);
+    }
+  }
+}
+
 /** A full socket.io client, decoding every delta as the console does. */
-async function connectFull(baseUrl: string, token: string, timeoutMs = 10_000): Promise<void> {
+async function connectFull(baseUrl: string, token: string, encoding: DeltaEncoding, timeoutMs = 10_000): Promise<void> {
   const socket: LiveSocket = io(`${baseUrl}/live`, {
     transports: ['websocket'],
     forceNew: true,
@@ -44,9 +65,10 @@ async function connectFull(baseUrl: string, token: string, timeoutMs = 10_000): 
     socket.once('connect_error', (err) => reject(err));
   });
   socket.on('delta', (delta) => record(delta, wallClockMs()));
+  socket.on('deltaColumns', (delta) => recordColumns(delta, wallClockMs()));
   const snapshot = (await socket
     .timeout(timeoutMs)
-    .emitWithAck('subscribe', { layers: [...BUILT_IN_DOMAINS] })) as Snapshot;
+    .emitWithAck('subscribe', { layers: [...BUILT_IN_DOMAINS], encoding })) as Snapshot;
   if (snapshot.error) throw new Error(`subscribe failed: ${snapshot.error.message}`);
 }
 
@@ -55,10 +77,11 @@ async function handle(request: ClientRequest): Promise<ClientAnswer> {
     case 'connect': {
       // Light clients first, measuring ones last: those are served after every other socket of the room.
       for (let i = 0; i < request.light; i++) {
-        const client = await connectLightClient(request.baseUrl, request.token);
+        const client = await connectLightClient(request.baseUrl, request.token, request.encoding ?? 'json');
         closers.push(() => client.close());
       }
-      for (let i = 0; i < request.full; i++) await connectFull(request.baseUrl, request.token);
+      for (let i = 0; i < request.full; i++)
+        await connectFull(request.baseUrl, request.token, request.encoding ?? 'json');
       return { type: 'ok' };
     }
     case 'measure':

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DeltaEncoding } from '../../contract/live-columns.js';
 import type { LatencyHistogram } from './stats.js';
 import type { Teardown } from './teardown.js';
 
@@ -8,7 +9,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** What client-child.ts is asked to do, one request at a time. */
 export type ClientRequest =
-  | { type: 'connect'; baseUrl: string; token: string; light: number; full: number }
+  /** `encoding`: how the clients take their deltas (default `json`; the console takes `columns`). */
+  | { type: 'connect'; baseUrl: string; token: string; light: number; full: number; encoding?: DeltaEncoding }
   /** Starts a measurement: only observations sent at or after `since` (wall-clock ms) are recorded. */
   | { type: 'measure'; since: number }
   | { type: 'collect' }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { BUILT_IN_DOMAINS, LIVE_NAMESPACE } from '../../contract/index.js';
+import type { DeltaEncoding } from '../../contract/live-columns.js';
 
 /** A /live subscriber that reads every frame but decodes none (see connectLightClient). */
 export interface LightClient {
@@ -32,7 +33,12 @@ function textFrame(text: string): Buffer {
  * into one buffer first): the server does all its per-socket work, while the benchmark machine is
  * spared nearly all the client work a browser would do on its own CPU.
  */
-export async function connectLightClient(baseUrl: string, token: string, timeoutMs = 10_000): Promise<LightClient> {
+export async function connectLightClient(
+  baseUrl: string,
+  token: string,
+  encoding: DeltaEncoding = 'json',
+  timeoutMs = 10_000,
+): Promise<LightClient> {
   const url = new URL(baseUrl);
   const socket: Socket = connect(Number(url.port || 80), url.hostname);
   socket.setNoDelay(true);
@@ -66,7 +72,9 @@ export async function connectLightClient(baseUrl: string, token: string, timeout
         if (text.startsWith('0{')) return socket.write(textFrame(`40${nsp},${JSON.stringify({ token })}`));
         if (text.startsWith(`44${nsp},`)) return fail(new Error(`light client refused: ${text}`));
         if (text.startsWith(`40${nsp},`))
-          return socket.write(textFrame(`42${nsp},1${JSON.stringify(['subscribe', { layers: [...BUILT_IN_DOMAINS] }])}`));
+          return socket.write(
+            textFrame(`42${nsp},1${JSON.stringify(['subscribe', { layers: [...BUILT_IN_DOMAINS], encoding }])}`),
+          );
         if (text.startsWith(`43${nsp},1`)) {
           subscribed = true;
           clearTimeout(timer);
@@ -114,7 +122,8 @@ export async function connectLightClient(baseUrl: string, token: string, timeout
         head = Buffer.concat([head, data]);
         const end = head.indexOf('\r\n\r\n');
         if (end < 0) return;
-        if (!head.subarray(0, 12).toString().includes('101')) return fail(new Error(`light client: no upgrade: ${head.subarray(0, 80).toString()}`));
+        if (!head.subarray(0, 12).toString().includes('101'))
+          return fail(new Error(`light client: no upgrade: ${head.subarray(0, 80).toString()}`));
         upgraded = true;
         const rest = head.subarray(end + 4);
         head = Buffer.alloc(0);
