@@ -228,7 +228,7 @@ function cpuBudgetRow(kind: StoreKind, shape: PayloadShape, outcomes: readonly R
   return `| ${SHAPE_LABELS[shape]} → ${kind === 'influx' ? 'InfluxDB' : 'embedded'} | ${cell(product)} | ${cell(us((o) => o.cpu.main))} | ${cell(us((o) => o.cpu.busiestOther))} | ${cell(broker)} | ${kind === 'influx' ? cell(store) : '–'} | ${cell(total)} | ${formatNumber(ceiling)} obs/s |`;
 }
 
-/** The run's shared product for a store, with one socket.io client subscribed to every layer. */
+/** The run's shared product for a store, with one socket.io client subscribed to every layer (columns, as the console). */
 async function startPipeline(ctx: BenchContext, kind: StoreKind) {
   const shared = await ctx.product(kind);
   const live = await connectLiveClient(shared.process.baseUrl);
@@ -328,7 +328,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       ...budget,
     ].join('\n'),
     `Method: ${formatNumber(p.observations)} observations over ${p.entities} entities per run, queued at QoS 1 in Mosquitto (max_queued_messages 1 000 000, max_inflight_messages 0) while the product process is stopped (SIGSTOP), then timed from SIGCONT until /metrics ioc_store_written_total counts them all; median of ${p.repeats}. The bare subscriber drains the same backlog from a resumed persistent session and only counts messages (batch shapes: messages × 100); "bare + parse" also JSON.parses each payload (line protocol: splits lines and fields), the least any ingest must do.`,
-    'The product runs in its own process (tsx), the same process for every run of a store (its store grows run by run), with one socket.io client subscribed to every layer; the publisher and the clients live in the runner.',
+    'The product runs in its own process (tsx), the same process for every run of a store (its store grows run by run), with one socket.io client subscribed to every layer with the columns encoding, as the console subscribes; the publisher and the clients live in the runner.',
   );
   if (ctx.profile) {
     const slowest = worst.sort((a, b) => a.rate - b.rate)[0];

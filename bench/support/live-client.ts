@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, Delta, ServerToClientEvents, Snapshot } from '../../contract/index.js';
-import { BUILT_IN_DOMAINS } from '../../contract/index.js';
+import { BUILT_IN_DOMAINS, columnDeltaEntities } from '../../contract/index.js';
 import { tokenFor } from './product.js';
 
 type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -12,7 +12,10 @@ export interface LiveClient {
   close(): void;
 }
 
-/** Connects its own websocket to `/live`, subscribes to all layers and calls `onDelta` for each delta. */
+/**
+ * Connects its own websocket to `/live`, subscribes to all layers with the columns encoding the console
+ * uses, and calls `onDelta` for each delta (decoded into entities, as the console's store would hold them).
+ */
 export async function connectLiveClient(
   baseUrl: string,
   onDelta: (delta: Delta, receivedAt: number) => void = () => undefined,
@@ -31,15 +34,16 @@ export async function connectLiveClient(
       socket.once('connect', () => resolve());
       socket.once('connect_error', (err) => reject(err));
     });
-    socket.on('delta', (delta) => {
+    socket.on('deltaColumns', (columns) => {
       const receivedAt = performance.timeOrigin + performance.now();
+      const upserts = columnDeltaEntities(columns);
       client.deltas += 1;
-      client.upserts += delta.upserts.length;
-      onDelta(delta, receivedAt);
+      client.upserts += upserts.length;
+      onDelta({ ts: columns.ts, seq: columns.seq, upserts, removes: columns.removes }, receivedAt);
     });
     const snapshot = (await socket
       .timeout(timeoutMs)
-      .emitWithAck('subscribe', { layers: [...BUILT_IN_DOMAINS] })) as Snapshot;
+      .emitWithAck('subscribe', { layers: [...BUILT_IN_DOMAINS], encoding: 'columns' })) as Snapshot;
     if (snapshot.error) throw new Error(`subscribe failed: ${snapshot.error.message}`);
   } catch (err) {
     socket.disconnect();
