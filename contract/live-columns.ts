@@ -190,9 +190,8 @@ export function columnStatus(view: ColumnBlockView, i: number): EntityStatus {
   return STATUS_OF[view.status[i] ?? 'o'] ?? 'ok';
 }
 
-/** Entity `i` of a block as a new object, equal to what the `delta` event would have carried. */
-export function columnEntity(view: ColumnBlockView, i: number): Entity {
-  const fields: Record<string, FieldValue> = {};
+/** Sets entity `i`'s fields of a block on `fields` (number columns: NaN is absent; text columns: null is absent). */
+function writeFields(fields: Record<string, FieldValue>, view: ColumnBlockView, i: number): void {
   for (let k = 0; k < view.numeric.length; k++) {
     const value = (view.numeric[k] as Float64Array)[i] as number;
     if (value === value) fields[view.numericNames[k] as string] = value;
@@ -201,6 +200,12 @@ export function columnEntity(view: ColumnBlockView, i: number): Entity {
     const value = (view.text[k] as (string | boolean | null)[])[i];
     if (value !== null && value !== undefined) fields[view.textNames[k] as string] = value;
   }
+}
+
+/** Entity `i` of a block as a new object, equal to what the `delta` event would have carried. */
+export function columnEntity(view: ColumnBlockView, i: number): Entity {
+  const fields: Record<string, FieldValue> = {};
+  writeFields(fields, view, i);
   const lat = view.lat[i] as number;
   const lon = view.lon[i] as number;
   const entity: Entity = {
@@ -269,14 +274,7 @@ export function updateFromColumns(entity: Entity, view: ColumnBlockView, i: numb
   if (tagCount !== (entity.tags === undefined ? 0 : countKeys(entity.tags))) return false;
   if (entity.tags !== undefined && tagCount === 0) return false;
 
-  for (let k = 0; k < view.numeric.length; k++) {
-    const value = (view.numeric[k] as Float64Array)[i] as number;
-    if (value === value) fields[view.numericNames[k] as string] = value;
-  }
-  for (let k = 0; k < view.text.length; k++) {
-    const value = (view.text[k] as (string | boolean | null)[])[i];
-    if (value !== null && value !== undefined) fields[view.textNames[k] as string] = value;
-  }
+  writeFields(fields, view, i);
   if (entity.tags !== undefined) {
     for (let k = 0; k < view.tags.length; k++) {
       const value = (view.tags[k] as (string | null)[])[i];
