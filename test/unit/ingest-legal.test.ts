@@ -10,22 +10,11 @@ import {
   tagValueProblem,
 } from '../../contract/legal.js';
 import { decodeLineProtocol } from '../../ingest/formats/line-protocol.js';
+import { seededRandom as random } from '../support/random.js';
 
 // contract/legal.ts is the one definition of what the store can keep. The ingest validator refuses what it
 // refuses, and the line encoder escapes with its functions; here both halves are held to each other: whatever
 // passes, once escaped, reads back through the line-protocol parser (InfluxDB's rules) as the very same value.
-
-/** mulberry32, seeded, so a failure replays. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Characters that matter to line protocol, and a few that do not.
 const ALPHABET = ['\\', '\\', ',', ' ', '=', '"', 'a', 'b', 'ắ', '🙂', '\t', '\n', '#', '-', '0'];

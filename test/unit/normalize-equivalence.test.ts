@@ -7,6 +7,7 @@ import {
   type NormalizeOptions,
   type NormalizeResult,
 } from '../../ingest/normalize.js';
+import { seededRandom as random } from '../support/random.js';
 
 // Property test: the hand-written fast path must never accept what the zod path rejects, must build the very
 // same Observation when it accepts, and must decline only the exotic inputs it leaves to zod on purpose.
@@ -18,18 +19,6 @@ const BASE_OPTIONS: NormalizeOptions = {
   maxPastMs: 7 * 86_400_000,
   domains: new Set(['sensor', 'traffic', 'health', 'queue']),
 };
-
-/** mulberry32: a small seeded generator, so a failure replays with the same seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 type Item = Record<string, unknown>;

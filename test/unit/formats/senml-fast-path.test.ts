@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { fastSenmlRecord, parseRecord, parseRecordWithSchema } from '../../../ingest/formats/senml.js';
+import { seededRandom as random } from '../../support/random.js';
 
 // Property test: the fast path for SenML records answers exactly as the schema does (accepts the same
 // records, and for the others the schema words the same first problem), over records of every label with
 // values of every kind, plus labels no schema knows.
-
-/** mulberry32: a small seeded generator, so a failure replays with the same seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LABELS = ['bn', 'bt', 'bu', 'bv', 'bs', 'bver', 'n', 'u', 'v', 'vs', 'vb', 'vd', 's', 't', 'ut'];
 const ODD_LABELS = ['__proto__', 'toString', 'constructor', 'x', 'fields', 'hasOwnProperty'];
