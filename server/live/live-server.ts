@@ -91,10 +91,10 @@ const ROOM_PREFIX = 'live:';
 /** Groups that take `deltaColumns`; a prefix of their own, so nodes that predate the encoding ignore them. */
 const COLUMNS_ROOM_PREFIX = 'livec:';
 
-/** The parts of engine.io's socket and of a cluster adapter we rely on (not in their public types). */
 /** A socket or a room: what a delta is emitted to. */
 type DeltaTarget = LiveSocket | ReturnType<LiveNamespace['to']>;
 
+/** The parts of engine.io's socket and of a cluster adapter we rely on (not in their public types). */
 interface EngineSocketEdge {
   writeBuffer: unknown[];
 }
@@ -114,8 +114,7 @@ function parseRoom(room: string): { layers: string[]; bbox?: Bbox; encoding: Del
       ? 'columns'
       : undefined;
   if (encoding === undefined) return undefined;
-  const prefix = encoding === 'columns' ? COLUMNS_ROOM_PREFIX : ROOM_PREFIX;
-  const [layerPart = '', bboxPart] = room.slice(prefix.length).split('|');
+  const [layerPart = '', bboxPart] = room.slice(room.indexOf(':') + 1).split('|');
   const layers = layerPart.length > 0 ? layerPart.split(',') : [];
   if (bboxPart === undefined) return { layers, encoding };
   const bbox = BboxSchema.safeParse(bboxPart.split(',').map(Number));
