@@ -219,6 +219,11 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** Interval between coalesced deltas to each socket (≥ 100 ms: at most 10 deltas per second). */
       deltaInterval: DurationSchema.pipe(z.number().min(100)).default(100),
+      /**
+       * Most entities in one delta; more changed in one interval go out in the next ones, oldest first.
+       * 10 000 costs the console 7–9 ms of main thread on the reference machine (BENCHMARKS.md, suite 6).
+       */
+      maxEntitiesPerDelta: z.number().int().min(100).max(1_000_000).default(10_000),
       /** How often entities are checked for staleness. */
       staleCheckInterval: DurationSchema.default(5000),
       /** With Redis: how often a node asks the others which groups (layers + bbox) their sockets follow. */

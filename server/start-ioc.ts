@@ -231,6 +231,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       io,
       live,
       deltaInterval: config.live.deltaInterval,
+      maxEntitiesPerDelta: config.live.maxEntitiesPerDelta,
       staleCheckInterval: config.live.staleCheckInterval,
       logger: logger.child({ module: 'live' }),
       clustered: config.redisUrl !== undefined,

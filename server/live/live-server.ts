@@ -55,6 +55,12 @@ export interface LiveServerOptions {
   io: LiveIo;
   live: LiveState;
   deltaInterval: number;
+  /**
+   * Most entities one tick sends (config `live.maxEntitiesPerDelta`): a burst (every device at once, a
+   * gateway's sensors all going stale) goes out over several ticks, so no console parses a delta that
+   * holds its main thread for more than a frame or two (docs/ARCHITECTURE.md, "Live deltas").
+   */
+  maxEntitiesPerDelta?: number;
   staleCheckInterval: number;
   logger: Logger;
   clock?: () => number;
@@ -270,7 +276,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
   };
 
   const tick = () => {
-    const dirty = live.takeDirty();
+    const dirty = live.takeDirty(options.maxEntitiesPerDelta);
     if (dirty.size === 0 && owed.size === 0) return;
     const now = clock();
     seq += 1;

@@ -7,8 +7,11 @@ export interface LiveState {
   all(): IterableIterator<Entity>;
   size(): number;
   countByDomainAndStatus(): Record<string, Record<EntityStatus, number>>;
-  /** Keys changed since the previous call; the caller owns the returned set. */
-  takeDirty(): Set<string>;
+  /**
+   * Keys changed since the previous call, at most `limit` of them (the longest waiting first; the rest
+   * stay for the next call); the caller owns the returned set.
+   */
+  takeDirty(limit?: number): Set<string>;
   /** Marks entities silent for longer than their domain allows as stale; returns how many changed. */
   markStale(now: number): number;
   /** Raises or lowers the number of open alerts on an entity (status 'alert' while above zero). */
@@ -98,9 +101,20 @@ export function createLiveState(staleAfter: (domain: string) => number, clock: (
       }
       return counts;
     },
-    takeDirty() {
-      const taken = dirty;
-      dirty = new Set();
+    takeDirty(limit = Infinity) {
+      if (dirty.size <= limit) {
+        const taken = dirty;
+        dirty = new Set();
+        return taken;
+      }
+      // A Set iterates in insertion order and a key changed again keeps its place: the keys left behind
+      // are the newest, and none waits longer than (dirty keys ÷ limit) calls.
+      const taken = new Set<string>();
+      for (const key of dirty) {
+        if (taken.size >= limit) break;
+        taken.add(key);
+        dirty.delete(key);
+      }
       return taken;
     },
     markStale(now) {

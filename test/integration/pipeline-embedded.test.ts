@@ -13,7 +13,8 @@ describe('pipeline on the embedded broker and store', () => {
   beforeAll(async () => {
     product = await startTestIoc({
       mqtt: { port: 0 },
-      live: { staleCheckInterval: 100 },
+      // Small enough that one message can exceed it (the default is 10 000).
+      live: { staleCheckInterval: 100, maxEntitiesPerDelta: 100 },
       domains: {
         sensor: { staleAfter: 120_000 },
         traffic: { staleAfter: 600 },
@@ -191,6 +192,25 @@ describe('pipeline on the embedded broker and store', () => {
     expect(snap.error?.code).toBe('bad_request');
     expect(snap.error?.message).toMatch(/layers\.0/);
     expect(snap.error?.message).toMatch(/bbox/);
+  });
+
+  it('spreads a burst larger than live.maxEntitiesPerDelta over several deltas, losing none', async () => {
+    await live.subscribe({ layers: ['queue'] });
+    const before = live.deltas.length;
+    const ts = Date.now() - 1000;
+    const burst = Array.from({ length: 250 }, (_, n) => ({ id: `counter-${n}`, ts, fields: { waiting: n } }));
+    await publisher.publishAsync('city/queue', JSON.stringify(burst), { qos: 1 });
+    await waitFor(
+      () => burst.every((obs) => live.entities.get(`queue/${obs.id}`)?.fields.waiting === obs.fields.waiting),
+      'every counter of the burst',
+    );
+    const deltas = live.deltas.slice(before).filter((d) => d.upserts.length > 0);
+    expect(deltas.length).toBeGreaterThanOrEqual(3);
+    for (const d of deltas) expect(d.upserts.length).toBeLessThanOrEqual(100);
+    // Each entity once: what waited for a later delta was not sent twice.
+    const sent = deltas.flatMap((d) => d.upserts.map((e) => e.id));
+    expect(sent).toHaveLength(250);
+    expect(new Set(sent).size).toBe(250);
   });
 
   it('keeps deltas at or under 10 per second per socket however fast data arrives', async () => {

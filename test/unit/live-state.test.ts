@@ -77,4 +77,19 @@ describe('live state', () => {
       sensor: { ok: 1, stale: 0, alert: 0 },
     });
   });
+  it('hands out at most a limit of dirty keys, the longest waiting first, and keeps the rest', () => {
+    const state = createLiveState(staleAfter, () => 0);
+    state.apply(['a', 'b', 'c', 'd', 'e'].map((id) => ({ domain: 'sensor', id, ts: 1, fields: { v: 1 } })));
+    expect([...state.takeDirty(2)]).toEqual(['sensor/a', 'sensor/b']);
+    // A key changed again while waiting keeps its place; a new key queues behind the rest.
+    state.apply([
+      { domain: 'sensor', id: 'f', ts: 2, fields: { v: 2 } },
+      { domain: 'sensor', id: 'c', ts: 2, fields: { v: 2 } },
+      { domain: 'sensor', id: 'a', ts: 2, fields: { v: 2 } },
+    ]);
+    expect([...state.takeDirty(3)]).toEqual(['sensor/c', 'sensor/d', 'sensor/e']);
+    expect([...state.takeDirty(3)]).toEqual(['sensor/f', 'sensor/a']);
+    expect(state.takeDirty(3).size).toBe(0);
+    expect(state.get('sensor/c')?.fields.v).toBe(2);
+  });
 });
