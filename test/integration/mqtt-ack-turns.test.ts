@@ -143,9 +143,14 @@ describe('MQTT ingest: PUBACKs per turn', () => {
     };
     setImmediate(probe);
 
-    // More than two full turns, so the bound below says the loop ran between them.
+    // More than two full turns, so the bound below says the loop ran between them. The socket stops
+    // reading while they are published, so they wait as a backlog (in the broker and the socket's
+    // buffers) as they do after an outage, whether or not this host handles them faster than one
+    // publisher sends them.
     const total = 3 * TURN_MAX_MESSAGES;
+    client.stream.pause();
     await publishSequence(broker.url, 'city/sensor/S1', 0, total);
+    client.stream.resume();
     await waitFor(() => counts.pubacks >= total, `${total} PUBACKs`, 20_000);
     await nextLoopTurn();
     probing = false;
