@@ -1,3 +1,4 @@
+import type { BrokerCounters } from '../ingest/mqtt/subscriber.js';
 import type { IngestCounters } from '../ingest/sink.js';
 import type { AlertServiceStats } from './alerts/alert-service.js';
 import type { Sample } from './http/metrics.js';
@@ -13,6 +14,8 @@ export interface MetricSources {
   alerts?: AlertServiceStats;
   /** Embedded broker's device checks (absent with an external broker). */
   broker?: { refusedConnects: number; droppedPublishes: number };
+  /** An external broker's own counters from $SYS (absent with the embedded broker). */
+  externalBroker?: BrokerCounters;
   audit?: { written: number; failed: number };
   /** Outcomes of notification attempts on this node. */
   notify?: { channel: string; state: string; count: number }[];
@@ -26,6 +29,7 @@ export function collectMetrics({
   liveServer,
   alerts,
   broker,
+  externalBroker,
   audit,
   notify,
 }: MetricSources): Sample[] {
@@ -138,6 +142,26 @@ export function collectMetrics({
             help: 'Device publishes outside their own topic, dropped',
             type: 'counter',
             values: [{ value: broker.droppedPublishes }],
+          },
+        ] satisfies Sample[])
+      : []),
+    ...(externalBroker?.dropped !== undefined
+      ? ([
+          {
+            name: 'ioc_mqtt_broker_dropped_messages_total',
+            help: 'Messages the MQTT broker dropped since it started, all clients ($SYS; queue limit or size): lost before ingest',
+            type: 'counter',
+            values: [{ value: externalBroker.dropped }],
+          },
+        ] satisfies Sample[])
+      : []),
+    ...(externalBroker?.held !== undefined
+      ? ([
+          {
+            name: 'ioc_mqtt_broker_held_messages',
+            help: 'Messages the MQTT broker holds ($SYS): queued for sessions, in flight, retained',
+            type: 'gauge',
+            values: [{ value: externalBroker.held }],
           },
         ] satisfies Sample[])
       : []),

@@ -321,7 +321,7 @@ export async function startIoc(config: Config, options: StartOptions = {}): Prom
       },
       metricsRegistry,
       metrics: () =>
-        collectMetrics({ counters, store, live, liveServer, alerts: alerts.service.stats(), broker: brokerAuth?.stats(), audit: audit.stats(), notify: field.notifyStats() }),
+        collectMetrics({ counters, store, live, liveServer, alerts: alerts.service.stats(), broker: brokerAuth?.stats(), externalBroker: mqttIngest?.brokerCounters(), audit: audit.stats(), notify: field.notifyStats() }),
       clientDir,
       ...(basemapFile ? { basemapRouter: createBasemapRouter(basemapFile) } : {}),
       logger,

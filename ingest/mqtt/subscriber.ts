@@ -1,4 +1,5 @@
 import mqtt, { type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import { z } from 'zod';
 import { ingestSubscriptions } from '../../contract/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { IngestRules } from '../ingest-payload.js';
@@ -27,7 +28,60 @@ export interface MqttIngestOptions {
 export interface MqttIngest {
   client: MqttClient;
   connected(): boolean;
+  /** What the broker last said about itself on `$SYS` (empty until it has, or when it shares nothing). */
+  brokerCounters(): BrokerCounters;
   close(): Promise<void>;
+}
+
+/**
+ * Mosquitto's own counters (published on `$SYS` every `sys_interval`, 10 s by default). Past its queue
+ * limit for a session (`max_queued_messages`) the broker throws messages away before any ingest sees
+ * them: only the broker can tell, so ingest listens and reports it (`/metrics`, a warning in the log).
+ */
+export interface BrokerCounters {
+  /** Messages the broker dropped since it started, for every client (a session's queue full, a message too large). */
+  dropped?: number;
+  /** Messages the broker holds now (queued for sessions, in flight, retained). */
+  held?: number;
+}
+
+const BROKER_DROPPED = '$SYS/broker/publish/messages/dropped';
+const BROKER_HELD = '$SYS/broker/store/messages/count';
+// The broker's counters are decimal text; anything else is not a counter of ours to report.
+const BrokerCounterSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{1,15}$/)
+  .transform(Number);
+
+/** Keeps the broker's $SYS counters and warns when the dropped one grows. */
+export function createBrokerWatch(logger: Logger) {
+  const counters: BrokerCounters = {};
+  return {
+    counters: () => ({ ...counters }),
+    receive(topic: string, payload: Buffer): void {
+      const parsed = BrokerCounterSchema.safeParse(payload.toString('utf8'));
+      if (!parsed.success) {
+        logger.debug('ignored a $SYS value that is not a counter', { topic });
+        return;
+      }
+      if (topic === BROKER_HELD) {
+        counters.held = parsed.data;
+        return;
+      }
+      if (topic !== BROKER_DROPPED) return;
+      const before = counters.dropped;
+      counters.dropped = parsed.data;
+      if (before === undefined) {
+        if (parsed.data > 0) logger.warn('the MQTT broker has dropped messages since it started', { dropped: parsed.data });
+      } else if (parsed.data > before) {
+        logger.warn(
+          'the MQTT broker dropped messages: a session queue was full (max_queued_messages) or a message too large; they are lost. Raise the broker limit or add ingest capacity',
+          { dropped: parsed.data - before, droppedSinceBrokerStart: parsed.data, heldByBroker: counters.held },
+        );
+      }
+    },
+  };
 }
 
 const noTrace = (): void => {};
@@ -201,8 +255,16 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     handleMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
 
   const turns = createAckTurns(client, commitAsyncOf(sink), logger);
+  const brokerWatch = createBrokerWatch(logger);
+  let toldNoSys = false;
   // mqtt.js reads the next packet only after this callback: delaying it is our backpressure (docs/PERFORMANCE.md).
   client.handleMessage = (packet, done) => {
+    // QoS 0 and never ours to ingest (wildcards do not match `$` topics, so only our own $SYS filters bring these).
+    if (packet.topic.startsWith('$SYS/')) {
+      brokerWatch.receive(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+      done();
+      return;
+    }
     const yieldNow = turns.begin();
     try {
       handle(packet);
@@ -239,6 +301,16 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     client.subscribe(subscriptions, { qos: 1 }, (err) => {
       if (err) logger.error('MQTT subscribe failed', { error: err.message, subscriptions });
     });
+    // Not shared: every node hears the broker's counters. A broker that refuses (its ACL, or no $SYS) costs nothing.
+    client.subscribe([BROKER_DROPPED, BROKER_HELD], { qos: 0 }, (err, granted) => {
+      const refused = err !== null || (granted ?? []).some((grant) => grant.qos === 128);
+      if (refused && !toldNoSys) {
+        toldNoSys = true;
+        logger.info('the MQTT broker does not share its $SYS counters with ingest: messages it drops are not reported', {
+          error: err?.message,
+        });
+      }
+    });
   });
   client.on('reconnect', () => logger.debug('reconnecting to MQTT broker', { url: options.url }));
   client.on('offline', () => logger.warn('MQTT broker unreachable; the broker keeps our QoS 1 backlog', { url: options.url }));
@@ -265,6 +337,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
   return {
     client,
     connected: () => client.connected,
+    brokerCounters: () => brokerWatch.counters(),
     close: () => client.endAsync().then(() => undefined),
   };
 }
