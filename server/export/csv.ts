@@ -1,4 +1,4 @@
-import { stringify, type Options } from 'csv-stringify/sync';
+import Papa from 'papaparse';
 import type { Observation } from '../../contract/index.js';
 import {
   FIXED_COLUMNS,
@@ -9,9 +9,12 @@ import {
   type FieldColumn,
 } from './format.js';
 
-// RFC 4180: CRLF line ends; csv-stringify quotes a value holding a comma, quote or line break and doubles quotes.
-// Its default writes booleans as 1 / empty; an export keeps them readable as true / false.
-const CSV_OPTIONS: Options = { record_delimiter: '\r\n', cast: { boolean: (value) => String(value) } };
+// RFC 4180: CRLF line ends; a value holding a comma, quote or line break (papaparse also quotes one with a
+// leading or trailing space) is quoted with its quotes doubled; booleans as true / false, absent values empty.
+// papaparse's unparse, 2.2× faster a row than csv-stringify's with the same output (docs/PERFORMANCE.md).
+const CSV_OPTIONS: Papa.UnparseConfig = { newline: '\r\n', header: false };
+// unparse ends no row with a line break: each chunk's rows get theirs here, so chunks join into one file.
+const csvRows = (records: unknown[][]): string => `${Papa.unparse(records, CSV_OPTIONS)}\r\n`;
 
 /** CSV with a header row: time (RFC 3339 UTC), domain, id, lat, lon, then one column per field. */
 export const CSV_FORMAT: ExportFormat = {
@@ -23,7 +26,7 @@ export const CSV_FORMAT: ExportFormat = {
     const header = async () => {
       if (headerWritten) return;
       headerWritten = true;
-      await sink.write(stringify([[...FIXED_COLUMNS, ...columns.map((c) => c.name)]], CSV_OPTIONS));
+      await sink.write(csvRows([[...FIXED_COLUMNS, ...columns.map((c) => c.name)]]));
     };
     return {
       async write(rows: readonly Observation[]) {
@@ -37,7 +40,7 @@ export const CSV_FORMAT: ExportFormat = {
           // An integer field's exact text where the sender gave one: int64 extremes are not doubles.
           ...columns.map((c) => obs.integers?.[c.field] ?? obs.fields[c.field]),
         ]);
-        await sink.write(stringify(records, CSV_OPTIONS));
+        if (records.length > 0) await sink.write(csvRows(records));
         return rows.length;
       },
       end: header,
