@@ -29,6 +29,7 @@ export function createStore(config: Config, logger: StoreLogger = quietLogger): 
         token: influx.token,
         batchSize: influx.batchSize,
         flushInterval: influx.flushInterval,
+        idleFlush: influx.idleFlush,
         maxBufferLines: influx.maxBufferLines,
         retention,
       },

@@ -8,6 +8,8 @@ export interface LineWriterOptions {
   batchSize: number;
   /** A partly filled batch is sent after this many ms. */
   flushInterval: number;
+  /** ...or once no line has come for this many ms (WriteQueueOptions.idleFlush). */
+  idleFlush?: number;
   /** Lines held (queued and in flight); beyond this the oldest queued lines are dropped and counted. */
   maxBufferLines: number;
   /** POSTs in flight at once. */
@@ -42,6 +44,7 @@ export class LineWriter {
       {
         batchSize: options.batchSize,
         flushInterval: options.flushInterval,
+        ...(options.idleFlush === undefined ? {} : { idleFlush: options.idleFlush }),
         maxBuffered: options.maxBufferLines,
         maxInFlight: options.maxConcurrent ?? 2,
         retry: {

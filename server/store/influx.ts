@@ -23,6 +23,8 @@ export interface InfluxStoreOptions {
   token?: string;
   batchSize: number;
   flushInterval: number;
+  /** A partly filled batch is also sent once no observation has come for this many ms. */
+  idleFlush?: number;
   maxBufferLines: number;
   maxConcurrent?: number;
   retryBaseMs?: number;

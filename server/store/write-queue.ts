@@ -42,6 +42,12 @@ export interface WriteQueueOptions {
   batchSize: number;
   /** A partly filled batch is sent after this many ms. */
   flushInterval: number;
+  /**
+   * A partly filled batch is also sent once no item has come for this many ms (default: never; it is
+   * noticed within one to two of them): the tail of a burst need not wait out `flushInterval`, while
+   * steady traffic still fills whole batches.
+   */
+  idleFlush?: number;
   /** Items held (queued and in flight); beyond this the oldest queued ones are dropped and counted. */
   maxBuffered: number;
   /** Batches out at once. */
@@ -70,6 +76,10 @@ export class WriteQueue<T> {
   private readonly waiters: { id: number; resolve: () => void }[] = [];
   private nextId = 1;
   private sealTimer: NodeJS.Timeout | undefined;
+  // Idle flush: when the batch being filled was opened, and its size at the last idle check. Counting
+  // instead of reading a clock per item keeps `add` as cheap as without it.
+  private openedAt = 0;
+  private sizeAtCheck = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private failureStreak = 0;
   private stopped = false;
@@ -88,7 +98,7 @@ export class WriteQueue<T> {
     this.current.push(item);
     this.counters.buffered += 1;
     if (this.current.length >= this.options.batchSize) this.seal();
-    else this.sealTimer ??= setTimeout(() => this.seal(), this.options.flushInterval).unref();
+    else this.sealTimer ??= this.armSealTimer();
     if (this.counters.buffered > this.options.maxBuffered) this.dropOldest();
   }
 
@@ -117,6 +127,28 @@ export class WriteQueue<T> {
   /** Resolves once no batch is out any more (after `abandon`, so close() can wait for the last answers). */
   async idle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.race([...this.inflight].map((b) => b.done ?? Promise.resolve()));
+  }
+
+  private armSealTimer(): NodeJS.Timeout {
+    const idle = this.options.idleFlush;
+    if (idle === undefined || idle >= this.options.flushInterval) {
+      return setTimeout(() => this.seal(), this.options.flushInterval).unref();
+    }
+    this.openedAt = performance.now();
+    this.sizeAtCheck = this.current.length;
+    return setTimeout(() => this.checkIdle(), idle).unref();
+  }
+
+  // Seals when nothing came since the last check or the batch is as old as `flushInterval`; else looks again.
+  private checkIdle(): void {
+    const idle = this.options.idleFlush!;
+    const age = performance.now() - this.openedAt;
+    if (this.current.length === this.sizeAtCheck || age + 1 >= this.options.flushInterval) {
+      this.seal();
+      return;
+    }
+    this.sizeAtCheck = this.current.length;
+    this.sealTimer = setTimeout(() => this.checkIdle(), Math.min(idle, this.options.flushInterval - age)).unref();
   }
 
   private seal(): void {
