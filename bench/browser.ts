@@ -7,8 +7,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { PAGE_ZOOM, type PageMode, type PageRunConfig, type PageRunResult } from './browser/protocol.js';
-import type { DeltaEncoding } from '../contract/live-columns.js';
+import {
+  PAGE_ZOOM,
+  type PageEncoding,
+  type PageMode,
+  type PageRunConfig,
+  type PageRunResult,
+} from './browser/protocol.js';
 import { ROOT, type BenchContext, type Suite } from './support/context.js';
 import { below, type Figure, type SuiteResult } from './support/report.js';
 import { formatNumber, percentile } from './support/stats.js';
@@ -82,7 +87,7 @@ interface Measured {
   count: number;
   mode: PageMode;
   parts: number;
-  encoding: DeltaEncoding;
+  encoding: PageEncoding;
   frameP50: number;
   frameP95: number;
   frameMax: number;
@@ -90,6 +95,8 @@ interface Measured {
   updateFrameP95: number;
   parseP50: number;
   storeP50: number;
+  /** The live worker's parse and numbering per delta (p50, ms; another core), 0 when not `worker`. */
+  workerP50: number;
   buildPerDelta: number;
   attributesPerDelta: number;
   deckCpuPerDelta: number;
@@ -130,6 +137,7 @@ function summarise(config: PageRunConfig, r: PageRunResult): Measured {
     updateFrameP95: percentile(r.updateFrames.length > 0 ? r.updateFrames : r.frames, 95),
     parseP50,
     storeP50,
+    workerP50: percentile(r.workerMs, 50),
     buildPerDelta,
     attributesPerDelta,
     deckCpuPerDelta: perDelta(r.deckCpuMsPerSec),
@@ -189,19 +197,22 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   const { server, url } = await serve(dir);
   ctx.teardown.add('browser page server', () => new Promise<void>((resolve) => server.close(() => resolve())));
   const { browser, gl } = await launch(ctx);
-  // The console subscribes with `encoding: 'columns'`; the plain JSON delta runs once per size and spread,
-  // zoomed in, as the baseline of the largest city.
-  const console_ = { hz: 1, encoding: 'columns', ...timing } as const;
-  const jsonBaseline = { hz: 1, encoding: 'json', mode: 'individual', ...timing } as const;
+  // The console subscribes with `encoding: 'columns'` and takes deltas through its live worker; the same
+  // columns parsed on the main thread (the console before the worker) and the plain JSON delta run once per
+  // spread, zoomed in, as the baselines of the largest city.
+  const console_ = { hz: 1, encoding: 'worker', ...timing } as const;
+  const baselines = (['columns', 'json'] as const).map(
+    (encoding) => ({ hz: 1, encoding, mode: 'individual', ...timing }) as const,
+  );
   const largest = counts[counts.length - 1] ?? 10_000;
   const runs: PageRunConfig[] = [{ count: 0, mode: 'individual', parts: 1, ...console_ }];
   for (const count of counts) for (const mode of MODES) runs.push({ count, mode, parts: 1, ...console_ });
-  runs.push({ count: largest, parts: 1, ...jsonBaseline });
+  for (const baseline of baselines) runs.push({ count: largest, parts: 1, ...baseline });
   // The largest city again with each second's updates spread over 10 deltas, as the server's 100 ms coalescing
   // sends them when devices report at their own moments (one delta of everything is the worst case above).
   if (!ctx.quick) {
     for (const mode of MODES) runs.push({ count: largest, mode, parts: SPREAD_PARTS, ...console_ });
-    runs.push({ count: largest, parts: SPREAD_PARTS, ...jsonBaseline });
+    for (const baseline of baselines) runs.push({ count: largest, parts: SPREAD_PARTS, ...baseline });
   }
   const results: Measured[] = [];
   try {
@@ -221,7 +232,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       const m = summarise(config, raw);
       results.push(m);
       ctx.log(
-        `${formatNumber(m.count)} ${m.mode}, ${m.parts} deltas/s, ${m.encoding}: frame p50 ${formatNumber(m.frameP50)} ms, update frame p50 ${formatNumber(m.updateFrameP50)} / p95 ${formatNumber(m.updateFrameP95)} ms; CPU per delta ${formatNumber(m.cpuPerDelta)} ms (parse ${formatNumber(m.parseP50)}, store ${formatNumber(m.storeP50)}, layers ${formatNumber(m.buildPerDelta)}, attributes ${formatNumber(m.attributesPerDelta)}); cluster build p50 ${formatNumber(m.clusterBuildP50)} ms (${formatNumber(m.clusterBuilds)}/s), ${m.clusterItems} items; long tasks ${formatNumber(m.longTaskMsPerSec)} ms/s (max ${formatNumber(m.longTaskMax)} ms)`,
+        `${formatNumber(m.count)} ${m.mode}, ${m.parts} deltas/s, ${m.encoding}: frame p50 ${formatNumber(m.frameP50)} ms, update frame p50 ${formatNumber(m.updateFrameP50)} / p95 ${formatNumber(m.updateFrameP95)} ms; CPU per delta ${formatNumber(m.cpuPerDelta)} ms (parse ${formatNumber(m.parseP50)}, worker ${formatNumber(m.workerP50)}, store ${formatNumber(m.storeP50)}, layers ${formatNumber(m.buildPerDelta)}, attributes ${formatNumber(m.attributesPerDelta)}); cluster build p50 ${formatNumber(m.clusterBuildP50)} ms (${formatNumber(m.clusterBuilds)}/s), ${m.clusterItems} items; long tasks ${formatNumber(m.longTaskMsPerSec)} ms/s (max ${formatNumber(m.longTaskMax)} ms)`,
       );
     }
   } finally {
@@ -232,25 +243,29 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   for (const m of results.slice(1)) {
     const spread = m.parts > 1 ? `, ${m.parts} deltas/s` : '';
     const n = `${formatNumber(m.count)} moving${spread}, ${m.mode === 'clustered' ? 'zoomed out (clustered)' : 'zoomed in (individual)'}`;
-    const sibling = (mode: PageMode, encoding: DeltaEncoding) =>
+    const sibling = (mode: PageMode, encoding: PageEncoding) =>
       results.find((r) => r.count === m.count && r.parts === m.parts && r.mode === mode && r.encoding === encoding);
-    const parts = `parse ${formatNumber(m.parseP50)} + store ${formatNumber(m.storeP50)} + console layers ${formatNumber(m.buildPerDelta)} + deck.gl attributes ${formatNumber(m.attributesPerDelta)} ms; ${formatNumber(m.cpuPerSec)} ms of main thread per second of updates; deck.gl CPU time ${formatNumber(m.deckCpuPerDelta)} ms`;
-    if (m.encoding === 'json') {
-      figures.push({
-        name: `${n}, plain JSON deltas (the baseline): CPU-side JS per delta`,
-        value: m.cpuPerDelta,
-        unit: 'ms',
-        note: parts,
-      });
+    const read = m.encoding === 'worker' ? "taking the live worker's message" : 'parse';
+    const inWorker =
+      m.encoding === 'worker'
+        ? `; the live worker's parse and numbering ${formatNumber(m.workerP50)} ms on another core`
+        : '';
+    const parts = `${read} ${formatNumber(m.parseP50)} + store ${formatNumber(m.storeP50)} + console layers ${formatNumber(m.buildPerDelta)} + deck.gl attributes ${formatNumber(m.attributesPerDelta)} ms; ${formatNumber(m.cpuPerSec)} ms of main thread per second of updates; deck.gl CPU time ${formatNumber(m.deckCpuPerDelta)} ms${inWorker}`;
+    if (m.encoding !== 'worker') {
+      const what =
+        m.encoding === 'json'
+          ? 'plain JSON deltas (a baseline)'
+          : 'columns parsed on the main thread (a baseline: the console before its live worker)';
+      figures.push({ name: `${n}, ${what}: CPU-side JS per delta`, value: m.cpuPerDelta, unit: 'ms', note: parts });
       continue;
     }
-    const individual = sibling('individual', 'columns');
-    const json = sibling('individual', 'json');
+    const individual = sibling('individual', 'worker');
+    const onMain = sibling('individual', 'columns');
     const cpuBaseline =
       m.mode === 'clustered' && individual
         ? { baseline: { name: 'same size, individual', value: individual.cpuPerDelta } }
-        : json
-          ? { baseline: { name: 'same, plain JSON deltas', value: json.cpuPerDelta } }
+        : onMain
+          ? { baseline: { name: 'same, columns parsed on the main thread', value: onMain.cpuPerDelta } }
           : {};
     figures.push(
       {
@@ -303,8 +318,8 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     }
   }
   const notes = [
-    `**Software WebGL (${gl}: ${results[1]?.renderer ?? 'unknown'}) makes these absolute frame times a floor, not a measure of a real GPU.** Headless Chromium at 1280×720 drives the console's own map code (bench/browser/page.ts bundles client/map and client/state with esbuild): an EntityStore fed every entity once a second (one in five a bus gliding between fixes, the rest mobile sensors changing reading; one in 500 in alert), the render loop of client/map/map-view.ts (glide, ClusterView, DeckLayerBuilder, deck.setProps), no basemap. A worker plays the server and its socket: it sends each snapshot and delta as socket.io hands them to the console, and the page parses and applies them as the console does. Deltas come as the console subscribes to them, \`deltaColumns\` (numbers in one binary attachment, ids and names in the JSON part; the store updates the entities it holds in place); the plain JSON \`delta\` runs once per spread, zoomed in, as the baseline. Zoomed in = zoom ${PAGE_ZOOM.individual} (entities drawn one by one, as before clustering); zoomed out = zoom ${PAGE_ZOOM.clustered}, the whole city, drawn as clusters. "1 delta/s" (the rows without a rate) sends every entity in one delta, the worst case (every device reporting at the same moment); "${SPREAD_PARTS} deltas/s" spreads the same updates over ${SPREAD_PARTS} deltas, as the server's 100 ms coalescing sends them when devices report at moments of their own. ${timing.warmupMs / 1000} s warm-up then ${timing.measureMs / 1000} s measured.`,
-    'Frame time = requestAnimationFrame interval over all frames; update frame = the longest of the 3 frame intervals after a delta is drawn (the hitch a delta causes). CPU-side JS per delta = parsing its JSON (p50) + applying it to the store (p50) + the console\'s per-frame layer code (cluster view, layer builder, setProps) and deck.gl\'s "Update Attributes" stat, both summed over a second of frames and divided by the deltas in that second; "ms of main thread per second of updates" is the same work per second. Long tasks = PerformanceObserver("longtask").',
+    `**Software WebGL (${gl}: ${results[1]?.renderer ?? 'unknown'}) makes these absolute frame times a floor, not a measure of a real GPU.** Headless Chromium at 1280×720 drives the console's own map code (bench/browser/page.ts bundles client/map and client/state with esbuild): an EntityStore fed every entity once a second (one in five a bus gliding between fixes, the rest mobile sensors changing reading; one in 500 in alert), the render loop of client/map/map-view.ts (glide, ClusterView, DeckLayerBuilder, deck.setProps), no basemap. A worker plays the server and the console's live worker: it makes each snapshot and delta as the server sends it, \`deltaColumns\` (numbers in one binary attachment, ids and names in the JSON part), then does what the live worker does with it (parse, check, number the entities: client/live/live-core.ts) and posts the result; the page takes it and applies it to the store as the console does (the store updates the entities it holds in place, found by number). Two baselines run once per spread, zoomed in: the same columns parsed on the main thread, as the console took them before its live worker, and the plain JSON \`delta\`. Zoomed in = zoom ${PAGE_ZOOM.individual} (entities drawn one by one, as before clustering); zoomed out = zoom ${PAGE_ZOOM.clustered}, the whole city, drawn as clusters. "1 delta/s" (the rows without a rate) sends every entity in one delta, the worst case (every device reporting at the same moment); "${SPREAD_PARTS} deltas/s" spreads the same updates over ${SPREAD_PARTS} deltas, as the server's 100 ms coalescing sends them when devices report at moments of their own. ${timing.warmupMs / 1000} s warm-up then ${timing.measureMs / 1000} s measured.`,
+    'Frame time = requestAnimationFrame interval over all frames; update frame = the longest of the 3 frame intervals after a delta is drawn (the hitch a delta causes). CPU-side JS per delta = the main thread\'s reading of it (p50: taking the live worker\'s message, or for the baselines parsing its JSON) + applying it to the store (p50) + the console\'s per-frame layer code (cluster view, layer builder, setProps) and deck.gl\'s "Update Attributes" stat, both summed over a second of frames and divided by the deltas in that second; "ms of main thread per second of updates" is the same work per second. Long tasks = PerformanceObserver("longtask").',
     "**Predicting a real GPU**: the GPU removes the rasterising, not the JavaScript. On any GPU an update frame costs at least the CPU-side JS per delta (scaled by the CPU's speed against this one) plus a GPU draw of a few ms; the frame time floor here minus that CPU share is what llvmpipe spends drawing. Clustering cuts both: a few hundred discs to draw instead of every entity, and no per-entity attributes to rebuild on glide frames, at the price of an index rebuild in a worker (throttled to at most once a second and at most half of the worker's core), with only the copy of positions and ranks on the main thread.",
   ];
   return {

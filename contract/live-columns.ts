@@ -148,41 +148,50 @@ export class ColumnDeltaError extends Error {
 /** Views of a delta's blocks; throws ColumnDeltaError when a block's columns run past the buffer or lengths disagree. */
 export function readColumnDelta(delta: ColumnDelta): ColumnBlockView[] {
   const all = float64Of(delta.numbers);
-  return delta.blocks.map((block) => {
-    const n = block.ids.length;
-    const end = block.offset + (3 + block.numeric.length) * n;
-    if (!Number.isInteger(block.offset) || block.offset < 0 || end > all.length) {
-      throw new ColumnDeltaError(
-        `block ${block.domain}: columns end at ${end}, the buffer holds ${all.length} numbers`,
-      );
-    }
-    if (block.status.length !== n)
-      throw new ColumnDeltaError(`block ${block.domain}: ${block.status.length} statuses for ${n} ids`);
-    const column = (k: number) => all.subarray(block.offset + k * n, block.offset + (k + 1) * n);
-    const text = block.text ?? {};
-    const tags = block.tags ?? {};
-    const textNames = Object.keys(text);
-    const tagNames = Object.keys(tags);
-    for (const values of [...Object.values(text), ...Object.values(tags)]) {
-      if (values.length !== n)
-        throw new ColumnDeltaError(`block ${block.domain}: a text column holds ${values.length} values for ${n} ids`);
-    }
-    return {
-      domain: block.domain,
-      ids: block.ids,
-      size: n,
-      ts: column(0),
-      lat: column(1),
-      lon: column(2),
-      numericNames: block.numeric,
-      numeric: block.numeric.map((_, k) => column(3 + k)),
-      textNames,
-      text: textNames.map((name) => text[name] as (string | boolean | null)[]),
-      tagNames,
-      tags: tagNames.map((name) => tags[name] as (string | null)[]),
-      status: block.status,
-    };
-  });
+  return delta.blocks.map((block) => readColumnBlock(block, block.ids, block.ids.length, all));
+}
+
+/**
+ * One block's views over `all` (every number of its delta), for a block of `n` entities whose ids are
+ * `ids`; the console's live worker sends blocks whose ids it has already looked up, so the ids may be
+ * fewer than `n` there. Throws ColumnDeltaError as `readColumnDelta` does.
+ */
+export function readColumnBlock(
+  block: Omit<ColumnBlock, 'ids'>,
+  ids: string[],
+  n: number,
+  all: Float64Array,
+): ColumnBlockView {
+  const end = block.offset + (3 + block.numeric.length) * n;
+  if (!Number.isInteger(block.offset) || block.offset < 0 || end > all.length) {
+    throw new ColumnDeltaError(`block ${block.domain}: columns end at ${end}, the buffer holds ${all.length} numbers`);
+  }
+  if (block.status.length !== n)
+    throw new ColumnDeltaError(`block ${block.domain}: ${block.status.length} statuses for ${n} ids`);
+  const column = (k: number) => all.subarray(block.offset + k * n, block.offset + (k + 1) * n);
+  const text = block.text ?? {};
+  const tags = block.tags ?? {};
+  const textNames = Object.keys(text);
+  const tagNames = Object.keys(tags);
+  for (const values of [...Object.values(text), ...Object.values(tags)]) {
+    if (values.length !== n)
+      throw new ColumnDeltaError(`block ${block.domain}: a text column holds ${values.length} values for ${n} ids`);
+  }
+  return {
+    domain: block.domain,
+    ids,
+    size: n,
+    ts: column(0),
+    lat: column(1),
+    lon: column(2),
+    numericNames: block.numeric,
+    numeric: block.numeric.map((_, k) => column(3 + k)),
+    textNames,
+    text: textNames.map((name) => text[name] as (string | boolean | null)[]),
+    tagNames,
+    tags: tagNames.map((name) => tags[name] as (string | null)[]),
+    status: block.status,
+  };
 }
 
 /** The status of entity `i` of a block. */
@@ -203,14 +212,14 @@ function writeFields(fields: Record<string, FieldValue>, view: ColumnBlockView, 
 }
 
 /** Entity `i` of a block as a new object, equal to what the `delta` event would have carried. */
-export function columnEntity(view: ColumnBlockView, i: number): Entity {
+export function columnEntity(view: ColumnBlockView, i: number, id = view.ids[i] as string): Entity {
   const fields: Record<string, FieldValue> = {};
   writeFields(fields, view, i);
   const lat = view.lat[i] as number;
   const lon = view.lon[i] as number;
   const entity: Entity = {
     domain: view.domain,
-    id: view.ids[i] as string,
+    id,
     ts: view.ts[i] as number,
     lat: lat === lat ? lat : null,
     lon: lon === lon ? lon : null,
@@ -298,7 +307,7 @@ function countKeys(record: object): number {
 }
 
 /** The buffer as aligned Float64 values; a Node Buffer may sit at any byte offset of a shared pool, so it is copied then. */
-function float64Of(numbers: ArrayBuffer | Uint8Array): Float64Array {
+export function float64Of(numbers: ArrayBuffer | Uint8Array): Float64Array {
   if (numbers instanceof ArrayBuffer) return new Float64Array(numbers, 0, numbers.byteLength >> 3);
   if (numbers.byteOffset % 8 === 0)
     return new Float64Array(numbers.buffer, numbers.byteOffset, numbers.byteLength >> 3);

@@ -2,7 +2,8 @@
 // and sends it as socket.io would hand it to the page (JSON text, and for columns the binary attachment
 // beside it), so the page pays what the console pays for a message (JSON.parse, then the store) and not
 // the cost of making the data, which belongs to the server.
-import { encodeColumnDelta } from '../../contract/live-columns.js';
+import { HandleTable } from '../../client/live/handle-table.js';
+import { encodeColumnDelta, readColumnDelta, type ColumnDelta } from '../../contract/live-columns.js';
 import type { Delta, Snapshot } from '../../contract/live-events.js';
 import { entityAt } from './entities.js';
 import type { DeltaMessage, DeltaRequest } from './protocol.js';
@@ -12,6 +13,9 @@ const scope = globalThis as unknown as {
   postMessage(message: DeltaMessage, transfer?: Transferable[]): void;
 };
 
+/** The live worker's numbering, as client/live/live-core.ts keeps it for one subscription. */
+const table = new HandleTable();
+
 scope.onmessage = (event) => {
   const { encoding, count, step, ts, part, parts } = event.data;
   const entities = [];
@@ -19,6 +23,13 @@ scope.onmessage = (event) => {
   for (let i = part; i < count; i += parts) entities.push(entityAt(i, step, ts));
   if (step === 0) {
     const snapshot: Snapshot = { ts, entities };
+    if (encoding === 'worker') {
+      // The live worker parses the snapshot and numbers its entities, then posts the objects.
+      const parsed = JSON.parse(JSON.stringify(snapshot)) as Snapshot;
+      const handles = table.reset(parsed.entities);
+      scope.postMessage({ snapshot: parsed, snapshotHandles: handles }, [handles.buffer]);
+      return;
+    }
     scope.postMessage({ text: JSON.stringify(snapshot) });
     return;
   }
@@ -30,5 +41,19 @@ scope.onmessage = (event) => {
   const { numbers, ...rest } = encodeColumnDelta(delta);
   const bytes = numbers as Uint8Array;
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  scope.postMessage({ text: JSON.stringify(rest), numbers: buffer }, [buffer]);
+  if (encoding === 'columns') {
+    scope.postMessage({ text: JSON.stringify(rest), numbers: buffer }, [buffer]);
+    return;
+  }
+  // What the live worker does with the socket.io message: parse, check, number its entities, post.
+  const text = JSON.stringify(rest);
+  const t0 = performance.now();
+  const parsed = JSON.parse(text) as ColumnDelta;
+  parsed.numbers = buffer;
+  readColumnDelta(parsed);
+  const resolved = table.resolve(parsed, buffer);
+  const workerMs = performance.now() - t0;
+  const transfer: Transferable[] = [buffer];
+  for (const block of resolved.blocks) transfer.push(block.handles.buffer);
+  scope.postMessage({ handles: resolved, workerMs }, transfer);
 };

@@ -70,11 +70,14 @@ function clusterWorker(): ClusterWorkerPort {
   };
 }
 
-/** The worker playing server and socket (bench/browser/delta-source.ts): asks for one message, resolves with it. */
-function deltaSource(): { next(request: DeltaRequest): Promise<DeltaMessage>; close(): void } {
+/**
+ * The worker playing server and socket (bench/browser/delta-source.ts): asks for one message, resolves with
+ * its event, whose `data` the page reads inside its timing (Chromium copies a message out when it is read).
+ */
+function deltaSource(): { next(request: DeltaRequest): Promise<MessageEvent<DeltaMessage>>; close(): void } {
   const worker = new Worker('delta-source.js', { type: 'module' });
-  let waiting: ((message: DeltaMessage) => void) | undefined;
-  worker.onmessage = (event: MessageEvent<DeltaMessage>) => waiting?.(event.data);
+  let waiting: ((message: MessageEvent<DeltaMessage>) => void) | undefined;
+  worker.onmessage = (event: MessageEvent<DeltaMessage>) => waiting?.(event);
   return {
     next: (request) =>
       new Promise((resolve) => {
@@ -105,12 +108,9 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
   const base = Date.now();
   const source = deltaSource();
   const parts = Math.max(1, config.parts);
-  store.applySnapshot(
-    JSON.parse(
-      (await source.next({ encoding: config.encoding, count, step: 0, ts: base, part: 0, parts: 1 })).text,
-    ) as Snapshot,
-    performance.now(),
-  );
+  const first = (await source.next({ encoding: config.encoding, count, step: 0, ts: base, part: 0, parts: 1 })).data;
+  if (first.snapshot) store.applySnapshot(first.snapshot, performance.now(), first.snapshotHandles);
+  else store.applySnapshot(JSON.parse(first.text ?? '') as Snapshot, performance.now());
   const builder = new DeckLayerBuilder();
   let clustersChanged = false;
   const clusters = new ClusterView({
@@ -184,6 +184,7 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
   const updateFrames: number[] = [];
   const parseMs: number[] = [];
   const storeMs: number[] = [];
+  const workerMs: number[] = [];
   const tasks: { startTime: number; duration: number }[] = [];
   const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
   observer.observe({ type: 'longtask', buffered: false });
@@ -234,21 +235,28 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
     part = (part + 1) % parts;
     if (part === 0) step += 1;
     const ts = base + step * 1000 + Math.round((part * 1000) / parts);
-    const message = await source.next({ encoding: config.encoding, count, step, ts, part, parts });
+    const event = await source.next({ encoding: config.encoding, count, step, ts, part, parts });
     await delay(Math.max(0, nextAt - performance.now()));
     nextAt += interval;
     if (performance.now() >= end) break;
-    // What the console does with a socket.io message: parse its JSON (socket.io puts the binary attachment
-    // back in its place), then apply it to the store.
+    // What the console does with a message: the live worker's, take it (`data` copies it out) and apply
+    // it; a socket.io message on this thread, parse its JSON (socket.io puts the binary attachment back in
+    // its place), then apply it.
     const t0 = performance.now();
-    const parsed = JSON.parse(message.text) as Delta | ColumnDelta;
-    if (message.numbers) (parsed as ColumnDelta).numbers = message.numbers;
+    const message = event.data;
+    let parsed: Delta | ColumnDelta | undefined;
+    if (message.text !== undefined) {
+      parsed = JSON.parse(message.text) as Delta | ColumnDelta;
+      if (message.numbers) (parsed as ColumnDelta).numbers = message.numbers;
+    }
     const t1 = performance.now();
-    if (message.numbers) store.applyColumns(parsed as ColumnDelta, t1);
+    if (message.handles) store.applyHandles(message.handles, t1);
+    else if (message.numbers) store.applyColumns(parsed as ColumnDelta, t1);
     else store.applyDelta(parsed as Delta, t1);
     if (t0 >= measureFrom) {
       parseMs.push(t1 - t0);
       storeMs.push(performance.now() - t1);
+      if (message.workerMs !== undefined) workerMs.push(message.workerMs);
     }
     pending = true;
   }
@@ -271,6 +279,7 @@ async function run(config: PageRunConfig): Promise<PageRunResult> {
     updateFrames,
     parseMs,
     storeMs,
+    workerMs,
     buildMsPerSec: buildMs / seconds,
     attributeMsPerSec: attributeMs / seconds,
     deckCpuMsPerSec: cpuMs / seconds,
@@ -294,6 +303,7 @@ window.__deckBench = {
       updateFrames: [],
       parseMs: [],
       storeMs: [],
+      workerMs: [],
       buildMsPerSec: 0,
       attributeMsPerSec: 0,
       deckCpuMsPerSec: 0,

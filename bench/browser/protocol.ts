@@ -1,6 +1,14 @@
 // What bench/browser.ts asks the page for and what the page answers (shared by both; DOM-free).
 import { CLUSTER_MAX_ZOOM } from '../../client/map/cluster-view.js';
-import type { DeltaEncoding } from '../../contract/live-columns.js';
+import type { HandleDelta } from '../../client/live/handle-table.js';
+import type { Snapshot } from '../../contract/live-events.js';
+
+/**
+ * How deltas reach the page: `worker`, as the console takes them now (`deltaColumns` parsed and its
+ * entities numbered in the live worker, client/live/live-core.ts); `columns`, the same event parsed on
+ * the main thread (the console before the worker); `json`, the plain `delta` event.
+ */
+export type PageEncoding = 'worker' | 'columns' | 'json';
 
 /** Entities drawn one by one (zoomed in past the cluster zoom) or as clusters (zoomed out over the city). */
 export type PageMode = 'individual' | 'clustered';
@@ -19,8 +27,7 @@ export interface PageRunConfig {
    * server's 100 ms coalescing sends when devices report at spread-out moments).
    */
   parts: number;
-  /** `columns`: deltas as the console takes them (`deltaColumns`); `json`: the plain `delta` event, as a baseline. */
-  encoding: DeltaEncoding;
+  encoding: PageEncoding;
   warmupMs: number;
   measureMs: number;
 }
@@ -31,8 +38,13 @@ export interface PageRunResult {
   frames: number[];
   /** Per update: the longest rAF interval among the 3 frames after its draw (the jank an update causes). */
   updateFrames: number[];
-  /** Per delta: ms parsing its JSON text (for columns: the JSON part beside the binary attachment), as socket.io does. */
+  /**
+   * Per delta: ms the main thread spends reading it: parsing its JSON text (for columns: the JSON part
+   * beside the binary attachment), as socket.io does; for `worker`, taking the worker's message (its copy).
+   */
   parseMs: number[];
+  /** Per delta, `worker` only: ms the live worker spent parsing and numbering it (another core). */
+  workerMs: number[];
   /** Per delta: ms in the store applying it (typed-array writes, restyle). */
   storeMs: number[];
   /** Per second: ms in the console's per-frame JS (cluster view, DeckLayerBuilder.build, deck.setProps) over all frames. */
@@ -55,7 +67,7 @@ export interface PageRunResult {
 
 /** What the page asks its delta worker for: the snapshot (step 0) or part `part` of update `step`, as JSON text. */
 export interface DeltaRequest {
-  encoding: DeltaEncoding;
+  encoding: PageEncoding;
   count: number;
   step: number;
   ts: number;
@@ -63,8 +75,16 @@ export interface DeltaRequest {
   parts: number;
 }
 
-/** A delta as socket.io hands it over: JSON text, and for columns the binary attachment beside it. */
+/**
+ * A delta as socket.io hands it over: JSON text, and for columns the binary attachment beside it; or, for
+ * `worker`, what the live worker posts: the snapshot with its numbering, or the numbered delta.
+ */
 export interface DeltaMessage {
-  text: string;
+  text?: string;
   numbers?: ArrayBuffer;
+  snapshot?: Snapshot;
+  snapshotHandles?: Int32Array;
+  handles?: HandleDelta;
+  /** ms the worker spent parsing and numbering (`worker` only). */
+  workerMs?: number;
 }

@@ -2,6 +2,7 @@ import { staleAfterIn } from '../../contract/domain-defaults.js';
 import type { ConsoleConfig } from '../../contract/api.js';
 import { startAlertsRuntime, type AlertsRuntime } from '../features/alerts/alerts-runtime.js';
 import { connectLive, type LiveClient } from '../live/live-client.js';
+import { liveWorkerPort } from '../live/live-worker-port.js';
 import { sessionEnded } from '../session/session.js';
 import type { ReplayController } from '../features/replay/replay-controller.js';
 import { EntityStore } from '../state/entity-store.js';
@@ -30,6 +31,7 @@ export function startRuntime(config: ConsoleConfig): Runtime {
   const domains = Object.keys(config.domains);
   const live = connectLive(store, domains.length > 0 ? domains : ['sensor', 'traffic', 'health', 'queue'], {
     onUnauthorized: sessionEnded,
+    port: liveWorkerPort(),
   });
   const alerts = startAlertsRuntime(live);
   const replay = observable<ReplayController | null>(null);

@@ -1,25 +1,13 @@
-import { io, type Socket } from 'socket.io-client';
 import type { Alert, AlertSummary } from '../../contract/alert.js';
 import type { Report } from '../../contract/field.js';
-import type { ClientToServerEvents, Heartbeat, ServerToClientEvents, Snapshot } from '../../contract/live-events.js';
+import type { Heartbeat } from '../../contract/live-events.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { observable, type Observable } from '../state/observable.js';
+import { startLiveCore } from './live-core.js';
+import type { ConnectionStatus, LiveCommand, LiveEvent, LivePort } from './live-protocol.js';
 
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+export type { ConnectionState, ConnectionStatus } from './live-protocol.js';
 
-export interface ConnectionStatus {
-  state: ConnectionState;
-  /** Why the server refused the subscription, when it did. */
-  error?: string;
-  /** Live, but some cluster nodes did not answer the snapshot: part of the city may be missing for now. */
-  partial?: boolean;
-}
-
-/** How long a lost connection shows as "reconnecting" before the header says "offline". */
-const OFFLINE_AFTER_MS = 10_000;
-const SUBSCRIBE_TIMEOUT_MS = 15_000;
-/** After a malformed delta the client asks for a fresh snapshot, at most this often (a broken server must not get one per delta). */
-const REPAIR_INTERVAL_MS = 10_000;
 /** After a partial snapshot, ask again this much later (deltas fill in meanwhile). */
 const PARTIAL_RETRY_MS = 30_000;
 
@@ -58,15 +46,43 @@ function listenerSet<T>() {
   };
 }
 
-type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
 /** The window events this client uses, typed locally: Node-side tests compile this file without DOM types. */
 const browserEvents = globalThis as unknown as {
   addEventListener?(type: 'offline', listener: () => void): void;
   removeEventListener?(type: 'offline', listener: () => void): void;
+  location?: { href: string };
 };
 
-/** Connects to `/live`, subscribes to `layers`, and feeds the snapshot and every delta into the store. */
+/** The live core run on this thread: what Node tests use, and a browser without workers. */
+export function inThreadPort(): LivePort {
+  let onEvent: ((event: LiveEvent) => void) | undefined;
+  let handle: ((command: LiveCommand) => void) | undefined;
+  const queued: LiveEvent[] = [];
+  // Events are handed over on a later task, as a worker's would be, never inside the caller's own call.
+  const deliver = (event: LiveEvent) => {
+    queued.push(event);
+    if (queued.length === 1)
+      setTimeout(() => {
+        for (const next of queued.splice(0)) onEvent?.(next);
+      }, 0);
+  };
+  return {
+    post: (command) => {
+      if (command.type === 'start') handle ??= startLiveCore(command, deliver);
+      else handle?.(command);
+    },
+    listen: (listener) => {
+      onEvent = listener;
+    },
+    terminate: () => handle?.({ type: 'close' }),
+  };
+}
+
+/**
+ * Connects to `/live`, subscribes to `layers`, and feeds the snapshot and every delta into the store.
+ * The socket lives behind `port`: in the console a worker (client/live/live-worker-port.ts), so a large
+ * delta's parsing and id lookups stay off the main thread; by default this thread.
+ */
 export function connectLive(
   store: EntityStore,
   layers: string[],
@@ -76,90 +92,67 @@ export function connectLive(
     partialRetryMs?: number;
     /** The server refused the connection with `unauthorized`: the session is gone. */
     onUnauthorized?: () => void;
+    port?: LivePort;
   } = {},
 ): LiveClient {
   const now = options.now ?? (() => performance.now());
-  const partialRetryMs = options.partialRetryMs ?? PARTIAL_RETRY_MS;
   const status = observable<ConnectionStatus>({ state: 'connecting' });
-  const socket: LiveSocket = io(options.url ?? '/live', { path: '/socket.io', transports: ['websocket', 'polling'] });
-  let offlineTimer: ReturnType<typeof setTimeout> | undefined;
   const alerts = listenerSet<Alert>();
   const summaries = listenerSet<AlertSummary[]>();
   const heartbeats = listenerSet<Heartbeat>();
   const reports = listenerSet<Report>();
+  const port = options.port ?? inThreadPort();
+  // A worker resolves a relative URL against its script: give it the page's.
+  const base = browserEvents.location?.href;
+  const url = options.url ?? '/live';
+  let closed = false;
 
-  const clearOfflineTimer = () => {
-    if (offlineTimer !== undefined) clearTimeout(offlineTimer);
-    offlineTimer = undefined;
-  };
-  const lost = () => {
-    if (status.get().state === 'offline') return;
-    status.set({ state: 'reconnecting' });
-    offlineTimer ??= setTimeout(() => status.set({ state: 'offline' }), OFFLINE_AFTER_MS);
-  };
-
-  let partialRetry: ReturnType<typeof setTimeout> | undefined;
-  const subscribe = () => {
-    // Columns: a tenth of the JSON delta's decoding cost, and the store updates its entities in place.
-    socket
-      .timeout(SUBSCRIBE_TIMEOUT_MS)
-      .emit('subscribe', { layers, encoding: 'columns' }, (err: Error | null, snapshot: Snapshot) => {
-        if (err) {
-          // No answer in time: drop the connection so socket.io reconnects and we subscribe afresh.
-          socket.disconnect().connect();
-          return;
+  port.listen((event) => {
+    if (closed) return;
+    switch (event.type) {
+      case 'status':
+        status.set(event.status);
+        break;
+      case 'snapshot':
+        store.applySnapshot(event.snapshot, now(), event.handles);
+        break;
+      case 'delta':
+        if (store.ready) store.applyDelta(event.delta, now());
+        break;
+      case 'handles':
+        if (!store.ready) break;
+        try {
+          store.applyHandles(event.delta, now());
+        } catch (err) {
+          console.error('could not apply a delta, asking for a fresh snapshot', err);
+          port.post({ type: 'repair' });
         }
-        if (snapshot.error) {
-          status.set({ state: 'offline', error: snapshot.error.message });
-          return;
-        }
-        store.applySnapshot(snapshot, now());
-        clearOfflineTimer();
-        clearTimeout(partialRetry);
-        if (snapshot.partial) {
-          status.set({ state: 'live', partial: true });
-          partialRetry = setTimeout(() => {
-            if (socket.connected) subscribe();
-          }, partialRetryMs);
-        } else status.set({ state: 'live' });
-      });
-  };
-
-  socket.on('connect', subscribe);
-  socket.on('delta', (delta) => {
-    if (store.ready) store.applyDelta(delta, now());
-  });
-  let lastRepair = Number.NEGATIVE_INFINITY;
-  socket.on('deltaColumns', (delta) => {
-    if (!store.ready) return;
-    try {
-      store.applyColumns(delta, now());
-    } catch (err) {
-      // Nothing was applied; a fresh snapshot puts the map right again.
-      if (now() - lastRepair < REPAIR_INTERVAL_MS) return;
-      lastRepair = now();
-      console.error('dropped a malformed delta, subscribing again', err);
-      subscribe();
+        break;
+      case 'alert':
+        alerts.emit(event.alert);
+        break;
+      case 'alertSummary':
+        summaries.emit(event.batch);
+        break;
+      case 'heartbeat':
+        heartbeats.emit(event.beat);
+        break;
+      case 'report':
+        reports.emit(event.report);
+        break;
+      case 'unauthorized':
+        options.onUnauthorized?.();
+        break;
     }
   });
-  socket.on('alert', (alert) => alerts.emit(alert));
-  socket.on('alertSummary', (batch) => summaries.emit(batch));
-  socket.on('heartbeat', (beat) => heartbeats.emit(beat));
-  socket.on('report', (report) => reports.emit(report));
-  socket.on('disconnect', (reason) => {
-    lost();
-    // The server closed us on purpose (restart, kick): socket.io does not retry that by itself.
-    if (reason === 'io server disconnect') socket.connect();
-  });
-  socket.on('connect_error', (err) => {
-    lost();
-    if (err.message === 'unauthorized') options.onUnauthorized?.();
+  port.post({
+    type: 'start',
+    url: base === undefined ? url : new URL(url, base).href,
+    layers,
+    partialRetryMs: options.partialRetryMs ?? PARTIAL_RETRY_MS,
   });
 
-  const onBrowserOffline = () => {
-    clearOfflineTimer();
-    status.set({ state: 'offline' });
-  };
+  const onBrowserOffline = () => port.post({ type: 'offline' });
   browserEvents.addEventListener?.('offline', onBrowserOffline);
 
   return {
@@ -169,10 +162,10 @@ export function connectLive(
     onHeartbeat: heartbeats.add,
     onReport: reports.add,
     close() {
-      clearOfflineTimer();
-      clearTimeout(partialRetry);
+      closed = true;
       browserEvents.removeEventListener?.('offline', onBrowserOffline);
-      socket.close();
+      port.post({ type: 'close' });
+      port.terminate();
     },
   };
 }

@@ -1,7 +1,16 @@
 import { DEFAULT_STALE_AFTER_MS } from '../../contract/domain-defaults.js';
 import type { Entity } from '../../contract/entity.js';
 import type { Delta, Snapshot } from '../../contract/live-events.js';
-import { columnEntity, readColumnDelta, updateFromColumns, type ColumnDelta } from '../../contract/live-columns.js';
+import {
+  ColumnDeltaError,
+  columnEntity,
+  float64Of,
+  readColumnBlock,
+  readColumnDelta,
+  updateFromColumns,
+  type ColumnDelta,
+} from '../../contract/live-columns.js';
+import type { HandleDelta } from '../live/handle-table.js';
 import { FLAG_ALERT, FLAG_HEADING, FLAG_STALE, LayerBuffer, type SlotHolder } from './layer-buffer.js';
 import { LAYER_KINDS, MOVING_KINDS, layerKindOf, type KindCounts, type LayerKind } from './layer-kinds.js';
 import { ALERT_COLOR, OK_LINE, STALE_LINE, TRANSPARENT, type Rgba } from './scales.js';
@@ -25,10 +34,15 @@ export interface EntityRef {
 /** Where one entity is kept: its layer, and its slot there (-1 while it has no position and sits in `unplaced`). */
 class Placement implements SlotHolder {
   slot = -1;
+  /** The live worker's number for this entity (client/live/handle-table.ts), -1 while it has none. */
+  handle = -1;
   constructor(
     readonly kind: LayerKind,
+    /** Its layer's buffer, kept here so a delta does not look the layer up by name per entity. */
+    readonly buffer: LayerBuffer,
     /** "domain/id", built once when the entity first arrives. */
     readonly key: string,
+    readonly id: string,
   ) {}
 }
 
@@ -60,6 +74,8 @@ export class EntityStore {
    * 100 k entities: 120 against 30 ms an update), the largest part of applying a delta.
    */
   private readonly placements = new Map<string, Map<string, Placement>>();
+  /** Placements by the live worker's number for them: a delta from the worker finds its entities without any id. */
+  private readonly byHandle: (Placement | undefined)[] = [];
   private readonly staleAfter: (domain: string) => number;
   private readonly minGlideMs: number;
   private readonly maxGlideMs: number;
@@ -91,13 +107,22 @@ export class EntityStore {
     return sum;
   }
 
-  /** Replaces all state with a snapshot. */
-  applySnapshot(snapshot: Snapshot, now: number): void {
+  /**
+   * Replaces all state with a snapshot. `handles`, from the live worker, numbers its entities (one per
+   * entity, in order) for the deltas that follow (`applyHandles`).
+   */
+  applySnapshot(snapshot: Snapshot, now: number, handles?: Int32Array): void {
     for (const kind of LAYER_KINDS) this.layers[kind].clear();
     this.unplaced.clear();
     this.placements.clear();
+    this.byHandle.length = 0;
     this.serverOffset = snapshot.ts - now;
-    for (const entity of snapshot.entities) this.upsert(entity, now, false);
+    const { entities } = snapshot;
+    for (let k = 0; k < entities.length; k++) {
+      const entity = entities[k] as Entity;
+      const placement = this.upsertPlaced(this.placements.get(entity.domain)?.get(entity.id), entity, now, false);
+      if (handles !== undefined) this.bind(handles[k] as number, placement);
+    }
     this.lastSeq = undefined;
     this.lastUpdate = now;
     this.ready = true;
@@ -114,7 +139,7 @@ export class EntityStore {
         // In a cluster, deltas from two nodes can arrive out of order: never step back to an older copy.
         // A placed entity's time is read from the layer's array, not from its old object (a cache miss each).
         const currentTs =
-          placement.slot < 0 ? this.unplaced.get(placement.key)?.ts : this.layers[placement.kind].ts[placement.slot];
+          placement.slot < 0 ? this.unplaced.get(placement.key)?.ts : placement.buffer.ts[placement.slot];
         if (currentTs !== undefined && entity.ts < currentTs) continue;
       }
       this.upsertPlaced(placement, entity, now, true);
@@ -141,9 +166,9 @@ export class EntityStore {
           continue;
         }
         const placed = placement.slot >= 0;
-        const held = placed ? this.layers[placement.kind].entities[placement.slot] : this.unplaced.get(placement.key);
+        const held = placed ? placement.buffer.entities[placement.slot] : this.unplaced.get(placement.key);
         // As in applyDelta: never step back to an older copy (deltas of two cluster nodes may cross).
-        const currentTs = placed ? this.layers[placement.kind].ts[placement.slot] : held?.ts;
+        const currentTs = placed ? placement.buffer.ts[placement.slot] : held?.ts;
         if (currentTs !== undefined && (view.ts[i] as number) < currentTs) continue;
         const entity = held !== undefined && updateFromColumns(held, view, i) ? held : columnEntity(view, i);
         this.upsertPlaced(placement, entity, now, true);
@@ -152,21 +177,81 @@ export class EntityStore {
     this.lastUpdate = now;
   }
 
+  /**
+   * Applies a `deltaColumns` event as the live worker hands it over: entities by number, ids only for
+   * those it numbered in this delta. The same in-place update as `applyColumns`, without parsing or
+   * hashing an id per entity. Throws ColumnDeltaError on columns that do not add up, before changing
+   * anything; and after applying the rest, when an entity came by a number this store does not hold
+   * (the two sides disagree: the caller asks for a fresh snapshot).
+   */
+  applyHandles(delta: HandleDelta, now: number): void {
+    const all = float64Of(delta.numbers);
+    const views = delta.blocks.map((block) => {
+      if (block.freshAt.length !== block.freshIds.length)
+        throw new ColumnDeltaError(
+          `block ${block.domain}: ${block.freshAt.length} fresh positions for ${block.freshIds.length} ids`,
+        );
+      return readColumnBlock(block, block.freshIds, block.handles.length, all);
+    });
+    this.noteTick(delta, now);
+    for (const key of delta.removes) this.remove(key);
+    let unknown = 0;
+    for (let b = 0; b < views.length; b++) {
+      const view = views[b] as (typeof views)[number];
+      const { handles, freshAt, freshIds } = delta.blocks[b] as HandleDelta['blocks'][number];
+      let fresh = 0;
+      for (let i = 0; i < view.size; i++) {
+        const handle = handles[i] as number;
+        let placement: Placement | undefined;
+        let id: string;
+        if (fresh < freshAt.length && freshAt[fresh] === i) {
+          id = freshIds[fresh++] as string;
+          placement = this.placements.get(view.domain)?.get(id);
+        } else {
+          placement = this.byHandle[handle];
+          if (placement === undefined) {
+            unknown++;
+            continue;
+          }
+          id = placement.id;
+        }
+        if (placement === undefined) {
+          this.bind(handle, this.upsertPlaced(undefined, columnEntity(view, i, id), now, true));
+          continue;
+        }
+        this.bind(handle, placement);
+        const placed = placement.slot >= 0;
+        const held = placed ? placement.buffer.entities[placement.slot] : this.unplaced.get(placement.key);
+        // As in applyDelta: never step back to an older copy (deltas of two cluster nodes may cross).
+        const currentTs = placed ? placement.buffer.ts[placement.slot] : held?.ts;
+        if (currentTs !== undefined && (view.ts[i] as number) < currentTs) continue;
+        const entity = held !== undefined && updateFromColumns(held, view, i) ? held : columnEntity(view, i, id);
+        this.upsertPlaced(placement, entity, now, true);
+      }
+    }
+    this.lastUpdate = now;
+    if (unknown > 0) throw new ColumnDeltaError(`${unknown} entities came by a number this console does not hold`);
+  }
+
   /** Inserts or updates one entity; vehicles glide from where they are drawn to the new fix when `animate`. */
   upsert(entity: Entity, now: number, animate: boolean): void {
     this.upsertPlaced(this.placements.get(entity.domain)?.get(entity.id), entity, now, animate);
   }
 
-  /** `upsert` with the entity's placement (undefined: a new entity) already looked up. */
-  private upsertPlaced(known: Placement | undefined, entity: Entity, now: number, animate: boolean): void {
+  /** `upsert` with the entity's placement (undefined: a new entity) already looked up; returns its placement now. */
+  private upsertPlaced(known: Placement | undefined, entity: Entity, now: number, animate: boolean): Placement {
     const kind = layerKindOf(entity);
     let placement = known;
+    let handle = -1;
     if (placement !== undefined && placement.kind !== kind) {
+      // Another layer: a new placement, under the same number from the live worker.
+      handle = placement.handle;
       this.remove(placement.key);
       placement = undefined;
     }
     if (placement === undefined) {
-      placement = new Placement(kind, `${entity.domain}/${entity.id}`);
+      placement = new Placement(kind, this.layers[kind], `${entity.domain}/${entity.id}`, entity.id);
+      if (handle >= 0) this.bind(handle, placement);
       let byId = this.placements.get(entity.domain);
       if (byId === undefined) {
         byId = new Map();
@@ -175,14 +260,14 @@ export class EntityStore {
       byId.set(entity.id, placement);
     }
     const key = placement.key;
-    const buffer = this.layers[kind];
+    const buffer = placement.buffer;
     if (entity.lat === null || entity.lon === null) {
       if (placement.slot >= 0) {
         buffer.removeSlot(placement.slot);
         this.structureVersion++;
       }
       this.unplaced.set(key, entity);
-      return;
+      return placement;
     }
     let slot = placement.slot;
     // Only an entity listed without a position (no slot in its layer) can be in `unplaced`.
@@ -201,6 +286,16 @@ export class EntityStore {
     }
     buffer.ts[slot] = entity.ts;
     this.restyle(buffer, slot, now);
+    return placement;
+  }
+
+  /** Files a placement under the live worker's number for it (a number names one entity at a time). */
+  private bind(handle: number, placement: Placement): void {
+    if (placement.handle === handle) return;
+    if (placement.handle >= 0 && this.byHandle[placement.handle] === placement)
+      this.byHandle[placement.handle] = undefined;
+    placement.handle = handle;
+    this.byHandle[handle] = placement;
   }
 
   /** Removes an entity by key ("domain/id"); unknown keys are ignored. */
@@ -211,7 +306,9 @@ export class EntityStore {
     const placement = byId?.get(parts[1]);
     if (byId === undefined || placement === undefined) return;
     byId.delete(parts[1]);
-    if (placement.slot >= 0) this.layers[placement.kind].removeSlot(placement.slot);
+    if (placement.handle >= 0 && this.byHandle[placement.handle] === placement)
+      this.byHandle[placement.handle] = undefined;
+    if (placement.slot >= 0) placement.buffer.removeSlot(placement.slot);
     if (this.unplaced.delete(key)) this.structureVersion++;
   }
 

@@ -1,6 +1,7 @@
 import type { Alert, AlertSummary } from '../../contract/alert.js';
 import type { Heartbeat } from '../../contract/live-events.js';
 import { connectLive, type ConnectionStatus, type LiveClient } from '../live/live-client.js';
+import { liveWorkerPort } from '../live/live-worker-port.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { observable } from '../state/observable.js';
 import { nextBackoff } from './backoff.js';
@@ -24,7 +25,7 @@ export function connectWallLive(store: EntityStore, layers: string[]): LiveClien
   const open = () => {
     retry = undefined;
     if (closed) return;
-    const client = connectLive(store, layers, { onUnauthorized: refused });
+    const client = connectLive(store, layers, { onUnauthorized: refused, port: liveWorkerPort() });
     const off = [
       client.status.subscribe(() => {
         const next = client.status.get();

@@ -117,6 +117,8 @@ describe('operator console in Chromium', () => {
       { timeout: 20_000 },
     );
     await page.evaluate(() => (globalThis as unknown as PageGlobals).__ioc.whenIdle());
+    // The delta came through the live worker, which holds the socket (off the main thread).
+    expect(page.workers().some((worker) => worker.url().includes('live-worker'))).toBe(true);
 
     const [x, y] = await screenPoint(SENSOR.key);
     const box = await page.locator('[data-testid=map]').boundingBox();
