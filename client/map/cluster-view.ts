@@ -3,7 +3,15 @@
 import type { EntityStore } from '../state/entity-store.js';
 import type { LayerKind } from '../state/layer-kinds.js';
 import type { ClusterLoad, ClusterReply, ClusterWorkerPort } from './cluster-worker-protocol.js';
-import { ClusterIndex, collectEntities, EMPTY_SET, withKeys, type ClusterSet, type IncludeEntity } from './clusters.js';
+import {
+  ClusterIndex,
+  collectEntities,
+  EMPTY_SET,
+  withKeys,
+  type ClusterScratch,
+  type ClusterSet,
+  type IncludeEntity,
+} from './clusters.js';
 
 /** Below this many drawn entities the map never clusters: dots of a small city do not pile up. */
 export const CLUSTER_MIN_ENTITIES = 2000;
@@ -83,8 +91,10 @@ export class ClusterView {
   private seq = 0;
   private inFlight = false;
   /** Keys of the entities each request in flight was built from, by request number. */
-  private readonly keysBySeq = new Map<number, readonly string[]>();
-  private keys: readonly string[] = [];
+  private readonly keysBySeq = new Map<number, string[]>();
+  private keys: string[] = [];
+  /** Positions and ranks of the last load, handed back by the worker: the next load is written over them. */
+  private scratch: ClusterScratch = {};
   private readonly expansions = new Map<number, (zoom: number) => void>();
   readonly stats: ClusterStats = {
     builds: 0,
@@ -195,15 +205,17 @@ export class ClusterView {
     let load: ClusterLoad | undefined;
     if (rebuild) {
       const t0 = performance.now();
-      const input = collectEntities(state.store, state.include, state.kinds);
+      // The keys are written over too: the set shown is named already (withKeys copies), and with one
+      // request in flight at a time every answer from now on comes from this load.
+      const input = collectEntities(state.store, state.include, state.kinds, { ...this.scratch, keys: this.keys });
+      this.scratch = {};
       this.stats.lastCollectMs = performance.now() - t0;
       this.stats.entities = input.count;
       this.keysBySeq.set(seq, input.keys);
-      const coords = input.coords.slice();
-      const worst = input.worst.slice();
+      // Transferred whole (no copy); the worker hands them back with its answer.
       load = {
-        coords,
-        worst,
+        coords: input.coords,
+        worst: input.worst,
         count: input.count,
         radiusPx: CLUSTER_RADIUS_PX * state.markerScale,
         maxZoom: CLUSTER_MAX_ZOOM - 1,
@@ -230,6 +242,10 @@ export class ClusterView {
     if (keys) {
       this.keys = keys;
       this.keysBySeq.delete(reply.seq);
+    }
+    if (reply.returned) {
+      this.scratch.coords = reply.returned.coords;
+      this.scratch.worst = reply.returned.worst;
     }
     if (reply.buildMs !== undefined) {
       this.stats.lastBuildMs = reply.buildMs;

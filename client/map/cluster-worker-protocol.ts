@@ -16,7 +16,15 @@ export type ClusterRequest =
   | { kind: 'expansion'; seq: number; clusterId: number };
 
 export type ClusterReply =
-  | { kind: 'set'; seq: number; set: RawClusterSet; buildMs?: number; queryMs: number }
+  | {
+      kind: 'set';
+      seq: number;
+      set: RawClusterSet;
+      buildMs?: number;
+      queryMs: number;
+      /** The load's arrays, handed back once the index is built from them, for the next load to reuse. */
+      returned?: { coords: Float64Array; worst: Uint8Array };
+    }
   | { kind: 'expansion'; seq: number; zoom: number };
 
 /** The main thread's side of the worker: `new Worker(…)` wrapped, or an in-process stand-in. */
@@ -59,6 +67,18 @@ export function createClusterHandler(
         : [set.positions, set.counts, set.worst, set.alerts, set.clusterIds, set.points].map(
             (array) => array.buffer as ArrayBuffer,
           );
-    reply({ kind: 'set', seq: request.seq, set, queryMs, ...(buildMs === undefined ? {} : { buildMs }) }, transfer);
+    // The index copied what it needs: the load's arrays go back to be written over next time.
+    if (load) transfer.push(load.coords.buffer as ArrayBuffer, load.worst.buffer as ArrayBuffer);
+    reply(
+      {
+        kind: 'set',
+        seq: request.seq,
+        set,
+        queryMs,
+        ...(buildMs === undefined ? {} : { buildMs }),
+        ...(load ? { returned: { coords: load.coords, worst: load.worst } } : {}),
+      },
+      transfer,
+    );
   };
 }

@@ -51,11 +51,19 @@ export interface ClusterSet extends RawClusterSet {
 /** The entities to cluster, as plain arrays (what a worker is sent). */
 export interface ClusterInput {
   count: number;
-  /** [lon, lat] per entity. */
+  /** [lon, lat] per entity; may be longer than `count` entities (a reused buffer). */
   coords: Float64Array;
-  /** Status rank per entity. */
+  /** Status rank per entity; may be longer than `count`. */
   worst: Uint8Array;
+  /** One per entity, exactly `count`. */
   keys: string[];
+}
+
+/** Arrays of an earlier rebuild, to be written over instead of allocating new ones. */
+export interface ClusterScratch {
+  coords?: Float64Array;
+  worst?: Uint8Array;
+  keys?: string[];
 }
 
 export interface ClusterIndexOptions {
@@ -77,12 +85,18 @@ export function collectEntities(
   store: Pick<EntityStore, 'layers'>,
   include: IncludeEntity,
   kinds: readonly LayerKind[] = LAYER_KINDS,
+  scratch: ClusterScratch = {},
 ): ClusterInput {
   let total = 0;
   for (const kind of kinds) total += store.layers[kind].count;
-  const coords = new Float64Array(total * 2);
-  const worst = new Uint8Array(total);
-  const keys = new Array<string>(total);
+  // Reused when large enough: in a browser, filling fresh pages is what a 100 k copy mostly costs
+  // (docs/PERFORMANCE.md, "Browser at scale"). A quarter more room spares a reallocation per newcomer.
+  const coords =
+    scratch.coords && scratch.coords.length >= total * 2
+      ? scratch.coords
+      : new Float64Array(Math.ceil(total * 1.25) * 2);
+  const worst = scratch.worst && scratch.worst.length >= total ? scratch.worst : new Uint8Array(coords.length >> 1);
+  const keys = scratch.keys ?? [];
   let n = 0;
   for (const kind of kinds) {
     const buffer = store.layers[kind];
@@ -96,7 +110,7 @@ export function collectEntities(
     }
   }
   keys.length = n;
-  return { count: n, coords: coords.subarray(0, n * 2), worst: worst.subarray(0, n), keys };
+  return { count: n, coords, worst, keys };
 }
 
 /** Names the lone entities of a raw set from the keys of the input it was built from. */

@@ -260,3 +260,43 @@ describe('cluster view with a worker', () => {
     expect(await view.expansionZoom(frame?.set.clusterIds[group] ?? -1)).toBe(CLUSTER_MAX_ZOOM);
   });
 });
+
+describe('cluster view reusing its arrays', () => {
+  it('writes each load over the arrays the worker handed back, and still names lone entities right', async () => {
+    const store = city();
+    const far = (i: number) => sensor(`far-${i}`, 100 + (i % 50) * 0.01, 10 + Math.floor(i / 50) * 0.01);
+    for (let i = 0; i < CLUSTER_MIN_ENTITIES + 200; i++) store.upsert(far(i), T0, false);
+    const worker = inProcessWorker();
+    // What each load held when posted (the worker hands its arrays back, so they are detached after).
+    const loads: { count: number; capacity: number }[] = [];
+    const post = worker.post.bind(worker);
+    worker.post = (request, transfer) => {
+      if (request.kind === 'query' && request.load)
+        loads.push({ count: request.load.count, capacity: request.load.coords.length });
+      post(request, transfer);
+    };
+    let changes = 0;
+    const view = new ClusterView({ worker, onChange: () => changes++ });
+    const at = state(store, { zoom: 10, bounds: [106.1, 20.9, 106.6, 21.4] });
+    const lone = () =>
+      items(view.update({ ...at, now: at.now + 1 })?.set as ClusterSet).filter((item) => !item.cluster);
+
+    view.update(at);
+    await vi.waitFor(() => expect(changes).toBe(1), { timeout: 5000 });
+    const capacity = loads[0]?.capacity ?? 0;
+    expect(capacity).toBeGreaterThan((loads[0]?.count ?? 0) * 2);
+    expect(lone().map((item) => item.key)).toEqual(['sensor/c']);
+
+    // Entities leave and 'c' moves next to group B: a smaller load, written over the returned (larger) arrays.
+    for (let i = 0; i < 150; i++) store.remove(`sensor/far-${i}`);
+    store.upsert(sensor('c', 106.3 + 3e-5, 21.28), T0 + 1, false);
+    store.upsert(sensor('d', 106.45, 21.1), T0 + 1, false);
+    for (let round = 2; round <= 3; round++) {
+      view.update({ ...at, now: at.now + round * 60_000 });
+      await vi.waitFor(() => expect(changes).toBe(round), { timeout: 5000 });
+      expect(loads[round - 1]).toEqual({ count: 9 + 1 + CLUSTER_MIN_ENTITIES + 50, capacity });
+      expect(lone().map((item) => item.key)).toEqual(['sensor/d']);
+      store.upsert(sensor('d', 106.45, 21.1 + round * 1e-3), T0 + round, false);
+    }
+  });
+});
