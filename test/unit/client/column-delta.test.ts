@@ -9,7 +9,7 @@ import {
   type ColumnDelta,
 } from '../../../contract/live-columns.js';
 import { EntityStore } from '../../../client/state/entity-store.js';
-import { LAYER_KINDS } from '../../../client/state/layer-kinds.js';
+import { expectSameLayers } from './support/same-layers.js';
 
 // The `deltaColumns` layout against the JSON delta it stands for, and the store applying it in place.
 
@@ -132,22 +132,7 @@ describe('column deltas', () => {
     expect(viaColumns.seqGaps).toBe(viaJson.seqGaps);
     for (const key of ['traffic/bus-1', 'traffic/jn-1', 'sensor/aq-1', 'health/h-1'])
       expect(viaColumns.get(key)).toEqual(viaJson.get(key));
-    for (const kind of LAYER_KINDS) {
-      const a = viaJson.layers[kind];
-      const b = viaColumns.layers[kind];
-      expect([kind, Array.from(b.target.subarray(0, b.count * 2))]).toEqual([
-        kind,
-        Array.from(a.target.subarray(0, a.count * 2)),
-      ]);
-      expect([kind, Array.from(b.fill.subarray(0, b.count * 4))]).toEqual([
-        kind,
-        Array.from(a.fill.subarray(0, a.count * 4)),
-      ]);
-      expect([kind, Array.from(b.flags.subarray(0, b.count))]).toEqual([
-        kind,
-        Array.from(a.flags.subarray(0, a.count)),
-      ]);
-    }
+    expectSameLayers(viaColumns, viaJson);
   });
 
   it('never step an entity back to an older copy, and apply nothing from a malformed delta', () => {

@@ -4,7 +4,7 @@ import type { Entity } from '../../../contract/entity.js';
 import { ColumnDeltaError, encodeColumnDelta, type ColumnDelta } from '../../../contract/live-columns.js';
 import { HandleTable, type HandleDelta } from '../../../client/live/handle-table.js';
 import { EntityStore } from '../../../client/state/entity-store.js';
-import { LAYER_KINDS } from '../../../client/state/layer-kinds.js';
+import { expectSameLayers } from './support/same-layers.js';
 
 // The live worker's numbering (client/live/handle-table.ts) and the store applying numbered deltas: they
 // must leave the store exactly as the `deltaColumns` event applied by id does, whatever comes and goes.
@@ -20,20 +20,7 @@ function sameStores(viaIds: EntityStore, viaHandles: EntityStore, keys: string[]
   expect(viaHandles.size).toBe(viaIds.size);
   expect(viaHandles.lastSeq).toBe(viaIds.lastSeq);
   for (const key of keys) expect([key, viaHandles.get(key)]).toEqual([key, viaIds.get(key)]);
-  for (const kind of LAYER_KINDS) {
-    const a = viaIds.layers[kind];
-    const b = viaHandles.layers[kind];
-    expect([kind, b.count]).toEqual([kind, a.count]);
-    expect([kind, Array.from(b.target.subarray(0, b.count * 2))]).toEqual([
-      kind,
-      Array.from(a.target.subarray(0, a.count * 2)),
-    ]);
-    expect([kind, Array.from(b.line.subarray(0, b.count * 4))]).toEqual([
-      kind,
-      Array.from(a.line.subarray(0, a.count * 4)),
-    ]);
-    expect([kind, Array.from(b.flags.subarray(0, b.count))]).toEqual([kind, Array.from(a.flags.subarray(0, a.count))]);
-  }
+  expectSameLayers(viaHandles, viaIds);
 }
 
 const IDS = ['t-1', 't-2', 'bus-3', 'aq-4', 'aq-5', 'h-6', 'amb-7'];
