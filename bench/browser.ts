@@ -97,6 +97,8 @@ interface Measured {
   storeP50: number;
   /** The live worker's parse and numbering per delta (p50, ms; another core), 0 when not `worker`. */
   workerP50: number;
+  /** The main thread's time on the snapshot (ms). */
+  snapshotMs: number;
   buildPerDelta: number;
   attributesPerDelta: number;
   deckCpuPerDelta: number;
@@ -138,6 +140,7 @@ function summarise(config: PageRunConfig, r: PageRunResult): Measured {
     parseP50,
     storeP50,
     workerP50: percentile(r.workerMs, 50),
+    snapshotMs: r.snapshotMs,
     buildPerDelta,
     attributesPerDelta,
     deckCpuPerDelta: perDelta(r.deckCpuMsPerSec),
@@ -232,7 +235,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       const m = summarise(config, raw);
       results.push(m);
       ctx.log(
-        `${formatNumber(m.count)} ${m.mode}, ${m.parts} deltas/s, ${m.encoding}: frame p50 ${formatNumber(m.frameP50)} ms, update frame p50 ${formatNumber(m.updateFrameP50)} / p95 ${formatNumber(m.updateFrameP95)} ms; CPU per delta ${formatNumber(m.cpuPerDelta)} ms (parse ${formatNumber(m.parseP50)}, worker ${formatNumber(m.workerP50)}, store ${formatNumber(m.storeP50)}, layers ${formatNumber(m.buildPerDelta)}, attributes ${formatNumber(m.attributesPerDelta)}); cluster build p50 ${formatNumber(m.clusterBuildP50)} ms (${formatNumber(m.clusterBuilds)}/s), ${m.clusterItems} items; long tasks ${formatNumber(m.longTaskMsPerSec)} ms/s (max ${formatNumber(m.longTaskMax)} ms)`,
+        `${formatNumber(m.count)} ${m.mode}, ${m.parts} deltas/s, ${m.encoding}: frame p50 ${formatNumber(m.frameP50)} ms, update frame p50 ${formatNumber(m.updateFrameP50)} / p95 ${formatNumber(m.updateFrameP95)} ms; CPU per delta ${formatNumber(m.cpuPerDelta)} ms (parse ${formatNumber(m.parseP50)}, worker ${formatNumber(m.workerP50)}, store ${formatNumber(m.storeP50)}, layers ${formatNumber(m.buildPerDelta)}, attributes ${formatNumber(m.attributesPerDelta)}); cluster build p50 ${formatNumber(m.clusterBuildP50)} ms (${formatNumber(m.clusterBuilds)}/s), ${m.clusterItems} items; long tasks ${formatNumber(m.longTaskMsPerSec)} ms/s (max ${formatNumber(m.longTaskMax)} ms); snapshot ${formatNumber(m.snapshotMs)} ms`,
       );
     }
   } finally {
@@ -261,6 +264,15 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     }
     const individual = sibling('individual', 'worker');
     const onMain = sibling('individual', 'columns');
+    if (m.mode === 'individual' && m.parts === 1) {
+      figures.push({
+        name: `${formatNumber(m.count)} moving: the snapshot on the main thread`,
+        value: m.snapshotMs,
+        unit: 'ms',
+        ...(onMain ? { baseline: { name: 'same, JSON parsed on the main thread', value: onMain.snapshotMs } } : {}),
+        note: "once per connection: taking the live worker's numbered snapshot and applying it to the store",
+      });
+    }
     const cpuBaseline =
       m.mode === 'clustered' && individual
         ? { baseline: { name: 'same size, individual', value: individual.cpuPerDelta } }

@@ -24,10 +24,9 @@ scope.onmessage = (event) => {
   if (step === 0) {
     const snapshot: Snapshot = { ts, entities };
     if (encoding === 'worker') {
-      // The live worker parses the snapshot and numbers its entities, then posts the objects.
-      const parsed = JSON.parse(JSON.stringify(snapshot)) as Snapshot;
-      const handles = table.reset(parsed.entities);
-      scope.postMessage({ snapshot: parsed, snapshotHandles: handles }, [handles.buffer]);
+      // The live worker numbers the snapshot's entities and posts it as JSON text (client/live/live-core.ts).
+      const handles = table.reset(snapshot.entities);
+      scope.postMessage({ text: JSON.stringify(snapshot), snapshotHandles: handles }, [handles.buffer]);
       return;
     }
     scope.postMessage({ text: JSON.stringify(snapshot) });

@@ -1,7 +1,6 @@
 // What bench/browser.ts asks the page for and what the page answers (shared by both; DOM-free).
 import { CLUSTER_MAX_ZOOM } from '../../client/map/cluster-view.js';
 import type { HandleDelta } from '../../client/live/handle-table.js';
-import type { Snapshot } from '../../contract/live-events.js';
 
 /**
  * How deltas reach the page: `worker`, as the console takes them now (`deltaColumns` parsed and its
@@ -45,6 +44,8 @@ export interface PageRunResult {
   parseMs: number[];
   /** Per delta, `worker` only: ms the live worker spent parsing and numbering it (another core). */
   workerMs: number[];
+  /** ms the main thread spent on the snapshot: reading the message (and parsing its JSON) and applying it. */
+  snapshotMs: number;
   /** Per delta: ms in the store applying it (typed-array writes, restyle). */
   storeMs: number[];
   /** Per second: ms in the console's per-frame JS (cluster view, DeckLayerBuilder.build, deck.setProps) over all frames. */
@@ -82,7 +83,7 @@ export interface DeltaRequest {
 export interface DeltaMessage {
   text?: string;
   numbers?: ArrayBuffer;
-  snapshot?: Snapshot;
+  /** With a `worker` snapshot's text: the live worker's number for each of its entities. */
   snapshotHandles?: Int32Array;
   handles?: HandleDelta;
   /** ms the worker spent parsing and numbering (`worker` only). */

@@ -1,6 +1,6 @@
 import type { Alert, AlertSummary } from '../../contract/alert.js';
 import type { Report } from '../../contract/field.js';
-import type { Heartbeat } from '../../contract/live-events.js';
+import type { Heartbeat, Snapshot } from '../../contract/live-events.js';
 import type { EntityStore } from '../state/entity-store.js';
 import { observable, type Observable } from '../state/observable.js';
 import { startLiveCore } from './live-core.js';
@@ -114,7 +114,7 @@ export function connectLive(
         status.set(event.status);
         break;
       case 'snapshot':
-        store.applySnapshot(event.snapshot, now(), event.handles);
+        store.applySnapshot(JSON.parse(event.text) as Snapshot, now(), event.handles);
         break;
       case 'delta':
         if (store.ready) store.applyDelta(event.delta, now());

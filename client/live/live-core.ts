@@ -66,7 +66,7 @@ export function startLiveCore(
         }
         const handles = table.reset(snapshot.entities);
         ready = true;
-        emit({ type: 'snapshot', snapshot, handles }, [handles.buffer as ArrayBuffer]);
+        emit({ type: 'snapshot', text: JSON.stringify(snapshot), handles }, [handles.buffer as ArrayBuffer]);
         clearOfflineTimer();
         clearTimeout(partialRetry);
         if (snapshot.partial) {
