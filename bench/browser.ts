@@ -270,7 +270,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         value: m.snapshotMs,
         unit: 'ms',
         ...(onMain ? { baseline: { name: 'same, JSON parsed on the main thread', value: onMain.snapshotMs } } : {}),
-        note: "once per connection: taking the live worker's numbered snapshot and applying it to the store",
+        note: "once per connection: taking the live worker's snapshot (JSON text and its entities' numbers), parsing it and applying it to the store",
       });
     }
     const cpuBaseline =
