@@ -32,6 +32,12 @@ export function entityKey(domain: string, id: string): string {
   return `${domain}/${id}`;
 }
 
+/** A "domain/id" key split at its first "/" (ids may not contain one, domains neither); undefined without one. */
+export function splitKey(key: string): [domain: string, id: string] | undefined {
+  const slash = key.indexOf('/');
+  return slash < 0 ? undefined : [key.slice(0, slash), key.slice(slash + 1)];
+}
+
 /** [west, south, east, north] in degrees. */
 export const BboxSchema = z
   .tuple([LongitudeSchema, LatitudeSchema, LongitudeSchema, LatitudeSchema])

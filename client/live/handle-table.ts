@@ -4,7 +4,7 @@
 // the lookup here and sends each entity's number instead, and the id only the first time (docs/ARCHITECTURE.md,
 // "The console's live worker"). DOM-free: it runs in the worker, and in-thread in Node tests.
 import type { ColumnBlock, ColumnDelta } from '../../contract/live-columns.js';
-import type { Entity } from '../../contract/entity.js';
+import { splitKey, type Entity } from '../../contract/entity.js';
 
 /** A `deltaColumns` block with its ids replaced by the worker's numbers for them. */
 export interface HandleBlock extends Omit<ColumnBlock, 'ids'> {
@@ -86,10 +86,10 @@ export class HandleTable {
 
   /** Frees the number of a "domain/id" key that left the subscription; unknown keys are ignored. */
   forget(key: string): void {
-    const slash = key.indexOf('/');
-    if (slash < 0) return;
-    const byId = this.byDomain.get(key.slice(0, slash));
-    const id = key.slice(slash + 1);
+    const parts = splitKey(key);
+    if (parts === undefined) return;
+    const [domain, id] = parts;
+    const byId = this.byDomain.get(domain);
     const handle = byId?.get(id);
     if (byId === undefined || handle === undefined) return;
     byId.delete(id);

@@ -1,5 +1,5 @@
 import { DEFAULT_STALE_AFTER_MS } from '../../contract/domain-defaults.js';
-import type { Entity } from '../../contract/entity.js';
+import { splitKey, type Entity } from '../../contract/entity.js';
 import type { Delta, Snapshot } from '../../contract/live-events.js';
 import {
   ColumnDeltaError,
@@ -44,12 +44,6 @@ class Placement implements SlotHolder {
     readonly key: string,
     readonly id: string,
   ) {}
-}
-
-/** A "domain/id" key split at its first "/" (ids may not contain one, domains neither); undefined without one. */
-function splitKey(key: string): [domain: string, id: string] | undefined {
-  const slash = key.indexOf('/');
-  return slash < 0 ? undefined : [key.slice(0, slash), key.slice(slash + 1)];
 }
 
 function writeRgba(target: Uint8Array, slot: number, color: Rgba): void {
